@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `benchtop` command line.
+
+public struct BenchtopCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "benchtop",
+        abstract: "A workbench for action reasoning models in a Bullet tabletop simulator.",
+        subcommands: [SceneCommand.self, SimCommand.self, BenchCommand.self])
+
+    public init() {}
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+struct PhysicsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "physics")
+    func run() throws {}
+}

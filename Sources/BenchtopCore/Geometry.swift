@@ -1,0 +1,82 @@
+/// A primitive collision and visual shape, in its own frame (cylinders and capsules along local z).
+public enum Shape: Sendable, Hashable, Codable {
+    case box(halfExtents: SIMD3<Double>)
+    case sphere(radius: Double)
+    case cylinder(radius: Double, halfHeight: Double)
+    /// `halfHeight` is half the distance between the two sphere centres.
+    case capsule(radius: Double, halfHeight: Double)
+    case convexHull(points: [SIMD3<Double>])
+
+    /// Volume in cubic metres.
+    public var volume: Double {
+        switch self {
+        case .box(let h): return 8 * h.x * h.y * h.z
+        case .sphere(let r): return 4.0 / 3.0 * .pi * r * r * r
+        case .cylinder(let r, let hh): return .pi * r * r * 2 * hh
+        case .capsule(let r, let hh): return .pi * r * r * 2 * hh + 4.0 / 3.0 * .pi * r * r * r
+        case .convexHull(let pts):
+            // Bounding-box estimate: only used to split mass between parts, never for physics.
+            guard let first = pts.first else { return 0 }
+            var lo = first, hi = first
+            for p in pts { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            let d = hi - lo
+            return d.x * d.y * d.z / 2
+        }
+    }
+
+    /// Axis-aligned half extents of the shape in its own frame.
+    public var halfExtents: SIMD3<Double> {
+        switch self {
+        case .box(let h): return h
+        case .sphere(let r): return SIMD3(repeating: r)
+        case .cylinder(let r, let hh): return SIMD3(r, r, hh)
+        case .capsule(let r, let hh): return SIMD3(r, r, hh + r)
+        case .convexHull(let pts):
+            var m = SIMD3<Double>.zero
+            for p in pts { m = pointwiseMax(m, SIMD3(abs(p.x), abs(p.y), abs(p.z))) }
+            return m
+        }
+    }
+}
+
+/// One primitive placed in a body's frame.
+public struct ShapePart: Sendable, Hashable, Codable {
+    public var shape: Shape
+    public var pose: Pose
+    public init(_ shape: Shape, pose: Pose = .identity) {
+        self.shape = shape
+        self.pose = pose
+    }
+}
+
+/// A linear RGB colour with components in 0 ... 1.
+public struct Color: Sendable, Hashable, Codable {
+    public var r: Double, g: Double, b: Double
+    public init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
+}
+
+/// What a body is, for rendering, segmentation and metrics.
+public enum BodyKind: String, Sendable, Hashable, Codable {
+    case ground, table, object, robotLink
+}
+
+/// The static description of one body of a compiled world: what it looks like and what it is.
+///
+/// The renderer draws `parts` at the pose a snapshot gives for the same body id; it never asks physics.
+public struct BodyDescription: Sendable, Hashable, Codable {
+    public var name: String
+    public var kind: BodyKind
+    public var parts: [ShapePart]
+    public var color: Color
+    /// Procedural texture name (table: wood, checker, noise, plain).
+    public var texture: String?
+    public var mass: Double
+    /// Bodies without collision are visual markers (targets); physics ignores them.
+    public var collides: Bool
+
+    public init(name: String, kind: BodyKind, parts: [ShapePart], color: Color, texture: String? = nil,
+                mass: Double, collides: Bool = true) {
+        self.name = name; self.kind = kind; self.parts = parts; self.color = color
+        self.texture = texture; self.mass = mass; self.collides = collides
+    }
+}

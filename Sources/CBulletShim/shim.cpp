@@ -1,0 +1,512 @@
+// The C++ side of benchtop_bullet.h. Everything Bullet-specific stays in this file.
+#include "benchtop_bullet.h"
+
+#include <btBulletDynamicsCommon.h>
+#include <BulletDynamics/Featherstone/btMultiBody.h>
+#include <BulletDynamics/Featherstone/btMultiBodyConstraintSolver.h>
+#include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
+#include <BulletDynamics/Featherstone/btMultiBodyJointMotor.h>
+#include <BulletDynamics/Featherstone/btMultiBodyJointLimitConstraint.h>
+#include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
+#include <BulletCollision/CollisionShapes/btConvexHullShape.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace {
+
+struct BodyRef {
+    btCollisionObject *object = nullptr;   // rigid body or link collider
+    btRigidBody *rigid = nullptr;          // set for rigid bodies
+    int multibody = -1;                    // set for links
+    int link = -2;
+};
+
+struct Articulation {
+    btMultiBody *body = nullptr;
+    std::vector<btMultiBodyLinkCollider *> colliders;   // index link + 1 (base first)
+    std::vector<int> body_ids;                          // index link + 1
+    std::vector<btMultiBodyJointMotor *> motors;        // per link, lazily created
+    std::vector<btMultiBodyConstraint *> limits;
+    bool finalized = false;
+};
+
+btTransform toTransform(const double p[7]) {
+    return btTransform(btQuaternion(p[3], p[4], p[5], p[6]), btVector3(p[0], p[1], p[2]));
+}
+
+void fromTransform(const btTransform &t, double *out) {
+    const btVector3 &o = t.getOrigin();
+    btQuaternion q = t.getRotation();
+    out[0] = o.x(); out[1] = o.y(); out[2] = o.z();
+    out[3] = q.x(); out[4] = q.y(); out[5] = q.z(); out[6] = q.w();
+}
+
+void applyMaterial(btCollisionObject *object, const bs_material *m) {
+    if (!m) return;
+    object->setFriction(m->friction);
+    object->setRollingFriction(m->rolling_friction);
+    object->setSpinningFriction(m->spinning_friction);
+    object->setRestitution(m->restitution);
+    if (auto *rigid = btRigidBody::upcast(object)) rigid->setDamping(m->linear_damping, m->angular_damping);
+}
+
+}  // namespace
+
+struct bs_world {
+    bs_world_config config;
+    std::unique_ptr<btDefaultCollisionConfiguration> collision_config;
+    std::unique_ptr<btCollisionDispatcher> dispatcher;
+    std::unique_ptr<btDbvtBroadphase> broadphase;
+    std::unique_ptr<btMultiBodyConstraintSolver> solver;
+    std::unique_ptr<btMultiBodyDynamicsWorld> world;
+    std::vector<std::unique_ptr<btCollisionShape>> shapes;
+    std::vector<std::unique_ptr<btRigidBody>> rigid_bodies;
+    std::vector<Articulation> articulations;
+    std::vector<BodyRef> bodies;
+    long long steps = 0;
+
+    bool validShape(int s) const { return s >= 0 && s < (int)shapes.size(); }
+    bool validBody(int b) const { return b >= 0 && b < (int)bodies.size(); }
+    bool validMB(int m) const { return m >= 0 && m < (int)articulations.size(); }
+
+    int addShape(btCollisionShape *shape) {
+        shapes.emplace_back(shape);
+        return (int)shapes.size() - 1;
+    }
+    int addBody(BodyRef ref) {
+        bodies.push_back(ref);
+        int id = (int)bodies.size() - 1;
+        ref.object->setUserIndex(id);
+        return id;
+    }
+};
+
+extern "C" {
+
+int bs_is_double_precision(void) {
+#ifdef BT_USE_DOUBLE_PRECISION
+    return sizeof(btScalar) == sizeof(double) ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+bs_world *bs_world_create(const bs_world_config *config) {
+    if (!config || !(config->time_step > 0)) return nullptr;
+    auto *w = new bs_world();
+    w->config = *config;
+    w->collision_config = std::make_unique<btDefaultCollisionConfiguration>();
+    w->dispatcher = std::make_unique<btCollisionDispatcher>(w->collision_config.get());
+    w->broadphase = std::make_unique<btDbvtBroadphase>();
+    w->solver = std::make_unique<btMultiBodyConstraintSolver>();
+    w->world = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
+                                                          w->solver.get(), w->collision_config.get());
+    w->world->setGravity(btVector3(config->gravity[0], config->gravity[1], config->gravity[2]));
+    btContactSolverInfo &info = w->world->getSolverInfo();
+    info.m_numIterations = config->solver_iterations > 0 ? config->solver_iterations : 10;
+    info.m_erp2 = config->contact_erp;
+    info.m_splitImpulse = config->split_impulse ? 1 : 0;
+    info.m_splitImpulsePenetrationThreshold = config->split_impulse_threshold;
+    // Determinism: solve constraints in a fixed order (no SOLVER_RANDMIZE_ORDER) and sort pairs.
+    info.m_solverMode &= ~SOLVER_RANDMIZE_ORDER;
+    if (config->friction_directions >= 2) info.m_solverMode |= SOLVER_USE_2_FRICTION_DIRECTIONS;
+    w->world->getDispatchInfo().m_deterministicOverlappingPairs = true;
+    return w;
+}
+
+void bs_world_destroy(bs_world *w) {
+    if (!w) return;
+    for (auto &a : w->articulations) {
+        for (auto *m : a.motors) if (m) { w->world->removeMultiBodyConstraint(m); delete m; }
+        for (auto *l : a.limits) { w->world->removeMultiBodyConstraint(l); delete l; }
+        for (auto *c : a.colliders) if (c) { w->world->removeCollisionObject(c); delete c; }
+        if (a.finalized) w->world->removeMultiBody(a.body);
+        delete a.body;
+    }
+    for (auto &b : w->rigid_bodies) w->world->removeRigidBody(b.get());
+    w->rigid_bodies.clear();
+    w->world.reset();
+    delete w;
+}
+
+int bs_world_step(bs_world *w, int steps) {
+    for (int i = 0; i < steps; ++i) {
+        // maxSubSteps = 0: exactly one step of time_step, no accumulator and no interpolation.
+        w->world->stepSimulation(w->config.time_step, 0, w->config.time_step);
+        w->steps += 1;
+    }
+    for (auto &b : w->rigid_bodies) {
+        const btVector3 &o = b->getWorldTransform().getOrigin();
+        const btVector3 &v = b->getLinearVelocity();
+        if (!std::isfinite(o.x() + o.y() + o.z() + v.x() + v.y() + v.z())) return -1;
+    }
+    for (auto &a : w->articulations) {
+        for (int i = 0; i < a.body->getNumLinks(); ++i)
+            if (!std::isfinite(a.body->getJointPos(i) + (a.body->getLink(i).m_dofCount ? a.body->getJointVel(i) : 0)))
+                return -1;
+    }
+    return 0;
+}
+
+long long bs_world_step_count(const bs_world *w) { return w->steps; }
+
+// MARK: shapes
+
+int bs_shape_box(bs_world *w, double hx, double hy, double hz) {
+    if (!(hx > 0 && hy > 0 && hz > 0)) return -1;
+    return w->addShape(new btBoxShape(btVector3(hx, hy, hz)));
+}
+
+int bs_shape_sphere(bs_world *w, double r) {
+    if (!(r > 0)) return -1;
+    return w->addShape(new btSphereShape(r));
+}
+
+int bs_shape_cylinder(bs_world *w, double r, double hh) {
+    if (!(r > 0 && hh > 0)) return -1;
+    return w->addShape(new btCylinderShapeZ(btVector3(r, r, hh)));
+}
+
+int bs_shape_capsule(bs_world *w, double r, double hh) {
+    if (!(r > 0 && hh >= 0)) return -1;
+    return w->addShape(new btCapsuleShapeZ(r, 2 * hh));
+}
+
+int bs_shape_convex_hull(bs_world *w, const double *xyz, int n) {
+    if (!xyz || n < 4) return -1;
+    auto *hull = new btConvexHullShape();
+    for (int i = 0; i < n; ++i) hull->addPoint(btVector3(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]), false);
+    hull->recalcLocalAabb();
+    return w->addShape(hull);
+}
+
+int bs_shape_compound(bs_world *w) { return w->addShape(new btCompoundShape(true)); }
+
+int bs_shape_compound_add(bs_world *w, int compound, int child, const double pose[7]) {
+    if (!w->validShape(compound) || !w->validShape(child) || compound == child) return -1;
+    auto *c = dynamic_cast<btCompoundShape *>(w->shapes[compound].get());
+    if (!c) return -1;
+    c->addChildShape(toTransform(pose), w->shapes[child].get());
+    return 0;
+}
+
+void bs_shape_inertia(const bs_world *w, int shape, double mass, double out[3]) {
+    btVector3 inertia(0, 0, 0);
+    if (w->validShape(shape) && mass > 0) w->shapes[shape]->calculateLocalInertia(mass, inertia);
+    out[0] = inertia.x(); out[1] = inertia.y(); out[2] = inertia.z();
+}
+
+// MARK: rigid bodies
+
+int bs_body_create(bs_world *w, int shape, double mass, const double *inertia, const double pose[7],
+                   const bs_material *material) {
+    if (!w->validShape(shape) || mass < 0) return -1;
+    btCollisionShape *s = w->shapes[shape].get();
+    btVector3 local(0, 0, 0);
+    if (mass > 0) {
+        if (inertia) local = btVector3(inertia[0], inertia[1], inertia[2]);
+        else s->calculateLocalInertia(mass, local);
+    }
+    btRigidBody::btRigidBodyConstructionInfo info(mass, nullptr, s, local);
+    info.m_startWorldTransform = toTransform(pose);
+    auto body = std::make_unique<btRigidBody>(info);
+    applyMaterial(body.get(), material);
+    body->setActivationState(DISABLE_DEACTIVATION);   // no sleeping: sleep breaks determinism after edits
+    w->world->addRigidBody(body.get());
+    BodyRef ref;
+    ref.object = body.get();
+    ref.rigid = body.get();
+    w->rigid_bodies.push_back(std::move(body));
+    return w->addBody(ref);
+}
+
+int bs_body_count(const bs_world *w) { return (int)w->bodies.size(); }
+
+static void linkPose(bs_world *w, const BodyRef &ref, double *out) {
+    btMultiBody *mb = w->articulations[ref.multibody].body;
+    btTransform t = ref.link < 0 ? mb->getBaseWorldTransform() : mb->getLink(ref.link).m_cachedWorldTransform;
+    fromTransform(t, out);
+}
+
+void bs_body_get_state(bs_world *w, int b, double out[13]) {
+    if (!w->validBody(b)) return;
+    const BodyRef &ref = w->bodies[b];
+    if (ref.rigid) {
+        fromTransform(ref.rigid->getWorldTransform(), out);
+        const btVector3 &v = ref.rigid->getLinearVelocity(), &a = ref.rigid->getAngularVelocity();
+        out[7] = v.x(); out[8] = v.y(); out[9] = v.z();
+        out[10] = a.x(); out[11] = a.y(); out[12] = a.z();
+    } else {
+        linkPose(w, ref, out);
+        btMultiBody *mb = w->articulations[ref.multibody].body;
+        btVector3 v(0, 0, 0), a(0, 0, 0);
+        if (ref.link < 0) { v = mb->getBaseVel(); a = mb->getBaseOmega(); }
+        out[7] = v.x(); out[8] = v.y(); out[9] = v.z();
+        out[10] = a.x(); out[11] = a.y(); out[12] = a.z();
+    }
+}
+
+void bs_world_get_body_states(bs_world *w, double *out) {
+    // Link frames are cached by forward kinematics; refresh them once for all articulations.
+    btAlignedObjectArray<btQuaternion> scratch_q;
+    btAlignedObjectArray<btVector3> scratch_m;
+    for (auto &a : w->articulations) if (a.finalized) a.body->forwardKinematics(scratch_q, scratch_m);
+    for (int b = 0; b < (int)w->bodies.size(); ++b) bs_body_get_state(w, b, out + 13 * b);
+}
+
+void bs_body_set_pose(bs_world *w, int b, const double pose[7]) {
+    if (!w->validBody(b) || !w->bodies[b].rigid) return;
+    w->bodies[b].rigid->setWorldTransform(toTransform(pose));
+    w->bodies[b].rigid->setInterpolationWorldTransform(toTransform(pose));
+}
+
+void bs_body_set_velocity(bs_world *w, int b, const double lin[3], const double ang[3]) {
+    if (!w->validBody(b) || !w->bodies[b].rigid) return;
+    w->bodies[b].rigid->setLinearVelocity(btVector3(lin[0], lin[1], lin[2]));
+    w->bodies[b].rigid->setAngularVelocity(btVector3(ang[0], ang[1], ang[2]));
+}
+
+void bs_body_apply_force(bs_world *w, int b, const double f[3], const double p[3]) {
+    if (!w->validBody(b)) return;
+    const BodyRef &ref = w->bodies[b];
+    btVector3 force(f[0], f[1], f[2]), point(p[0], p[1], p[2]);
+    if (ref.rigid) {
+        ref.rigid->applyForce(force, point - ref.rigid->getCenterOfMassPosition());
+    } else {
+        btMultiBody *mb = w->articulations[ref.multibody].body;
+        if (ref.link < 0) {
+            mb->addBaseForce(force);
+            mb->addBaseTorque((point - mb->getBasePos()).cross(force));
+        } else {
+            mb->addLinkForce(ref.link, force);
+            btVector3 com = mb->getLink(ref.link).m_cachedWorldTransform.getOrigin();
+            mb->addLinkTorque(ref.link, (point - com).cross(force));
+        }
+    }
+}
+
+void bs_body_apply_impulse(bs_world *w, int b, const double j[3], const double p[3]) {
+    if (!w->validBody(b) || !w->bodies[b].rigid) return;
+    btRigidBody *r = w->bodies[b].rigid;
+    r->applyImpulse(btVector3(j[0], j[1], j[2]), btVector3(p[0], p[1], p[2]) - r->getCenterOfMassPosition());
+}
+
+void bs_body_set_material(bs_world *w, int b, const bs_material *m) {
+    if (w->validBody(b)) applyMaterial(w->bodies[b].object, m);
+}
+
+double bs_body_mass(const bs_world *w, int b) {
+    if (!w->validBody(b)) return 0;
+    const BodyRef &ref = w->bodies[b];
+    if (ref.rigid) return ref.rigid->getInvMass() > 0 ? 1.0 / ref.rigid->getInvMass() : 0;
+    btMultiBody *mb = w->articulations[ref.multibody].body;
+    return ref.link < 0 ? mb->getBaseMass() : mb->getLinkMass(ref.link);
+}
+
+// MARK: contacts
+
+int bs_world_contacts(bs_world *w, bs_contact *out, int capacity) {
+    int total = 0;
+    btDispatcher *d = w->world->getDispatcher();
+    const double dt = w->config.time_step;
+    for (int m = 0; m < d->getNumManifolds(); ++m) {
+        btPersistentManifold *manifold = d->getManifoldByIndexInternal(m);
+        int a = manifold->getBody0()->getUserIndex(), b = manifold->getBody1()->getUserIndex();
+        for (int p = 0; p < manifold->getNumContacts(); ++p) {
+            const btManifoldPoint &pt = manifold->getContactPoint(p);
+            if (pt.getDistance() > 0) continue;   // speculative points are not touching
+            if (out && total < capacity) {
+                bs_contact &c = out[total];
+                c.body_a = a; c.body_b = b;
+                const btVector3 &pa = pt.getPositionWorldOnA(), &pb = pt.getPositionWorldOnB(), &n = pt.m_normalWorldOnB;
+                c.position_on_a[0] = pa.x(); c.position_on_a[1] = pa.y(); c.position_on_a[2] = pa.z();
+                c.position_on_b[0] = pb.x(); c.position_on_b[1] = pb.y(); c.position_on_b[2] = pb.z();
+                c.normal_on_b[0] = n.x(); c.normal_on_b[1] = n.y(); c.normal_on_b[2] = n.z();
+                c.distance = pt.getDistance();
+                c.normal_force = pt.getAppliedImpulse() / dt;
+            }
+            ++total;
+        }
+    }
+    return total;
+}
+
+// MARK: articulations
+
+int bs_multibody_create(bs_world *w, int links, double base_mass, const double base_inertia[3], int fixed_base,
+                        const double base_pose[7]) {
+    if (links < 0 || base_mass < 0) return -1;
+    Articulation a;
+    a.body = new btMultiBody(links, base_mass, btVector3(base_inertia[0], base_inertia[1], base_inertia[2]),
+                             fixed_base != 0, false);
+    btTransform t = toTransform(base_pose);
+    a.body->setBasePos(t.getOrigin());
+    a.body->setWorldToBaseRot(t.getRotation().inverse());
+    a.body->setCanSleep(false);
+    a.body->setHasSelfCollision(false);
+    a.body->setLinearDamping(0);
+    a.body->setAngularDamping(0);
+    a.colliders.assign(links + 1, nullptr);
+    a.body_ids.assign(links + 1, -1);
+    a.motors.assign(links, nullptr);
+    w->articulations.push_back(a);
+    return (int)w->articulations.size() - 1;
+}
+
+int bs_multibody_setup_link(bs_world *w, int m, int link, int parent, int type, double mass, const double inertia[3],
+                            const double rot[4], const double axis[3], const double p2pivot[3],
+                            const double pivot2com[3], double lower, double upper, double damping, double friction) {
+    if (!w->validMB(m)) return -1;
+    Articulation &a = w->articulations[m];
+    if (link < 0 || link >= a.body->getNumLinks() || parent >= link || parent < -1 || a.finalized) return -1;
+    btVector3 I(inertia[0], inertia[1], inertia[2]);
+    btQuaternion q(rot[0], rot[1], rot[2], rot[3]);
+    btVector3 ax(axis[0], axis[1], axis[2]), off1(p2pivot[0], p2pivot[1], p2pivot[2]),
+        off2(pivot2com[0], pivot2com[1], pivot2com[2]);
+    switch (type) {
+        case BS_JOINT_FIXED: a.body->setupFixed(link, mass, I, parent, q, off1, off2, true); break;
+        case BS_JOINT_REVOLUTE: a.body->setupRevolute(link, mass, I, parent, q, ax, off1, off2, true); break;
+        case BS_JOINT_PRISMATIC: a.body->setupPrismatic(link, mass, I, parent, q, ax, off1, off2, true); break;
+        default: return -1;
+    }
+    btMultibodyLink &l = a.body->getLink(link);
+    l.m_jointDamping = damping;
+    l.m_jointFriction = friction;
+    l.m_jointLowerLimit = lower;
+    l.m_jointUpperLimit = upper;
+    return 0;
+}
+
+int bs_multibody_set_link_shape(bs_world *w, int m, int link, int shape, const bs_material *material) {
+    if (!w->validMB(m) || !w->validShape(shape)) return -1;
+    Articulation &a = w->articulations[m];
+    if (link < -1 || link >= a.body->getNumLinks() || a.colliders[link + 1] || a.finalized) return -1;
+    auto *c = new btMultiBodyLinkCollider(a.body, link);
+    c->setCollisionShape(w->shapes[shape].get());
+    applyMaterial(c, material);
+    c->setActivationState(DISABLE_DEACTIVATION);
+    a.colliders[link + 1] = c;
+    if (link < 0) a.body->setBaseCollider(c); else a.body->getLink(link).m_collider = c;
+    BodyRef ref;
+    ref.object = c;
+    ref.multibody = m;
+    ref.link = link;
+    int id = w->addBody(ref);
+    a.body_ids[link + 1] = id;
+    return id;
+}
+
+int bs_multibody_finalize(bs_world *w, int m) {
+    if (!w->validMB(m)) return -1;
+    Articulation &a = w->articulations[m];
+    if (a.finalized) return -1;
+    a.body->finalizeMultiDof();
+    w->world->addMultiBody(a.body);
+    btAlignedObjectArray<btQuaternion> sq;
+    btAlignedObjectArray<btVector3> sm;
+    a.body->forwardKinematics(sq, sm);
+    btAlignedObjectArray<btQuaternion> wq;
+    btAlignedObjectArray<btVector3> wl;
+    a.body->updateCollisionObjectWorldTransforms(wq, wl);
+    for (int i = 0; i < (int)a.colliders.size(); ++i) {
+        btMultiBodyLinkCollider *c = a.colliders[i];
+        if (!c) continue;
+        bool fixedBase = a.body->hasFixedBase() && i == 0;
+        int group = fixedBase ? int(btBroadphaseProxy::StaticFilter) : int(btBroadphaseProxy::DefaultFilter);
+        int mask = fixedBase ? int(btBroadphaseProxy::AllFilter ^ btBroadphaseProxy::StaticFilter)
+                             : int(btBroadphaseProxy::AllFilter);
+        w->world->addCollisionObject(c, group, mask);
+    }
+    for (int i = 0; i < a.body->getNumLinks(); ++i) {
+        const btMultibodyLink &l = a.body->getLink(i);
+        if (l.m_jointType != btMultibodyLink::eRevolute && l.m_jointType != btMultibodyLink::ePrismatic) continue;
+        if (l.m_jointLowerLimit <= l.m_jointUpperLimit) {
+            auto *limit = new btMultiBodyJointLimitConstraint(a.body, i, l.m_jointLowerLimit, l.m_jointUpperLimit);
+            w->world->addMultiBodyConstraint(limit);
+            a.limits.push_back(limit);
+        }
+    }
+    a.finalized = true;
+    return 0;
+}
+
+int bs_multibody_link_body(const bs_world *w, int m, int link) {
+    if (!w->validMB(m)) return -1;
+    const Articulation &a = w->articulations[m];
+    if (link < -1 || link >= a.body->getNumLinks()) return -1;
+    return a.body_ids[link + 1];
+}
+
+int bs_multibody_dof_count(const bs_world *w, int m) {
+    return w->validMB(m) ? w->articulations[m].body->getNumDofs() : 0;
+}
+
+void bs_multibody_get_joints(bs_world *w, int m, double *q, double *v) {
+    if (!w->validMB(m)) return;
+    btMultiBody *mb = w->articulations[m].body;
+    int k = 0;
+    for (int i = 0; i < mb->getNumLinks(); ++i) {
+        if (mb->getLink(i).m_dofCount != 1) continue;
+        if (q) q[k] = mb->getJointPos(i);
+        if (v) v[k] = mb->getJointVel(i);
+        ++k;
+    }
+}
+
+void bs_multibody_set_joints(bs_world *w, int m, const double *q, const double *v) {
+    if (!w->validMB(m)) return;
+    btMultiBody *mb = w->articulations[m].body;
+    int k = 0;
+    for (int i = 0; i < mb->getNumLinks(); ++i) {
+        if (mb->getLink(i).m_dofCount != 1) continue;
+        if (q) mb->setJointPos(i, q[k]);
+        if (v) mb->setJointVel(i, v[k]);
+        ++k;
+    }
+    btAlignedObjectArray<btQuaternion> sq;
+    btAlignedObjectArray<btVector3> sm;
+    mb->forwardKinematics(sq, sm);
+    btAlignedObjectArray<btQuaternion> wq;
+    btAlignedObjectArray<btVector3> wl;
+    mb->updateCollisionObjectWorldTransforms(wq, wl);
+}
+
+void bs_multibody_get_link_poses(bs_world *w, int m, double *out) {
+    if (!w->validMB(m)) return;
+    btMultiBody *mb = w->articulations[m].body;
+    btAlignedObjectArray<btQuaternion> sq;
+    btAlignedObjectArray<btVector3> sm;
+    mb->forwardKinematics(sq, sm);
+    fromTransform(mb->getBaseWorldTransform(), out);
+    for (int i = 0; i < mb->getNumLinks(); ++i) fromTransform(mb->getLink(i).m_cachedWorldTransform, out + 7 * (i + 1));
+}
+
+void bs_multibody_set_motor(bs_world *w, int m, int link, double target_position, double target_velocity,
+                            double position_gain, double velocity_gain, double max_effort) {
+    if (!w->validMB(m)) return;
+    Articulation &a = w->articulations[m];
+    if (link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1) return;
+    btMultiBodyJointMotor *motor = a.motors[link];
+    if (!motor) {
+        motor = new btMultiBodyJointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
+        a.motors[link] = motor;
+        w->world->addMultiBodyConstraint(motor);
+    }
+    motor->setPositionTarget(target_position, position_gain);
+    motor->setVelocityTarget(target_velocity, velocity_gain);
+    motor->setMaxAppliedImpulse(max_effort * w->config.time_step);
+}
+
+void bs_multibody_get_motor_efforts(bs_world *w, int m, double *out) {
+    if (!w->validMB(m)) return;
+    Articulation &a = w->articulations[m];
+    int k = 0;
+    for (int i = 0; i < a.body->getNumLinks(); ++i) {
+        if (a.body->getLink(i).m_dofCount != 1) continue;
+        out[k++] = a.motors[i] ? a.motors[i]->getAppliedImpulse(0) / w->config.time_step : 0;
+    }
+}
+
+}  // extern "C"

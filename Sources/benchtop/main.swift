@@ -1,0 +1,3 @@
+import BenchtopCLI
+
+BenchtopCommand.main()
