@@ -49,6 +49,7 @@ let package = Package(
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
+        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
     ],
     swiftLanguageModes: [.v6],
