@@ -49,7 +49,8 @@ let package = Package(
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
-        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics"]),
+        .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
+        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
@@ -64,7 +65,7 @@ let package = Package(
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
-        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
     ],
     swiftLanguageModes: [.v6],
