@@ -101,6 +101,15 @@ public struct EpisodeResult: Sendable {
     public var latencies: [Double]
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed.
     public var policyErrors: Int
+
+    public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
+                completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
+                collisions: Int, latencies: [Double], policyErrors: Int) {
+        self.seed = seed; self.outcome = outcome; self.successAtEnd = successAtEnd; self.successAnyTime = successAnyTime
+        self.progression = progression; self.ticks = ticks; self.completionTime = completionTime
+        self.cartesianPathLength = cartesianPathLength; self.jointPathLength = jointPathLength; self.meanJerk = meanJerk
+        self.rmsJerk = rmsJerk; self.collisions = collisions; self.latencies = latencies; self.policyErrors = policyErrors
+    }
 }
 
 /// Runs episodes: reset with a seed, then each tick observe, ask the policy (or take the rest of the current
