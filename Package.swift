@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
         .library(name: "BenchtopImage", targets: ["BenchtopImage"]),
+        .library(name: "BenchtopRender", targets: ["BenchtopRender"]),
+        .library(name: "BenchtopViewer", targets: ["BenchtopViewer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +44,11 @@ let package = Package(
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Headless GL links libEGL + libOpenGL (glvnd), never libGL (which pulls in GLX).
+        .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
+        .systemLibrary(name: "CGL", path: "Sources/CGL", providers: [.apt(["libopengl-dev", "libgl-dev", "libgl1-mesa-dri"])]),
+        .systemLibrary(name: "CGLFW", path: "Sources/CGLFW", providers: [.apt(["libglfw3-dev"])]),
+
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
         .target(name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
@@ -49,10 +56,12 @@ let package = Package(
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
+        .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
+        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "CGLFW"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
-                "BenchtopCore", "BenchtopScene", "BenchtopPhysics",
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +73,9 @@ let package = Package(
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopRenderTests",
+                    dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
+        .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopImage", "BenchtopCore", "benchtop"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,4 @@
+import ArgumentParser
+struct ViewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "view")
+}
