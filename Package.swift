@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
-        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "CGLFW"]),
+        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
-        .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

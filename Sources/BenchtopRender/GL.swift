@@ -87,3 +87,9 @@ struct Matrix4: Sendable {
         m.withUnsafeBufferPointer { glUniformMatrix4fv(location, 1, GLboolean(GL_FALSE), $0.baseAddress) }
     }
 }
+
+/// Facts about the current OpenGL context.
+public enum RendererInfo {
+    /// The GL_RENDERER string of the current context (e.g. "llvmpipe (LLVM 15.0.6, 256 bits)").
+    public static var current: String { GL.string(GL_RENDERER) }
+}
