@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
+        .library(name: "EmbodimentKit", targets: ["EmbodimentKit"]),
+        .library(name: "BenchtopRobot", targets: ["BenchtopRobot"]),
+        .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,20 +48,40 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
+        // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
+        .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
+        .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
+        .target(name: "EmbodimentConformance",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot"]),
+
+        // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
+        .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
+                exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
+        // YAM-TARGET .target(name: "YAMEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/YAM",
+                // YAM-TARGET exclude: ["README.md"], resources: [.copy("yam_bimanual.urdf")]),
+        // SO-TARGET .target(name: "SO100Embodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
+                // SO-TARGET exclude: ["README.md"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
+
         .target(
             name: "BenchtopCLI",
             dependencies: [
-                "BenchtopCore", "BenchtopScene", "BenchtopPhysics",
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI"]),
+        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"/*, "YAMEmbodiment", "SO100Embodiment"*/]),
 
         // MARK: - Tests
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
+                                                             "FrankaEmbodiment"]),
+        .testTarget(name: "EmbodimentConformanceTests",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                                   "FrankaEmbodiment"/*, "YAMEmbodiment", "SO100Embodiment"*/],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
