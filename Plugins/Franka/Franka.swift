@@ -24,7 +24,7 @@ public enum FrankaPlugin: EmbodimentPlugin {
 
     public static func franka() throws -> EmbodimentDescriptor {
         let arm = Arm(name: "arm", joints: armJoints, tcpLink: "hand", tcpOffset: Pose(position: SIMD3(0, 0, 0.1034)), home: ready,
-                      gripper: Gripper(joints: ["finger_joint1", "finger_joint2"], open: [0.04, 0.04], closed: [0, 0], effort: 70))
+                      gripper: Gripper(joints: ["finger_joint1", "finger_joint2"], open: [0.04, 0.04], closed: [0, 0], effort: 10))
         let ee = ControlMode.endEffector(name: "molmoact", kind: .endEffectorDelta, rate: 10,
                                          notes: "MolmoAct v1 / LIBERO: [dx, dy, dz, droll, dpitch, dyaw, gripper], gripper 1 = open (model output; the raw dataset stores 1 = close and the pipeline uses 1 - g)")
         let pose = ControlMode.endEffector(name: "ee_pose", kind: .endEffectorPose, rate: 10)
@@ -43,7 +43,7 @@ public enum FrankaPlugin: EmbodimentPlugin {
 
     public static func droid() throws -> EmbodimentDescriptor {
         let arm = Arm(name: "arm", joints: armJoints, tcpLink: "robotiq_base", tcpOffset: Pose(position: SIMD3(0, 0, 0.1302)), home: droidReset,
-                      gripper: Gripper(joints: ["left_pad_joint", "right_pad_joint"], open: [0.0425, 0.0425], closed: [0, 0], effort: 60))
+                      gripper: Gripper(joints: ["left_pad_joint", "right_pad_joint"], open: [0.0425, 0.0425], closed: [0, 0], effort: 10))
         let joints = ControlMode.jointPosition(name: "droid", arms: [arm], names: [(0..<7).map { "joint_\($0)" }], gripperNames: ["gripper"],
                                                gripperClosed: 1, gripperOpen: 0, gripperUnit: "0..1 (1 = closed)", rate: 15,
                                                notes: "DROID / MolmoAct2-DROID: 8-D [q1..q7, gripper], absolute joint positions, gripper 1 = closed")

@@ -9,10 +9,10 @@ import Foundation
 /// plugins alike): each returns measurements, and the caller's test asserts on them.
 public enum Conformance {
     /// A world with the default table and optionally one cube, holding one robot of `embodiment` at its default base.
-    public static func makeWorld(_ d: EmbodimentDescriptor, cube: SceneObject? = nil) throws -> (World, RobotController) {
+    public static func makeWorld(_ d: EmbodimentDescriptor, cube: SceneObject? = nil, base: Pose? = nil) throws -> (World, RobotController) {
         var scene = Scene(name: "conformance-\(d.name)")
         if let cube { scene.objects = [cube] }
-        scene.robots = [RobotPlacement(name: "robot", embodiment: d.name, base: d.defaultBase)]
+        scene.robots = [RobotPlacement(name: "robot", embodiment: d.name, base: base ?? d.defaultBase)]
         let registry = EmbodimentRegistry()
         try registry.register(d)
         let (world, controllers) = try RobotAssembly.makeWorld(scene: scene, registry: registry)
@@ -39,10 +39,10 @@ public enum Conformance {
     }
 
     /// Largest excursion beyond a joint limit (rad or m) while every movable joint is commanded 0.5 beyond its
-    /// upper and then its lower limit (raw motor targets, bypassing the world's target clamp is not possible, so
-    /// this also checks that clamp), each held for `seconds`.
+    /// upper and then its lower limit, each held for `seconds`.
     public static func jointLimitExcursion(_ d: EmbodimentDescriptor, seconds: Double = 1.5) throws -> (excursion: Double, joint: String) {
-        let (world, c) = try makeWorld(d)
+        // Beside the table and high above the floor, so that contacts do not fight the limits.
+        let (world, c) = try makeWorld(d, base: Pose(position: SIMD3(0, 2.5, 1.8)))
         var worst = 0.0, worstJoint = ""
         let joints = d.joints
         for side in [1.0, -1.0] {
@@ -78,7 +78,9 @@ public enum Conformance {
                     q[dof] = rng.uniform(a + margin, b - margin)
                 }
                 let target = k.tcpPose(q)
-                let r = k.solve(target: target, seed: home)
+                var options = ArmKinematics.IKOptions()
+                options.restarts = 16
+                let r = k.solve(target: target, seed: home, options: options)
                 let got = k.tcpPose(r.positions)
                 out.append((length(got.position - target.position), got.orientation.angle(to: target.orientation)))
             }
@@ -90,12 +92,15 @@ public enum Conformance {
     public struct GraspResult: Sendable, CustomStringConvertible {
         /// Cube height gain at the end of the hold (m).
         public var lift: Double
-        /// Change of the cube position relative to the TCP during the hold (m).
+        /// Change of the cube position relative to the first finger link during the hold (m).
         public var slip: Double
         /// Whether a finger link touched the cube when the hold ended.
         public var fingersTouching: Bool
+        /// Cube centre in the first finger's frame at the start and the end of the hold.
+        public var heldAt: (start: SIMD3<Double>, end: SIMD3<Double>)
         public var description: String {
-            String(format: "lift %.4f m, slip %.4f m, touching %@", lift, slip, fingersTouching ? "yes" : "no")
+            String(format: "lift %.4f m, slip %.4f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
+                   fingersTouching ? "yes" : "no", heldAt.start.x, heldAt.start.y, heldAt.start.z, heldAt.end.x, heldAt.end.y, heldAt.end.z)
         }
     }
 
@@ -103,7 +108,8 @@ public enum Conformance {
     /// hold `holdSeconds`. The cube (`size` m, `mass` kg) sits on the table in front of `arm`, `reach` m from
     /// its first joint (nil: 1.15 x the home TCP's horizontal reach).
     public static func grasp(_ d: EmbodimentDescriptor, arm: Int = 0, size: Double, mass: Double, reach: Double? = nil,
-                             liftTarget: Double = 0.13, holdSeconds: Double = 3) throws -> GraspResult {
+                             liftTarget: Double = 0.13, holdSeconds: Double = 3,
+                             log: ((String) -> Void)? = nil) throws -> GraspResult {
         let k = try ArmKinematics(descriptor: d, arm: arm)
         let home = d.homePositions
         let poses = k.tree.linkPoses(home)
@@ -144,6 +150,13 @@ public enum Conformance {
         func wait(_ seconds: Double, aperture: Double) throws {
             c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
             try world.step(Int(seconds / world.timeStep))
+            if let log {
+                let tcp = base * simulatedTCP(world, c)[arm], want = base * k.tcpPose(q)
+                let cube = world.snapshot().bodies[cubeID].pose.position
+                log(String(format: "t %.2f tcp (%.4f %.4f %.4f) want (%.4f %.4f %.4f) cube (%.4f %.4f %.4f) aperture %.3f", world.time,
+                           tcp.position.x, tcp.position.y, tcp.position.z, want.position.x, want.position.y, want.position.z,
+                           cube.x, cube.y, cube.z, c.gripperAperture(arm: arm)))
+            }
         }
         c.command(arm: arm, joints: nil, aperture: 1)
         try wait(0.3, aperture: 1)
@@ -157,14 +170,17 @@ public enum Conformance {
         let lifted = Pose(position: cubeBase + SIMD3(0, 0, liftTarget + 0.004), orientation: down)
         try moveLinear(to: lifted, seconds: 1.5, aperture: 0)
         try wait(0.3, aperture: 0)
-        let rel0 = simulatedTCP(world, c)[arm].inverse.transform(world.snapshot().bodies[cubeID].pose.position)
+        // Slip is measured against a finger: force-limited fingers may shift together with the cube, which is
+        // not slip.
+        let fingerLinks = (d.arms[arm].gripper?.joints ?? []).compactMap { name in d.articulation.joints.first { $0.name == name }?.child }
+        let fingerFrame = { world.linkPoses(world.articulations[c.articulation])[fingerLinks.first ?? k.tcpLink] }
+        let rel0 = fingerFrame().inverse.transform(world.snapshot().bodies[cubeID].pose.position)
         try wait(holdSeconds, aperture: 0)
         let cubeEnd = world.snapshot().bodies[cubeID].pose.position
-        let rel1 = simulatedTCP(world, c)[arm].inverse.transform(cubeEnd)
-        let fingerLinks = Set((d.arms[arm].gripper?.joints ?? []).compactMap { name in d.articulation.joints.first { $0.name == name }?.child })
+        let rel1 = fingerFrame().inverse.transform(cubeEnd)
         let fingerBodies = Set(fingerLinks.map { world.articulations[c.articulation].linkBodies[$0] })
         let touching = !world.bodiesTouching(cubeID).isDisjoint(with: fingerBodies)
-        return GraspResult(lift: cubeEnd.z - cubeStart.z, slip: length(rel1 - rel0), fingersTouching: touching)
+        return GraspResult(lift: cubeEnd.z - cubeStart.z, slip: length(rel1 - rel0), fingersTouching: touching, heldAt: (rel0, rel1))
     }
 
     /// The orientation nearest to `q` whose z axis points down, rotated about the vertical so that its y axis

@@ -110,7 +110,7 @@ public struct ArmKinematics: Sendable {
 
     /// Options of the damped-least-squares solver.
     public struct IKOptions: Sendable {
-        public var maxIterations = 300
+        public var maxIterations = 500
         public var positionTolerance = 1e-4
         public var orientationTolerance = 1e-3
         /// Damping lambda of (J J^T + lambda^2 I).
@@ -121,8 +121,9 @@ public struct ArmKinematics: Sendable {
         public var maxStep: (Double, Double) = (0.05, 0.2)
         /// Weight of orientation error against position error; 0 solves position only.
         public var orientationWeight = 1.0
-        /// Restarts from seeded random configurations when a solve does not converge.
-        public var restarts = 8
+        /// Restarts from seeded random configurations when a solve does not converge (0 for tracking, where
+        /// a jump to another branch would make the arm flail).
+        public var restarts = 0
         public var seed: UInt64 = 1
         public init() {}
     }
@@ -192,7 +193,10 @@ public struct ArmKinematics: Sendable {
             guard BLAS.solvePositiveDefinite(&a, &rhs, n: 6, nrhs: n + 1) else { break }
             // dq = J^T x + (I - J^T Y) * k * (home - q)
             var pull = [Double](repeating: 0, count: n)
-            for (c, d) in dofs.enumerated() { pull[c] = o.nullSpaceGain * (home[d] - q[d]) }
+            // The damped projector leaks part of the pull into the task near singularities: fade the pull out
+            // as the error vanishes so that it cannot hold the solution away from the target.
+            let gain = o.nullSpaceGain * min(1, (pe + 0.1 * oe) / 0.01)
+            for (c, d) in dofs.enumerated() { pull[c] = gain * (home[d] - q[d]) }
             for c in 0..<n {
                 var v = 0.0
                 for r in 0..<6 { v += jac[r * n + c] * rhs[r * (n + 1)] }
