@@ -57,10 +57,6 @@ let package = Package(
         // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
         .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
                 exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
-        // YAM-TARGET .target(name: "YAMEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/YAM",
-                // YAM-TARGET exclude: ["README.md"], resources: [.copy("yam_bimanual.urdf")]),
-        // SO-TARGET .target(name: "SO100Embodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
-                // SO-TARGET exclude: ["README.md"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
         .target(
             name: "BenchtopCLI",
@@ -69,7 +65,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"/*, "YAMEmbodiment", "SO100Embodiment"*/]),
+        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"]),
 
         // MARK: - Tests
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
@@ -80,7 +76,7 @@ let package = Package(
                                                              "FrankaEmbodiment"]),
         .testTarget(name: "EmbodimentConformanceTests",
                     dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
-                                   "FrankaEmbodiment"/*, "YAMEmbodiment", "SO100Embodiment"*/],
+                                   "FrankaEmbodiment"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],
