@@ -13,6 +13,9 @@ let package = Package(
         .library(name: "BenchtopImage", targets: ["BenchtopImage"]),
         .library(name: "BenchtopRender", targets: ["BenchtopRender"]),
         .library(name: "BenchtopViewer", targets: ["BenchtopViewer"]),
+        .library(name: "EmbodimentKit", targets: ["EmbodimentKit"]),
+        .library(name: "BenchtopRobot", targets: ["BenchtopRobot"]),
+        .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -60,14 +63,25 @@ let package = Package(
         .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
+        // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
+        .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
+        .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
+        .target(name: "EmbodimentConformance",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot"]),
+
+        // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
+        .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
+                exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
+
         .target(
             name: "BenchtopCLI",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
+                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI"]),
+        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"]),
 
         // MARK: - Tests
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
@@ -79,6 +93,12 @@ let package = Package(
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
+                                                             "FrankaEmbodiment"]),
+        .testTarget(name: "EmbodimentConformanceTests",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                                   "FrankaEmbodiment"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
