@@ -60,7 +60,11 @@ let package = Package(
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
-        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy"]),
+        .target(name: "BenchtopExpert",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
+        .target(name: "BenchtopEval",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
+                               "BenchtopExpert", "EmbodimentKit"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.

@@ -37,7 +37,7 @@ public struct TickInfo: Sendable {
 public enum PolicyTiming: String, Sendable, CaseIterable {
     /// The simulation waits for the policy (the usual benchmark setting).
     case paused
-    /// The arm keeps executing the previous chunk while the policy thinks, for as many ticks as its
+    /// The arm keeps executing the previous chunk while the policy thinks, for as many whole ticks as its
     /// wall-clock latency covers (holding the last action if the chunk runs out); the new chunk then starts
     /// at the action for the current tick. The first query of an episode is waited for: nothing moves yet.
     case realTime = "real-time"
@@ -174,7 +174,7 @@ public final class EpisodeRunner {
                 if settings.timing == .realTime, lastAction != nil {
                     // While the policy thought, the arm went on with the previous chunk (holding its last action
                     // once that ran out); the new chunk's first actions belong to those ticks and are stale.
-                    let delayTicks = Int((latency * environment.controlRate - 1e-9).rounded(.up))
+                    let delayTicks = Int((latency * environment.controlRate + 1e-9).rounded(.down))
                     for _ in 0..<delayTicks where ticks < settings.horizon {
                         let action = remainder.isEmpty ? lastAction! : remainder.removeFirst()
                         if !tick(action, observation: &observation, reasoning: nil, progress: &progress, metrics: &metrics,

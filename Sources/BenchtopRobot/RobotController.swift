@@ -58,6 +58,10 @@ public final class RobotController {
     /// Current joint positions (full movable-joint vector).
     public var jointPositions: [Double] { world.jointState(articulation: articulation).jointPositions }
 
+    /// The TCP pose (base frame) that the next end-effector delta is applied to: the last commanded pose, or
+    /// the measured one before any end-effector command. Planners integrate from it, so deltas never drift.
+    public func commandedTCPPose(arm: Int = 0) -> Pose { commandedTCP[arm] ?? tcpPose(arm: arm) }
+
     /// TCP pose of an arm in the base frame, from the measured joint positions.
     public func tcpPose(arm: Int = 0) -> Pose { kinematics[arm].tcpPose(jointPositions) }
 

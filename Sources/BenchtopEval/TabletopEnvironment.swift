@@ -1,0 +1,161 @@
+import BenchtopCore
+import BenchtopExpert
+import BenchtopPhysics
+import BenchtopPolicy
+import BenchtopRender
+import BenchtopRobot
+import BenchtopScene
+import EmbodimentKit
+
+/// The tabletop environment: a scene with one robot, its controller in a control mode, and its cameras.
+///
+/// Each reset rebuilds the world from the scene and the seed. Each tick applies one action, steps physics
+/// for one control period and evaluates the task. Observations are rendered (RGB for every camera, plus
+/// metric depth for the primary one, which depth tokens and steering read).
+public final class TabletopEnvironment: Environment, PrivilegedAccess {
+    public let scene: Scene
+    public let task: TaskSpec
+    public let embodiment: EmbodimentDescriptor
+    public let robotName: String
+    public let modeName: String
+    /// Observation cameras, primary first.
+    public let cameraNames: [String]
+    public let controlRate: Double
+    public let physicsStepsPerTick: Int
+    /// Whether observations carry rendered images (off for physics-only runs and benchmarks of the loop's rest).
+    public var rendersImages = true
+
+    public private(set) var world: World
+    public private(set) var controller: RobotController
+    private let registry: EmbodimentRegistry
+    private let robotOverride: String?
+    private var renderer: CameraRenderer?
+    private var evaluator: PredicateEvaluator
+    private var previousCollisions = Set<[Int]>()
+    private var taskObjects = Set<Int>()
+
+    public var instruction: String { task.instruction }
+    public var actionDimension: Int { controller.mode.action.count }
+    public var primaryCamera: String { cameraNames[0] }
+
+    /// - Parameters:
+    ///   - robot: an embodiment that replaces the scene's (placed at its default base), or nil for the scene's.
+    ///   - mode: control mode name; nil is the embodiment's first (its dataset convention).
+    ///   - controlRate: control ticks per second; nil uses the mode's rate.
+    public init(scene baseScene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared, mode: String? = nil,
+                controlRate: Double? = nil, seed: UInt64 = 0) throws {
+        guard let task = baseScene.task else {
+            throw PlanError("scene '\(baseScene.name)' has no task block; evaluation needs an instruction and a success predicate")
+        }
+        let placements = try RobotAssembly.placements(scene: baseScene, robot: robot, registry: registry)
+        guard let (placement, descriptor) = placements.first else {
+            throw PlanError("scene '\(baseScene.name)' places no robot; give --robot NAME")
+        }
+        // The embodiment's mounted cameras join the scene's cameras (scene cameras win on a name clash).
+        var scene = baseScene
+        for cam in descriptor.cameras where !scene.cameras.contains(where: { $0.name == cam.name }) {
+            scene.cameras.append(Camera(name: cam.name, mount: .link(robot: placement.name, link: cam.link, offset: cam.offset),
+                                        intrinsics: .verticalFieldOfView(degrees: cam.verticalFieldOfView), width: cam.width, height: cam.height))
+        }
+        self.scene = scene
+        self.task = task
+        self.embodiment = descriptor
+        self.robotName = placement.name
+        self.registry = registry
+        self.robotOverride = robot
+        let names = descriptor.cameras.map(\.name)
+        cameraNames = names.isEmpty ? scene.cameras.map(\.name) : names
+        guard let mode = descriptor.controlMode(mode) else {
+            throw PlanError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
+        }
+        modeName = mode.name
+        let rate = controlRate ?? mode.rate
+        let steps = (1 / (rate * scene.physics.timeStep)).rounded()
+        guard steps >= 1, abs(steps * rate * scene.physics.timeStep - 1) < 1e-6 else {
+            throw PlanError("control rate \(rate) Hz does not divide the physics rate \(1 / scene.physics.timeStep) Hz into whole steps")
+        }
+        self.controlRate = rate
+        physicsStepsPerTick = Int(steps)
+        (world, controller) = try Self.build(scene: scene, seed: seed, robot: robot, registry: registry, mode: modeName)
+        evaluator = PredicateEvaluator(world: world)
+    }
+
+    private static func build(scene: Scene, seed: UInt64, robot: String?, registry: EmbodimentRegistry, mode: String) throws -> (World, RobotController) {
+        let (world, controllers) = try RobotAssembly.makeWorld(scene: scene, seed: seed, robot: robot, registry: registry, mode: mode)
+        return (world, controllers[0])
+    }
+
+    // MARK: - Environment
+
+    public func reset(seed: UInt64) throws -> Observation {
+        (world, controller) = try Self.build(scene: scene, seed: seed, robot: robotOverride, registry: registry, mode: modeName)
+        evaluator = PredicateEvaluator(world: world, graspers: graspers())
+        taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
+        previousCollisions = []
+        if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
+            for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
+        }
+        return try observe()
+    }
+
+    public func observe() throws -> Observation {
+        var images: [CameraImage] = []
+        if rendersImages {
+            if renderer == nil { renderer = try CameraRenderer(scene: scene, bodies: world.bodies) }
+            let rendered = try renderer!.images(of: world.snapshot(), cameras: cameraNames, outputs: [.rgb, .depth])
+            for (name, r) in zip(cameraNames, rendered) {
+                guard let rgb = r.rgb else { continue }
+                images.append(CameraImage(name: name, rgb: rgb, depth: name == primaryCamera ? r.depth : nil))
+            }
+        }
+        return Observation(images: images, state: controller.state(), instruction: task.instruction, time: world.time)
+    }
+
+    public func step(_ action: [Double]) throws -> TickInfo {
+        try controller.apply(action: action)
+        try world.step(physicsStepsPerTick)
+        let snapshot = world.snapshot()
+        let contacts = world.contacts()
+        let graph = PredicateEvaluator.ContactGraph(contacts)
+        let success = evaluator.evaluate(task.success, snapshot, graph)
+        let stages = task.stages.map { evaluator.evaluate($0.predicate, snapshot, graph) }
+        // New robot contacts with objects the task does not name.
+        var collisions = Set<[Int]>()
+        for c in contacts {
+            let a = world.bodies[c.bodyA].kind, b = world.bodies[c.bodyB].kind
+            if a == .robotLink && b == .object && !taskObjects.contains(c.bodyB) { collisions.insert([c.bodyA, c.bodyB]) }
+            if b == .robotLink && a == .object && !taskObjects.contains(c.bodyA) { collisions.insert([c.bodyB, c.bodyA]) }
+        }
+        let fresh = collisions.subtracting(previousCollisions).count
+        previousCollisions = collisions
+        let tcp = (controller.basePose * controller.tcpPose()).position
+        return TickInfo(time: world.time, success: success, stages: stages, endEffector: tcp, joints: controller.jointPositions,
+                        newCollisions: fresh)
+    }
+
+    // MARK: - PrivilegedAccess
+
+    public func primaryPinhole() throws -> PinholeCamera {
+        guard let camera = scene.cameras.first(where: { $0.name == primaryCamera }) else {
+            throw PlanError("no camera named '\(primaryCamera)'")
+        }
+        return try camera.pinhole(bodies: world.bodies, snapshot: world.snapshot())
+    }
+
+    /// Body ids of the gripper fingers: the child links of each gripper joint.
+    private func graspers() -> Set<Int> {
+        guard let articulation = world.articulations.first else { return [] }
+        var ids = Set<Int>()
+        for arm in embodiment.arms {
+            for jointName in arm.gripper?.joints ?? [] {
+                guard let joint = articulation.spec.joints.first(where: { $0.name == jointName }) else { continue }
+                ids.insert(articulation.linkBodies[joint.child])
+                // Pads and tips fixed below the finger count as the finger.
+                for fixed in articulation.spec.joints where fixed.kind == .fixed && fixed.parent == joint.child {
+                    ids.insert(articulation.linkBodies[fixed.child])
+                }
+            }
+        }
+        return ids
+    }
+}

@@ -1,0 +1,199 @@
+import BenchtopCore
+import BenchtopPhysics
+import BenchtopPolicy
+import BenchtopRobot
+import BenchtopScene
+import EmbodimentKit
+import Foundation
+
+/// What a privileged policy may read: the live world, the robot's controller, the task and the cameras.
+public protocol PrivilegedAccess: AnyObject {
+    var world: World { get }
+    var controller: RobotController { get }
+    var task: TaskSpec { get }
+    var controlRate: Double { get }
+    /// The camera whose image the reasoning refers to (depth tokens, traces).
+    var primaryCamera: String { get }
+    /// The primary camera's model at the current state.
+    func primaryPinhole() throws -> PinholeCamera
+}
+
+/// The built-in action reasoning policy: a scripted planner with privileged access to the scene that emits the
+/// three stages a MolmoAct model emits — depth tokens of the primary depth image, a trace of up to 5 planned
+/// waypoints projected into the primary image (0 ... 255 coordinates), and action chunks in the embodiment's
+/// control mode (end-effector deltas, absolute poses, or joint targets through IK).
+///
+/// It is steerable: `steer(with:)` takes a user trace on the primary image, lifts it to 3D with the depth
+/// image, and follows it before finishing the task.
+public final class ReferencePolicy: Policy {
+    public let name = "builtin"
+    public let access: any PrivilegedAccess
+    /// Actions per chunk.
+    public var chunkSize: Int
+    /// Actions of each chunk the runner executes (its n_action_steps); the plan advances by these.
+    public var executedSteps: Int
+    /// Top TCP speed, m/s, and turn rate, rad/s.
+    public var maxSpeed = 0.25
+    public var maxTurnRate = 1.5
+    /// Standard deviation of the noise added to each translation step, metres (0 for evaluation; small for
+    /// demos so that scripted demonstrations are not identical).
+    public var translationNoise = 0.0
+    /// Maps a depth image to the 100 depth tokens of the default tokenizer, when one is available.
+    public var depthTokenizer: ((DepthImage) -> [Int])?
+    /// Hover height above the surface for a steering trace's points, metres.
+    public var steeringHover = 0.06
+
+    public private(set) var plan: [Waypoint] = []
+    public private(set) var index = 0
+    private var holdLeft = 0
+    private var home = Quaternion.identity
+    private var rng = SeededRandom(seed: 0)
+    private var pendingSteering: [SIMD2<Double>]?
+
+    public init(access: any PrivilegedAccess, chunkSize: Int = 8, executedSteps: Int = 8) {
+        self.access = access
+        self.chunkSize = chunkSize
+        self.executedSteps = executedSteps
+    }
+
+    public func reset(instruction: String, seed: UInt64) throws {
+        let world = access.world
+        let tcp = access.controller.basePose * access.controller.commandedTCPPose()
+        plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position)
+        guard !plan.isEmpty else { throw PlanError("the task is already satisfied or has no path") }
+        index = 0
+        holdLeft = plan[0].hold
+        home = access.controller.commandedTCPPose().orientation
+        rng = SeededRandom(seed: seed).fork("reference-policy")
+    }
+
+    /// Follows `trace` (points in 0 ... 255 coordinates of the primary image) before the rest of the task:
+    /// each point is lifted to 3D with the next observation's primary depth image.
+    public func steer(with trace: [SIMD2<Double>]) { pendingSteering = trace }
+
+    /// The lifted steering waypoints inserted by the last `steer(with:)`, world frame.
+    public private(set) var steeringWaypoints: [SIMD3<Double>] = []
+
+    public func act(on observation: Observation) throws -> ActionChunk {
+        let controller = access.controller
+        if let trace = pendingSteering {
+            try insertSteering(trace, observation: observation)
+            pendingSteering = nil
+        }
+        let mode = controller.mode
+        let base = controller.basePose
+        if plan[min(index, plan.count - 1)].label.hasPrefix("push") || plan[min(index, plan.count - 1)].label.hasPrefix("realign") {
+            // Pushing is closed loop: re-aim at the object's live pose every query.
+            let tcp = (base * controller.commandedTCPPose()).position
+            if let refined = TaskPlanner.refinePush(task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp),
+               !(plan[index].label.hasPrefix("realign") && refined.first?.label.hasPrefix("realign") == true) {
+                var yaw = refined[0].yaw
+                if refined.count == 1 && refined[0].label == "retreat" { yaw = plan[index].yaw }
+                plan = Array(plan[..<index]) + refined.map { var w = $0; if w.label == "retreat" { w.yaw = yaw }; return w }
+                holdLeft = plan[index].hold
+            }
+        }
+        let dt = 1 / access.controlRate
+        var reference = controller.commandedTCPPose()
+        var seedJoints = controller.targets
+        var i = index, hold = holdLeft
+        var actions: [[Double]] = []
+        for k in 0..<chunkSize {
+            let w = plan[min(i, plan.count - 1)]
+            let targetPosition = base.inverse.transform(w.position)
+            let targetOrientation = (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * home).normalized
+            var step = targetPosition - reference.position
+            let distance = length(step)
+            let maxStep = maxSpeed * dt
+            if distance > maxStep { step *= maxStep / distance }
+            if translationNoise > 0 && distance > 0.01 {
+                step += SIMD3(rng.gaussian(), rng.gaussian(), rng.gaussian()) * translationNoise
+            }
+            var turn = (targetOrientation * reference.orientation.conjugate).normalized.rotationVector
+            let angle = length(turn)
+            if angle > maxTurnRate * dt { turn *= maxTurnRate * dt / angle }
+            let drpy = Quaternion(rotationVector: turn).rollPitchYaw
+            reference.position += step
+            reference.orientation = (Quaternion(roll: drpy.x, pitch: drpy.y, yaw: drpy.z) * reference.orientation).normalized
+            let reached = length(targetPosition - reference.position) < 2e-4 && reference.orientation.angle(to: targetOrientation) < 2e-3
+            if reached {
+                if hold > 0 { hold -= 1 } else if i < plan.count - 1 { i += 1; hold = plan[i].hold }
+            }
+            actions.append(try encode(mode: mode, delta: step, deltaRPY: drpy, pose: reference, aperture: w.aperture, seed: &seedJoints))
+            if k == min(executedSteps, chunkSize) - 1 { index = i; holdLeft = hold }
+        }
+        return ActionChunk(actions: actions, reasoning: try reasoning(observation: observation))
+    }
+
+    /// Whether every waypoint has been reached and held.
+    public var isFinished: Bool { index >= plan.count - 1 && holdLeft == 0 }
+
+    // MARK: - Actions in the control mode's units
+
+    private func encode(mode: ControlMode, delta: SIMD3<Double>, deltaRPY: SIMD3<Double>, pose: Pose, aperture: Double,
+                        seed: inout [Double]) throws -> [Double] {
+        let controller = access.controller
+        var joints: [Double]? = nil
+        return try mode.action.map { channel in
+            let si: Double
+            switch channel.source {
+            case .tcpDeltaPosition(_, let axis): si = delta[axis]
+            case .tcpDeltaRotation(_, let axis): si = deltaRPY[axis]
+            case .tcpPosition(_, let axis): si = pose.position[axis]
+            case .tcpRotation(_, let axis): si = pose.orientation.rollPitchYaw[axis]
+            case .gripper: si = aperture
+            case .joint(let arm, let index):
+                if joints == nil {
+                    let solution = controller.kinematics[arm].solve(target: pose, seed: seed)
+                    seed = solution.positions
+                    joints = solution.positions
+                }
+                guard let q = joints else { throw PlanError("inverse kinematics failed") }
+                si = q[controller.dofs(arm: arm).joints[index]]
+            }
+            return channel.encode(si)
+        }
+    }
+
+    // MARK: - Reasoning
+
+    private func reasoning(observation: Observation) throws -> Reasoning {
+        let camera = try access.primaryPinhole()
+        let tcp = access.controller.basePose * access.controller.tcpPose()
+        var points = [tcp.position] + plan[min(index, plan.count - 1)...].map(\.position)
+        points = Self.subsample(points, to: 5)
+        let scale = SIMD2(256 / Double(camera.width), 256 / Double(camera.height))
+        let trace = points.compactMap { camera.project($0)?.pixel }.map { p in
+            SIMD2(min(max((p.x * scale.x).rounded(), 0), 255), min(max((p.y * scale.y).rounded(), 0), 255))
+        }
+        let depth = observation.images.first { $0.name == access.primaryCamera }?.depth
+        let tokens = depth.flatMap { d in depthTokenizer?(d) }
+        return Reasoning(depthTokens: tokens, traces: [trace])
+    }
+
+    /// At most `count` points: the first, the last, and evenly spaced ones between (MolmoAct's trace length).
+    static func subsample(_ points: [SIMD3<Double>], to count: Int) -> [SIMD3<Double>] {
+        guard points.count > count else { return points }
+        return (0..<count).map { k in points[Int((Double(k) * Double(points.count - 1) / Double(count - 1)).rounded())] }
+    }
+
+    private func insertSteering(_ trace: [SIMD2<Double>], observation: Observation) throws {
+        guard let depth = observation.images.first(where: { $0.name == access.primaryCamera })?.depth else {
+            throw PlanError("steering needs the primary camera's depth image in the observation")
+        }
+        let camera = try access.primaryPinhole()
+        let yaw = plan[min(index, plan.count - 1)].yaw
+        let aperture = plan[min(index, plan.count - 1)].aperture
+        var lifted: [SIMD3<Double>] = []
+        for p in trace {
+            let pixel = SIMD2(p.x * Double(camera.width) / 256, p.y * Double(camera.height) / 256)
+            let column = min(max(Int(pixel.x), 0), depth.width - 1), row = min(max(Int(pixel.y), 0), depth.height - 1)
+            let surface = camera.unproject(pixel: pixel, depth: Double(depth[column, row]))
+            lifted.append(surface + SIMD3(0, 0, steeringHover))
+        }
+        steeringWaypoints = lifted
+        let steering = lifted.map { Waypoint("steer", $0, yaw: yaw, aperture: aperture) }
+        plan.insert(contentsOf: steering, at: min(index, plan.count))
+        holdLeft = 0
+    }
+}
