@@ -73,9 +73,58 @@ enum FileOps {
         try rename(tmp, to: path)
     }
 
+    /// JSON with sorted keys and doubles in their shortest round-trip form (Foundation's JSONSerialization on
+    /// Linux rounds doubles to 15 digits, which would change stats on a write-read cycle).
     static func json(_ object: Any, pretty: Bool = true) throws -> Data {
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        if pretty { options.insert(.prettyPrinted) }
-        return try JSONSerialization.data(withJSONObject: object, options: options)
+        var out = ""
+        try writeJSON(object, into: &out, indent: pretty ? 0 : nil)
+        return Data(out.utf8)
+    }
+
+    private static func writeJSON(_ value: Any, into out: inout String, indent: Int?) throws {
+        let newline = indent.map { "\n" + String(repeating: "  ", count: $0 + 1) } ?? ""
+        let close = indent.map { "\n" + String(repeating: "  ", count: $0) } ?? ""
+        let inner = indent.map { $0 + 1 }
+        switch value {
+        case is NSNull: out += "null"
+        case let b as Bool: out += b ? "true" : "false"
+        case let i as Int: out += String(i)
+        case let i as Int64: out += String(i)
+        case let d as Double:
+            guard d.isFinite else { throw DatasetError(file: "", "cannot write \(d) to JSON") }
+            out += d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
+        case let f as Float: try writeJSON(Double(f), into: &out, indent: indent)
+        case let s as String:
+            out += "\""
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+                }
+            }
+            out += "\""
+        case let a as [Any]:
+            if a.isEmpty { out += "[]"; return }
+            out += "["
+            for (k, v) in a.enumerated() { out += (k > 0 ? "," : "") + newline; try writeJSON(v, into: &out, indent: inner) }
+            out += close + "]"
+        case let o as [String: Any]:
+            if o.isEmpty { out += "{}"; return }
+            out += "{"
+            for (k, key) in o.keys.sorted().enumerated() {
+                out += (k > 0 ? "," : "") + newline
+                try writeJSON(key, into: &out, indent: inner)
+                out += indent == nil ? ":" : ": "
+                try writeJSON(o[key]!, into: &out, indent: inner)
+            }
+            out += close + "}"
+        default:
+            throw DatasetError(file: "", "cannot write a \(type(of: value)) to JSON")
+        }
     }
 }

@@ -167,12 +167,11 @@ public struct LeRobotDataset {
             let path = root + "/meta/episodes.jsonl"
             let statsPath = root + "/meta/episodes_stats.jsonl"
             var statsByEpisode: [Int: [String: FeatureStats]] = [:]
-            if FileManager.default.fileExists(atPath: statsPath) {
-                for o in try Self.readJSONLines(statsPath) {
-                    guard let e = o["episode_index"] as? Int, let s = o["stats"] as? [String: Any] else { continue }
-                    var m: [String: FeatureStats] = [:]
-                    for (k, v) in s { if let fs = FeatureStats.from(json: v) { m[k] = fs } }
-                    statsByEpisode[e] = m
+            if let d = FileManager.default.contents(atPath: statsPath) {
+                for line in String(decoding: d, as: UTF8.self).split(separator: "\n") {
+                    guard let o = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
+                          case .number(let e)? = o["episode_index"] else { continue }
+                    statsByEpisode[Int(e)] = FeatureStats.all(exact: o["stats"])
                 }
             }
             var from = 0
@@ -219,11 +218,8 @@ public struct LeRobotDataset {
         schema = DatasetSchema(fps: fps, robotType: robot, features: features.filter(\.isVideo) + numeric, video: video)
         try schema.validate(file: infoPath)
 
-        var stats: [String: FeatureStats] = [:]
-        if let s = try? Self.readJSON(root + "/meta/stats.json") {
-            for (k, v) in s { if let fs = FeatureStats.from(json: v) { stats[k] = fs } }
-        }
-        self.stats = stats
+        let statsData = FileManager.default.contents(atPath: root + "/meta/stats.json")
+        stats = FeatureStats.all(exact: statsData.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) })
     }
 
     /// Path of an episode's video of camera `feature`, and where the episode starts in it (seconds).

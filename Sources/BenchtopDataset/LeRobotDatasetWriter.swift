@@ -174,7 +174,16 @@ public final class LeRobotDatasetWriter {
             case .video: continue
             }
             columns.append(ParquetColumn(pf, values, shape: shape))
-            stats[f.name] = FeatureStats.of(v, dims: f.width)
+            // Stats of the stored values (after conversion to the declared dtype), as a reader computes them.
+            let stored: [Double]
+            switch values {
+            case .float(let x): stored = x.map(Double.init)
+            case .int64(let x): stored = x.map(Double.init)
+            case .int32(let x): stored = x.map(Double.init)
+            case .boolean(let x): stored = x.map { $0 ? 1 : 0 }
+            default: stored = v
+            }
+            stats[f.name] = FeatureStats.of(stored, dims: f.width)
         }
         let fps = Float(schema.fps)
         let timestamps = (0..<n).map { Float($0) / fps }

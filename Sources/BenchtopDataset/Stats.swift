@@ -128,23 +128,6 @@ public struct FeatureStats: Sendable, Hashable {
         }
         return out
     }
-
-    /// Reads a `stats.json` entry (flat or nested [3][1][1] lists); nil when it lacks min/max/mean/std/count.
-    static func from(json: Any?) -> FeatureStats? {
-        guard let o = json as? [String: Any] else { return nil }
-        func flat(_ x: Any?) -> [Double]? {
-            if let v = x as? [Double] { return v }
-            if let v = x as? [[[Double]]] { return v.flatMap { $0.flatMap { $0 } } }
-            if let v = x as? [NSNumber] { return v.map(\.doubleValue) }
-            return nil
-        }
-        let nested = (o["mean"] as? [[[Double]]]) != nil
-        guard let mn = flat(o["min"]), let mx = flat(o["max"]), let me = flat(o["mean"]), let sd = flat(o["std"]),
-              let c = flat(o["count"])?.first else { return nil }
-        var q: [String: [Double]] = [:]
-        for (key, _) in quantileLevels { if let v = flat(o[key]) { q[key] = v } }
-        return FeatureStats(min: mn, max: mx, mean: me, std: sd, count: Int(c), quantiles: q, isImage: nested)
-    }
 }
 
 /// Accumulates 256-bin per-channel histograms of RGB images (flat memory, exact image statistics).
@@ -168,5 +151,56 @@ struct ImageHistogram {
 
     var stats: FeatureStats {
         FeatureStats.ofHistograms([Array(bins[0..<256]), Array(bins[256..<512]), Array(bins[512..<768])], frames: frames)
+    }
+}
+
+/// A JSON value decoded with `JSONDecoder` (exact doubles; Foundation's JSONSerialization on Linux is not).
+enum JSONValue: Decodable {
+    case number(Double), string(String), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// Doubles of a flat or nested numeric array, in order.
+    var flatNumbers: [Double]? {
+        switch self {
+        case .number(let d): return [d]
+        case .array(let a):
+            var out: [Double] = []
+            for v in a { guard let f = v.flatNumbers else { return nil }; out += f }
+            return out
+        default: return nil
+        }
+    }
+
+    var isNested: Bool { if case .array(let a) = self, case .array? = a.first { return true }; return false }
+
+    subscript(key: String) -> JSONValue? { if case .object(let o) = self { return o[key] }; return nil }
+
+    var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
+}
+
+extension FeatureStats {
+    /// Reads a stats entry (flat lists, or [3][1][1] for images) decoded exactly.
+    static func from(exact o: JSONValue) -> FeatureStats? {
+        guard let mn = o["min"]?.flatNumbers, let mx = o["max"]?.flatNumbers, let me = o["mean"]?.flatNumbers,
+              let sd = o["std"]?.flatNumbers, let c = o["count"]?.flatNumbers?.first else { return nil }
+        var q: [String: [Double]] = [:]
+        for (key, _) in quantileLevels { if let v = o[key]?.flatNumbers { q[key] = v } }
+        return FeatureStats(min: mn, max: mx, mean: me, std: sd, count: Int(c), quantiles: q, isImage: o["mean"]?.isNested ?? false)
+    }
+
+    /// Reads every feature's entry of a stats object (`stats.json`, or one `episodes_stats.jsonl` line's "stats").
+    static func all(exact o: JSONValue?) -> [String: FeatureStats] {
+        var out: [String: FeatureStats] = [:]
+        for (k, v) in o?.objectValue ?? [:] { if let s = from(exact: v) { out[k] = s } }
+        return out
     }
 }
