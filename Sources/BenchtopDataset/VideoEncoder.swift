@@ -24,10 +24,10 @@ public struct VideoSettings: Sendable, Hashable, Codable {
     public var preset: String
     /// Keyframe interval in frames (LeRobot uses 2 for fast random access).
     public var keyframeInterval: Int
-    /// Encoder threads per stream (Benchtop runs streams in parallel, so 1 by default).
+    /// Encoder threads per stream (0: FFmpeg chooses; streams also run in parallel on their own threads).
     public var threads: Int
 
-    public init(codec: VideoCodec = .h264, crf: Int? = nil, preset: String? = nil, keyframeInterval: Int = 2, threads: Int = 1) {
+    public init(codec: VideoCodec = .h264, crf: Int? = nil, preset: String? = nil, keyframeInterval: Int = 2, threads: Int = 0) {
         self.codec = codec
         self.crf = crf ?? (codec == .h264 ? 23 : 30)
         self.preset = preset ?? (codec == .h264 ? "veryfast" : "12")
