@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EmbodimentKit", targets: ["EmbodimentKit"]),
         .library(name: "BenchtopRobot", targets: ["BenchtopRobot"]),
         .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
+        .library(name: "BenchtopDataset", targets: ["BenchtopDataset"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,6 +47,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
+                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression",
+                       providers: [.apt(["libsnappy-dev", "libzstd-dev"])]),
 
         // Headless GL links libEGL + libOpenGL (glvnd), never libGL (which pulls in GLX).
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
@@ -58,6 +63,7 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
+        .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopExpert",
@@ -81,7 +87,7 @@ let package = Package(
             name: "BenchtopCLI",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
-                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval",
+                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -95,6 +101,8 @@ let package = Package(
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
                                    "FrankaEmbodiment"]),
+        .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
+                    exclude: ["interop.py"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),

@@ -1,0 +1,77 @@
+import ArgumentParser
+import BenchtopDataset
+import Foundation
+
+/// `benchtop bench record`: frames per second written to a LeRobot dataset (parquet + two 256x256 H.264
+/// videos, Franka-shaped state/action, synthetic frames), against a direct pyarrow + PyAV writer of the
+/// same frames (bench/record_peer.py), measured in the same run; and resident memory across episodes.
+struct RecordBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Dataset recording frames/s: Benchtop vs a direct pyarrow + PyAV writer; memory over many episodes.")
+
+    @Option(help: "Episodes per run.") var episodes = 5
+    @Option(help: "Frames per episode.") var frames = 150
+    @Option(help: "Runs per writer; the median is reported.") var runs = 3
+    @Option(help: "Episodes of the memory run (0 skips it).") var memoryEpisodes = 100
+    @Option(help: "Frames per episode in the memory run.") var memoryFrames = 30
+    @Flag(help: "Skip the Python peer.") var noPeers = false
+
+    func run() throws {
+        let synthetic = SyntheticFrames()
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
+        var ours: [Double] = [], peer: [Double] = []
+        let dir = noPeers ? nil : try benchDirectory()
+        for r in 0..<runs {
+            let root = "\(tmp)/benchtop-\(r)"
+            try? FileManager.default.removeItem(atPath: root)
+            let start = Date()
+            let writer = try LeRobotDatasetWriter(creating: root, schema: synthetic.schema)
+            for e in 0..<episodes {
+                for k in 0..<frames { try writer.add(synthetic.frame(episode: e, frame: k)) }
+                try writer.saveEpisode()
+            }
+            ours.append(Double(episodes * frames) / Date().timeIntervalSince(start))
+            try? FileManager.default.removeItem(atPath: root)
+            if let dir {
+                let out = "\(tmp)/peer-\(r)"
+                try? FileManager.default.removeItem(atPath: out)
+                let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"])
+                if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { peer.append(v) }
+                try? FileManager.default.removeItem(atPath: out)
+            }
+        }
+        print("\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n")
+        print("| writer | frames/s | Benchtop / this |")
+        print("|---|---:|---:|")
+        print(String(format: "| Benchtop LeRobotDatasetWriter (v3.0) | %.0f | 1.00x |", median(ours)))
+        if !peer.isEmpty {
+            print(String(format: "| Python: pyarrow + PyAV, direct (bench/record_peer.py) | %.0f | %.2fx |", median(peer), median(ours) / median(peer)))
+        } else if !noPeers {
+            print("| Python: pyarrow + PyAV (bench/record_peer.py) | unavailable (pip install pyarrow av numpy) | |")
+        }
+        print("| LeRobot 0.4.x recording path | not measured (lerobot not installed here) | |")
+
+        if memoryEpisodes > 0 {
+            let root = "\(tmp)/memory"
+            try? FileManager.default.removeItem(atPath: root)
+            let writer = try LeRobotDatasetWriter(creating: root, schema: synthetic.schema)
+            var rss: [Int] = []
+            for e in 0..<memoryEpisodes {
+                for k in 0..<memoryFrames { try writer.add(synthetic.frame(episode: e, frame: k)) }
+                try writer.saveEpisode()
+                rss.append(residentKiB())
+            }
+            try? FileManager.default.removeItem(atPath: root)
+            let at = { (i: Int) in Double(rss[min(i, rss.count - 1)]) / 1024 }
+            print(String(format: "\nresident memory over %d episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
+                         memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
+        }
+    }
+
+    private func residentKiB() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+}

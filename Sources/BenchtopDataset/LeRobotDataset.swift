@@ -1,0 +1,386 @@
+import Foundation
+
+/// Frames of one episode read back from a dataset.
+public struct EpisodeData: Sendable {
+    public let index: Int
+    public let length: Int
+    /// Each numeric feature's values, frame-major (length x feature width).
+    public let values: [String: [Double]]
+    public let timestamps: [Float]
+    public let frameIndices: [Int64]
+    public let globalIndices: [Int64]
+    public let taskIndices: [Int64]
+
+    /// One frame's values of a feature.
+    public func value(_ feature: String, frame: Int) -> [Double] {
+        guard let v = values[feature] else { return [] }
+        let w = v.count / Swift.max(length, 1)
+        return Array(v[(frame * w)..<((frame + 1) * w)])
+    }
+}
+
+/// A LeRobot dataset on disk (v3.0 or v2.1), read and checked: metadata at init, frames per episode.
+/// Errors name the file and the field, column or byte offset that is wrong.
+public struct LeRobotDataset {
+    public let root: String
+    public let version: DatasetVersion
+    public let schema: DatasetSchema
+    public let tasks: [String]
+    public let episodes: [EpisodeRecord]
+    /// Global statistics from meta/stats.json (empty when absent).
+    public let stats: [String: FeatureStats]
+    public let chunksSize: Int
+    /// Numeric features in data-file column order.
+    let numericColumnOrder: [Feature]
+    private let locations: [EpisodeLocation]
+
+    struct EpisodeLocation {
+        var dataFile: String
+        var videoFiles: [String: (path: String, from: Double)]
+    }
+
+    public var totalFrames: Int { episodes.last?.datasetTo ?? 0 }
+
+    /// Reads the metadata of the dataset at `root`. With `requireConsistentTotals` (the default), the
+    /// totals in info.json must match the episode metadata; resuming a crashed recording relaxes this.
+    public init(root: String, requireConsistentTotals: Bool = true) throws {
+        self.root = root
+        let infoPath = root + "/meta/info.json"
+        let info = try Self.readJSON(infoPath)
+        func key<T>(_ k: String, _ t: T.Type) throws -> T {
+            guard let v = info[k] as? T else { throw DatasetError(file: infoPath, location: k, "missing or not a \(T.self)") }
+            return v
+        }
+        let versionString = try key("codebase_version", String.self)
+        guard let v = DatasetVersion(rawValue: versionString) else {
+            throw DatasetError(file: infoPath, location: "codebase_version", "\"\(versionString)\" is not supported (expected \"v3.0\" or \"v2.1\")")
+        }
+        version = v
+        let fps = try key("fps", Int.self)
+        guard fps > 0 else { throw DatasetError(file: infoPath, location: "fps", "must be a positive integer") }
+        chunksSize = (info["chunks_size"] as? Int) ?? 1000
+        let featureJSON = try key("features", [String: Any].self)
+        var features: [Feature] = []
+        var codec = VideoCodec.h264
+        var videoInfo: [String: Any] = [:]
+        for (name, raw) in featureJSON.sorted(by: { $0.key < $1.key }) {
+            let at = "features.\(name)"
+            guard let f = raw as? [String: Any], let dtypeName = f["dtype"] as? String, var shape = f["shape"] as? [Int] else {
+                throw DatasetError(file: infoPath, location: at, "expected {dtype, shape, names}")
+            }
+            guard let dtype = FeatureDType(rawValue: dtypeName) else {
+                throw DatasetError(file: infoPath, location: at + ".dtype", "\"\(dtypeName)\" is not supported (expected float32, float64, int64, int32, bool or video)")
+            }
+            var names = f["names"] as? [String]
+            if names == nil, let d = f["names"] as? [String: Any], let list = d.values.first as? [String] { names = list }
+            if dtype == .video {
+                if shape.count == 3, shape[0] == 3, shape[2] != 3 { shape = [shape[1], shape[2], shape[0]] }   // CHW -> HWC
+                videoInfo = f["info"] as? [String: Any] ?? [:]
+                if let c = videoInfo["video.codec"] as? String, c == "av1" || c == "libsvtav1" { codec = .av1 }
+            }
+            if Feature.defaultNames.contains(name) { continue }
+            features.append(Feature(name, dtype, shape: shape, names: dtype == .video ? ["height", "width", "channels"] : names))
+        }
+        for d in Feature.defaults where featureJSON[d.name] == nil {
+            throw DatasetError(file: infoPath, location: "features.\(d.name)", "default feature missing (every LeRobot dataset declares it)")
+        }
+        let video = VideoSettings(codec: codec, crf: videoInfo["video.crf"] as? Int, preset: videoInfo["video.preset"] as? String,
+                                  keyframeInterval: videoInfo["video.g"] as? Int ?? 2)
+        let robot = info["robot_type"] as? String
+        let layout = DatasetLayout(root: root, version: v, chunksSize: chunksSize)
+
+        // Tasks.
+        var tasks: [String] = []
+        switch v {
+        case .v3_0:
+            let path = root + "/meta/tasks.parquet"
+            let file = try ParquetFile(path: path)
+            let taskColumn = file.schema.contains { $0.name == "task" } ? "task" : "__index_level_0__"
+            guard case .string(let names) = try file.readColumn(taskColumn).values,
+                  case .int64(let idx) = try file.readColumn("task_index").values else {
+                throw DatasetError(file: path, location: "column task / task_index", "expected string and int64 columns")
+            }
+            tasks = [String](repeating: "", count: names.count)
+            for (i, t) in zip(idx, names) {
+                guard i >= 0, Int(i) < names.count else { throw DatasetError(file: path, location: "column task_index", "index \(i) out of range") }
+                tasks[Int(i)] = t
+            }
+        case .v2_1:
+            let path = root + "/meta/tasks.jsonl"
+            for (line, o) in try Self.readJSONLines(path).enumerated() {
+                guard let i = o["task_index"] as? Int, let t = o["task"] as? String, i == line else {
+                    throw DatasetError(file: path, location: "line \(line + 1)", "expected {\"task_index\": \(line), \"task\": string}")
+                }
+                tasks.append(t)
+            }
+        }
+        self.tasks = tasks
+
+        // Episodes.
+        var episodes: [EpisodeRecord] = []
+        var locations: [EpisodeLocation] = []
+        let videoFeatures = features.filter(\.isVideo)
+        switch v {
+        case .v3_0:
+            let dir = root + "/meta/episodes"
+            let files = Self.glob(dir)
+            guard !files.isEmpty else { throw DatasetError(file: dir, "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)") }
+            for path in files {
+                let file = try ParquetFile(path: path)
+                func ints(_ c: String) throws -> [Int] {
+                    guard case .int64(let v) = try file.readColumn(c).values else { throw DatasetError(file: path, location: "column \(c)", "expected int64") }
+                    return v.map { Int($0) }
+                }
+                func doubles(_ c: String) throws -> [Double] {
+                    guard case .double(let v) = try file.readColumn(c).values else { throw DatasetError(file: path, location: "column \(c)", "expected double") }
+                    return v
+                }
+                let idx = try ints("episode_index"), from = try ints("dataset_from_index"), to = try ints("dataset_to_index")
+                let dChunk = try ints("data/chunk_index"), dFile = try ints("data/file_index")
+                var taskLists = [[String]](repeating: [], count: idx.count)
+                if file.schema.contains(where: { $0.name == "tasks" }) {
+                    let c = try file.readColumn("tasks")
+                    if case .string(let all) = c.values {
+                        var o = 0
+                        for (r, s) in c.rowShapes.enumerated() { let n = s.first ?? 0; taskLists[r] = Array(all[o..<(o + n)]); o += n }
+                    }
+                }
+                var videoCols: [String: ([Int], [Int], [Double])] = [:]
+                for f in videoFeatures {
+                    videoCols[f.name] = (try ints("videos/\(f.name)/chunk_index"), try ints("videos/\(f.name)/file_index"),
+                                         try doubles("videos/\(f.name)/from_timestamp"))
+                }
+                let perEpisodeStats = try Self.readEpisodeStats(file, features: features + Feature.defaults, rows: idx.count)
+                for r in idx.indices {
+                    let dataRel = "data/chunk-\(DatasetLayout.pad(dChunk[r], 3))/file-\(DatasetLayout.pad(dFile[r], 3)).parquet"
+                    var vids: [String: (String, Double)] = [:]
+                    for f in videoFeatures {
+                        let (c, fi, ft) = videoCols[f.name]!
+                        vids[f.name] = (root + "/videos/\(f.name)/chunk-\(DatasetLayout.pad(c[r], 3))/file-\(DatasetLayout.pad(fi[r], 3)).mp4", ft[r])
+                    }
+                    episodes.append(EpisodeRecord(index: idx[r], length: to[r] - from[r], tasks: taskLists[r],
+                                                  datasetFrom: from[r], datasetTo: to[r], stats: perEpisodeStats[r]))
+                    locations.append(EpisodeLocation(dataFile: root + "/" + dataRel, videoFiles: vids))
+                }
+            }
+        case .v2_1:
+            let path = root + "/meta/episodes.jsonl"
+            let statsPath = root + "/meta/episodes_stats.jsonl"
+            var statsByEpisode: [Int: [String: FeatureStats]] = [:]
+            if let d = FileManager.default.contents(atPath: statsPath) {
+                for line in String(decoding: d, as: UTF8.self).split(separator: "\n") {
+                    guard let o = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
+                          case .number(let e)? = o["episode_index"] else { continue }
+                    statsByEpisode[Int(e)] = FeatureStats.all(exact: o["stats"])
+                }
+            }
+            var from = 0
+            for (line, o) in try Self.readJSONLines(path).enumerated() {
+                guard let e = o["episode_index"] as? Int, let n = o["length"] as? Int else {
+                    throw DatasetError(file: path, location: "line \(line + 1)", "expected {\"episode_index\", \"tasks\", \"length\"}")
+                }
+                episodes.append(EpisodeRecord(index: e, length: n, tasks: o["tasks"] as? [String] ?? [], datasetFrom: from,
+                                              datasetTo: from + n, stats: statsByEpisode[e] ?? [:]))
+                var vids: [String: (String, Double)] = [:]
+                for f in videoFeatures { vids[f.name] = (layout.absolute(layout.videoPath(episode: e, key: f.name)), 0) }
+                locations.append(EpisodeLocation(dataFile: layout.absolute(layout.dataPath(episode: e)), videoFiles: vids))
+                from += n
+            }
+        }
+        // Episodes must be 0 ... N-1 with contiguous frame ranges.
+        var expectedFrom = 0
+        for (i, e) in episodes.enumerated() {
+            let file = v == .v3_0 ? root + "/meta/episodes" : root + "/meta/episodes.jsonl"
+            guard e.index == i else { throw DatasetError(file: file, location: "episode row \(i)", "episode_index is \(e.index), expected \(i) (rows in order)") }
+            guard e.datasetFrom == expectedFrom, e.length > 0 else {
+                throw DatasetError(file: file, location: "episode \(i)", "frame range [\(e.datasetFrom), \(e.datasetTo)) does not continue at \(expectedFrom)")
+            }
+            expectedFrom = e.datasetTo
+        }
+        if requireConsistentTotals {
+            let totals: [(String, Int)] = [("total_episodes", episodes.count), ("total_frames", expectedFrom), ("total_tasks", tasks.count)]
+            for (k, actual) in totals {
+                guard let declared = info[k] as? Int, declared == actual else {
+                    throw DatasetError(file: infoPath, location: k, "says \(info[k] ?? "nothing"), the episode metadata has \(actual)")
+                }
+            }
+        }
+        self.episodes = episodes
+        self.locations = locations
+
+        // Numeric column order from the first data file (keeps resumed files identical in layout).
+        var numeric = features.filter { !$0.isVideo }
+        if let first = locations.first, let file = try? ParquetFile(path: first.dataFile) {
+            let order = file.schema.map(\.name)
+            numeric.sort { (order.firstIndex(of: $0.name) ?? Int.max) < (order.firstIndex(of: $1.name) ?? Int.max) }
+        }
+        numericColumnOrder = numeric
+        schema = DatasetSchema(fps: fps, robotType: robot, features: features.filter(\.isVideo) + numeric, video: video)
+        try schema.validate(file: infoPath)
+
+        let statsData = FileManager.default.contents(atPath: root + "/meta/stats.json")
+        stats = FeatureStats.all(exact: statsData.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) })
+    }
+
+    /// Path of an episode's video of camera `feature`, and where the episode starts in it (seconds).
+    public func video(episode: Int, feature: String) -> (path: String, from: Double)? {
+        guard episode >= 0, episode < locations.count else { return nil }
+        return locations[episode].videoFiles[feature]
+    }
+
+    /// Path of the parquet file holding an episode's frames.
+    public func dataFile(episode: Int) -> String { locations[episode].dataFile }
+
+    /// Reads and checks an episode's frames: exactly the declared columns with the declared types,
+    /// frame_index 0 ..< length, global index, timestamps k / fps (1e-4 s), task indices in range.
+    public func episode(_ e: Int) throws -> EpisodeData {
+        guard e >= 0, e < episodes.count else { throw DatasetError(file: root, location: "episode \(e)", "no such episode (dataset has \(episodes.count))") }
+        let rec = episodes[e]
+        let path = locations[e].dataFile
+        let file = try ParquetFile(path: path)
+        let declared = numericColumnOrder + Feature.defaults
+        let columnNames = Set(file.schema.map(\.name))
+        if let extra = columnNames.subtracting(declared.map(\.name)).sorted().first {
+            throw DatasetError(file: path, location: "column \(extra)", "not declared in meta/info.json features")
+        }
+        var raw: [String: [Double]] = [:]
+        var episodeRows: [Int]? = nil
+        let epCol = try file.readColumn("episode_index")
+        if case .int64(let ep) = epCol.values, ep.contains(where: { $0 != Int64(e) }) {
+            episodeRows = ep.indices.filter { ep[$0] == Int64(e) }
+        }
+        for f in declared {
+            guard columnNames.contains(f.name) else { throw DatasetError(file: path, location: "column \(f.name)", "missing (declared in meta/info.json)") }
+            let c = try file.readColumn(f.name)
+            let expected = f.parquetField!
+            let compatible = c.field.primitive == expected.primitive || (expected.primitive == .float && c.field.primitive == .double)
+                || (expected.primitive == .int64 && c.field.primitive == .int32)
+            guard compatible, c.field.listDepth == expected.listDepth else {
+                throw DatasetError(file: path, location: "column \(f.name)", "is \(c.field.arrowType), expected \(expected.arrowType) (\(f.dtype.rawValue) \(f.shape))")
+            }
+            if f.isList, let bad = c.rowShapes.firstIndex(where: { $0 != f.shape }) {
+                throw DatasetError(file: path, location: "column \(f.name), row \(bad)", "list of \(c.rowShapes[bad]) values, expected \(f.shape)")
+            }
+            var values: [Double]
+            switch c.values {
+            case .float(let v): values = v.map(Double.init)
+            case .double(let v): values = v
+            case .int64(let v): values = v.map(Double.init)
+            case .int32(let v): values = v.map(Double.init)
+            case .boolean(let v): values = v.map { $0 ? 1 : 0 }
+            case .string: values = []
+            }
+            if let rows = episodeRows {
+                let w = f.width
+                values = rows.flatMap { values[($0 * w)..<(($0 + 1) * w)] }
+            }
+            raw[f.name] = values
+        }
+        let n = raw["frame_index"]!.count
+        guard n == rec.length else { throw DatasetError(file: path, location: "episode \(e)", "\(n) rows, the episode metadata says \(rec.length)") }
+        let fps = Double(schema.fps)
+        for k in 0..<n {
+            let fi = raw["frame_index"]![k], gi = raw["index"]![k], ts = raw["timestamp"]![k], ti = raw["task_index"]![k]
+            guard fi == Double(k) else { throw DatasetError(file: path, location: "column frame_index, row \(k)", "is \(Int(fi)), expected \(k)") }
+            guard gi == Double(rec.datasetFrom + k) else { throw DatasetError(file: path, location: "column index, row \(k)", "is \(Int(gi)), expected \(rec.datasetFrom + k)") }
+            guard abs(ts - Double(k) / fps) <= 1e-4 else { throw DatasetError(file: path, location: "column timestamp, row \(k)", "is \(ts) s, expected \(Double(k) / fps) s (frame_index / fps)") }
+            guard ti >= 0, Int(ti) < tasks.count else { throw DatasetError(file: path, location: "column task_index, row \(k)", "\(Int(ti)) is not a task (\(tasks.count) tasks)") }
+        }
+        var values: [String: [Double]] = [:]
+        for f in numericColumnOrder { values[f.name] = raw[f.name] }
+        return EpisodeData(index: e, length: n, values: values, timestamps: raw["timestamp"]!.map { Float($0) },
+                           frameIndices: raw["frame_index"]!.map { Int64($0) }, globalIndices: raw["index"]!.map { Int64($0) },
+                           taskIndices: raw["task_index"]!.map { Int64($0) })
+    }
+
+    /// Checks every episode's frames and, with `videos`, that every video holds exactly one frame at each
+    /// `from + k / fps` (1e-4 s) at the declared size.
+    public func validate(videos: Bool = true) throws {
+        for e in episodes.indices {
+            _ = try episode(e)
+            guard videos else { continue }
+            for f in schema.videoFeatures {
+                guard let (path, from) = video(episode: e, feature: f.name) else { continue }
+                guard FileManager.default.fileExists(atPath: path) else { throw DatasetError(file: path, "video of episode \(e) is missing") }
+                let info = try VideoReader.info(path: path)
+                guard info.width == f.shape[1], info.height == f.shape[0] else {
+                    throw DatasetError(file: path, "video is \(info.width)x\(info.height), feature \(f.name) declares \(f.shape[1])x\(f.shape[0])")
+                }
+                let fps = Double(schema.fps)
+                for k in 0..<episodes[e].length {
+                    let t = from + Double(k) / fps
+                    guard info.frameTimes.contains(where: { abs($0 - t) <= 1e-4 }) else {
+                        throw DatasetError(file: path, location: "frame \(k)", "no frame at \(t) s (within 1e-4 s); the video has \(info.frameCount) frames")
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    static func readJSON(_ path: String) throws -> [String: Any] {
+        guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, "missing or unreadable") }
+        do {
+            guard let o = try JSONSerialization.jsonObject(with: d) as? [String: Any] else { throw DatasetError(file: path, "expected a JSON object") }
+            return o
+        } catch let e as DatasetError { throw e } catch {
+            throw DatasetError(file: path, "invalid JSON: \(error)")
+        }
+    }
+
+    static func readJSONLines(_ path: String) throws -> [[String: Any]] {
+        guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, "missing or unreadable") }
+        var out: [[String: Any]] = []
+        for (i, line) in String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw DatasetError(file: path, location: "line \(i + 1)", "invalid JSON object")
+            }
+            out.append(o)
+        }
+        return out
+    }
+
+    /// `<dir>/*/*.parquet`, sorted (the order LeRobot's loader globs).
+    static func glob(_ dir: String) -> [String] {
+        let fm = FileManager.default
+        var out: [String] = []
+        for sub in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
+            for f in ((try? fm.contentsOfDirectory(atPath: dir + "/" + sub)) ?? []).sorted() where f.hasSuffix(".parquet") && !f.hasPrefix(".") {
+                out.append(dir + "/" + sub + "/" + f)
+            }
+        }
+        return out
+    }
+
+    static func readEpisodeStats(_ file: ParquetFile, features: [Feature], rows: Int) throws -> [[String: FeatureStats]] {
+        var out = [[String: FeatureStats]](repeating: [:], count: rows)
+        let names = Set(file.schema.map(\.name))
+        for f in features {
+            guard names.contains("stats/\(f.name)/mean") else { continue }
+            var columns: [String: [[Double]]] = [:]
+            for key in FeatureStats.keys where names.contains("stats/\(f.name)/\(key)") {
+                let c = try file.readColumn("stats/\(f.name)/\(key)")
+                let flat: [Double]
+                switch c.values {
+                case .double(let v): flat = v
+                case .float(let v): flat = v.map(Double.init)
+                case .int64(let v): flat = v.map(Double.init)
+                case .int32(let v): flat = v.map(Double.init)
+                case .boolean(let v): flat = v.map { $0 ? 1 : 0 }
+                case .string: continue
+                }
+                var o = 0
+                columns[key] = c.rowShapes.map { s in let n = s.reduce(1, *); defer { o += n }; return Array(flat[o..<(o + n)]) }
+            }
+            for r in 0..<rows {
+                guard let mn = columns["min"]?[r], let mx = columns["max"]?[r], let me = columns["mean"]?[r], let sd = columns["std"]?[r] else { continue }
+                var q: [String: [Double]] = [:]
+                for (k, _) in FeatureStats.quantileLevels { if let v = columns[k]?[r] { q[k] = v } }
+                out[r][f.name] = FeatureStats(min: mn, max: mx, mean: me, std: sd, count: Int(columns["count"]?[r].first ?? 0),
+                                              quantiles: q, isImage: f.isVideo)
+            }
+        }
+        return out
+    }
+}
