@@ -82,6 +82,10 @@ let package = Package(
         // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
         .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
                 exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
+        .target(name: "YAMEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/YAM",
+                exclude: ["README.md", "make_urdf.py"], resources: [.copy("yam_bimanual.urdf")]),
+        .target(name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
+                exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
         .target(
             name: "BenchtopCLI",
@@ -91,7 +95,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"]),
+        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
@@ -111,7 +115,7 @@ let package = Package(
                                                              "FrankaEmbodiment"]),
         .testTarget(name: "EmbodimentConformanceTests",
                     dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
-                                   "FrankaEmbodiment"],
+                                   "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],

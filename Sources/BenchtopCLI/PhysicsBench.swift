@@ -26,8 +26,23 @@ struct PhysicsBench: ParsableCommand {
     @Flag(help: "Skip the peers (raw Bullet, PyBullet).")
     var noPeers = false
 
+    @Option(help: "Embodiment placed on the scene (repeatable): steps/s of the scene with that robot holding its home pose, no extra objects and no peers.")
+    var robot: [String] = []
+
+    @OptionGroup var plugins: EmbodimentPathOptions
+
     func run() throws {
         let base = try loadScene(scene)
+        if !robot.isEmpty {
+            try plugins.load()
+            print("| embodiment | scene | steps/s (median of \(runs) x \(steps)) |")
+            print("|---|---|---|")
+            for name in robot {
+                let rate = try RobotPhysicsBench.stepsPerSecond(scene: base, robot: name, steps: steps, repeats: runs)
+                print("| \(name) | \(base.name) | \(String(format: "%.0f", rate)) |")
+            }
+            return
+        }
         let benchScene = BenchmarkScene.addingObjects(to: base, count: extra, seed: 7)
         var peers: [(name: String, measure: () throws -> Double?)] = []
         if !noPeers {

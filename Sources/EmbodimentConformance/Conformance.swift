@@ -79,7 +79,7 @@ public enum Conformance {
                 }
                 let target = k.tcpPose(q)
                 var options = ArmKinematics.IKOptions()
-                options.restarts = 16
+                options.restarts = 32
                 let r = k.solve(target: target, seed: home, options: options)
                 let got = k.tcpPose(r.positions)
                 out.append((length(got.position - target.position), got.orientation.angle(to: target.orientation)))
@@ -151,7 +151,7 @@ public enum Conformance {
             c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
             try world.step(Int(seconds / world.timeStep))
             if let log {
-                let tcp = base * simulatedTCP(world, c)[arm], want = base * k.tcpPose(q)
+                let tcp = simulatedTCP(world, c)[arm], want = base * k.tcpPose(q)
                 let cube = world.snapshot().bodies[cubeID].pose.position
                 log(String(format: "t %.2f tcp (%.4f %.4f %.4f) want (%.4f %.4f %.4f) cube (%.4f %.4f %.4f) aperture %.3f", world.time,
                            tcp.position.x, tcp.position.y, tcp.position.z, want.position.x, want.position.y, want.position.z,

@@ -1,11 +1,15 @@
 import BenchtopCLI
 import EmbodimentKit
 import FrankaEmbodiment
+import SOEmbodiment
+import YAMEmbodiment
 
 // Built-in embodiments are registered explicitly (Swift has no load-time constructors); a third-party
 // executable lists its own plugins the same way.
 do {
     try EmbodimentRegistry.shared.register(FrankaPlugin.self)
+    try EmbodimentRegistry.shared.register(YAMPlugin.self)
+    try EmbodimentRegistry.shared.register(SOPlugin.self)
 } catch {
     fatalError("built-in embodiment failed to register: \(error)")
 }
