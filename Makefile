@@ -13,10 +13,10 @@ build: setup
 	$(SWIFT) build -c release --product benchtop
 
 demo: build
-	.build/release/benchtop scene check pick_cube
-	.build/release/benchtop sim pick_cube --steps 2400 --seed 0
+	.build/release/benchtop eval pick_cube --robot franka --policy builtin --episodes 10 --seed 0 --out out/eval
 
-test: setup
+test:
+	./scripts/setup.sh --test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

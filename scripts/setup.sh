@@ -11,6 +11,7 @@ packages=(
   libegl-dev libgl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri   # headless OpenGL (EGL, Mesa llvmpipe)
   libglfw3-dev xvfb xauth             # viewer, and a virtual display for its tests
   libavcodec-dev libavformat-dev libswscale-dev                     # video (LeRobot mp4)
+  libsnappy-dev libzstd-dev           # Parquet compression
   python3 python3-pip                 # interoperability checks against the field's real tools
 )
 
@@ -26,3 +27,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 command -v swift >/dev/null || { echo "setup: Swift 6 is required (https://swift.org/install); swift not found on PATH" >&2; exit 1; }
+
+# Python packages the interoperability tests check against (the field's real readers and servers).
+if [ "${1:-}" = "--test" ]; then
+  pip_packages=("pyarrow>=17,<22" "av" "numpy")
+  if ! python3 -c "import pyarrow, av, numpy" 2>/dev/null; then
+    echo "setup: pip installing ${pip_packages[*]}"
+    python3 -m pip install -q "${pip_packages[@]}" 2>/dev/null \
+      || python3 -m pip install -q --break-system-packages "${pip_packages[@]}"
+  fi
+fi
