@@ -30,14 +30,21 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Shadow map size in texels (0 disables shadows).")
     var shadowMap: Int = 1024
 
+    @Option(help: "Embodiment to place (overrides the scene's robots block); its mounted cameras become renderable.")
+    var robot: String?
+
+    @Flag(help: "Render the scene without its robots.")
+    var noRobots = false
+
+    @OptionGroup var plugins: EmbodimentPathOptions
+
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be >= 0") }
         guard shadowMap >= 0, shadowMap <= 8192 else { throw ValidationError("--shadow-map must be in 0 ... 8192") }
     }
 
     func run() throws {
-        let s = try loadScene(scene)
-        let world = try World(scene: s, seed: seed)
+        let (s, world) = try sceneWithRobots(scene, robot: robot, noRobots: noRobots, seed: seed, plugins: plugins)
         if steps > 0 { try world.step(steps) }
         let snapshot = world.snapshot()
         let names = cameras.isEmpty ? s.cameras.map(\.name) : cameras

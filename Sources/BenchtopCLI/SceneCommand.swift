@@ -1,6 +1,9 @@
 import ArgumentParser
 import BenchtopCore
 import BenchtopScene
+import BenchtopPhysics
+import BenchtopRobot
+import EmbodimentKit
 import Foundation
 
 /// `benchtop scene ...`
@@ -64,5 +67,22 @@ struct SceneSummary {
         let p = scene.physics
         lines.append(String(format: "physics: step %.6f s (%.0f Hz), %d solver iterations", p.timeStep, 1 / p.timeStep, p.solverIterations))
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Loads a scene and builds its world with its robots (or `robot` in their place), adding the robots' mounted
+/// cameras to the scene. Robots hold their home pose with their joint motors.
+func sceneWithRobots(_ path: String, robot: String?, noRobots: Bool, seed: UInt64,
+                     plugins: EmbodimentPathOptions) throws -> (Scene, World) {
+    var s = try loadScene(path)
+    if noRobots { s.robots = [] }
+    try plugins.load()
+    do {
+        let placements = try RobotAssembly.placements(scene: s, robot: robot, registry: .shared)
+        s = RobotAssembly.addingMountedCameras(to: s, placements: placements)
+        let (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: robot, registry: .shared)
+        return (s, world)
+    } catch let e as EmbodimentError {
+        throw BenchtopError(e.description)
     }
 }

@@ -18,8 +18,13 @@ struct ViewCommand: ParsableCommand {
     @Argument(help: "Scene file, or a name under scenes/.")
     var scene: String
 
-    @Option(help: "Show this robot's cameras (a robot placement name of the scene) beside the scene's fixed cameras.")
+    @Option(help: "Embodiment to place (overrides the scene's robots block); its cameras are shown beside the scene's.")
     var robot: String?
+
+    @Flag(help: "Show the scene without its robots.")
+    var noRobots = false
+
+    @OptionGroup var plugins: EmbodimentPathOptions
 
     @Option(help: "Seed for the scene's randomised layout.")
     var seed: UInt64 = 0
@@ -58,12 +63,7 @@ struct ViewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let s = try loadScene(scene)
-        if let robot, !s.robots.contains(where: { $0.name == robot }) {
-            let known = s.robots.map(\.name)
-            throw ValidationError("scene '\(s.name)' has no robot '\(robot)'" + (known.isEmpty ? "" : "; robots: \(known.joined(separator: ", "))"))
-        }
-        let world = try World(scene: s, seed: seed)
+        let (s, world) = try sceneWithRobots(scene, robot: robot, noRobots: noRobots, seed: seed, plugins: plugins)
         var options = ViewerOptions()
         let parts = size.split(separator: "x").compactMap { Int($0) }
         options.width = parts[0]; options.height = parts[1]
@@ -74,11 +74,7 @@ struct ViewCommand: ParsableCommand {
         options.showDepth = depth
         options.paused = paused
         options.vsync = frames == nil
-        // Fixed cameras, plus the cameras mounted on the chosen robot (or on every robot).
-        options.cameras = s.cameras.filter { camera in
-            guard case .link(let r, _, _) = camera.mount else { return true }
-            return robot == nil || r == robot
-        }.map(\.name)
+        options.cameras = s.cameras.map(\.name)   // fixed cameras, then the robots' mounted cameras
         let viewer: Viewer
         do { viewer = try Viewer(scene: s, simulation: world, options: options) } catch {
             throw ViewerFailure(message: error.description)

@@ -52,11 +52,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
             throw PlanError("scene '\(baseScene.name)' places no robot; give --robot NAME")
         }
         // The embodiment's mounted cameras join the scene's cameras (scene cameras win on a name clash).
-        var scene = baseScene
-        for cam in descriptor.cameras where !scene.cameras.contains(where: { $0.name == cam.name }) {
-            scene.cameras.append(Camera(name: cam.name, mount: .link(robot: placement.name, link: cam.link, offset: cam.offset),
-                                        intrinsics: .verticalFieldOfView(degrees: cam.verticalFieldOfView), width: cam.width, height: cam.height))
-        }
+        let scene = RobotAssembly.addingMountedCameras(to: baseScene, placements: [(placement, descriptor)])
         self.scene = scene
         self.task = task
         self.embodiment = descriptor

@@ -48,6 +48,20 @@ public enum RobotAssembly {
         return result
     }
 
+    /// The scene with each robot's mounted cameras added (as `.link` cameras named after the embodiment's
+    /// cameras); a scene camera of the same name wins.
+    public static func addingMountedCameras(to scene: Scene, placements: [(RobotPlacement, EmbodimentDescriptor)]) -> Scene {
+        var scene = scene
+        for (placement, embodiment) in placements {
+            for cam in embodiment.cameras where !scene.cameras.contains(where: { $0.name == cam.name }) {
+                scene.cameras.append(Camera(name: cam.name, mount: .link(robot: placement.name, link: cam.link, offset: cam.offset),
+                                            intrinsics: .verticalFieldOfView(degrees: cam.verticalFieldOfView),
+                                            width: cam.width, height: cam.height))
+            }
+        }
+        return scene
+    }
+
     /// A world holding the scene and its robots, and one controller per robot (in scene order).
     public static func makeWorld(scene: Scene, seed: UInt64 = 0, robot: String? = nil, registry: EmbodimentRegistry,
                                  mode: String? = nil) throws -> (World, [RobotController]) {
