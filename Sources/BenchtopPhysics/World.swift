@@ -89,7 +89,7 @@ public final class World {
     private func build() throws {
         let table = scene.table
         // The floor catches whatever falls off the table.
-        addStatic(BodyDescription(name: "ground", kind: .ground, parts: [ShapePart(.box(halfExtents: SIMD3(10, 10, 0.05)))],
+        addStatic(BodyDescription(name: "ground", kind: .ground, parts: [ShapePart(.box(halfExtents: SIMD3(50, 50, 0.05)))],
                                   color: Color(0.55, 0.55, 0.55), mass: 0),
                   pose: Pose(position: SIMD3(0, 0, -0.05)), material: Material(friction: 0.8))
         let top = SIMD3(table.size.x / 2, table.size.y / 2, table.thickness / 2)

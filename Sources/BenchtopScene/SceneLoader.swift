@@ -344,9 +344,9 @@ private struct SceneParser {
         guard m.keys.count == 1, let key = m.keys.first else {
             throw r.error(.wrongType, "expected exactly one predicate key, one of: \(Self.predicateNames.joined(separator: ", "))")
         }
-        guard let body = m.optional(key), Self.predicateNames.contains(key) else {
-            try m.finish(allowed: Self.predicateNames)
-            throw r.error(.unknownKey, "unknown predicate")
+        guard Self.predicateNames.contains(key), let body = m.optional(key) else {
+            try m.finish(allowed: Self.predicateNames)   // throws: names the unknown predicate key
+            preconditionFailure("finish() accepted an unread key")
         }
         func objectName(_ pm: MappingReader, _ key: String) throws -> String {
             let v = try pm.required(key, "an object name")

@@ -316,7 +316,8 @@ int bs_world_contacts(bs_world *w, bs_contact *out, int capacity) {
         int a = manifold->getBody0()->getUserIndex(), b = manifold->getBody1()->getUserIndex();
         for (int p = 0; p < manifold->getNumContacts(); ++p) {
             const btManifoldPoint &pt = manifold->getContactPoint(p);
-            if (pt.getDistance() > 0) continue;   // speculative points are not touching
+            // Points carrying load, or touching; speculative points ahead of contact are skipped.
+            if (pt.getDistance() > 0 && pt.getAppliedImpulse() <= 0) continue;
             if (out && total < capacity) {
                 bs_contact &c = out[total];
                 c.body_a = a; c.body_b = b;
