@@ -1,0 +1,199 @@
+/// A stack of 2-D feature planes in single precision: channel-major, then rows top to bottom, then columns
+/// (PyTorch's C×H×W layout for one image).
+public struct FeatureMap: Sendable, Equatable {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    /// channels * height * width values.
+    public var values: [Float]
+
+    public init(channels: Int, height: Int, width: Int, values: [Float]) {
+        precondition(values.count == channels * height * width, "FeatureMap needs channels * height * width values")
+        self.channels = channels; self.height = height; self.width = width; self.values = values
+    }
+
+    /// A map of zeros.
+    public init(channels: Int, height: Int, width: Int) {
+        self.init(channels: channels, height: height, width: width,
+                  values: [Float](repeating: 0, count: channels * height * width))
+    }
+
+    /// Sets every negative value to zero.
+    public mutating func applyReLU() {
+        values.withUnsafeMutableBufferPointer { v in
+            for i in v.indices where v[i] < 0 { v[i] = 0 }
+        }
+    }
+
+    /// Adds `other` element-wise (a residual connection).
+    public mutating func add(_ other: FeatureMap) {
+        precondition(other.values.count == values.count, "FeatureMap.add needs equal shapes")
+        values.withUnsafeMutableBufferPointer { v in
+            other.values.withUnsafeBufferPointer { o in
+                for i in v.indices { v[i] += o[i] }
+            }
+        }
+    }
+}
+
+/// A 2-D convolution with bias (PyTorch `Conv2d`, groups 1, dilation 1), computed as im2col + sgemm.
+public struct Convolution2D: Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    /// [outChannels, inChannels, kernel, kernel], PyTorch's layout.
+    public let weight: [Float]
+    /// [outChannels].
+    public let bias: [Float]
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                weight: [Float], bias: [Float]) {
+        precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
+                     "Convolution2D weight/bias sizes do not match the shape")
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+    }
+
+    /// Output height/width for an input height/width.
+    public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+
+    /// Convolves `input`; with `relu`, negative outputs are clamped to zero in the same pass.
+    public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
+        precondition(input.channels == inChannels, "Convolution2D expects \(inChannels) input channels")
+        let oh = outputSize(input.height), ow = outputSize(input.width)
+        let n = oh * ow, k = inChannels * kernel * kernel
+        var out = [Float](unsafeUninitializedCapacity: outChannels * n) { buffer, count in
+            for c in 0..<outChannels {
+                let b = bias[c]
+                for j in 0..<n { buffer[c * n + j] = b }
+            }
+            count = outChannels * n
+        }
+        let pointwise = kernel == 1 && stride == 1 && padding == 0
+        weight.withUnsafeBufferPointer { w in
+            out.withUnsafeMutableBufferPointer { o in
+                if pointwise {
+                    input.values.withUnsafeBufferPointer { x in
+                        BLAS.sgemm(m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: x.baseAddress!, ldb: n,
+                                   beta: 1, c: o.baseAddress!, ldc: n)
+                    }
+                } else {
+                    let columns = im2col(input, outHeight: oh, outWidth: ow)
+                    columns.withUnsafeBufferPointer { col in
+                        BLAS.sgemm(m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: n,
+                                   beta: 1, c: o.baseAddress!, ldc: n)
+                    }
+                }
+            }
+        }
+        var result = FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
+        if relu { result.applyReLU() }
+        return result
+    }
+
+    /// Rows (ci, ky, kx), columns (oy, ox): the input patch under each output position, zero outside.
+    func im2col(_ input: FeatureMap, outHeight oh: Int, outWidth ow: Int) -> [Float] {
+        let h = input.height, w = input.width, kk = kernel
+        let rows = inChannels * kk * kk, n = oh * ow
+        return [Float](unsafeUninitializedCapacity: rows * n) { col, count in
+            input.values.withUnsafeBufferPointer { x in
+                for ci in 0..<inChannels {
+                    let plane = x.baseAddress! + ci * h * w
+                    for ky in 0..<kk {
+                        for kx in 0..<kk {
+                            let row = col.baseAddress! + ((ci * kk + ky) * kk + kx) * n
+                            for oy in 0..<oh {
+                                let iy = oy * stride - padding + ky
+                                let dst = row + oy * ow
+                                if iy < 0 || iy >= h {
+                                    for ox in 0..<ow { dst[ox] = 0 }
+                                    continue
+                                }
+                                let src = plane + iy * w
+                                for ox in 0..<ow {
+                                    let ix = ox * stride - padding + kx
+                                    dst[ox] = (ix >= 0 && ix < w) ? src[ix] : 0
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            count = rows * n
+        }
+    }
+}
+
+/// A 2-D transposed convolution with bias (PyTorch `ConvTranspose2d`, groups 1, dilation 1, no output
+/// padding), computed as sgemm into per-tap columns followed by col2im scatter-add.
+public struct TransposedConvolution2D: Sendable {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    /// [inChannels, outChannels, kernel, kernel], PyTorch's layout for transposed convolutions.
+    public let weight: [Float]
+    /// [outChannels].
+    public let bias: [Float]
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                weight: [Float], bias: [Float]) {
+        precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
+                     "TransposedConvolution2D weight/bias sizes do not match the shape")
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+    }
+
+    /// Output height/width for an input height/width.
+    public func outputSize(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel }
+
+    /// Applies the transposed convolution; with `relu`, negative outputs are clamped to zero.
+    public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
+        precondition(input.channels == inChannels, "TransposedConvolution2D expects \(inChannels) input channels")
+        let h = input.height, w = input.width, n = h * w
+        let oh = outputSize(h), ow = outputSize(w)
+        let kk = kernel, rows = outChannels * kk * kk
+        // columns[(co, ky, kx), (iy, ix)] = sum_ci W[ci, co, ky, kx] * x[ci, iy, ix]
+        var columns = [Float](unsafeUninitializedCapacity: rows * n) { _, count in count = rows * n }
+        weight.withUnsafeBufferPointer { wt in
+            input.values.withUnsafeBufferPointer { x in
+                columns.withUnsafeMutableBufferPointer { col in
+                    BLAS.sgemm(transposeA: true, m: rows, n: n, k: inChannels, a: wt.baseAddress!, lda: rows,
+                               b: x.baseAddress!, ldb: n, beta: 0, c: col.baseAddress!, ldc: n)
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: outChannels * oh * ow)
+        out.withUnsafeMutableBufferPointer { o in
+            columns.withUnsafeBufferPointer { col in
+                for co in 0..<outChannels {
+                    let plane = o.baseAddress! + co * oh * ow
+                    let b = bias[co]
+                    for i in 0..<(oh * ow) { plane[i] = b }
+                    for ky in 0..<kk {
+                        for kx in 0..<kk {
+                            let row = col.baseAddress! + ((co * kk + ky) * kk + kx) * n
+                            // Valid input columns: 0 <= ix*stride - padding + kx < ow.
+                            let ixLo = max(0, (padding - kx + stride - 1) / stride)
+                            let ixHi = min(w - 1, (ow - 1 + padding - kx) / stride)
+                            for iy in 0..<h {
+                                let oy = iy * stride - padding + ky
+                                if oy < 0 || oy >= oh { continue }
+                                let src = row + iy * w
+                                let dst = plane + oy * ow - padding + kx
+                                if ixLo > ixHi { continue }
+                                for ix in ixLo...ixHi { dst[ix * stride] += src[ix] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var result = FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
+        if relu { result.applyReLU() }
+        return result
+    }
+}
