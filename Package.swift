@@ -54,7 +54,8 @@ let package = Package(
         .target(
             name: "BenchtopCLI",
             dependencies: [
-                "BenchtopCore", "BenchtopScene", "BenchtopPhysics",
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopNumerics",
+                "BenchtopReasoning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

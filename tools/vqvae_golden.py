@@ -201,6 +201,7 @@ def make_fixtures(out):
 # MARK: - Full-size CPU timing
 
 def bench(out, reps):
+    os.makedirs(out, exist_ok=True)
     torch.set_num_threads(1)
     gen = torch.Generator().manual_seed(7)
     model = DepthVQVAE().eval()
@@ -235,10 +236,12 @@ if __name__ == "__main__":
     p.add_argument("--out", required=True)
     p.add_argument("--bench", action="store_true")
     p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--no-fixtures", action="store_true")
     a = p.parse_args()
     import traceback
     try:
-        make_fixtures(a.out)
+        if not a.no_fixtures:
+            make_fixtures(a.out)
     except Exception:
         traceback.print_exc()
     if a.bench:

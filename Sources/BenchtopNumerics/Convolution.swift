@@ -54,7 +54,12 @@ public struct Convolution2D: Sendable {
                      "Convolution2D weight/bias sizes do not match the shape")
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
         self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+        tapWeights = (kernel == 4 && stride == 2 && padding == 1) ? packTaps(weight, taps: 16, outChannels: outChannels,
+                                                                            inChannels: inChannels, inputMajor: false) : []
     }
+
+    /// For 4×4/s2/p1: per tap (ky, kx) a [outChannels, inChannels] matrix.
+    let tapWeights: [Float]
 
     /// Output height/width for an input height/width.
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
@@ -72,6 +77,9 @@ public struct Convolution2D: Sendable {
             count = outChannels * n
         }
         let pointwise = kernel == 1 && stride == 1 && padding == 0
+        if !tapWeights.isEmpty && input.height % 2 == 0 && input.width % 2 == 0 {
+            stridedTaps(input, into: &out, outHeight: oh, outWidth: ow)
+        } else {
         weight.withUnsafeBufferPointer { w in
             out.withUnsafeMutableBufferPointer { o in
                 if pointwise {
@@ -88,9 +96,62 @@ public struct Convolution2D: Sendable {
                 }
             }
         }
+        }
         var result = FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
         if relu { result.applyReLU() }
         return result
+    }
+
+    /// 4×4/s2/p1 without im2col: the zero-padded input is split into its four row/column parity planes
+    /// ((oh+1)×(ow+1) each), so every tap is one sgemm over a shifted, flattened plane; the extra column per
+    /// row collects garbage that is dropped. Accumulates into `out` (pre-filled with the bias).
+    private func stridedTaps(_ input: FeatureMap, into out: inout [Float], outHeight oh: Int, outWidth ow: Int) {
+        let h = input.height, w = input.width
+        let ph = oh + 1, pw = ow + 1, planeSize = ph * pw
+        let channelStride = 4 * planeSize
+        // planes[ci][py][px][a][b] = padded(2a + py, 2b + px); +pw+1 slack so the last shifted read stays in bounds.
+        var planes = [Float](repeating: 0, count: inChannels * channelStride + pw + 1)
+        input.values.withUnsafeBufferPointer { x in
+            planes.withUnsafeMutableBufferPointer { p in
+                for ci in 0..<inChannels {
+                    let src = x.baseAddress! + ci * h * w
+                    for iy in 0..<h {
+                        let yp = iy + 1
+                        let rowBase = p.baseAddress! + ci * channelStride + (yp & 1) * 2 * planeSize + (yp >> 1) * pw
+                        for ix in 0..<w {
+                            let xp = ix + 1
+                            rowBase[(xp & 1) * planeSize + (xp >> 1)] = src[iy * w + ix]
+                        }
+                    }
+                }
+            }
+        }
+        let n = oh * pw
+        var acc = [Float](repeating: 0, count: outChannels * n)
+        tapWeights.withUnsafeBufferPointer { wt in
+            planes.withUnsafeBufferPointer { p in
+                acc.withUnsafeMutableBufferPointer { c in
+                    for ky in 0..<4 {
+                        for kx in 0..<4 {
+                            let b = p.baseAddress! + ((ky & 1) * 2 + (kx & 1)) * planeSize + (ky >> 1) * pw + (kx >> 1)
+                            BLAS.sgemm(m: outChannels, n: n, k: inChannels, a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels,
+                                       lda: inChannels, b: b, ldb: channelStride, beta: 1, c: c.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+            }
+        }
+        acc.withUnsafeBufferPointer { a in
+            out.withUnsafeMutableBufferPointer { o in
+                for co in 0..<outChannels {
+                    for oy in 0..<oh {
+                        let src = a.baseAddress! + co * n + oy * pw
+                        let dst = o.baseAddress! + (co * oh + oy) * ow
+                        for ox in 0..<ow { dst[ox] += src[ox] }
+                    }
+                }
+            }
+        }
     }
 
     /// Rows (ci, ky, kx), columns (oy, ox): the input patch under each output position, zero outside.
@@ -145,7 +206,12 @@ public struct TransposedConvolution2D: Sendable {
                      "TransposedConvolution2D weight/bias sizes do not match the shape")
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
         self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+        tapWeights = (kernel == 4 && stride == 2 && padding == 1) ? packTaps(weight, taps: 16, outChannels: outChannels,
+                                                                            inChannels: inChannels, inputMajor: true) : []
     }
+
+    /// For 4×4/s2/p1: per tap (ky, kx) a [outChannels, inChannels] matrix.
+    let tapWeights: [Float]
 
     /// Output height/width for an input height/width.
     public func outputSize(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel }
@@ -155,6 +221,9 @@ public struct TransposedConvolution2D: Sendable {
         precondition(input.channels == inChannels, "TransposedConvolution2D expects \(inChannels) input channels")
         let h = input.height, w = input.width, n = h * w
         let oh = outputSize(h), ow = outputSize(w)
+        if !tapWeights.isEmpty {
+            return subPixel(input, relu: relu)
+        }
         let kk = kernel, rows = outChannels * kk * kk
         // columns[(co, ky, kx), (iy, ix)] = sum_ci W[ci, co, ky, kx] * x[ci, iy, ix]
         var columns = [Float](unsafeUninitializedCapacity: rows * n) { _, count in count = rows * n }
@@ -196,4 +265,80 @@ public struct TransposedConvolution2D: Sendable {
         if relu { result.applyReLU() }
         return result
     }
+
+    /// 4×4/s2/p1 as four sub-pixel 2×2 convolutions, no col2im: output row 2m+r takes input rows
+    /// (m, ky=1) and (m−1, ky=3) for r = 0, (m+1, ky=0) and (m, ky=2) for r = 1 (likewise columns). Each tap is one
+    /// sgemm over the zero-padded input flattened with row length w+2; the 2 extra columns per row are dropped.
+    private func subPixel(_ input: FeatureMap, relu: Bool) -> FeatureMap {
+        let h = input.height, w = input.width, pw = w + 2, planeSize = (h + 2) * pw
+        var padded = [Float](repeating: 0, count: inChannels * planeSize + 2)
+        input.values.withUnsafeBufferPointer { x in
+            padded.withUnsafeMutableBufferPointer { p in
+                for ci in 0..<inChannels {
+                    for iy in 0..<h {
+                        let dst = p.baseAddress! + ci * planeSize + (iy + 1) * pw + 1
+                        let src = x.baseAddress! + (ci * h + iy) * w
+                        dst.update(from: src, count: w)
+                    }
+                }
+            }
+        }
+        let oh = 2 * h, ow = 2 * w, n = h * pw
+        // (padded offset, kernel index) pairs for output parity 0 and 1.
+        let taps = [[(1, 1), (0, 3)], [(2, 0), (1, 2)]]
+        var out = [Float](unsafeUninitializedCapacity: outChannels * oh * ow) { _, count in count = outChannels * oh * ow }
+        var phase = [Float](repeating: 0, count: outChannels * n)
+        for ry in 0..<2 {
+            for rx in 0..<2 {
+                tapWeights.withUnsafeBufferPointer { wt in
+                    padded.withUnsafeBufferPointer { p in
+                        phase.withUnsafeMutableBufferPointer { c in
+                            var first = true
+                            for (dy, ky) in taps[ry] {
+                                for (dx, kx) in taps[rx] {
+                                    BLAS.sgemm(m: outChannels, n: n, k: inChannels,
+                                               a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels, lda: inChannels,
+                                               b: p.baseAddress! + dy * pw + dx, ldb: planeSize,
+                                               beta: first ? 0 : 1, c: c.baseAddress!, ldc: n)
+                                    first = false
+                                }
+                            }
+                        }
+                    }
+                }
+                phase.withUnsafeBufferPointer { c in
+                    out.withUnsafeMutableBufferPointer { o in
+                        for co in 0..<outChannels {
+                            let b = bias[co]
+                            for m in 0..<h {
+                                let src = c.baseAddress! + co * n + m * pw
+                                let dst = o.baseAddress! + (co * oh + 2 * m + ry) * ow + rx
+                                if relu {
+                                    for j in 0..<w { dst[2 * j] = max(src[j] + b, 0) }
+                                } else {
+                                    for j in 0..<w { dst[2 * j] = src[j] + b }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
+    }
+}
+
+/// Repacks a 4×4 kernel into per-tap [outChannels, inChannels] matrices. `inputMajor`: the source is
+/// [in, out, 4, 4] (transposed convolution) rather than [out, in, 4, 4].
+private func packTaps(_ weight: [Float], taps: Int, outChannels: Int, inChannels: Int, inputMajor: Bool) -> [Float] {
+    var packed = [Float](repeating: 0, count: weight.count)
+    for t in 0..<taps {
+        for co in 0..<outChannels {
+            for ci in 0..<inChannels {
+                let src = inputMajor ? (ci * outChannels + co) * taps + t : (co * inChannels + ci) * taps + t
+                packed[(t * outChannels + co) * inChannels + ci] = weight[src]
+            }
+        }
+    }
+    return packed
 }

@@ -5,9 +5,10 @@ import Testing
 @Suite struct ConvolutionTests {
     func values(_ n: Int, _ seed: Int) -> [Float] { (0..<n).map { Float(($0 * 7919 + seed * 104729) % 201 - 100) / 50 } }
 
-    @Test(arguments: [(4, 2, 1), (3, 1, 1), (1, 1, 0), (3, 2, 0)])
-    func convolutionMatchesDirectLoops(kernel: Int, stride: Int, padding: Int) {
-        let cin = 3, cout = 5, h = 9, w = 7
+    /// (kernel, stride, padding, height, width); 4/2/1 on even sizes takes the parity-plane path, on odd sizes im2col.
+    @Test(arguments: [(4, 2, 1, 9, 7), (4, 2, 1, 10, 8), (3, 1, 1, 9, 7), (1, 1, 0, 9, 7), (3, 2, 0, 9, 7)])
+    func convolutionMatchesDirectLoops(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
+        let cin = 3, cout = 5
         let conv = Convolution2D(inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, padding: padding,
                                  weight: values(cout * cin * kernel * kernel, 1), bias: values(cout, 2))
         let x = FeatureMap(channels: cin, height: h, width: w, values: values(cin * h * w, 3))
