@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
+        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
     ],
     swiftLanguageModes: [.v6],

@@ -1,5 +1,92 @@
 import ArgumentParser
+import BenchtopCore
+import BenchtopPhysics
+import BenchtopScene
+import Foundation
+
+/// `benchtop bench physics`: steps per second of a busy tabletop scene, Benchtop against raw Bullet C++
+/// (the shim's overhead) and PyBullet (equal settings and defaults), measured in the same run.
 struct PhysicsBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "physics")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "physics",
+        abstract: "Physics steps per second: Benchtop vs raw Bullet and PyBullet on the same scene.")
+
+    @Option(help: "Base scene.")
+    var scene = "pick_cube"
+
+    @Option(help: "Extra objects dropped on the table.")
+    var extra = 20
+
+    @Option(help: "Steps per run (240 = 1 s simulated).")
+    var steps = 2400
+
+    @Option(help: "Runs per configuration; the median is reported.")
+    var runs = 5
+
+    @Flag(help: "Skip the peers (raw Bullet, PyBullet).")
+    var noPeers = false
+
+    func run() throws {
+        let base = try loadScene(scene)
+        let benchScene = BenchmarkScene.addingObjects(to: base, count: extra, seed: 7)
+        var peers: [(name: String, measure: () throws -> Double?)] = []
+        if !noPeers {
+            let dir = try benchDirectory()
+            let sceneFile = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-physics-scene.txt").path
+            try BenchmarkScene.export(try World(scene: benchScene, seed: 0)).write(toFile: sceneFile, atomically: true, encoding: .utf8)
+            let raw = try compileRawBullet(dir: dir)
+            peers = [
+                ("raw Bullet C++ (same world settings)", { try raw.map { try runPeer([$0, sceneFile, "\(steps)", "1"]) } ?? nil }),
+                ("PyBullet, equal step and iterations", { try runPeer(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "equal"]) }),
+                ("PyBullet, its defaults (50 iterations)", { try runPeer(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "defaults"]) }),
+            ]
+        }
+        // Interleave the engines run by run, so that a busy machine slows all of them alike.
+        var ours: [Double] = []
+        var theirs = [[Double]](repeating: [], count: peers.count)
+        for _ in 0..<runs {
+            ours.append(try measureBenchtop(benchScene))
+            for (i, peer) in peers.enumerated() { if let r = try peer.measure() { theirs[i].append(r) } }
+        }
+        let oursMedian = median(ours)
+        print("scene \(base.name) + \(extra) objects (\(benchScene.objects.count) objects), \(steps) steps of \(benchScene.physics.timeStep) s, median of \(runs) interleaved runs, one thread\n")
+        print("| engine | steps/s | Benchtop / this |")
+        print("|---|---:|---:|")
+        print(String(format: "| Benchtop (defaults: %d solver iterations) | %.0f | 1.00x |", benchScene.physics.solverIterations, oursMedian))
+        for (i, peer) in peers.enumerated() {
+            guard !theirs[i].isEmpty else { print("| \(peer.name) | unavailable | |"); continue }
+            print(String(format: "| %@ | %.0f | %.2fx |", peer.name, median(theirs[i]), oursMedian / median(theirs[i])))
+        }
+        if let raw = theirs.first, !raw.isEmpty {
+            print(String(format: "\nshim + Swift overhead over raw Bullet: %.1f%%", (median(raw) / oursMedian - 1) * 100))
+        }
+    }
+
+    private func measureBenchtop(_ scene: Scene) throws -> Double {
+        let world = try World(scene: scene, seed: 0)
+        let clock = ContinuousClock()
+        let start = clock.now
+        try world.step(steps)
+        return Double(steps) / ((clock.now - start) / .seconds(1))
+    }
+
+    /// Runs a peer that prints its steps per second on its last line.
+    private func runPeer(_ arguments: [String]) throws -> Double? {
+        let result = try runProcess(arguments)
+        guard result.status == 0 else { return nil }
+        return Double(result.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+    }
+
+    /// Compiles bench/raw_bullet.cpp against the same Debian Bullet; nil (with a message) when it cannot.
+    private func compileRawBullet(dir: String) throws -> String? {
+        let binary = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-raw-bullet").path
+        let flags = try runProcess(["pkg-config", "--cflags", "--libs", "bullet-float64"])
+        let words = flags.output.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard flags.status == 0,
+              try runProcess(["g++", "-O2", "-DBT_USE_DOUBLE_PRECISION", "-o", binary, "\(dir)/raw_bullet.cpp"] + words).status == 0 else {
+            FileHandle.standardError.write(Data("raw Bullet peer unavailable: could not compile \(dir)/raw_bullet.cpp\n".utf8))
+            return nil
+        }
+        return binary
+    }
 }

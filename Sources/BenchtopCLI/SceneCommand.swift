@@ -26,7 +26,7 @@ func loadScene(_ path: String) throws -> Scene {
     do {
         return try SceneLoader.load(path: path)
     } catch let e as SceneError {
-        throw ValidationError(e.description)
+        throw BenchtopError(e.description)
     }
 }
 

@@ -76,8 +76,9 @@ public struct Quaternion: Sendable, Hashable, Codable {
 
     /// The angle in radians of the rotation taking `self` to `other` (0 ... pi).
     public func angle(to other: Quaternion) -> Double {
-        let d = abs(x * other.x + y * other.y + z * other.z + w * other.w)
-        return 2 * acosClamped(min(1, d))
+        // atan2 of the relative rotation keeps full precision for tiny angles, where acos would not.
+        let d = conjugate * other
+        return 2 * atan2Safe((d.x * d.x + d.y * d.y + d.z * d.z).squareRoot(), abs(d.w))
     }
 
     /// Rotation vector (axis * angle), the log map; angle in 0 ... pi.

@@ -339,7 +339,7 @@ private struct SceneParser {
 
     static let predicateNames = ["lifted", "on", "in", "near", "upright", "grasped", "all", "any", "not"]
 
-    func predicate(_ r: NodeReader, objects: Set<String>) throws -> Predicate {
+    func predicate(_ r: NodeReader, objects: Set<String>) throws -> TaskPredicate {
         let m = try r.mapping()
         guard m.keys.count == 1, let key = m.keys.first else {
             throw r.error(.wrongType, "expected exactly one predicate key, one of: \(Self.predicateNames.joined(separator: ", "))")
@@ -365,7 +365,7 @@ private struct SceneParser {
             return .not(try predicate(body, objects: objects))
         default:
             let pm = try body.mapping()
-            let p: Predicate
+            let p: TaskPredicate
             switch key {
             case "lifted":
                 p = .lifted(object: try objectName(pm, "object"), height: try pm.optional("height")?.positiveDouble() ?? 0.05)

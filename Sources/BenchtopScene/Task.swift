@@ -1,12 +1,12 @@
 /// The task of a scene: what to say to the policy and how to tell it succeeded.
 public struct TaskSpec: Sendable, Hashable {
     public var instruction: String
-    public var success: Predicate
+    public var success: TaskPredicate
     /// Ordered milestones for task-progression scores (MolmoAct-style partial credit).
     public var stages: [TaskStage]
     /// Episode horizon in seconds of simulated time.
     public var timeLimit: Double
-    public init(instruction: String, success: Predicate, stages: [TaskStage] = [], timeLimit: Double = 20) {
+    public init(instruction: String, success: TaskPredicate, stages: [TaskStage] = [], timeLimit: Double = 20) {
         self.instruction = instruction; self.success = success; self.stages = stages; self.timeLimit = timeLimit
     }
 }
@@ -14,12 +14,12 @@ public struct TaskSpec: Sendable, Hashable {
 /// A named milestone.
 public struct TaskStage: Sendable, Hashable {
     public var name: String
-    public var predicate: Predicate
-    public init(name: String, predicate: Predicate) { self.name = name; self.predicate = predicate }
+    public var predicate: TaskPredicate
+    public init(name: String, predicate: TaskPredicate) { self.name = name; self.predicate = predicate }
 }
 
 /// A success predicate over the world state, declared in the scene.
-public indirect enum Predicate: Sendable, Hashable {
+public indirect enum TaskPredicate: Sendable, Hashable {
     /// The object's centre is at least `height` above its resting height on the table.
     case lifted(object: String, height: Double)
     /// `object` rests on `target`: in contact, above it, and its centre within `tolerance` in xy.
@@ -32,9 +32,9 @@ public indirect enum Predicate: Sendable, Hashable {
     case upright(object: String, tolerance: Double)
     /// The object is held by a gripper (contacts on two fingers, off the table).
     case grasped(object: String)
-    case all([Predicate])
-    case any([Predicate])
-    case not(Predicate)
+    case all([TaskPredicate])
+    case any([TaskPredicate])
+    case not(TaskPredicate)
 
     /// Every object name the predicate refers to.
     public var objectNames: [String] {
