@@ -49,7 +49,8 @@ let package = Package(
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
-        .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"]),
+        .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
+                resources: [.copy("Resources")]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics"]),
         .target(
