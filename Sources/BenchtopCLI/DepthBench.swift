@@ -40,6 +40,12 @@ struct DepthBench: ParsableCommand {
         print(String(format: "benchtop (Swift + OpenBLAS, 1 thread, %@): encode %.2f ms, decode %.2f ms wall (median of %d); thread CPU time encode %.2f ms, decode %.2f ms; load average %@",
                      cpu, swiftEncode, swiftDecode, reps, Self.median(encodeCPU), Self.median(decodeCPU), load))
 
+        // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
+        let sgemmRate = Self.sgemmGFLOPs()
+        let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
+        let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6, decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
+        print(String(format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
+                     encodeFLOP / 1e9, encodeRate, decodeFLOP / 1e9, decodeRate, sgemmRate))
         var peer: (encode: Double, decode: Double, cpu: String, version: String, sameRun: Bool)?
         if let measured = try? measureTorch() {
             peer = (measured.encode, measured.decode, measured.cpu, measured.version, true)
@@ -56,9 +62,16 @@ struct DepthBench: ParsableCommand {
             String(format: "| Benchtop (Swift, OpenBLAS sgemm, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
             String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, Self.median(encodeCPU), Self.median(decodeCPU)),
         ]
+        let tableEnd = lines.count
+        lines += ["", String(format: "Work per frame: encode %.2f GFLOP, decode %.2f GFLOP. Benchtop sustains %.0f (encode) and %.0f (decode) GFLOP/s of thread CPU time; OpenBLAS sgemm 512³ on the same core in the same run: %.0f GFLOP/s.",
+                             encodeFLOP / 1e9, decodeFLOP / 1e9, encodeRate, decodeRate, sgemmRate)]
         if let peer {
-            lines.append(String(format: "| PyTorch %@ CPU (torch.set_num_threads(1))%@ | %@ | %.2f | %.2f |", peer.version,
-                                peer.sameRun ? "" : " — recorded on another machine", peer.cpu, peer.encode, peer.decode))
+            lines.append(String(format: "PyTorch's figures correspond to %.0f (encode) and %.0f (decode) GFLOP/s on its CPU.",
+                                encodeFLOP / peer.encode / 1e6, decodeFLOP / peer.decode / 1e6))
+            lines += ["", "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|"]
+            lines.removeLast(3)
+            lines.insert(String(format: "| PyTorch %@ CPU (torch.set_num_threads(1))%@ | %@ | %.2f | %.2f |", peer.version,
+                                peer.sameRun ? "" : " — recorded on another machine", peer.cpu, peer.encode, peer.decode), at: tableEnd)
             lines += ["", String(format: "Ratio Benchtop (wall) / PyTorch: encode %.2f, decode %.2f%@.", swiftEncode / peer.encode,
                                  swiftDecode / peer.decode,
                                  peer.sameRun ? " (same machine, same run)" : " (different CPUs: not a like-for-like ratio)")]
@@ -103,6 +116,40 @@ struct DepthBench: ParsableCommand {
 
     static func milliseconds(_ d: Duration) -> Double {
         Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+    }
+
+    /// Multiply-adds ×2 of every convolution, the quantiser distances and the decoder for a configuration.
+    static func flops(_ c: DepthVQVAEConfiguration) -> (encode: Double, decode: Double) {
+        var encode = 0.0, decode = 0.0
+        var size = c.imageSize / 2, channels = c.hiddenDim
+        encode += Double(channels * size * size * 16)
+        for _ in 0..<c.layerCount { size /= 2; encode += Double(2 * channels * size * size * channels * 16); channels *= 2 }
+        let cells = Double(size * size), ch = Double(channels)
+        let block = 2 * ch * cells * ch * 9 + ch * cells * ch
+        encode += Double(c.residualBlocks) * block + Double(c.codebookDim) * cells * ch + cells * Double(c.codebookSize * c.codebookDim)
+        decode += ch * cells * Double(c.codebookDim) + Double(c.residualBlocks) * block
+        var inC = channels, outC = channels, side = size
+        for i in 0...c.layerCount {
+            if i > 0 { outC = inC / 2 }
+            decode += Double(inC * outC * 16 * side * side)
+            inC = outC; side *= 2
+        }
+        decode += Double(inC * side * side)
+        return (2 * encode, 2 * decode)
+    }
+
+    /// Median GFLOP/s of a 512³ sgemm on the current thread settings.
+    static func sgemmGFLOPs() -> Double {
+        let n = 512
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var times: [Double] = []
+        for _ in 0..<7 {
+            let t = threadCPUms()
+            BLAS.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+            times.append(threadCPUms() - t)
+        }
+        return 2 * Double(n * n * n) / median(times) / 1e6
     }
 
     /// CPU time of the calling thread: robust to other processes sharing the cores, unlike wall time.
