@@ -283,40 +283,46 @@ public struct TransposedConvolution2D: Sendable {
                 }
             }
         }
-        let oh = 2 * h, ow = 2 * w, n = h * pw
+        let oh = 2 * h, ow = 2 * w
         // (padded offset, kernel index) pairs for output parity 0 and 1.
         let taps = [[(1, 1), (0, 3)], [(2, 0), (1, 2)]]
         var out = [Float](unsafeUninitializedCapacity: outChannels * oh * ow) { _, count in count = outChannels * oh * ow }
-        var phase = [Float](repeating: 0, count: outChannels * n)
-        for ry in 0..<2 {
-            for rx in 0..<2 {
-                tapWeights.withUnsafeBufferPointer { wt in
-                    padded.withUnsafeBufferPointer { p in
-                        phase.withUnsafeMutableBufferPointer { c in
-                            var first = true
-                            for (dy, ky) in taps[ry] {
-                                for (dx, kx) in taps[rx] {
-                                    BLAS.sgemm(m: outChannels, n: n, k: inChannels,
-                                               a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels, lda: inChannels,
-                                               b: p.baseAddress! + dy * pw + dx, ldb: planeSize,
-                                               beta: first ? 0 : 1, c: c.baseAddress!, ldc: n)
-                                    first = false
+        // Tiles of input rows small enough that a phase's accumulator (outChannels × rows × (w+2)) stays in cache
+        // across its four tap products and the scatter that follows.
+        let tileRows = max(1, min(h, 32_768 / max(1, outChannels * pw)))
+        var phase = [Float](repeating: 0, count: outChannels * tileRows * pw)
+        for m0 in Swift.stride(from: 0, to: h, by: tileRows) {
+            let rows = min(tileRows, h - m0), n = rows * pw
+            for ry in 0..<2 {
+                for rx in 0..<2 {
+                    tapWeights.withUnsafeBufferPointer { wt in
+                        padded.withUnsafeBufferPointer { p in
+                            phase.withUnsafeMutableBufferPointer { c in
+                                var first = true
+                                for (dy, ky) in taps[ry] {
+                                    for (dx, kx) in taps[rx] {
+                                        BLAS.sgemm(m: outChannels, n: n, k: inChannels,
+                                                   a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels, lda: inChannels,
+                                                   b: p.baseAddress! + (m0 + dy) * pw + dx, ldb: planeSize,
+                                                   beta: first ? 0 : 1, c: c.baseAddress!, ldc: n)
+                                        first = false
+                                    }
                                 }
                             }
                         }
                     }
-                }
-                phase.withUnsafeBufferPointer { c in
-                    out.withUnsafeMutableBufferPointer { o in
-                        for co in 0..<outChannels {
-                            let b = bias[co]
-                            for m in 0..<h {
-                                let src = c.baseAddress! + co * n + m * pw
-                                let dst = o.baseAddress! + (co * oh + 2 * m + ry) * ow + rx
-                                if relu {
-                                    for j in 0..<w { dst[2 * j] = max(src[j] + b, 0) }
-                                } else {
-                                    for j in 0..<w { dst[2 * j] = src[j] + b }
+                    phase.withUnsafeBufferPointer { c in
+                        out.withUnsafeMutableBufferPointer { o in
+                            for co in 0..<outChannels {
+                                let b = bias[co]
+                                for r in 0..<rows {
+                                    let src = c.baseAddress! + co * n + r * pw
+                                    let dst = o.baseAddress! + (co * oh + 2 * (m0 + r) + ry) * ow + rx
+                                    if relu {
+                                        for j in 0..<w { dst[2 * j] = max(src[j] + b, 0) }
+                                    } else {
+                                        for j in 0..<w { dst[2 * j] = src[j] + b }
+                                    }
                                 }
                             }
                         }
