@@ -78,16 +78,16 @@ struct DepthCommand: ParsableCommand {
         if input.lowercased().hasSuffix(".png") {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-                throw ValidationError("\(input): cannot read (\(error.localizedDescription))")
+                throw DepthInputError("\(input): cannot read (\(error.localizedDescription))")
             }
             let png: PNG.Decoded
-            do { png = try PNG.decode(data) } catch { throw ValidationError("\(input): \(error)") }
+            do { png = try PNG.decode(data) } catch { throw DepthInputError("\(input): \(error)") }
             if png.bitDepth == 16 && png.channels == 1 {
                 let depth = DepthImage(width: png.width, height: png.height, values: png.samples.map { Float($0) / 1000 })
                 return (DepthNormalization.modelInput(depth, size: size), depth)
             }
             guard png.bitDepth == 8 else {
-                throw ValidationError("\(input): expected 16-bit gray depth in millimetres or an 8-bit near-is-bright map")
+                throw DepthInputError("\(input): expected 16-bit gray depth in millimetres or an 8-bit near-is-bright map")
             }
             var bytes = [UInt8](repeating: 0, count: png.width * png.height)
             for i in bytes.indices { bytes[i] = UInt8(png.samples[i * png.channels]) }
@@ -116,4 +116,10 @@ struct DepthCommand: ParsableCommand {
         }
         return out
     }
+}
+
+/// A bad input file for the depth commands (no usage text: the arguments were well-formed).
+struct DepthInputError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
