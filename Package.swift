@@ -12,6 +12,11 @@ let package = Package(
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
         .library(name: "BenchtopImage", targets: ["BenchtopImage"]),
         .library(name: "BenchtopReasoning", targets: ["BenchtopReasoning"]),
+        .library(name: "BenchtopRender", targets: ["BenchtopRender"]),
+        .library(name: "BenchtopViewer", targets: ["BenchtopViewer"]),
+        .library(name: "EmbodimentKit", targets: ["EmbodimentKit"]),
+        .library(name: "BenchtopRobot", targets: ["BenchtopRobot"]),
+        .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +48,11 @@ let package = Package(
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Headless GL links libEGL + libOpenGL (glvnd), never libGL (which pulls in GLX).
+        .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
+        .systemLibrary(name: "CGL", path: "Sources/CGL", providers: [.apt(["libopengl-dev", "libgl-dev", "libgl1-mesa-dri"])]),
+        .systemLibrary(name: "CGLFW", path: "Sources/CGLFW", providers: [.apt(["libglfw3-dev"])]),
+
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
         .target(name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
@@ -52,16 +62,30 @@ let package = Package(
         .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
                 resources: [.copy("Resources")]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
-        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics"]),
+        .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
+        .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy"]),
+        .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
+        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
+        // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
+        .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
+        .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
+        .target(name: "EmbodimentConformance",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot"]),
+
+        // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
+        .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
+                exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
+
         .target(
             name: "BenchtopCLI",
             dependencies: [
-                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopNumerics",
-                "BenchtopReasoning",
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
+                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval",
+                "BenchtopNumerics", "BenchtopReasoning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI"]),
+        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment"]),
 
         // MARK: - Tests
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
@@ -70,8 +94,17 @@ let package = Package(
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopRenderTests",
+                    dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
+        .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
+                                                             "FrankaEmbodiment"]),
+        .testTarget(name: "EmbodimentConformanceTests",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                                   "FrankaEmbodiment"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

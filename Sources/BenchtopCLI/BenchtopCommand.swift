@@ -6,7 +6,8 @@ public struct BenchtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "benchtop",
         abstract: "A workbench for action reasoning models in a Bullet tabletop simulator.",
-        subcommands: [SceneCommand.self, SimCommand.self, BenchCommand.self, DepthCommand.self, TokenizerCommand.self])
+        subcommands: [SceneCommand.self, SimCommand.self, RenderCommand.self, ViewCommand.self, EmbodimentsCommand.self,
+                      BenchCommand.self, DepthCommand.self, TokenizerCommand.self])
 
     public init() {}
 }

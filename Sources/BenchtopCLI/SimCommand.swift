@@ -1,7 +1,9 @@
 import ArgumentParser
 import BenchtopCore
 import BenchtopPhysics
+import BenchtopRobot
 import BenchtopScene
+import EmbodimentKit
 import Foundation
 
 /// `benchtop sim SCENE --steps N`: steps a scene headless.
@@ -23,14 +25,30 @@ struct SimCommand: ParsableCommand {
     @Option(help: "With --json, record every Nth step.")
     var every: Int = 24
 
+    @Option(help: "Embodiment to place (overrides the scene's robots block; see `benchtop embodiments list`).")
+    var robot: String?
+
+    @Flag(help: "Simulate the scene without its robots.")
+    var noRobots = false
+
+    @OptionGroup var plugins: EmbodimentPathOptions
+
     func validate() throws {
         guard steps >= 0 else { throw ValidationError("--steps must be >= 0") }
         guard every > 0 else { throw ValidationError("--every must be > 0") }
     }
 
     func run() throws {
-        let s = try loadScene(scene)
-        let world = try World(scene: s, seed: seed)
+        var s = try loadScene(scene)
+        if noRobots { s.robots = [] }
+        try plugins.load()
+        let world: World
+        do {
+            // Robots hold their home pose (or the scene's joints) with their joint motors.
+            (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: robot, registry: EmbodimentRegistry.shared)
+        } catch let e as EmbodimentError {
+            throw ValidationError(e.description)
+        }
         let start = world.snapshot()
         var frames: [WorldSnapshot] = [start]
         let clock = ContinuousClock()
@@ -58,6 +76,10 @@ struct SimCommand: ParsableCommand {
             let a = start.bodies[id].pose.position, b = end.bodies[id].pose.position
             print(String(format: "  %-12@ (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)  moved %.4f m", body.name,
                          a.x, a.y, a.z, b.x, b.y, b.z, length(b - a)))
+        }
+        for (i, a) in world.articulations.enumerated() {
+            let q = end.articulations[i].jointPositions
+            print("  robot \(a.name): joints " + q.map { String(format: "%.4f", $0) }.joined(separator: " "))
         }
         if outcome != "ok" { throw ExitCode(2) }
     }

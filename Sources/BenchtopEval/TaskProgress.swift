@@ -15,11 +15,13 @@ public struct TaskProgress: Sendable {
 
     public init(task: TaskSpec) { stageNames = task.stages.map(\.name) }
 
+    public init(stageNames: [String]) { self.stageNames = stageNames }
+
     /// Records one tick's evaluation: success now, and for each stage whether its predicate holds now.
     public mutating func record(success: Bool, stages: [Bool], time: Double) {
         succeededNow = success
         if success && !succeededAtAnyTime { succeededAtAnyTime = true; firstSuccessTime = time }
-        while stagesReached < stages.count && stages[stagesReached] { stagesReached += 1 }
+        while stagesReached < min(stages.count, stageNames.count) && stages[stagesReached] { stagesReached += 1 }
         if success { stagesReached = stageNames.count }   // success implies every milestone
     }
 

@@ -166,6 +166,10 @@ final class BulletWorld {
         bs_multibody_set_motor(handle, mb, Int32(link), position, velocity, positionGain, velocityGain, maxEffort)
     }
 
+    func setMotorMaxVelocity(_ mb: Int32, link: Int, _ maxVelocity: Double) {
+        bs_multibody_set_motor_max_velocity(handle, mb, Int32(link), maxVelocity)
+    }
+
     func motorEfforts(_ mb: Int32, dofCount: Int) -> [Double] {
         var out = [Double](repeating: 0, count: dofCount)
         bs_multibody_get_motor_efforts(handle, mb, &out)

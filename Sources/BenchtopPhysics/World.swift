@@ -235,8 +235,9 @@ public final class World {
         native.setJointState(a.handle, positions: positions, velocities: velocities ?? [Double](repeating: 0, count: positions.count))
     }
 
-    /// Drives each movable joint towards a target with the implicit joint motor, limited to the joint's effort.
-    /// Targets outside the joint limits are clamped to them.
+    /// Drives each movable joint towards a target with the implicit joint motor, limited to the joint's effort
+    /// and to its velocity limit (`JointSpec.velocity`, when positive). Targets outside the joint limits are
+    /// clamped to them.
     public func setJointTargets(articulation index: Int, positions: [Double], velocities: [Double]? = nil,
                                 positionGain: Double = 0.1, velocityGain: Double = 1.0, efforts: [Double]? = nil) {
         let a = articulations[index]
@@ -247,6 +248,8 @@ public final class World {
             native.setMotor(a.handle, link: a.dofNativeLinks[k], position: target, velocity: velocities?[k] ?? 0,
                             positionGain: positionGain, velocityGain: velocityGain,
                             maxEffort: efforts?[k] ?? (joint.effort > 0 ? joint.effort : 1e6))
+            // Without a speed cap the implicit motor asks for error / dt, hundreds of rad/s for a large step.
+            native.setMotorMaxVelocity(a.handle, link: a.dofNativeLinks[k], joint.velocity)
         }
     }
 

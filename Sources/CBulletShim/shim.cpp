@@ -500,6 +500,15 @@ void bs_multibody_set_motor(bs_world *w, int m, int link, double target_position
     motor->setMaxAppliedImpulse(max_effort * w->config.time_step);
 }
 
+void bs_multibody_set_motor_max_velocity(bs_world *w, int m, int link, double max_velocity) {
+    if (!w->validMB(m)) return;
+    Articulation &a = w->articulations[m];
+    if (link < 0 || link >= a.body->getNumLinks() || !a.motors[link]) return;
+    // The motor's row asks for the velocity kp * erp * error / dt + kd * (target velocity - velocity) + velocity;
+    // the rhs clamp caps that request, which is how a joint speed limit enters (PyBullet's maxVelocity).
+    a.motors[link]->setRhsClamp(max_velocity > 0 ? max_velocity : SIMD_INFINITY);
+}
+
 void bs_multibody_get_motor_efforts(bs_world *w, int m, double *out) {
     if (!w->validMB(m)) return;
     Articulation &a = w->articulations[m];

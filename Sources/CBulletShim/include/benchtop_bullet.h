@@ -116,6 +116,9 @@ void bs_multibody_set_motor(bs_world *world, int mb, int link, double target_pos
                             double position_gain, double velocity_gain, double max_effort);
 /// Joint torques/forces applied by the motors in the last step (dof order).
 void bs_multibody_get_motor_efforts(bs_world *world, int mb, double *out);
+/// Caps the speed a link's motor may ask for (rad/s or m/s; <= 0: no cap). Applies to the motor created by
+/// bs_multibody_set_motor (call after it).
+void bs_multibody_set_motor_max_velocity(bs_world *world, int mb, int link, double max_velocity);
 
 #ifdef __cplusplus
 }

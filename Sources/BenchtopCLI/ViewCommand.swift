@@ -1,0 +1,125 @@
+import ArgumentParser
+import BenchtopCore
+import BenchtopPhysics
+import BenchtopScene
+import BenchtopViewer
+import Foundation
+
+extension World: ViewerSimulation {}
+
+/// `benchtop view SCENE [--robot NAME]`: the interactive viewer.
+struct ViewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Open the interactive viewer (needs a display; use xvfb-run -a on a headless machine).",
+        discussion: "Mouse: left drag orbits, right drag pans, wheel zooms. Keys: Space pause, N step, R reset, "
+            + "S screenshot, D depth panel, H help, Esc quit.")
+
+    @Argument(help: "Scene file, or a name under scenes/.")
+    var scene: String
+
+    @Option(help: "Show this robot's cameras (a robot placement name of the scene) beside the scene's fixed cameras.")
+    var robot: String?
+
+    @Option(help: "Seed for the scene's randomised layout.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Exit after this many frames (scripted runs).")
+    var frames: Int?
+
+    @Option(help: "Write a PNG screenshot here when the run ends.")
+    var screenshot: String?
+
+    @Option(help: "Physics steps per frame (default: real time).")
+    var stepsPerFrame: Int?
+
+    @Option(help: "Window size WIDTHxHEIGHT.")
+    var size: String = "1280x800"
+
+    @Flag(help: "Show the depth panel from the start.")
+    var depth = false
+
+    @Flag(help: "Show the help overlay from the start.")
+    var help = false
+
+    @Flag(help: "Start paused.")
+    var paused = false
+
+    @Flag(help: "Draw a demonstration overlay: a ring around each object in the scene and in every camera panel.")
+    var demoOverlay = false
+
+    func validate() throws {
+        if let frames, frames <= 0 { throw ValidationError("--frames must be > 0") }
+        if let stepsPerFrame, stepsPerFrame < 0 { throw ValidationError("--steps-per-frame must be >= 0") }
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 64 && $0 <= 8192 }) else {
+            throw ValidationError("--size must look like 1280x800 (64 ... 8192 pixels each way), got '\(size)'")
+        }
+    }
+
+    func run() throws {
+        let s = try loadScene(scene)
+        if let robot, !s.robots.contains(where: { $0.name == robot }) {
+            let known = s.robots.map(\.name)
+            throw ValidationError("scene '\(s.name)' has no robot '\(robot)'" + (known.isEmpty ? "" : "; robots: \(known.joined(separator: ", "))"))
+        }
+        let world = try World(scene: s, seed: seed)
+        var options = ViewerOptions()
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        options.width = parts[0]; options.height = parts[1]
+        options.title = "Benchtop - \(s.name)"
+        options.frames = frames
+        options.screenshotPath = screenshot
+        options.stepsPerFrame = stepsPerFrame ?? (frames != nil ? 4 : nil)   // scripted runs are deterministic
+        options.showDepth = depth
+        options.paused = paused
+        options.vsync = frames == nil
+        // Fixed cameras, plus the cameras mounted on the chosen robot (or on every robot).
+        options.cameras = s.cameras.filter { camera in
+            guard case .link(let r, _, _) = camera.mount else { return true }
+            return robot == nil || r == robot
+        }.map(\.name)
+        let viewer: Viewer
+        do { viewer = try Viewer(scene: s, simulation: world, options: options) } catch {
+            throw ViewerFailure(message: error.description)
+        }
+        viewer.setHelpVisible(help)
+        if demoOverlay { viewer.overlay = Self.demoOverlay(scene: s, bodies: world.bodies) }
+        let summary: ViewerSummary
+        do { summary = try viewer.run() } catch { throw ViewerFailure(message: error.description) }
+        if frames != nil || !summary.screenshots.isEmpty {
+            print("viewer: \(summary.frames) frames on \(summary.renderer)")
+            for path in summary.screenshots { print("screenshot: \(path)") }
+        }
+    }
+}
+
+extension ViewCommand {
+    /// Rings around the objects, as a world path and as traces projected into each fixed camera (the shape later
+    /// stages use for end-effector paths and visual traces).
+    static func demoOverlay(scene: Scene, bodies: [BodyDescription]) -> (WorldSnapshot) -> ViewerOverlay {
+        { snapshot in
+            var overlay = ViewerOverlay(text: ["OVERLAY DEMO: RINGS AROUND OBJECTS"])
+            for (id, body) in bodies.enumerated() where body.kind == .object && id < snapshot.bodies.count {
+                let c = snapshot.bodies[id].pose.position
+                let ring = (0...48).map { i -> SIMD3<Double> in
+                    let a = Double(i) / 48 * 2 * .pi
+                    return SIMD3(c.x + 0.06 * cos(a), c.y + 0.06 * sin(a), scene.table.height + 0.002)
+                }
+                overlay.worldPaths.append(WorldPolyline(points: ring))
+                for camera in scene.cameras {
+                    guard let pinhole = try? camera.pinhole(bodies: bodies, snapshot: snapshot) else { continue }
+                    let trace = ring.compactMap { pinhole.project($0)?.pixel }
+                    overlay.cameraTraces[camera.name, default: []].append(ImagePolyline(points: trace))
+                }
+            }
+            return overlay
+        }
+    }
+}
+
+/// A viewer failure reported without the usage text (the command line itself was fine).
+struct ViewerFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

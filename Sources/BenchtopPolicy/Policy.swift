@@ -1,0 +1,69 @@
+import BenchtopCore
+
+/// One camera's picture in an observation.
+public struct CameraImage: Sendable {
+    public var name: String
+    public var rgb: RGBImage
+    /// Metric depth, when the environment renders it (privileged policies, depth tokens).
+    public var depth: DepthImage?
+    public init(name: String, rgb: RGBImage, depth: DepthImage? = nil) { self.name = name; self.rgb = rgb; self.depth = depth }
+}
+
+/// What a policy sees at one tick.
+public struct Observation: Sendable {
+    /// Camera images in the embodiment's order (primary first).
+    public var images: [CameraImage]
+    /// The robot state vector in the embodiment's state convention.
+    public var state: [Double]
+    public var instruction: String
+    /// Simulated time, seconds.
+    public var time: Double
+    public init(images: [CameraImage], state: [Double], instruction: String, time: Double) {
+        self.images = images; self.state = state; self.instruction = instruction; self.time = time
+    }
+}
+
+/// The decodable middle of an action reasoning model.
+public struct Reasoning: Sendable, Hashable {
+    /// 100 depth codes in 0 ..< 128 (10 x 10, row-major), when predicted.
+    public var depthTokens: [Int]?
+    /// One visual trace per arm: up to 5 points in 0 ... 255 image coordinates of the primary camera.
+    public var traces: [[SIMD2<Double>]]
+    /// The model's raw text output, when it has one.
+    public var text: String?
+    public init(depthTokens: [Int]? = nil, traces: [[SIMD2<Double>]] = [], text: String? = nil) {
+        self.depthTokens = depthTokens; self.traces = traces; self.text = text
+    }
+}
+
+/// A policy's answer: one or more actions in the embodiment's control mode, and optionally its reasoning.
+public struct ActionChunk: Sendable {
+    public var actions: [[Double]]
+    public var reasoning: Reasoning?
+    public init(actions: [[Double]], reasoning: Reasoning? = nil) { self.actions = actions; self.reasoning = reasoning }
+}
+
+/// Maps observations to action chunks. Reset at the start of every episode.
+public protocol Policy: AnyObject {
+    /// A short name for reports.
+    var name: String { get }
+    func reset(instruction: String, seed: UInt64) throws
+    func act(on observation: Observation) throws -> ActionChunk
+}
+
+/// Failures of a policy, reported per episode.
+public enum PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
+    case invalidAction(String)
+    case server(String)
+    case timeout(String)
+    case malformedOutput(field: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .invalidAction(let s): "invalid action: \(s)"
+        case .server(let s): "server error: \(s)"
+        case .timeout(let s): "timeout: \(s)"
+        case .malformedOutput(let field, let detail): "malformed output in \(field): \(detail)"
+        }
+    }
+}

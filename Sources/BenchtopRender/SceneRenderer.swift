@@ -1,0 +1,449 @@
+import BenchtopCore
+import BenchtopScene
+import Foundation
+internal import CGL
+
+/// Draws world snapshots with OpenGL 3.3 core: every body's primitives, procedural textures, directional lights
+/// and a shadow map from the key light, into RGB, metric depth and segmentation images.
+///
+/// The renderer reads only the bodies' static descriptions and the snapshot's poses (never physics), so it serves
+/// headless camera images (on a `HeadlessContext`) and the interactive viewer (on a window's context) alike.
+/// It draws on whatever GL context is current when it is created; use it on that context only.
+public final class SceneRenderer {
+    /// The static bodies this renderer draws, by body id.
+    public let bodies: [BodyDescription]
+    public let lights: [Light]
+    public let background: Color
+    /// Side of the square shadow map in texels (0: no shadows).
+    public let shadowMapSize: Int
+
+    private var sceneProgram: GLuint = 0
+    private var shadowProgram: GLuint = 0
+    private var meshes: [MeshBuffers] = []
+    private var groups: [InstanceGroup] = []
+    private var instances: [PartInstance] = []
+    private var instanceBuffer: GLuint = 0
+    private var instanceData: [Float] = []
+    private var targets: [SIMD2<Int>: RenderTarget] = [:]
+    private var shadowTexture: GLuint = 0
+    private var shadowFramebuffer: GLuint = 0
+    private var keyLight: Int = -1
+    private var lightViewProjection = Matrix4.identity
+    private var shadowBias: Float = 0
+    private var prepared: WorldSnapshot?
+    private var uniforms: [String: GLint] = [:]
+    private var scratchVertexArray: GLuint = 0
+
+    /// Creates a renderer for a world's bodies, lit by `lights` (the first light that casts shadows is the key light).
+    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024) throws(RenderError) {
+        self.bodies = bodies
+        self.lights = Array(lights.prefix(4))
+        self.background = background
+        self.shadowMapSize = shadowMapSize
+        sceneProgram = try GL.program(vertex: Shaders.sceneVertex, fragment: Shaders.sceneFragment, label: "scene")
+        shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
+        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uLightCount", "uShadowLight", "uShadowMap",
+                     "uShadowTexel", "uShadowBias", "uSky", "uGround"] {
+            uniforms[name] = GL.uniform(sceneProgram, name)
+        }
+        // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
+        glGenVertexArrays(1, &scratchVertexArray)
+        glBindVertexArray(scratchVertexArray)
+        keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
+        buildInstances()
+        if keyLight >= 0 { try makeShadowMap() }
+        setStaticUniforms()
+    }
+
+    /// A renderer for a scene's lights and background and a world's bodies.
+    public convenience init(scene: Scene, bodies: [BodyDescription], shadowMapSize: Int = 1024) throws(RenderError) {
+        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize)
+    }
+
+    deinit {
+        for t in targets.values { t.delete() }
+        for m in meshes { m.delete() }
+        glDeleteBuffers(1, &instanceBuffer)
+        for g in groups { var v = g.vertexArray; glDeleteVertexArrays(1, &v) }
+        glDeleteVertexArrays(1, &scratchVertexArray)
+        if shadowTexture != 0 { glDeleteTextures(1, &shadowTexture); glDeleteFramebuffers(1, &shadowFramebuffer) }
+        glDeleteProgram(sceneProgram)
+        glDeleteProgram(shadowProgram)
+    }
+
+    // MARK: - Camera images
+
+    /// Renders one camera's images of `snapshot`.
+    public func render(_ snapshot: WorldSnapshot, camera: PinholeCamera,
+                       outputs: RenderOutputs = .all) throws(RenderError) -> CameraImages {
+        try render(snapshot, cameras: [camera], outputs: outputs)[0]
+    }
+
+    /// Renders several cameras' images of one snapshot; body poses and the shadow map are computed once.
+    public func render(_ snapshot: WorldSnapshot, cameras: [PinholeCamera],
+                       outputs: RenderOutputs = .all) throws(RenderError) -> [CameraImages] {
+        prepare(snapshot)
+        var result: [CameraImages] = []
+        result.reserveCapacity(cameras.count)
+        for camera in cameras {
+            let target = try drawOffscreen(camera)
+            result.append(target.read(outputs))
+        }
+        return result
+    }
+
+    /// Renders a camera into its offscreen target without reading it back, for on-screen panels.
+    public func renderView(_ snapshot: WorldSnapshot, camera: PinholeCamera) throws(RenderError) -> RenderedView {
+        prepare(snapshot)
+        let target = try drawOffscreen(camera)
+        return RenderedView(width: camera.width, height: camera.height, colorTexture: target.colorTexture,
+                            depthTexture: target.depthTexture, near: camera.near, far: camera.far)
+    }
+
+    /// Renders into the currently bound window framebuffer, in the viewport rectangle given in framebuffer pixels
+    /// (origin bottom-left, as GL has it); the camera's resolution should match the viewport's size.
+    public func renderToWindow(_ snapshot: WorldSnapshot, camera: PinholeCamera, viewport: (x: Int, y: Int, width: Int, height: Int)) {
+        prepare(snapshot)
+        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), 0)
+        glViewport(GLint(viewport.x), GLint(viewport.y), GLsizei(viewport.width), GLsizei(viewport.height))
+        glEnable(GLenum(GL_SCISSOR_TEST))
+        glScissor(GLint(viewport.x), GLint(viewport.y), GLsizei(viewport.width), GLsizei(viewport.height))
+        let bg = clearColor
+        glClearColor(bg[0], bg[1], bg[2], 1)
+        glClear(GLbitfield(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT))
+        glDisable(GLenum(GL_SCISSOR_TEST))
+        drawScene(camera, flipY: false)
+    }
+
+    // MARK: - Frame preparation
+
+    /// Uploads the snapshot's body poses and redraws the shadow map, unless this snapshot is already prepared.
+    private func prepare(_ snapshot: WorldSnapshot) {
+        if let prepared, prepared == snapshot { return }
+        writeInstances(snapshot)
+        instanceData.withUnsafeBytes { raw in
+            glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
+            glBufferSubData(GLenum(GL_ARRAY_BUFFER), 0, raw.count, raw.baseAddress)
+        }
+        if keyLight >= 0 { drawShadowMap(snapshot) }
+        prepared = snapshot
+    }
+
+    private func writeInstances(_ snapshot: WorldSnapshot) {
+        instanceData.withUnsafeMutableBufferPointer { out in
+            for (k, instance) in instances.enumerated() {
+                let o = k * PartInstance.floats
+                guard instance.body < snapshot.bodies.count else {
+                    for i in 0..<16 { out[o + i] = 0 }   // no state: a zero matrix draws nothing
+                    continue
+                }
+                let pose = snapshot.bodies[instance.body].pose * instance.local
+                let r = pose.orientation.matrix
+                let s = instance.scale
+                for c in 0..<3 {
+                    out[o + 4 * c] = Float(r[c] * s[c])
+                    out[o + 4 * c + 1] = Float(r[3 + c] * s[c])
+                    out[o + 4 * c + 2] = Float(r[6 + c] * s[c])
+                    out[o + 4 * c + 3] = 0
+                }
+                out[o + 12] = Float(pose.position.x)
+                out[o + 13] = Float(pose.position.y)
+                out[o + 14] = Float(pose.position.z)
+                out[o + 15] = 1
+            }
+        }
+    }
+
+    private func drawShadowMap(_ snapshot: WorldSnapshot) {
+        // Fit an orthographic light frustum around the casters (every body but the ground).
+        let light = lights[keyLight]
+        var direction = light.direction
+        direction /= max(length(direction), 1e-12)
+        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        var spheres: [(SIMD3<Double>, Double)] = []
+        for instance in instances where instance.body < snapshot.bodies.count && !instance.isGround {
+            let p = (snapshot.bodies[instance.body].pose * instance.local).position
+            let r = length(instance.scale)
+            spheres.append((p, r))
+            lo = pointwiseMin(lo, p - r); hi = pointwiseMax(hi, p + r)
+        }
+        guard !spheres.isEmpty else { lightViewProjection = Matrix4.identity; return }
+        let centre = (lo + hi) / 2
+        let radius = length(hi - lo) / 2
+        let lightPose = PinholeCamera.lookAt(eye: centre - direction * (radius + 1), target: centre,
+                                             up: abs(direction.z) > 0.9 ? SIMD3(1, 0, 0) : SIMD3(0, 0, 1))
+        let toLight = lightPose.inverse
+        var l = Double.infinity, r = -Double.infinity, b = Double.infinity, t = -Double.infinity
+        var n = Double.infinity, f = -Double.infinity
+        for (p, radius) in spheres {
+            let q = toLight.transform(p)
+            l = min(l, q.x - radius); r = max(r, q.x + radius)
+            b = min(b, q.y - radius); t = max(t, q.y + radius)
+            n = min(n, -q.z - radius); f = max(f, -q.z + radius)
+        }
+        n -= 0.05
+        f += 5   // receivers (the floor) lie beyond the casters along the light
+        var ortho = [Double](repeating: 0, count: 16)
+        ortho[0] = 2 / (r - l); ortho[12] = -(r + l) / (r - l)
+        ortho[5] = 2 / (t - b); ortho[13] = -(t + b) / (t - b)
+        ortho[10] = -2 / (f - n); ortho[14] = -(f + n) / (f - n)
+        ortho[15] = 1
+        lightViewProjection = Matrix4(ortho) * Matrix4(PinholeCamera.columnMajor(toLight))
+        shadowBias = Float(0.002 / (f - n))   // 2 mm, in [0, 1] depth units
+
+        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), shadowFramebuffer)
+        glViewport(0, 0, GLsizei(shadowMapSize), GLsizei(shadowMapSize))
+        glClear(GLbitfield(GL_DEPTH_BUFFER_BIT))
+        glEnable(GLenum(GL_DEPTH_TEST))
+        glEnable(GLenum(GL_CULL_FACE))
+        glCullFace(GLenum(GL_FRONT))   // store back faces: lit front faces never self-shadow
+        glFrontFace(GLenum(GL_CCW))
+        glUseProgram(shadowProgram)
+        lightViewProjection.set(GL.uniform(shadowProgram, "uLightViewProjection"))
+        for group in groups where group.count > 0 && !group.isGround {
+            glBindVertexArray(group.vertexArray)
+            glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
+                                    nil, GLsizei(group.count))
+        }
+        glCullFace(GLenum(GL_BACK))
+    }
+
+    // MARK: - Drawing
+
+    private var clearColor: [Float] {
+        func encode(_ c: Double) -> Float { Float(min(max(c, 0), 1)) }
+        return [encode(background.r), encode(background.g), encode(background.b), 1]
+    }
+
+    private func drawOffscreen(_ camera: PinholeCamera) throws(RenderError) -> RenderTarget {
+        guard camera.width > 0, camera.height > 0, camera.width <= 16384, camera.height <= 16384 else {
+            throw .invalidRequest("camera resolution \(camera.width)x\(camera.height) is not drawable")
+        }
+        let key = SIMD2(camera.width, camera.height)
+        let target: RenderTarget
+        if let existing = targets[key] { target = existing } else {
+            target = try RenderTarget(width: camera.width, height: camera.height)
+            targets[key] = target
+        }
+        target.bindAndClear(background: clearColor, far: Float(camera.far))
+        drawScene(camera, flipY: true)
+        return target
+    }
+
+    /// Draws all bodies with the scene program into the bound framebuffer and viewport.
+    private func drawScene(_ camera: PinholeCamera, flipY: Bool) {
+        glEnable(GLenum(GL_DEPTH_TEST))
+        glDepthFunc(GLenum(GL_LESS))
+        glDisable(GLenum(GL_BLEND))
+        glEnable(GLenum(GL_CULL_FACE))
+        glCullFace(GLenum(GL_BACK))
+        // Flipping y mirrors the image, which reverses the winding of every triangle.
+        glFrontFace(GLenum(flipY ? GL_CW : GL_CCW))
+        glUseProgram(sceneProgram)
+        Matrix4(camera.viewMatrix).set(uniforms["uView"]!)
+        Matrix4(camera.projectionMatrix(flipY: flipY)).set(uniforms["uProjection"]!)
+        lightViewProjection.set(uniforms["uLightViewProjection"]!)
+        let eye = camera.pose.position
+        glUniform3f(uniforms["uEye"]!, Float(eye.x), Float(eye.y), Float(eye.z))
+        glUniform1f(uniforms["uShadowBias"]!, shadowBias)
+        if keyLight >= 0 {
+            glActiveTexture(GLenum(GL_TEXTURE0))
+            glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
+        }
+        for group in groups where group.count > 0 {
+            glBindVertexArray(group.vertexArray)
+            glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
+                                    nil, GLsizei(group.count))
+        }
+        glBindVertexArray(0)
+        glFrontFace(GLenum(GL_CCW))
+    }
+
+    private func setStaticUniforms() {
+        glUseProgram(sceneProgram)
+        glUniform1i(uniforms["uLightCount"]!, GLint(lights.count))
+        glUniform1i(uniforms["uShadowLight"]!, GLint(keyLight))
+        glUniform1i(uniforms["uShadowMap"]!, 0)
+        glUniform1f(uniforms["uShadowTexel"]!, shadowMapSize > 0 ? 1 / Float(shadowMapSize) : 0)
+        glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
+        glUniform3f(uniforms["uGround"]!, 0.16, 0.15, 0.14)
+        for (i, light) in lights.enumerated() {
+            var d = light.direction
+            d /= max(length(d), 1e-12)
+            glUniform3f(GL.uniform(sceneProgram, "uLightDirection[\(i)]"), Float(d.x), Float(d.y), Float(d.z))
+            let c = light.color, k = light.intensity
+            glUniform3f(GL.uniform(sceneProgram, "uLightColor[\(i)]"), Float(c.r * k), Float(c.g * k), Float(c.b * k))
+        }
+    }
+
+    private func makeShadowMap() throws(RenderError) {
+        glGenTextures(1, &shadowTexture)
+        glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
+        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT24, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
+                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_INT), nil)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_T), GL_CLAMP_TO_EDGE)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_COMPARE_MODE), GL_COMPARE_REF_TO_TEXTURE)
+        glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_COMPARE_FUNC), GL_LEQUAL)
+        glGenFramebuffers(1, &shadowFramebuffer)
+        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), shadowFramebuffer)
+        glFramebufferTexture2D(GLenum(GL_FRAMEBUFFER), GLenum(GL_DEPTH_ATTACHMENT), GLenum(GL_TEXTURE_2D), shadowTexture, 0)
+        glDrawBuffer(GLenum(GL_NONE))
+        glReadBuffer(GLenum(GL_NONE))
+        let status = glCheckFramebufferStatus(GLenum(GL_FRAMEBUFFER))
+        guard status == GLenum(GL_FRAMEBUFFER_COMPLETE) else {
+            throw .framebuffer(width: shadowMapSize, height: shadowMapSize, status: Int(status))
+        }
+        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), 0)
+    }
+
+    // MARK: - Static geometry
+
+    /// Turns every body's parts into instances of a few shared meshes, grouped by mesh so that each mesh is one
+    /// instanced draw call per frame.
+    private func buildInstances() {
+        var meshData: [MeshData] = [.box(), .sphere(), .cylinder()]
+        let box = 0, sphere = 1, cylinder = 2
+        var list: [PartInstance] = []
+        for (id, body) in bodies.enumerated() {
+            let texture: Float = switch body.texture {
+            case "wood": 1
+            case "checker": 2
+            case "noise": 3
+            default: body.kind == .ground ? 4 : 0
+            }
+            let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
+            func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
+                list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: color,
+                                         isGround: body.kind == .ground))
+            }
+            for part in body.parts {
+                switch part.shape {
+                case .box(let h): add(box, part.pose, h)
+                case .sphere(let r): add(sphere, part.pose, SIMD3(repeating: r))
+                case .cylinder(let r, let hh): add(cylinder, part.pose, SIMD3(r, r, hh))
+                case .capsule(let r, let hh):
+                    add(cylinder, part.pose, SIMD3(r, r, hh))
+                    for z in [-hh, hh] {
+                        add(sphere, part.pose * Pose(position: SIMD3(0, 0, z)), SIMD3(repeating: r))
+                    }
+                case .convexHull(let points):
+                    meshData.append(.convexHull(points))
+                    add(meshData.count - 1, part.pose, SIMD3(repeating: 1))
+                }
+            }
+        }
+        // Ground instances get their own group so the shadow pass can skip them.
+        list.sort { ($0.isGround ? 0 : 1, $0.mesh) < ($1.isGround ? 0 : 1, $1.mesh) }
+        instances = list
+        meshes = meshData.map { MeshBuffers($0) }
+        instanceData = [Float](repeating: 0, count: max(list.count, 1) * PartInstance.floats)
+        for (k, instance) in list.enumerated() {
+            let o = k * PartInstance.floats
+            let s = instance.scale
+            instanceData[o + 16] = Float(1 / max(s.x * s.x, 1e-12))
+            instanceData[o + 17] = Float(1 / max(s.y * s.y, 1e-12))
+            instanceData[o + 18] = Float(1 / max(s.z * s.z, 1e-12))
+            instanceData[o + 19] = instance.color.x
+            instanceData[o + 20] = instance.color.y
+            instanceData[o + 21] = instance.color.z
+            instanceData[o + 22] = instance.color.w
+            instanceData[o + 23] = Float(bitPattern: UInt32(bitPattern: Int32(instance.body)))
+        }
+        glGenBuffers(1, &instanceBuffer)
+        glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
+        instanceData.withUnsafeBytes { glBufferData(GLenum(GL_ARRAY_BUFFER), $0.count, $0.baseAddress, GLenum(GL_DYNAMIC_DRAW)) }
+
+        var start = 0
+        while start < list.count {
+            var end = start
+            while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround { end += 1 }
+            groups.append(InstanceGroup(mesh: list[start].mesh, first: start, count: end - start, isGround: list[start].isGround,
+                                        vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
+            start = end
+        }
+    }
+
+    private func makeVertexArray(mesh: MeshBuffers, firstInstance: Int) -> GLuint {
+        var vao: GLuint = 0
+        glGenVertexArrays(1, &vao)
+        glBindVertexArray(vao)
+        glBindBuffer(GLenum(GL_ARRAY_BUFFER), mesh.vertexBuffer)
+        glBindBuffer(GLenum(GL_ELEMENT_ARRAY_BUFFER), mesh.indexBuffer)
+        let vstride = GLsizei(6 * 4)
+        glEnableVertexAttribArray(0)
+        glVertexAttribPointer(0, 3, GLenum(GL_FLOAT), GLboolean(GL_FALSE), vstride, GL.offset(0))
+        glEnableVertexAttribArray(1)
+        glVertexAttribPointer(1, 3, GLenum(GL_FLOAT), GLboolean(GL_FALSE), vstride, GL.offset(12))
+        glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
+        let stride = GLsizei(PartInstance.floats * 4)
+        let base = firstInstance * PartInstance.floats * 4
+        for (location, (size, offset)) in [(4, 0), (4, 4), (4, 8), (4, 12), (3, 16), (4, 19)].enumerated() {
+            let loc = GLuint(location + 2)
+            glEnableVertexAttribArray(loc)
+            glVertexAttribPointer(loc, GLint(size), GLenum(GL_FLOAT), GLboolean(GL_FALSE), stride, GL.offset(base + offset * 4))
+            glVertexAttribDivisor(loc, 1)
+        }
+        glEnableVertexAttribArray(8)
+        glVertexAttribIPointer(8, 1, GLenum(GL_INT), stride, GL.offset(base + 23 * 4))
+        glVertexAttribDivisor(8, 1)
+        glBindVertexArray(0)
+        return vao
+    }
+}
+
+/// A camera's offscreen images kept on the GPU (for viewer panels); valid until the next render at that resolution.
+public struct RenderedView: Sendable {
+    public let width: Int
+    public let height: Int
+    /// GL texture names: RGBA8 colour and R32F metric depth, both stored top row first.
+    public let colorTexture: UInt32
+    public let depthTexture: UInt32
+    public let near: Double
+    public let far: Double
+}
+
+/// One shape primitive of one body: drawn as an instance of a shared unit mesh.
+private struct PartInstance {
+    static let floats = 24   // model 16, 1/scale^2 3, colour + texture 4, body id 1
+    var body: Int
+    var mesh: Int
+    var local: Pose
+    var scale: SIMD3<Double>
+    var color: SIMD4<Float>
+    var isGround: Bool
+}
+
+private struct InstanceGroup {
+    var mesh: Int
+    var first: Int
+    var count: Int
+    var isGround: Bool
+    var vertexArray: GLuint
+}
+
+/// A mesh uploaded to static GPU buffers.
+private struct MeshBuffers {
+    var vertexBuffer: GLuint = 0
+    var indexBuffer: GLuint = 0
+    var indexCount: Int
+
+    init(_ data: MeshData) {
+        indexCount = data.indices.count
+        glGenBuffers(1, &vertexBuffer)
+        glBindBuffer(GLenum(GL_ARRAY_BUFFER), vertexBuffer)
+        data.vertices.withUnsafeBytes { glBufferData(GLenum(GL_ARRAY_BUFFER), $0.count, $0.baseAddress, GLenum(GL_STATIC_DRAW)) }
+        glGenBuffers(1, &indexBuffer)
+        glBindBuffer(GLenum(GL_ELEMENT_ARRAY_BUFFER), indexBuffer)
+        data.indices.withUnsafeBytes {
+            glBufferData(GLenum(GL_ELEMENT_ARRAY_BUFFER), $0.count, $0.baseAddress, GLenum(GL_STATIC_DRAW))
+        }
+    }
+
+    func delete() {
+        var buffers = [vertexBuffer, indexBuffer]
+        glDeleteBuffers(2, &buffers)
+    }
+}

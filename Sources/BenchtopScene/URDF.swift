@@ -1,0 +1,260 @@
+import BenchtopCore
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Errors reading a URDF robot description: the file, the element path and what was expected.
+public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    /// Element path such as `robot/joint[joint2]/origin@rpy`.
+    public var element: String
+    public var message: String
+
+    public init(file: String, element: String, _ message: String) {
+        self.file = file; self.element = element; self.message = message
+    }
+
+    public var description: String { "\(file): \(element): \(message)" }
+}
+
+/// Reads URDF robot descriptions made of primitive shapes into an `ArticulationSpec`.
+///
+/// URDF lives here, next to the other description formats, so that embodiment plugins and tools read robots
+/// the same way scenes are read. Supported: `link` (inertial, collision, visual with box / sphere / cylinder /
+/// capsule, material colour, PyBullet's `contact/lateral_friction`), `joint` (revolute, continuous, prismatic,
+/// fixed; origin, axis, limit, dynamics). Meshes are rejected: Benchtop simulates primitive shapes only.
+public enum URDFParser {
+    /// Parses a URDF file.
+    public static func load(path: String) throws -> ArticulationSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw URDFError(file: path, element: "", "cannot read the file")
+        }
+        return try parse(data, file: path)
+    }
+
+    /// Parses URDF text; `file` names the source in errors. Joints come out parent before child, links[0] is
+    /// the root (the one link that is no joint's child).
+    public static func parse(_ data: Data, file: String = "<urdf>") throws -> ArticulationSpec {
+        let doc: XMLDocument
+        do { doc = try XMLDocument(data: data, options: []) } catch {
+            throw URDFError(file: file, element: "", "not well-formed XML: \(error.localizedDescription)")
+        }
+        guard let robot = doc.rootElement(), robot.name == "robot" else {
+            throw URDFError(file: file, element: "", "expected a <robot> root element")
+        }
+        let robotName = robot.attribute(forName: "name")?.stringValue ?? "robot"
+        var ctx = Context(file: file)
+        // Named materials at robot level.
+        for m in robot.elements(forName: "material") {
+            if let name = m.attribute(forName: "name")?.stringValue, let c = try ctx.color(m, path: "robot/material[\(name)]") {
+                ctx.materials[name] = c
+            }
+        }
+        var links: [LinkSpec] = []
+        var linkIndex: [String: Int] = [:]
+        for l in robot.elements(forName: "link") {
+            guard let name = l.attribute(forName: "name")?.stringValue, !name.isEmpty else {
+                throw URDFError(file: file, element: "robot/link", "expected a name attribute")
+            }
+            guard linkIndex[name] == nil else { throw URDFError(file: file, element: "robot/link[\(name)]", "duplicate link name") }
+            linkIndex[name] = links.count
+            links.append(try ctx.link(l, name: name))
+        }
+        guard !links.isEmpty else { throw URDFError(file: file, element: "robot", "expected at least one <link>") }
+
+        struct RawJoint { var spec: JointSpec; var parent: String; var child: String }
+        var raw: [RawJoint] = []
+        for j in robot.elements(forName: "joint") {
+            guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty else {
+                throw URDFError(file: file, element: "robot/joint", "expected a name attribute")
+            }
+            let path = "robot/joint[\(name)]"
+            guard let parent = j.elements(forName: "parent").first?.attribute(forName: "link")?.stringValue else {
+                throw URDFError(file: file, element: path + "/parent", "expected <parent link=\"...\"/>")
+            }
+            guard let child = j.elements(forName: "child").first?.attribute(forName: "link")?.stringValue else {
+                throw URDFError(file: file, element: path + "/child", "expected <child link=\"...\"/>")
+            }
+            for (role, l) in [("parent", parent), ("child", child)] where linkIndex[l] == nil {
+                throw URDFError(file: file, element: path + "/" + role, "no link named '\(l)'")
+            }
+            raw.append(RawJoint(spec: try ctx.joint(j, name: name, path: path), parent: parent, child: child))
+        }
+        // Root: the link that is nobody's child.
+        var childCount: [String: Int] = [:]
+        for r in raw { childCount[r.child, default: 0] += 1 }
+        if let twice = childCount.first(where: { $0.value > 1 }) {
+            throw URDFError(file: file, element: "robot/link[\(twice.key)]", "link is the child of \(twice.value) joints")
+        }
+        let roots = links.map(\.name).filter { childCount[$0] == nil }
+        guard roots.count == 1 else {
+            throw URDFError(file: file, element: "robot", "expected exactly one root link, found \(roots.count): \(roots.joined(separator: ", "))")
+        }
+        // Breadth-first order from the root; link order follows the joint order so links[0] is the root.
+        var orderedLinks = [roots[0]]
+        var orderedJoints: [JointSpec] = []
+        var queue = [roots[0]]
+        var newIndex: [String: Int] = [roots[0]: 0]
+        while !queue.isEmpty {
+            let parent = queue.removeFirst()
+            for r in raw where r.parent == parent {
+                newIndex[r.child] = orderedLinks.count
+                orderedLinks.append(r.child)
+                var spec = r.spec
+                spec.parent = newIndex[parent]!
+                spec.child = newIndex[r.child]!
+                orderedJoints.append(spec)
+                queue.append(r.child)
+            }
+        }
+        guard orderedLinks.count == links.count else {
+            let missing = links.map(\.name).filter { newIndex[$0] == nil }
+            throw URDFError(file: file, element: "robot", "links not connected to the root: \(missing.joined(separator: ", "))")
+        }
+        return ArticulationSpec(name: robotName, base: .identity, links: orderedLinks.map { links[linkIndex[$0]!] },
+                                joints: orderedJoints)
+    }
+
+    // MARK: - Elements
+
+    private struct Context {
+        let file: String
+        var materials: [String: Color] = [:]
+
+        func err(_ path: String, _ message: String) -> URDFError { URDFError(file: file, element: path, message) }
+
+        func numbers(_ e: XMLElement, _ attr: String, count: Int, path: String, default value: [Double]? = nil) throws -> [Double] {
+            guard let text = e.attribute(forName: attr)?.stringValue else {
+                if let value { return value }
+                throw err(path + "@" + attr, "expected attribute '\(attr)' with \(count) number(s)")
+            }
+            let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "," })
+            let values = parts.compactMap { Double($0) }
+            guard values.count == count, parts.count == count, values.allSatisfy(\.isFinite) else {
+                throw err(path + "@" + attr, "expected \(count) finite number(s), got '\(text)'")
+            }
+            return values
+        }
+
+        func number(_ e: XMLElement, _ attr: String, path: String, default value: Double? = nil) throws -> Double {
+            try numbers(e, attr, count: 1, path: path, default: value.map { [$0] })[0]
+        }
+
+        func origin(_ parent: XMLElement, path: String) throws -> Pose {
+            guard let o = parent.elements(forName: "origin").first else { return .identity }
+            let xyz = try numbers(o, "xyz", count: 3, path: path + "/origin", default: [0, 0, 0])
+            let rpy = try numbers(o, "rpy", count: 3, path: path + "/origin", default: [0, 0, 0])
+            return Pose(position: SIMD3(xyz[0], xyz[1], xyz[2]), orientation: Quaternion(roll: rpy[0], pitch: rpy[1], yaw: rpy[2]))
+        }
+
+        func color(_ material: XMLElement, path: String) throws -> Color? {
+            guard let c = material.elements(forName: "color").first else { return nil }
+            let rgba = try numbers(c, "rgba", count: 4, path: path + "/color")
+            return Color(rgba[0], rgba[1], rgba[2])
+        }
+
+        func shapes(_ link: XMLElement, _ tag: String, path: String) throws -> [ShapePart] {
+            try link.elements(forName: tag).enumerated().map { (k, e) in
+                let p = "\(path)/\(tag)[\(k)]"
+                guard let g = e.elements(forName: "geometry").first, let s = g.children?.compactMap({ $0 as? XMLElement }).first else {
+                    throw err(p + "/geometry", "expected a <geometry> with one shape")
+                }
+                let gp = p + "/geometry/" + (s.name ?? "?")
+                let shape: Shape
+                switch s.name {
+                case "box":
+                    let size = try numbers(s, "size", count: 3, path: gp)
+                    guard size.allSatisfy({ $0 > 0 }) else { throw err(gp + "@size", "expected positive sizes") }
+                    shape = .box(halfExtents: SIMD3(size[0], size[1], size[2]) / 2)
+                case "sphere":
+                    let r = try number(s, "radius", path: gp)
+                    guard r > 0 else { throw err(gp + "@radius", "expected a positive radius") }
+                    shape = .sphere(radius: r)
+                case "cylinder", "capsule":
+                    let r = try number(s, "radius", path: gp), len = try number(s, "length", path: gp)
+                    guard r > 0, len >= 0 else { throw err(gp, "expected a positive radius and a non-negative length") }
+                    // URDF cylinder length is the full height; a capsule's length is between the sphere centres.
+                    shape = s.name == "cylinder" ? .cylinder(radius: r, halfHeight: len / 2) : .capsule(radius: r, halfHeight: len / 2)
+                case "mesh":
+                    throw err(gp, "meshes are not supported: describe the link with box, sphere, cylinder or capsule")
+                default:
+                    throw err(gp, "unknown geometry; expected box, sphere, cylinder or capsule")
+                }
+                return ShapePart(shape, pose: try origin(e, path: p))
+            }
+        }
+
+        func link(_ l: XMLElement, name: String) throws -> LinkSpec {
+            let path = "robot/link[\(name)]"
+            var inertial = Inertial(mass: 0, ixx: 0, iyy: 0, izz: 0)
+            if let i = l.elements(forName: "inertial").first {
+                let ip = path + "/inertial"
+                guard let m = i.elements(forName: "mass").first else { throw err(ip + "/mass", "expected <mass value=\"...\"/>") }
+                let mass = try number(m, "value", path: ip + "/mass")
+                guard mass >= 0 else { throw err(ip + "/mass@value", "expected a non-negative mass, got \(mass)") }
+                guard let t = i.elements(forName: "inertia").first else { throw err(ip + "/inertia", "expected <inertia ixx=... />") }
+                let v = try ["ixx", "iyy", "izz"].map { try number(t, $0, path: ip + "/inertia") }
+                    + ["ixy", "ixz", "iyz"].map { try number(t, $0, path: ip + "/inertia", default: 0) }
+                guard v[0] >= 0, v[1] >= 0, v[2] >= 0 else { throw err(ip + "/inertia", "expected non-negative principal moments") }
+                inertial = Inertial(mass: mass, frame: try origin(i, path: ip), ixx: v[0], iyy: v[1], izz: v[2], ixy: v[3], ixz: v[4], iyz: v[5])
+            }
+            let collision = try shapes(l, "collision", path: path)
+            let visual = try shapes(l, "visual", path: path)
+            var color = Color(0.9, 0.9, 0.9)
+            if let m = l.elements(forName: "visual").first?.elements(forName: "material").first {
+                if let c = try self.color(m, path: path + "/visual/material") { color = c }
+                else if let n = m.attribute(forName: "name")?.stringValue, let c = materials[n] { color = c }
+            }
+            var friction = 0.9
+            if let f = l.elements(forName: "contact").first?.elements(forName: "lateral_friction").first {
+                friction = try number(f, "value", path: path + "/contact/lateral_friction")
+                guard friction >= 0 else { throw err(path + "/contact/lateral_friction@value", "expected a non-negative friction") }
+            }
+            return LinkSpec(name: name, inertial: inertial, collision: collision, visual: visual, color: color, friction: friction)
+        }
+
+        func joint(_ j: XMLElement, name: String, path: String) throws -> JointSpec {
+            let typeName = j.attribute(forName: "type")?.stringValue ?? ""
+            let kind: JointKind
+            var continuous = false
+            switch typeName {
+            case "revolute": kind = .revolute
+            case "continuous": kind = .revolute; continuous = true
+            case "prismatic": kind = .prismatic
+            case "fixed": kind = .fixed
+            default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(typeName)'")
+            }
+            var axis = SIMD3<Double>(1, 0, 0)   // the URDF default
+            if let a = j.elements(forName: "axis").first {
+                let v = try numbers(a, "xyz", count: 3, path: path + "/axis")
+                axis = SIMD3(v[0], v[1], v[2])
+            }
+            if kind != .fixed {
+                let n = length(axis)
+                guard n > 1e-9 else { throw err(path + "/axis@xyz", "expected a non-zero axis") }
+                axis /= n
+            }
+            var spec = JointSpec(name: name, kind: kind, parent: -1, child: -1, origin: try origin(j, path: path), axis: axis)
+            if let l = j.elements(forName: "limit").first {
+                let lp = path + "/limit"
+                spec.lower = try number(l, "lower", path: lp, default: 0)
+                spec.upper = try number(l, "upper", path: lp, default: 0)
+                spec.effort = try number(l, "effort", path: lp, default: 0)
+                spec.velocity = try number(l, "velocity", path: lp, default: 0)
+                guard spec.effort >= 0, spec.velocity >= 0 else { throw err(lp, "expected non-negative effort and velocity") }
+                guard continuous || kind == .fixed || spec.lower <= spec.upper else {
+                    throw err(lp, "expected lower <= upper, got \(spec.lower) > \(spec.upper)")
+                }
+            } else if kind == .revolute && !continuous || kind == .prismatic {
+                throw err(path + "/limit", "a \(typeName) joint needs <limit lower upper effort velocity/>")
+            }
+            if continuous { spec.lower = 1; spec.upper = -1 }   // lower > upper: no limit
+            if let d = j.elements(forName: "dynamics").first {
+                spec.damping = try number(d, "damping", path: path + "/dynamics", default: 0)
+                spec.friction = try number(d, "friction", path: path + "/dynamics", default: 0)
+            }
+            return spec
+        }
+    }
+}

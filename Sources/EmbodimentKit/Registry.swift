@@ -1,0 +1,81 @@
+import BenchtopCore
+import Foundation
+
+/// What an embodiment plugin target exports: a type that builds its embodiments.
+///
+/// Registration is explicit: an executable's main passes plugin types to `EmbodimentRegistry.register`.
+public protocol EmbodimentPlugin {
+    /// The embodiments this plugin provides (several variants may share one plugin).
+    static func makeEmbodiments() throws -> [EmbodimentDescriptor]
+}
+
+/// The embodiments a process knows by name: built-ins registered by main, third-party Swift plugins, and
+/// data-only plugin folders loaded with `--embodiment-path`.
+public final class EmbodimentRegistry: @unchecked Sendable {
+    /// The process-wide registry the command line uses.
+    public static let shared = EmbodimentRegistry()
+
+    private let lock = NSLock()
+    private var entries: [String: EmbodimentDescriptor] = [:]
+    private var order: [String] = []
+
+    public init() {}
+
+    /// Registers one descriptor after validating it; a second registration of a name is an error.
+    public func register(_ descriptor: EmbodimentDescriptor) throws {
+        try descriptor.validate()
+        lock.lock(); defer { lock.unlock() }
+        guard entries[descriptor.name] == nil else {
+            throw EmbodimentError(embodiment: descriptor.name, field: "name", "an embodiment with this name is already registered")
+        }
+        entries[descriptor.name] = descriptor
+        order.append(descriptor.name)
+    }
+
+    /// Registers every embodiment of a plugin type.
+    public func register(_ plugin: any EmbodimentPlugin.Type) throws {
+        for d in try plugin.makeEmbodiments() { try register(d) }
+    }
+
+    /// Loads a data-only plugin folder (a manifest `embodiment.yaml` next to its URDF), or a folder of such
+    /// folders, and registers what it finds. Returns the names registered.
+    @discardableResult
+    public func loadPlugins(at path: String) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
+            throw ManifestError(file: path, keyPath: "", "not a directory (expected a folder holding embodiment.yaml)")
+        }
+        let manifest = (path as NSString).appendingPathComponent(ManifestLoader.fileName)
+        if FileManager.default.fileExists(atPath: manifest) {
+            let d = try ManifestLoader.load(path: manifest)
+            try register(d)
+            return [d.name]
+        }
+        var names: [String] = []
+        for sub in try FileManager.default.contentsOfDirectory(atPath: path).sorted() {
+            let dir = (path as NSString).appendingPathComponent(sub)
+            if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(ManifestLoader.fileName)) {
+                names += try loadPlugins(at: dir)
+            }
+        }
+        guard !names.isEmpty else {
+            throw ManifestError(file: path, keyPath: "", "no \(ManifestLoader.fileName) in the folder or its subfolders")
+        }
+        return names
+    }
+
+    /// Registered names in registration order.
+    public var names: [String] { lock.lock(); defer { lock.unlock() }; return order }
+
+    /// All descriptors in registration order.
+    public var all: [EmbodimentDescriptor] { lock.lock(); defer { lock.unlock() }; return order.map { entries[$0]! } }
+
+    /// The descriptor with a name, or an error listing the known names.
+    public func embodiment(named name: String) throws -> EmbodimentDescriptor {
+        lock.lock(); defer { lock.unlock() }
+        guard let d = entries[name] else {
+            throw EmbodimentError(embodiment: name, field: "name", "not registered; known: \(order.joined(separator: ", "))")
+        }
+        return d
+    }
+}
