@@ -26,6 +26,8 @@ struct DepthCommand: ParsableCommand {
     struct SceneOptions: ParsableArguments {
         @Option(help: "Camera of the scene.") var camera = "primary"
         @Option(help: "Layout seed of the scene.") var seed: UInt64 = 0
+        @Flag(help: "Ray-cast the collision primitives on the CPU instead of rendering with EGL (test fixture; no robots).")
+        var raycast = false
     }
 
     struct Encode: ParsableCommand {
@@ -94,7 +96,7 @@ struct DepthCommand: ParsableCommand {
             return (DepthNormalization.modelInput(nearness: bytes, width: png.width, height: png.height, size: size), nil)
         }
         let scene = try SceneLoader.load(path: input)
-        let depth = try SceneDepth.makeRenderer().depth(scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
+        let depth = try SceneDepth.makeRenderer(raycast: options.raycast).depth(scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
         return (DepthNormalization.modelInput(depth, size: size), depth)
     }
 

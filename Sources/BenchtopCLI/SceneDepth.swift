@@ -1,5 +1,8 @@
 import BenchtopCore
 import BenchtopPhysics
+import BenchtopRender
+import BenchtopRobot
+import EmbodimentKit
 import BenchtopScene
 import Foundation
 
@@ -11,10 +14,45 @@ protocol SceneDepthRenderer {
     func depth(scene: Scene, seed: UInt64, camera: String, eyeOffset: SIMD3<Double>) throws -> DepthImage
 }
 
-/// The one place the renderer is chosen. TODO(merge): replace with the EGL renderer's depth (branch `render`);
-/// the ray-cast stand-in is a test-fixture generator, not the product path.
+/// The one place the depth source is chosen: the EGL renderer; the CPU ray caster only when asked for
+/// (`--raycast`: a test-fixture generator for machines without OpenGL, not the product path).
 enum SceneDepth {
-    static func makeRenderer() throws -> any SceneDepthRenderer { PrimitiveRaycaster() }
+    static func makeRenderer(raycast: Bool = false) throws -> any SceneDepthRenderer {
+        raycast ? PrimitiveRaycaster() : EGLDepthRenderer()
+    }
+}
+
+/// Metric z-depth from the headless EGL renderer (`BenchtopRender`) of the scene with its robots.
+/// One renderer per scene is kept, so training over many layouts builds its GL state once.
+final class EGLDepthRenderer: SceneDepthRenderer {
+    private var renderers: [String: CameraRenderer] = [:]
+
+    func depth(scene: Scene, seed: UInt64, camera name: String, eyeOffset: SIMD3<Double>) throws -> DepthImage {
+        // The scene's robots stand in their home poses, as the model sees them at the start of an episode.
+        let world = scene.robots.isEmpty ? try World(scene: scene, seed: seed)
+            : try RobotAssembly.makeWorld(scene: scene, seed: seed, registry: EmbodimentRegistry.shared).0
+        let snapshot = world.snapshot()
+        let key = "\(scene.name)#\(scene.hashValue)"
+        let renderer: CameraRenderer
+        if let cached = renderers[key] {
+            renderer = cached
+        } else {
+            do { renderer = try CameraRenderer(scene: scene, bodies: world.bodies, shadowMapSize: 0) } catch {
+                throw PrimitiveRaycaster.Failure(description: "\(error) (headless rendering needs Mesa's EGL: apt-get install libegl-mesa0 libgl1-mesa-dri)")
+            }
+            renderers[key] = renderer
+        }
+        do {
+            var pinhole = try renderer.pinhole(named: name, snapshot: snapshot)
+            pinhole.pose.position += eyeOffset
+            guard let depth = try renderer.renderer.render(snapshot, camera: pinhole, outputs: .depth).depth else {
+                throw PrimitiveRaycaster.Failure(description: "renderer returned no depth for camera '\(name)'")
+            }
+            return depth
+        } catch let error as RenderError {
+            throw PrimitiveRaycaster.Failure(description: error.description)
+        }
+    }
 }
 
 /// A CPU ray caster over the world's collision primitives (boxes, spheres, cylinders, capsules; convex hulls as

@@ -19,10 +19,12 @@ struct TokenizerCommand: ParsableCommand {
         @Option(help: "Layouts (scene seeds) per scene camera.") var layouts = 24
         @Option(help: "Lloyd iterations (at most).") var iterations = 30
         @Option(help: "Scene directory.") var scenes = "scenes"
+        @Flag(help: "Ray-cast the collision primitives on the CPU instead of rendering with EGL (test fixture, not the shipped file).")
+        var raycast = false
         @Option(help: "Output file.") var out = "Sources/BenchtopReasoning/Resources/default-depth-tokenizer.safetensors"
 
         func run() throws {
-            let renderer = try SceneDepth.makeRenderer()
+            let renderer = try SceneDepth.makeRenderer(raycast: raycast)
             let files = try FileManager.default.contentsOfDirectory(atPath: scenes).filter { $0.hasSuffix(".yaml") }.sorted()
             guard !files.isEmpty else { throw ValidationError("\(scenes): no .yaml scenes") }
             var jitter = SeededRandom(seed: seed).fork("camera-jitter")
