@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
         .library(name: "BenchtopImage", targets: ["BenchtopImage"]),
+        .library(name: "BenchtopReasoning", targets: ["BenchtopReasoning"]),
         .library(name: "BenchtopRender", targets: ["BenchtopRender"]),
         .library(name: "BenchtopViewer", targets: ["BenchtopViewer"]),
         .library(name: "EmbodimentKit", targets: ["EmbodimentKit"]),
@@ -64,6 +65,8 @@ let package = Package(
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
+        .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
+                resources: [.copy("Resources")]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopExpert",
@@ -92,6 +95,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
+                "BenchtopNumerics", "BenchtopReasoning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +106,8 @@ let package = Package(
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
                                    "FrankaEmbodiment"]),

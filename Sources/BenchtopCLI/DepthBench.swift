@@ -1,0 +1,173 @@
+import ArgumentParser
+import BenchtopCore
+import BenchtopNumerics
+import BenchtopReasoning
+import Foundation
+
+/// `benchtop bench depth`: encode/decode time per frame of the full-size MolmoAct depth VQ-VAE on one core,
+/// against PyTorch on CPU (tools/vqvae_golden.py) measured in the same run when torch is importable.
+struct DepthBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "depth", abstract: "Depth VQ-VAE encode/decode ms per frame (320x320, single thread) vs PyTorch CPU.")
+
+    @Option(help: "Timed repetitions (after 3 warm-up runs).") var reps = 20
+    @Option(help: "Seed of the random weights (real shapes, 7.7 M parameters).") var seed: UInt64 = 7
+    @Option(help: "Python interpreter for the PyTorch peer.") var python = "python3"
+    @Option(help: "A PyTorch result recorded elsewhere (tools/vqvae_golden.py --bench), used when torch is not importable here.")
+    var torchJSON: String?
+    @Option(help: "Write the figures as markdown to this file (e.g. docs/perf-depth.md).") var write: String?
+
+    func run() throws {
+        BLAS.setThreadCount(1)
+        let model = try DepthVQVAE(configuration: .molmoAct, randomSeed: seed)
+        let input = DepthNormalization.modelInput(SyntheticDepth.tabletop(width: 256, height: 256), size: 320)
+        var codes = model.codes(for: input)
+        for _ in 0..<3 { codes = model.codes(for: input); _ = model.decode(codes: codes) }
+        var encode: [Double] = [], decode: [Double] = [], encodeCPU: [Double] = [], decodeCPU: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<reps {
+            var t = clock.now, c = Self.threadCPUms()
+            codes = model.codes(for: input)
+            encode.append(Self.milliseconds(clock.now - t)); encodeCPU.append(Self.threadCPUms() - c)
+            t = clock.now; c = Self.threadCPUms()
+            let out = model.decode(codes: codes)
+            decode.append(Self.milliseconds(clock.now - t)); decodeCPU.append(Self.threadCPUms() - c)
+            precondition(out.values.count == 320 * 320)
+        }
+        let swiftEncode = Self.median(encode), swiftDecode = Self.median(decode)
+        let cpu = Self.cpuName()
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+        print(String(format: "benchtop (Swift + OpenBLAS, 1 thread, %@): encode %.2f ms, decode %.2f ms wall (median of %d); thread CPU time encode %.2f ms, decode %.2f ms; load average %@",
+                     cpu, swiftEncode, swiftDecode, reps, Self.median(encodeCPU), Self.median(decodeCPU), load))
+
+        // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
+        let sgemmRate = Self.sgemmGFLOPs()
+        let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
+        let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6, decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
+        print(String(format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
+                     encodeFLOP / 1e9, encodeRate, decodeFLOP / 1e9, decodeRate, sgemmRate))
+        var peer: (encode: Double, decode: Double, cpu: String, version: String, sameRun: Bool)?
+        if let measured = try? measureTorch() {
+            peer = (measured.encode, measured.decode, measured.cpu, measured.version, true)
+        } else if let torchJSON, let recorded = try? Self.readTorchJSON(torchJSON) {
+            peer = (recorded.encode, recorded.decode, recorded.cpu, recorded.version, false)
+        }
+        var lines = [
+            "# Depth VQ-VAE performance", "",
+            "`benchtop bench depth --reps \(reps)`: MolmoAct's depth VQ-VAE at full size (random weights of the real shapes,",
+            "7,689,201 parameters), one 320×320 frame, single thread. Encode = encoder + quantiser (codes);",
+            "decode = codebook lookup + decoder. Medians of \(reps) runs after 3 warm-ups. Load average during the run: \(load)",
+            "(thread CPU time is given because the machine may be shared).", "",
+            "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|",
+            String(format: "| Benchtop (Swift, OpenBLAS sgemm, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
+            String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, Self.median(encodeCPU), Self.median(decodeCPU)),
+        ]
+        let tableEnd = lines.count
+        lines += ["", String(format: "Work per frame: encode %.2f GFLOP, decode %.2f GFLOP. Benchtop sustains %.0f (encode) and %.0f (decode) GFLOP/s of thread CPU time; OpenBLAS sgemm 512³ on the same core in the same run: %.0f GFLOP/s.",
+                             encodeFLOP / 1e9, decodeFLOP / 1e9, encodeRate, decodeRate, sgemmRate)]
+        if let peer {
+            lines.append(String(format: "PyTorch's figures correspond to %.0f (encode) and %.0f (decode) GFLOP/s on its CPU.",
+                                encodeFLOP / peer.encode / 1e6, decodeFLOP / peer.decode / 1e6))
+            lines += ["", "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|"]
+            lines.removeLast(3)
+            lines.insert(String(format: "| PyTorch %@ CPU (torch.set_num_threads(1))%@ | %@ | %.2f | %.2f |", peer.version,
+                                peer.sameRun ? "" : " — recorded on another machine", peer.cpu, peer.encode, peer.decode), at: tableEnd)
+            lines += ["", String(format: "Ratio Benchtop (wall) / PyTorch: encode %.2f, decode %.2f%@.", swiftEncode / peer.encode,
+                                 swiftDecode / peer.decode,
+                                 peer.sameRun ? " (same machine, same run)" : " (different CPUs: not a like-for-like ratio)")]
+            print(String(format: "PyTorch %@ (%@%@): encode %.2f ms, decode %.2f ms; ratio encode %.2f, decode %.2f",
+                         peer.version, peer.cpu, peer.sameRun ? ", this run" : ", recorded elsewhere", peer.encode, peer.decode,
+                         swiftEncode / peer.encode, swiftDecode / peer.decode))
+        } else {
+            lines += ["", "PyTorch was not importable here and no recorded result was given."]
+            print("PyTorch: not available (pass --torch-json with a result of tools/vqvae_golden.py --bench)")
+        }
+        if let write {
+            try (lines.joined(separator: "\n") + "\n").write(toFile: write, atomically: true, encoding: .utf8)
+            print("wrote \(write)")
+        }
+    }
+
+    private struct TorchResult { var encode: Double; var decode: Double; var cpu: String; var version: String }
+
+    /// Runs tools/vqvae_golden.py --bench when `import torch` works here.
+    private func measureTorch() throws -> TorchResult {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-depth-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, "tools/vqvae_golden.py", "--out", dir.path, "--bench", "--no-fixtures", "--reps", "\(reps)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("PyTorch peer failed") }
+        return try Self.readTorchJSON(dir.appendingPathComponent("torch_cpu_bench.json").path)
+    }
+
+    private static func readTorchJSON(_ path: String) throws -> TorchResult {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let encode = object["encode_ms_median"] as? Double, let decode = object["decode_ms_median"] as? Double
+        else { throw ValidationError("\(path): expected encode_ms_median and decode_ms_median") }
+        return TorchResult(encode: encode, decode: decode, cpu: object["cpu"] as? String ?? "unknown CPU",
+                           version: object["torch"] as? String ?? "?")
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+    }
+
+    /// Multiply-adds ×2 of every convolution, the quantiser distances and the decoder for a configuration.
+    static func flops(_ c: DepthVQVAEConfiguration) -> (encode: Double, decode: Double) {
+        var encode = 0.0, decode = 0.0
+        var size = c.imageSize / 2, channels = c.hiddenDim
+        encode += Double(channels * size * size * 16)
+        for _ in 0..<c.layerCount { size /= 2; encode += Double(2 * channels * size * size * channels * 16); channels *= 2 }
+        let cells = Double(size * size), ch = Double(channels)
+        let block = 2 * ch * cells * ch * 9 + ch * cells * ch
+        encode += Double(c.residualBlocks) * block + Double(c.codebookDim) * cells * ch + cells * Double(c.codebookSize * c.codebookDim)
+        decode += ch * cells * Double(c.codebookDim) + Double(c.residualBlocks) * block
+        var inC = channels, outC = channels, side = size
+        for i in 0...c.layerCount {
+            if i > 0 { outC = inC / 2 }
+            decode += Double(inC * outC * 16 * side * side)
+            inC = outC; side *= 2
+        }
+        decode += Double(inC * side * side)
+        return (2 * encode, 2 * decode)
+    }
+
+    /// Median GFLOP/s of a 512³ sgemm on the current thread settings.
+    static func sgemmGFLOPs() -> Double {
+        let n = 512
+        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        var times: [Double] = []
+        for _ in 0..<7 {
+            let t = threadCPUms()
+            BLAS.sgemm(m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: &c, ldc: n)
+            times.append(threadCPUms() - t)
+        }
+        return 2 * Double(n * n * n) / median(times) / 1e6
+    }
+
+    /// CPU time of the calling thread: robust to other processes sharing the cores, unlike wall time.
+    static func threadCPUms() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) * 1e-6
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func cpuName() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+}
