@@ -3,6 +3,7 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopExpert
 import BenchtopPolicy
+import BenchtopReasoning
 import BenchtopScene
 import EmbodimentKit
 import Foundation
@@ -88,7 +89,10 @@ struct EvalCommand: ParsableCommand {
     private func makePolicy(environment: TabletopEnvironment) throws -> any Policy {
         switch policy {
         case "builtin":
-            return ReferencePolicy(access: environment, chunkSize: max(8, actionSteps), executedSteps: actionSteps)
+            let reference = ReferencePolicy(access: environment, chunkSize: max(8, actionSteps), executedSteps: actionSteps)
+            let tokenizer = try GridDepthQuantizer.builtIn()
+            reference.depthTokenizer = { depth in (try? tokenizer.encode(depth))?.codes }
+            return reference
         default:
             throw BenchtopError("unknown policy '\(policy)'; expected builtin")
         }

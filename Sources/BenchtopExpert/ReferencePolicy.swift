@@ -39,7 +39,7 @@ public final class ReferencePolicy: Policy {
     /// demos so that scripted demonstrations are not identical).
     public var translationNoise = 0.0
     /// Maps a depth image to the 100 depth tokens of the default tokenizer, when one is available.
-    public var depthTokenizer: ((DepthImage) -> [Int])?
+    public var depthTokenizer: ((DepthImage) -> [Int]?)?
     /// Hover height above the surface for a steering trace's points, metres.
     public var steeringHover = 0.06
 
