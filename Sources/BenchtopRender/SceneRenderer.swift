@@ -40,16 +40,18 @@ public final class SceneRenderer {
         self.lights = Array(lights.prefix(4))
         self.background = background
         self.shadowMapSize = shadowMapSize
-        sceneProgram = try GL.program(vertex: Shaders.sceneVertex, fragment: Shaders.sceneFragment, label: "scene")
+        keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
+        sceneProgram = try GL.program(vertex: Shaders.sceneVertex,
+                                      fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight),
+                                      label: "scene")
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
-        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uLightCount", "uShadowLight", "uShadowMap",
+        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
                      "uShadowTexel", "uShadowBias", "uSky", "uGround"] {
             uniforms[name] = GL.uniform(sceneProgram, name)
         }
         // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
         glGenVertexArrays(1, &scratchVertexArray)
         glBindVertexArray(scratchVertexArray)
-        keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
         buildInstances()
         if keyLight >= 0 { try makeShadowMap() }
         setStaticUniforms()
@@ -250,7 +252,9 @@ public final class SceneRenderer {
             glActiveTexture(GLenum(GL_TEXTURE0))
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
-        for group in groups where group.count > 0 {
+        // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
+        // shading (llvmpipe shades every fragment that passes; drawing it first shaded nearly the whole image twice).
+        for group in groups.filter({ !$0.isGround }) + groups.filter(\.isGround) where group.count > 0 {
             glBindVertexArray(group.vertexArray)
             glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
                                     nil, GLsizei(group.count))
@@ -261,8 +265,6 @@ public final class SceneRenderer {
 
     private func setStaticUniforms() {
         glUseProgram(sceneProgram)
-        glUniform1i(uniforms["uLightCount"]!, GLint(lights.count))
-        glUniform1i(uniforms["uShadowLight"]!, GLint(keyLight))
         glUniform1i(uniforms["uShadowMap"]!, 0)
         glUniform1f(uniforms["uShadowTexel"]!, shadowMapSize > 0 ? 1 / Float(shadowMapSize) : 0)
         glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
