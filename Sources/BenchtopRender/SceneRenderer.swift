@@ -31,6 +31,9 @@ public final class SceneRenderer {
     private var lightViewProjection = Matrix4.identity
     private var shadowBias: Float = 0
     private var prepared: WorldSnapshot?
+    /// Bodies that cast shadows (every body with parts but the ground), and their poses when the map was drawn.
+    private var casterBodies: [Int] = []
+    private var shadowCasterPoses: [Pose?]?
     private var uniforms: [String: GLint] = [:]
     private var scratchVertexArray: GLuint = 0
 
@@ -127,7 +130,14 @@ public final class SceneRenderer {
             glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
             glBufferSubData(GLenum(GL_ARRAY_BUFFER), 0, raw.count, raw.baseAddress)
         }
-        if keyLight >= 0 { drawShadowMap(snapshot) }
+        if keyLight >= 0 {
+            // The shadow map depends only on the casters' poses: redraw it only when one of them moved.
+            let casters = casterBodies.map { $0 < snapshot.bodies.count ? snapshot.bodies[$0].pose : nil }
+            if casters != shadowCasterPoses {
+                drawShadowMap(snapshot)
+                shadowCasterPoses = casters
+            }
+        }
         prepared = snapshot
     }
 
@@ -281,8 +291,8 @@ public final class SceneRenderer {
     private func makeShadowMap() throws(RenderError) {
         glGenTextures(1, &shadowTexture)
         glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
-        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT24, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
-                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_INT), nil)
+        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT16, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
+                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_SHORT), nil)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
@@ -337,6 +347,7 @@ public final class SceneRenderer {
                 }
             }
         }
+        casterBodies = Array(Set(list.filter { !$0.isGround }.map(\.body))).sorted()
         // Ground instances get their own group so the shadow pass can skip them.
         list.sort { ($0.isGround ? 0 : 1, $0.mesh) < ($1.isGround ? 0 : 1, $1.mesh) }
         instances = list
