@@ -37,9 +37,15 @@ public final class SceneRenderer {
     private var uniforms: [String: GLint] = [:]
     private var scratchVertexArray: GLuint = 0
 
+    /// Height of the table top above the floor (z = 0) in metres: the `.table` body gets four visual-only legs down to
+    /// the floor (nil: no legs). They are drawn with the table's id and colour; physics never sees them.
+    public let tableHeight: Double?
+
     /// Creates a renderer for a world's bodies, lit by `lights` (the first light that casts shadows is the key light).
-    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024) throws(RenderError) {
+    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024,
+                tableHeight: Double? = nil) throws(RenderError) {
         self.bodies = bodies
+        self.tableHeight = tableHeight
         self.lights = Array(lights.prefix(4))
         self.background = background
         self.shadowMapSize = shadowMapSize
@@ -62,7 +68,8 @@ public final class SceneRenderer {
 
     /// A renderer for a scene's lights and background and a world's bodies.
     public convenience init(scene: Scene, bodies: [BodyDescription], shadowMapSize: Int = 1024) throws(RenderError) {
-        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize)
+        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize,
+                      tableHeight: scene.table.height)
     }
 
     deinit {
@@ -330,6 +337,18 @@ public final class SceneRenderer {
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
                 list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: color,
                                          isGround: body.kind == .ground))
+            }
+            if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
+                // Legs 4 cm square, 6 cm in from the corners, from the underside of the top (the body's origin is the
+                // top's centre, World puts it at height - half thickness) down to the floor.
+                let underside = body.parts[0].pose.position.z - top.z
+                let half = (height - 2 * top.z) / 2
+                if half > 0.005 {
+                    for sx in [-1.0, 1.0] { for sy in [-1.0, 1.0] {
+                        let centre = SIMD3(sx * max(top.x - 0.06, 0), sy * max(top.y - 0.06, 0), underside - half)
+                        add(box, Pose(position: centre), SIMD3(0.02, 0.02, half))
+                    } }
+                }
             }
             for part in body.parts {
                 switch part.shape {
