@@ -31,25 +31,36 @@ public final class SceneRenderer {
     private var lightViewProjection = Matrix4.identity
     private var shadowBias: Float = 0
     private var prepared: WorldSnapshot?
+    /// Bodies that cast shadows (every body with parts but the ground), and their poses when the map was drawn.
+    private var casterBodies: [Int] = []
+    private var shadowCasterPoses: [Pose?]?
     private var uniforms: [String: GLint] = [:]
     private var scratchVertexArray: GLuint = 0
 
+    /// Height of the table top above the floor (z = 0) in metres: the `.table` body gets four visual-only legs down to
+    /// the floor (nil: no legs). They are drawn with the table's id and colour; physics never sees them.
+    public let tableHeight: Double?
+
     /// Creates a renderer for a world's bodies, lit by `lights` (the first light that casts shadows is the key light).
-    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024) throws(RenderError) {
+    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024,
+                tableHeight: Double? = nil) throws(RenderError) {
         self.bodies = bodies
+        self.tableHeight = tableHeight
         self.lights = Array(lights.prefix(4))
         self.background = background
         self.shadowMapSize = shadowMapSize
-        sceneProgram = try GL.program(vertex: Shaders.sceneVertex, fragment: Shaders.sceneFragment, label: "scene")
+        keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
+        sceneProgram = try GL.program(vertex: Shaders.sceneVertex,
+                                      fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight),
+                                      label: "scene")
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
-        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uLightCount", "uShadowLight", "uShadowMap",
+        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
                      "uShadowTexel", "uShadowBias", "uSky", "uGround"] {
             uniforms[name] = GL.uniform(sceneProgram, name)
         }
         // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
         glGenVertexArrays(1, &scratchVertexArray)
         glBindVertexArray(scratchVertexArray)
-        keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
         buildInstances()
         if keyLight >= 0 { try makeShadowMap() }
         setStaticUniforms()
@@ -57,7 +68,8 @@ public final class SceneRenderer {
 
     /// A renderer for a scene's lights and background and a world's bodies.
     public convenience init(scene: Scene, bodies: [BodyDescription], shadowMapSize: Int = 1024) throws(RenderError) {
-        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize)
+        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize,
+                      tableHeight: scene.table.height)
     }
 
     deinit {
@@ -125,7 +137,14 @@ public final class SceneRenderer {
             glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
             glBufferSubData(GLenum(GL_ARRAY_BUFFER), 0, raw.count, raw.baseAddress)
         }
-        if keyLight >= 0 { drawShadowMap(snapshot) }
+        if keyLight >= 0 {
+            // The shadow map depends only on the casters' poses: redraw it only when one of them moved.
+            let casters = casterBodies.map { $0 < snapshot.bodies.count ? snapshot.bodies[$0].pose : nil }
+            if casters != shadowCasterPoses {
+                drawShadowMap(snapshot)
+                shadowCasterPoses = casters
+            }
+        }
         prepared = snapshot
     }
 
@@ -250,7 +269,9 @@ public final class SceneRenderer {
             glActiveTexture(GLenum(GL_TEXTURE0))
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
-        for group in groups where group.count > 0 {
+        // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
+        // shading (llvmpipe shades every fragment that passes; drawing it first shaded nearly the whole image twice).
+        for group in groups.filter({ !$0.isGround }) + groups.filter(\.isGround) where group.count > 0 {
             glBindVertexArray(group.vertexArray)
             glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
                                     nil, GLsizei(group.count))
@@ -261,8 +282,6 @@ public final class SceneRenderer {
 
     private func setStaticUniforms() {
         glUseProgram(sceneProgram)
-        glUniform1i(uniforms["uLightCount"]!, GLint(lights.count))
-        glUniform1i(uniforms["uShadowLight"]!, GLint(keyLight))
         glUniform1i(uniforms["uShadowMap"]!, 0)
         glUniform1f(uniforms["uShadowTexel"]!, shadowMapSize > 0 ? 1 / Float(shadowMapSize) : 0)
         glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
@@ -279,8 +298,8 @@ public final class SceneRenderer {
     private func makeShadowMap() throws(RenderError) {
         glGenTextures(1, &shadowTexture)
         glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
-        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT24, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
-                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_INT), nil)
+        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT16, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
+                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_SHORT), nil)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
@@ -319,6 +338,18 @@ public final class SceneRenderer {
                 list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: color,
                                          isGround: body.kind == .ground))
             }
+            if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
+                // Legs 4 cm square, 6 cm in from the corners, from the underside of the top (the body's origin is the
+                // top's centre, World puts it at height - half thickness) down to the floor.
+                let underside = body.parts[0].pose.position.z - top.z
+                let half = (height - 2 * top.z) / 2
+                if half > 0.005 {
+                    for sx in [-1.0, 1.0] { for sy in [-1.0, 1.0] {
+                        let centre = SIMD3(sx * max(top.x - 0.06, 0), sy * max(top.y - 0.06, 0), underside - half)
+                        add(box, Pose(position: centre), SIMD3(0.02, 0.02, half))
+                    } }
+                }
+            }
             for part in body.parts {
                 switch part.shape {
                 case .box(let h): add(box, part.pose, h)
@@ -335,6 +366,7 @@ public final class SceneRenderer {
                 }
             }
         }
+        casterBodies = Array(Set(list.filter { !$0.isGround }.map(\.body))).sorted()
         // Ground instances get their own group so the shadow pass can skip them.
         list.sort { ($0.isGround ? 0 : 1, $0.mesh) < ($1.isGround ? 0 : 1, $1.mesh) }
         instances = list

@@ -41,7 +41,15 @@ enum Shaders {
     }
     """
 
-    static let sceneFragment = """
+    /// The scene fragment program specialised for a light set: constant loop bounds let llvmpipe unroll the light
+    /// loop, and the key light's shadow lookup leaves the loop (texture fetches in divergent flow cost more there).
+    static func sceneFragment(lightCount: Int, shadowLight: Int) -> String {
+        sceneFragmentBody.replacingOccurrences(
+            of: "#version 330 core\n",
+            with: "#version 330 core\n#define LIGHT_COUNT \(max(lightCount, 0))\n#define SHADOW_LIGHT \(shadowLight)\n")
+    }
+
+    private static let sceneFragmentBody = """
     #version 330 core
     in vec3 vWorld;
     in vec3 vNormal;
@@ -55,10 +63,8 @@ enum Shaders {
     layout(location = 1) out float oDepth;
     layout(location = 2) out int oBody;
     uniform vec3 uEye;
-    uniform int uLightCount;
     uniform vec3 uLightDirection[4];
     uniform vec3 uLightColor[4];
-    uniform int uShadowLight;
     uniform sampler2DShadow uShadowMap;
     uniform float uShadowTexel;
     uniform float uShadowBias;
@@ -114,9 +120,10 @@ enum Shaders {
         if (s.x <= 0.0 || s.x >= 1.0 || s.y <= 0.0 || s.y >= 1.0 || s.z >= 1.0) return 1.0;
         float lit = 0.0;
         // Four bilinear comparisons half a texel apart: a 3x3-texel percentage-closer filter for a quarter of the taps.
+        // Explicit level 0: the map has one level, and llvmpipe then skips the per-quad level-of-detail work.
         for (int y = 0; y < 2; y++)
             for (int x = 0; x < 2; x++)
-                lit += texture(uShadowMap, vec3(s.xy + (vec2(x, y) - 0.5) * uShadowTexel, s.z - uShadowBias));
+                lit += textureLod(uShadowMap, vec3(s.xy + (vec2(x, y) - 0.5) * uShadowTexel, s.z - uShadowBias), 0.0);
         return lit * 0.25;
     }
 
@@ -126,11 +133,18 @@ enum Shaders {
         if (dot(n, v) < 0.0) n = -n;
         vec3 base = albedo();
         vec3 light = base * mix(uGround, uSky, 0.5 + 0.5 * n.z);
-        for (int i = 0; i < uLightCount; i++) {
+    #if SHADOW_LIGHT >= 0
+        float keyVisible = shadow();
+    #endif
+        for (int i = 0; i < LIGHT_COUNT; i++) {
             vec3 l = -uLightDirection[i];
             float diffuse = max(dot(n, l), 0.0);
             if (diffuse <= 0.0) continue;
-            float visible = (i == uShadowLight) ? shadow() : 1.0;
+    #if SHADOW_LIGHT >= 0
+            float visible = (i == SHADOW_LIGHT) ? keyVisible : 1.0;
+    #else
+            float visible = 1.0;
+    #endif
             vec3 h = normalize(l + v);
             float specular = pow(max(dot(n, h), 0.0), 48.0) * 0.25;
             light += uLightColor[i] * visible * (base * diffuse + vec3(specular));
