@@ -49,6 +49,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Folder of data-only embodiment plugins to load.")
     var embodimentPath: String?
 
+    @Flag(help: "Skip the per-episode mp4 videos.")
+    var noVideo = false
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
         guard let timingMode = PolicyTiming(rawValue: timing) else {
@@ -62,6 +65,9 @@ struct EvalCommand: ParsableCommand {
                                    settings: RunnerSettings(horizon: ticks, actionSteps: actionSteps, timing: timingMode))
         let paths = PathRecorder()
         runner.subscribers.append(paths)
+        let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera,
+                                                       fps: Int(environment.controlRate.rounded()))
+        if let video { runner.subscribers.append(video) }
         var results: [EpisodeResult] = []
         let progress = ProgressBar(total: episodes, label: "eval \(s.name)")
         for k in 0..<episodes {
@@ -77,7 +83,8 @@ struct EvalCommand: ParsableCommand {
                        ("seeds", "\(seed) ... \(seed + UInt64(max(episodes, 1) - 1))"),
                        ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
                        ("horizon", "\(ticks) ticks"), ("action steps", "\(actionSteps)"), ("timing", timingMode.rawValue)],
-            results: results, trajectories: paths.paths)
+            results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])
+        for failure in video?.failures ?? [] { FileHandle.standardError.write(Data("video: \(failure)\n".utf8)) }
         try report.write(to: out)
         let summary = report.summary
         print(String(format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",

@@ -6,6 +6,8 @@ import BenchtopScene
 import EmbodimentKit
 import FrankaEmbodiment
 import Testing
+import BenchtopDataset
+import Foundation
 
 /// The built-in policy on every shipped task with the Franka: a small seeded sample here (the full
 /// 50 episodes per task run with `benchtop eval`, figures in the README).
@@ -49,5 +51,30 @@ import Testing
         let expected = try #require(camera.project(tcp)?.pixel)
         #expect(abs(trace[0].x - expected.x) <= 1 && abs(trace[0].y - expected.y) <= 1)
         #expect(chunk.actions.count == 8 && chunk.actions.allSatisfy { $0.count == 7 })
+    }
+}
+
+@Suite struct EpisodeVideoTests {
+    @Test func oneVideoFramePerTickWithTheTraceDrawn() throws {
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
+                                          registry: ReferencePolicyTests.registry, controlRate: 15)
+        let policy = ReferencePolicy(access: env)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-video-\(getpid())").path
+        let video = EpisodeVideoRecorder(directory: dir, camera: env.primaryCamera, fps: 15)
+        let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: 12, stopOnSuccess: false))
+        runner.subscribers = [video]
+        let result = runner.run(seed: 5, task: [])
+        #expect(video.failures.isEmpty, "\(video.failures)")
+        let info = try VideoReader.info(path: "\(dir)/\(try #require(video.paths.first))")
+        #expect(info.frameCount == result.ticks && info.width == 256)
+        // The trace colour (magenta) appears in the first frame: it was drawn.
+        var magenta = 0
+        try VideoReader.decode(path: "\(dir)/\(video.paths[0])") { index, image in
+            guard index == 0 else { return }
+            for i in stride(from: 0, to: image.pixels.count, by: 3)
+            where image.pixels[i] > 200 && image.pixels[i + 1] < 100 && image.pixels[i + 2] > 150 { magenta += 1 }
+        }
+        #expect(magenta > 20)
+        try? FileManager.default.removeItem(atPath: dir)
     }
 }
