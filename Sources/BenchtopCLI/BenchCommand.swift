@@ -3,6 +3,6 @@ import ArgumentParser
 /// `benchtop bench ...`: the benchmarks named by each issue.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run benchmarks.",
-                                                    subcommands: [PhysicsBench.self, RenderBench.self, RobotPhysicsBench.self, RecordBench.self,
+                                                    subcommands: [PhysicsBench.self, RenderBench.self, RobotPhysicsBench.self, RecordBench.self, LoopBench.self,
                                                                   DepthBench.self])
 }
