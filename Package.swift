@@ -50,11 +50,13 @@ let package = Package(
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
+        .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore"]),
+        .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
         .target(name: "BenchtopEval", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy"]),
         .target(
             name: "BenchtopCLI",
             dependencies: [
-                "BenchtopCore", "BenchtopScene", "BenchtopPhysics",
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRemote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,6 +68,9 @@ let package = Package(
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopEvalTests", dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy"]),
+        .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopCore"]),
+        .testTarget(name: "BenchtopRemoteTests",
+                    dependencies: ["BenchtopRemote", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
     ],
     swiftLanguageModes: [.v6],
