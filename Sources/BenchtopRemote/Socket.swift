@@ -131,11 +131,13 @@ final class TCPConnection {
 
     /// Bytes up to and including the first occurrence of `delimiter`.
     func readUntil(_ delimiter: [UInt8], limit: Int, deadline: Double) throws -> [UInt8] {
-        var searchFrom = start
+        // Bytes past `start` already searched; relative, because `fill` may compact the buffer.
+        var scanned = 0
         while true {
-            if buffer.count - start >= delimiter.count {
+            let available = buffer.count - start
+            if available >= delimiter.count {
                 let last = buffer.count - delimiter.count
-                var i = max(searchFrom, start)
+                var i = start + max(0, scanned - delimiter.count + 1)
                 while i <= last {
                     if buffer[i] == delimiter[0] && Array(buffer[i..<(i + delimiter.count)]) == delimiter {
                         let out = Array(buffer[start..<(i + delimiter.count)])
@@ -144,9 +146,9 @@ final class TCPConnection {
                     }
                     i += 1
                 }
-                searchFrom = last + 1
+                scanned = available
             }
-            if buffer.count - start > limit { throw TransportError.protocolViolation("no \(delimiter) within \(limit) bytes") }
+            if available > limit { throw TransportError.protocolViolation("no \(delimiter) within \(limit) bytes") }
             try fill(deadline: deadline)
         }
     }
