@@ -148,8 +148,13 @@ public final class MolmoAct2Policy: Policy {
             try checkStatus(r)
             return r
         }
+        return try chunk(fromResponse: response.body)
+    }
+
+    /// Decodes an `/act` answer: `actions` (json_numpy or lists) or `action`, and depth codes when present.
+    public func chunk(fromResponse body: [UInt8]) throws -> ActionChunk {
         let json: JSONValue
-        do { json = try JSONValue.parse(response.body) } catch { throw PolicyError.malformedOutput(field: "response", detail: "\(error)") }
+        do { json = try JSONValue.parse(body) } catch { throw PolicyError.malformedOutput(field: "response", detail: "\(error)") }
         if let e = json["error"] { throw PolicyError.server("\(server): \(e.string ?? "error")") }
         let actions: [[Double]]
         if let a = json["actions"] {

@@ -98,9 +98,15 @@ public final class OpenPIPolicy: Policy {
         _ = try withRetries(settings, server: server) { try connected() }
     }
 
-    public func act(on observation: Observation) throws -> ActionChunk {
+    /// The msgpack frame for an observation.
+    public func encode(_ observation: Observation) throws -> [UInt8] {
         var payload: [UInt8] = []
         Msgpack.encode(try layout.encode(observation), into: &payload)
+        return payload
+    }
+
+    public func act(on observation: Observation) throws -> ActionChunk {
+        let payload = try encode(observation)
         return try withRetries(settings, server: server) {
             let s = try connected()
             do {
@@ -126,7 +132,8 @@ public final class OpenPIPolicy: Policy {
         }
     }
 
-    private func decode(_ bytes: [UInt8]) throws -> ActionChunk {
+    /// Decodes an answer frame (`actions` as an (H, D) or (D) array) and notes its timing.
+    public func decode(_ bytes: [UInt8]) throws -> ActionChunk {
         let v: MsgpackValue
         do { v = try Msgpack.decode(bytes) } catch { throw PolicyError.malformedOutput(field: "response", detail: "\(error)") }
         lastResponse = v
