@@ -97,14 +97,16 @@ public enum MolmoActParser {
             out.issues.append(MolmoActIssue(field: "depth", detail: "<DEPTH_START> at offset \(start) has no <DEPTH_END>"))
             return
         }
-        switch DepthCodeString.parseCodes(String(String.UnicodeScalarView(s[bodyStart..<end]))) {
-        case .success(let codes):
-            out.depthCodes = codes
-            if codes.count != 100 {
-                out.issues.append(MolmoActIssue(field: "depth", detail: "\(codes.count) codes, expected 100"))
-            }
-        case .failure(let e):
-            out.issues.append(MolmoActIssue(field: "depth", detail: e.message))
+        // The shared depth grammar: a wrong count is padded or trimmed to 100, and reported on the field.
+        let block = String(String.UnicodeScalarView(s[start..<(end + "<DEPTH_END>".unicodeScalars.count)]))
+        do {
+            let parsed = try DepthTokens.parse(block)
+            out.depthCodes = parsed.tokens.codes
+            for warning in parsed.warnings { out.issues.append(MolmoActIssue(field: "depth", detail: warning)) }
+        } catch let e as DepthTokenError {
+            out.issues.append(MolmoActIssue(field: "depth", detail: "character \(start + e.offset): \(e.message)"))
+        } catch {
+            out.issues.append(MolmoActIssue(field: "depth", detail: "\(error)"))
         }
     }
 
@@ -293,28 +295,6 @@ struct ParseFailure: Error { var message: String }
 
 /// Minimal reader for the inside of a v1 depth string (`<DEPTH_k>` codes). The depth module owns the full depth
 /// grammar; this only turns the codes into integers for the chunk's reasoning.
-enum DepthCodeString {
-    static func parseCodes(_ body: String) -> Result<[Int], ParseFailure> {
-        var codes: [Int] = []
-        var rest = Substring(body)
-        while !rest.isEmpty {
-            guard rest.hasPrefix("<DEPTH_") else {
-                return .failure(ParseFailure(message: "code \(codes.count): expected '<DEPTH_k>', found '\(rest.prefix(12))'"))
-            }
-            rest = rest.dropFirst("<DEPTH_".count)
-            guard let close = rest.firstIndex(of: ">"), let k = Int(rest[..<close]) else {
-                return .failure(ParseFailure(message: "code \(codes.count): '<DEPTH_\(rest.prefix(6))' is not '<DEPTH_k>'"))
-            }
-            guard (0..<128).contains(k) else {
-                return .failure(ParseFailure(message: "code \(codes.count): \(k) is outside 0 ..< 128"))
-            }
-            codes.append(k)
-            rest = rest[rest.index(after: close)...]
-        }
-        return .success(codes)
-    }
-}
-
 /// The steering overlay (molmoact.md section 10): a trace drawn on image 1 in cyan, 2 px wide, anti-aliased.
 public enum SteeringOverlay {
     public static let color: (UInt8, UInt8, UInt8) = (0, 255, 255)
