@@ -66,11 +66,13 @@ let package = Package(
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
+        // Out-of-distribution variations as pure scene transforms, and sweep specs.
+        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "BenchtopExpert", "EmbodimentKit"]),
+                               "BenchtopExpert", "EmbodimentKit", "BenchtopVariation", "BenchtopImage"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
@@ -91,7 +93,7 @@ let package = Package(
             name: "BenchtopCLI",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
-                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
+                "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset", "BenchtopVariation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,9 +104,12 @@ let package = Package(
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopVariationTests",
+                    dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
+                                   "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
-                                   "FrankaEmbodiment"]),
+                                   "FrankaEmbodiment", "BenchtopVariation"]),
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
                     exclude: ["interop.py"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
