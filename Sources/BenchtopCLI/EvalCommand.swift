@@ -48,8 +48,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Folder of data-only embodiment plugins to load.")
     var embodimentPath: String?
 
+    @OptionGroup var sweepOptions: SweepOptions
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        if let sweep = sweepOptions.sweep {
+            return try SweepCLI.run(specPath: sweep, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
+                                    embodimentPath: embodimentPath)
+        }
         guard let timingMode = PolicyTiming(rawValue: timing) else {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -193,14 +193,14 @@ public enum Variations {
 
     // MARK: - Camera
 
-    /// Every scene camera moved by up to 4 cm per level (eye) and re-aimed by up to 2 cm per level (target) or
-    /// turned by up to 3° per level; vertical field of view ± 4° per level. Cameras on robot links move by a
+    /// Every scene camera moved by 2.5 to 5 cm per level (eye) and re-aimed by 1.25 to 2.5 cm per level (target)
+    /// or turned by up to 3° per level; vertical field of view ± 4° per level. Cameras on robot links move by a
     /// quarter of that. (Cameras an embodiment mounts are added later by the environment and are not varied.)
     static func moveCameras(_ v: inout Variation, level l: Double, rng: inout SeededRandom) {
         for i in v.scene.cameras.indices {
             var cam = v.scene.cameras[i]
-            let move = unitVector(&rng) * (0.04 * l * abs(signed(&rng)))
-            let aim = unitVector(&rng) * (0.02 * l * abs(signed(&rng)))
+            let move = unitVector(&rng) * (0.05 * l * (0.5 + 0.5 * abs(signed(&rng))))
+            let aim = unitVector(&rng) * (0.025 * l * (0.5 + 0.5 * abs(signed(&rng))))
             let axis = unitVector(&rng), angle = 3 * l * signed(&rng) * .pi / 180
             let fov = 4 * l * signed(&rng)
             switch cam.mount {
@@ -213,6 +213,8 @@ public enum Variations {
                                                                          orientation: Quaternion(axis: axis, angle: angle / 4) * offset.orientation))
             }
             var fovNote = ""
+            var turned = abs(angle)
+            if case .lookAt = cam.mount { turned = 0 }   // a look-at camera turns by being re-aimed
             switch cam.intrinsics {
             case .verticalFieldOfView(let deg):
                 let n = min(max(deg + fov, 10), 120)
@@ -225,7 +227,7 @@ public enum Variations {
             }
             v.scene.cameras[i] = cam
             v.changes.append(String(format: "camera %@: moved %.3f m, re-aimed %.3f m, turned %.1f°%@", cam.name,
-                                    (move * move).sum().squareRoot(), (aim * aim).sum().squareRoot(), abs(angle) * 180 / .pi, fovNote))
+                                    (move * move).sum().squareRoot(), (aim * aim).sum().squareRoot(), turned * 180 / .pi, fovNote))
         }
     }
 
