@@ -51,7 +51,7 @@ enum SweepCLI {
         try report.write(to: out)
         for c in report.cellSummaries {
             let s = c.summary
-            print(String(format: "%-18@ success %d/%d = %5.1f%% [%4.1f-%5.1f%%]  progression %.2f", c.id, s.successes, s.episodes,
+            print(c.id.padding(toLength: max(18, c.id.count), withPad: " ", startingAt: 0) + String(format: " success %d/%d = %5.1f%% [%4.1f-%5.1f%%]  progression %.2f", s.successes, s.episodes,
                          s.successRate * 100, s.successInterval.lowerBound * 100, s.successInterval.upperBound * 100, s.meanProgression))
         }
         print("wrote \(out)/results.json, \(out)/cells.csv, \(out)/report.html")

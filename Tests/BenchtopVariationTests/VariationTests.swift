@@ -268,3 +268,30 @@ let allowed: [VariationAxis: Set<String>] = [
         for id in 0..<(2 + scene.objects.count) { #expect(sa.bodies[id].pose == baseSnapshot.bodies[id].pose) }
     }
 }
+
+@Suite struct NewAssetTests {
+    @Test func bottleEllipsoidAndPrismLoadAndRestOnTheTable() throws {
+        let yaml = """
+        name: assets
+        objects:
+          - {name: bottle, asset: bottle, radius: 0.03, height: 0.16, mass: 0.2, position: [0.4, -0.2]}
+          - {name: fruit, asset: ellipsoid, size: [0.07, 0.06, 0.05], mass: 0.1, position: [0.4, 0.0]}
+          - {name: toy, asset: prism, sides: 6, radius: 0.03, height: 0.04, mass: 0.05, position: [0.4, 0.2]}
+        """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-assets-\(getpid()).yaml")
+        try yaml.write(to: url, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let scene = try SceneLoader.load(path: url.path)
+        #expect(scene.objects.map(\.asset.kindName) == ["bottle", "ellipsoid", "prism"])
+        let world = try World(scene: scene, seed: 0)
+        try world.step(480)
+        for o in scene.objects {
+            let id = try #require(world.bodyID(named: o.name))
+            let z = world.snapshot().bodies[id].pose.position.z
+            #expect(abs(z - (scene.table.height + o.asset.halfExtents.z)) < 0.004, "\(o.name) rests at \(z), initially \(world.initialPoses[id].position)")
+        }
+        let bad = yaml.replacingOccurrences(of: "sides: 6", with: "sides: 2")
+        try bad.write(to: url, atomically: true, encoding: .utf8)
+        #expect(throws: SceneError.self) { try SceneLoader.load(path: url.path) }
+    }
+}
