@@ -70,11 +70,13 @@ let package = Package(
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
+        // Out-of-distribution variations as pure scene transforms, and sweep specs.
+        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopImage"]),
+                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
@@ -96,7 +98,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
-                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote",
+                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,7 +113,10 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
-                                   "FrankaEmbodiment", "BenchtopDataset"]),
+                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation"]),
+        .testTarget(name: "BenchtopVariationTests",
+                    dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
+                                   "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
                     exclude: ["interop.py"]),
         .testTarget(name: "BenchtopRemoteTests",

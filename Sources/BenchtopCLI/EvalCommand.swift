@@ -52,8 +52,14 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Skip the per-episode mp4 videos.")
     var noVideo = false
 
+    @OptionGroup var sweepOptions: SweepOptions
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        if let sweep = sweepOptions.sweep {
+            return try SweepCLI.run(specPath: sweep, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
+                                    embodimentPath: embodimentPath)
+        }
         guard let timingMode = PolicyTiming(rawValue: timing) else {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
         }

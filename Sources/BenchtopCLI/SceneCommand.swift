@@ -9,7 +9,7 @@ import Foundation
 /// `benchtop scene ...`
 struct SceneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "scene", abstract: "Validate and inspect scene files.",
-                                                    subcommands: [Check.self])
+                                                    subcommands: [Check.self, Vary.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate a scene file and summarise it.")

@@ -24,6 +24,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public let physicsStepsPerTick: Int
     /// Whether observations carry rendered images (off for physics-only runs and benchmarks of the loop's rest).
     public var rendersImages = true
+    /// Applied to every observation before a policy sees it (sensor noise); given the episode's seed so the
+    /// same episode gets the same bits.
+    public var observationTransform: ((inout Observation, _ episodeSeed: UInt64) -> Void)?
+    private var episodeSeed: UInt64 = 0
 
     public private(set) var world: World
     public private(set) var controller: RobotController
@@ -85,6 +89,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
 
     public func reset(seed: UInt64) throws -> Observation {
         (world, controller) = try Self.build(scene: scene, seed: seed, robot: robotOverride, registry: registry, mode: modeName)
+        episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
         taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
         previousCollisions = []
@@ -104,7 +109,9 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
                 images.append(CameraImage(name: name, rgb: rgb, depth: name == primaryCamera ? r.depth : nil))
             }
         }
-        return Observation(images: images, state: controller.state(), instruction: task.instruction, time: world.time)
+        var observation = Observation(images: images, state: controller.state(), instruction: task.instruction, time: world.time)
+        observationTransform?(&observation, episodeSeed)
+        return observation
     }
 
     public func step(_ action: [Double]) throws -> TickInfo {

@@ -21,6 +21,12 @@ public enum Asset: Sendable, Hashable {
     case bin(size: SIMD3<Double>, wall: Double)
     /// A flat disc drawn on the table that nothing collides with (targets for push tasks).
     case marker(radius: Double)
+    /// A bottle: a body cylinder (70% of the height) and a narrow neck.
+    case bottle(radius: Double, height: Double)
+    /// A fruit-like ellipsoid with these semi-axes (a convex hull of a scaled sphere).
+    case ellipsoid(radii: SIMD3<Double>)
+    /// A toy block: a regular prism with `sides` faces around z (a convex hull).
+    case prism(sides: Int, radius: Double, height: Double)
 
     /// Asset names as written in scene files, with the parameters each takes.
     public static let catalog: [String: (required: [String], optional: [String])] = [
@@ -34,6 +40,9 @@ public enum Asset: Sendable, Hashable {
         "tray": (["size"], ["wall"]),
         "bin": (["size"], ["wall"]),
         "marker": (["radius"], []),
+        "bottle": (["radius", "height"], []),
+        "ellipsoid": (["size"], []),
+        "prism": (["sides", "radius", "height"], []),
     ]
 
     /// The name used in scene files.
@@ -49,6 +58,9 @@ public enum Asset: Sendable, Hashable {
         case .tray: "tray"
         case .bin: "bin"
         case .marker: "marker"
+        case .bottle: "bottle"
+        case .ellipsoid: "ellipsoid"
+        case .prism: "prism"
         }
     }
 
@@ -62,8 +74,10 @@ public enum Asset: Sendable, Hashable {
     public var halfExtents: SIMD3<Double> {
         switch self {
         case .cube(let s): return s / 2
-        case .cylinder(let r, let h), .can(let r, let h), .bowl(let r, let h, _), .plate(let r, let h):
+        case .cylinder(let r, let h), .can(let r, let h), .bowl(let r, let h, _), .plate(let r, let h), .bottle(let r, let h),
+             .prism(_, let r, let h):
             return SIMD3(r, r, h / 2)
+        case .ellipsoid(let radii): return radii
         case .mug(let r, let h, _): return SIMD3(r + 0.6 * r, r, h / 2)
         case .sphere(let r): return SIMD3(repeating: r)
         case .tray(let s, _), .bin(let s, _): return s / 2
@@ -124,6 +138,27 @@ public enum Asset: Sendable, Hashable {
             ]
         case .marker(let r):
             return [ShapePart(.cylinder(radius: r, halfHeight: 0.0005))]
+        case .bottle(let r, let h):
+            let body = 0.7 * h, neck = 0.3 * h
+            return [ShapePart(.cylinder(radius: r, halfHeight: body / 2), pose: Pose(position: SIMD3(0, 0, -h / 2 + body / 2))),
+                    ShapePart(.cylinder(radius: 0.4 * r, halfHeight: neck / 2), pose: Pose(position: SIMD3(0, 0, h / 2 - neck / 2)))]
+        case .ellipsoid(let radii):
+            // Rings of latitude plus the poles: 8 x 12 points keep the hull smooth enough to roll and to look round.
+            var points = [SIMD3(0, 0, radii.z), SIMD3(0, 0, -radii.z)]
+            for i in 1..<8 {
+                let polar = Double.pi * Double(i) / 8
+                for j in 0..<12 {
+                    let a = 2 * Double.pi * Double(j) / 12
+                    points.append(radii * SIMD3(sin(polar) * cos(a), sin(polar) * sin(a), cos(polar)))
+                }
+            }
+            return [ShapePart(.convexHull(points: points))]
+        case .prism(let n, let r, let h):
+            let points = (0..<max(n, 3)).flatMap { i -> [SIMD3<Double>] in
+                let a = 2 * Double.pi * Double(i) / Double(max(n, 3))
+                return [SIMD3(r * cos(a), r * sin(a), -h / 2), SIMD3(r * cos(a), r * sin(a), h / 2)]
+            }
+            return [ShapePart(.convexHull(points: points))]
         }
     }
 

@@ -225,6 +225,13 @@ private struct SceneParser {
             let s = try size()
             return .bin(size: s, wall: try wall(default: 0.008, below: min(s.x, s.y, s.z) / 2))
         case "marker": return .marker(radius: try positive("radius", "metres"))
+        case "bottle": return .bottle(radius: try positive("radius", "metres"), height: try positive("height", "metres"))
+        case "ellipsoid": return .ellipsoid(radii: try size() / 2)
+        case "prism":
+            let v = try m.required("sides", "number of faces around z, 3 ... 12")
+            let n = try v.int()
+            guard (3...12).contains(n) else { throw v.error(.outOfRange, "expected 3 ... 12 sides, got \(n)") }
+            return .prism(sides: n, radius: try positive("radius", "metres"), height: try positive("height", "metres"))
         default: preconditionFailure("asset catalog and parser disagree on '\(name)'")
         }
     }
