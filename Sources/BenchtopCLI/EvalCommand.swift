@@ -4,6 +4,7 @@ import BenchtopEval
 import BenchtopExpert
 import BenchtopPolicy
 import BenchtopReasoning
+import BenchtopRemote
 import BenchtopScene
 import EmbodimentKit
 import Foundation
@@ -19,8 +20,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy).")
+    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT.")
     var policy = "builtin"
+
+    @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
+    var normStats: String?
+
+    @Option(help: "Key of the norm stats to un-normalise with (e.g. libero_spatial_no_noops_modified).")
+    var unnormKey: String?
 
     @Option(help: "Episodes to run.")
     var episodes = 10
@@ -96,6 +103,7 @@ struct EvalCommand: ParsableCommand {
         print(String(format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",
                      s.name, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
                      summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
+        print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
     }
 
@@ -107,7 +115,15 @@ struct EvalCommand: ParsableCommand {
             reference.depthTokenizer = { depth in (try? tokenizer.encode(depth))?.codes }
             return reference
         default:
-            throw BenchtopError("unknown policy '\(policy)'; expected builtin")
+            guard RemotePolicyFactory.isRemote(policy) else {
+                throw BenchtopError("unknown policy '\(policy)'; expected builtin, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT")
+            }
+            do {
+                return try RemotePolicyFactory.make(spec: policy, normStats: normStats, unnormKey: unnormKey,
+                                                    embodiment: environment.embodiment.name)
+            } catch {
+                throw BenchtopError("\(error)")
+            }
         }
     }
 }

@@ -99,7 +99,8 @@ public struct EpisodeResult: Sendable {
     public var collisions: Int
     /// Wall-clock seconds of each policy query.
     public var latencies: [Double]
-    /// Policy queries whose output was rejected (NaN, wrong shape) or failed.
+    /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
+    /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
@@ -133,6 +134,7 @@ public final class EpisodeRunner {
         var latencies: [Double] = []
         var collisions = 0
         var ticks = 0
+        var recoveredErrors = 0
         var outcome = EpisodeOutcome.timeout
         var lastAction: [Double]?
         func finish() -> EpisodeResult {
@@ -140,7 +142,7 @@ public final class EpisodeRunner {
                                   progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
                                   cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
                                   meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
-                                  policyErrors: outcome.label == "policy_error" ? 1 : 0)
+                                  policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0))
             subscribers.forEach { $0.episodeDidEnd(r) }
             return r
         }
@@ -170,6 +172,7 @@ public final class EpisodeRunner {
                 }
                 let latency = clock() - started
                 latencies.append(latency)
+                if let reporting = policy as? any RecoveredErrorReporting { recoveredErrors += reporting.takeRecoveredErrors().count }
                 var skip = 0
                 if settings.timing == .realTime, lastAction != nil {
                     // While the policy thought, the arm went on with the previous chunk (holding its last action

@@ -67,3 +67,10 @@ public enum PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
         }
     }
 }
+
+/// Policies that recover from some bad answers (e.g. MolmoAct's zero action on a parse failure) report what they
+/// recovered from, so the evaluation can count the errors although the episode went on.
+public protocol RecoveredErrorReporting: AnyObject {
+    /// Errors recovered from since the last call; the list is cleared.
+    func takeRecoveredErrors() -> [PolicyError]
+}

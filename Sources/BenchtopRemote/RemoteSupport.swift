@@ -22,13 +22,6 @@ public struct RemoteSettings: Sendable {
     }
 }
 
-/// Policies that recover from some bad answers (e.g. MolmoAct's zero action on a parse failure) report what they
-/// recovered from, so the evaluation can count the errors although the episode went on.
-public protocol RecoveredErrorReporting: AnyObject {
-    /// Errors recovered from since the last call; the list is cleared.
-    func takeRecoveredErrors() -> [PolicyError]
-}
-
 /// Runs `body`, retrying transport failures before any answer; maps transport errors to `PolicyError`.
 func withRetries<T>(_ settings: RemoteSettings, server: String, _ body: () throws -> T) throws -> T {
     var delay = settings.retryDelay
