@@ -30,8 +30,11 @@ command -v swift >/dev/null || { echo "setup: Swift 6 is required (https://swift
 
 # Python packages the interoperability tests check against (the field's real readers and servers).
 if [ "${1:-}" = "--test" ]; then
-  pip_packages=("pyarrow>=17,<22" "av" "numpy")
-  if ! python3 -c "import pyarrow, av, numpy" 2>/dev/null; then
+  # pyarrow and PyAV read our datasets; openpi-server/-client, FastAPI + json-numpy and an OpenAI-style
+  # endpoint are the real far sides of the remote-policy tests.
+  pip_packages=("pyarrow>=17,<22" "av" "numpy" "openpi-client" "openpi-server" "fastapi" "uvicorn" "json-numpy"
+                "msgpack" "pillow")
+  if ! python3 -c "import pyarrow, av, numpy, openpi_client, fastapi, uvicorn, json_numpy, msgpack, PIL" 2>/dev/null; then
     echo "setup: pip installing ${pip_packages[*]}"
     python3 -m pip install -q "${pip_packages[@]}" 2>/dev/null \
       || python3 -m pip install -q --break-system-packages "${pip_packages[@]}"
