@@ -44,6 +44,9 @@ public final class ReferencePolicy: Policy {
     public var steeringHover = 0.06
 
     public private(set) var plan: [Waypoint] = []
+    /// The arm that carries out the plan (for bimanual robots, the one whose base is nearest the first
+    /// waypoint); the other arms hold their targets and keep their grippers open.
+    public private(set) var arm = 0
     public private(set) var index = 0
     private var holdLeft = 0
     private var home = Quaternion.identity
@@ -58,12 +61,18 @@ public final class ReferencePolicy: Policy {
 
     public func reset(instruction: String, seed: UInt64) throws {
         let world = access.world
-        let tcp = access.controller.basePose * access.controller.commandedTCPPose()
+        let controller = access.controller
+        let tcp = controller.basePose * controller.commandedTCPPose(arm: 0)
         plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position)
         guard !plan.isEmpty else { throw PlanError("the task is already satisfied or has no path") }
+        let goal = plan[0].position
+        arm = controller.kinematics.indices.min { a, b in
+            length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
+                < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
+        } ?? 0
         index = 0
         holdLeft = plan[0].hold
-        home = access.controller.commandedTCPPose().orientation
+        home = controller.commandedTCPPose(arm: arm).orientation
         rng = SeededRandom(seed: seed).fork("reference-policy")
     }
 
@@ -84,7 +93,7 @@ public final class ReferencePolicy: Policy {
         let base = controller.basePose
         if plan[min(index, plan.count - 1)].label.hasPrefix("push") || plan[min(index, plan.count - 1)].label.hasPrefix("realign") {
             // Pushing is closed loop: re-aim at the object's live pose every query.
-            let tcp = (base * controller.commandedTCPPose()).position
+            let tcp = (base * controller.commandedTCPPose(arm: arm)).position
             if let refined = TaskPlanner.refinePush(task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp),
                !(plan[index].label.hasPrefix("realign") && refined.first?.label.hasPrefix("realign") == true) {
                 var yaw = refined[0].yaw
@@ -94,7 +103,7 @@ public final class ReferencePolicy: Policy {
             }
         }
         let dt = 1 / access.controlRate
-        var reference = controller.commandedTCPPose()
+        var reference = controller.commandedTCPPose(arm: arm)
         var seedJoints = controller.targets
         var i = index, hold = holdLeft
         var actions: [[Double]] = []
@@ -134,6 +143,7 @@ public final class ReferencePolicy: Policy {
                         seed: inout [Double]) throws -> [Double] {
         let controller = access.controller
         var joints: [Double]? = nil
+        let active = arm
         return try mode.action.map { channel in
             let si: Double
             switch channel.source {
@@ -141,7 +151,9 @@ public final class ReferencePolicy: Policy {
             case .tcpDeltaRotation(_, let axis): si = deltaRPY[axis]
             case .tcpPosition(_, let axis): si = pose.position[axis]
             case .tcpRotation(_, let axis): si = pose.orientation.rollPitchYaw[axis]
-            case .gripper: si = aperture
+            case .gripper(let a): si = a == active ? aperture : 1
+            case .joint(let arm, let index) where arm != active:
+                si = controller.targets[controller.dofs(arm: arm).joints[index]]
             case .joint(let arm, let index):
                 if joints == nil {
                     let solution = controller.kinematics[arm].solve(target: pose, seed: seed)
@@ -159,7 +171,7 @@ public final class ReferencePolicy: Policy {
 
     private func reasoning(observation: Observation) throws -> Reasoning {
         let camera = try access.primaryPinhole()
-        let tcp = access.controller.basePose * access.controller.tcpPose()
+        let tcp = access.controller.basePose * access.controller.tcpPose(arm: arm)
         var points = [tcp.position] + plan[min(index, plan.count - 1)...].map(\.position)
         points = Self.subsample(points, to: 5)
         let scale = SIMD2(256 / Double(camera.width), 256 / Double(camera.height))
