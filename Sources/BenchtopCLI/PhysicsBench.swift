@@ -26,7 +26,7 @@ struct PhysicsBench: ParsableCommand {
     @Flag(help: "Skip the peers (raw Bullet, PyBullet).")
     var noPeers = false
 
-    @Option(help: "Embodiment placed on the scene (repeatable): steps/s of the scene with that robot holding its home pose, no extra objects and no peers.")
+    @Option(help: "Embodiment placed on the scene (repeatable): steps/s with that robot holding its home pose and its joint tracking, no extra objects; for franka, MuJoCo and PyBullet peers (bench/robot_peers.py) in the same run.")
     var robot: [String] = []
 
     @OptionGroup var plugins: EmbodimentPathOptions
@@ -35,12 +35,7 @@ struct PhysicsBench: ParsableCommand {
         let base = try loadScene(scene)
         if !robot.isEmpty {
             try plugins.load()
-            print("| embodiment | scene | steps/s (median of \(runs) x \(steps)) |")
-            print("|---|---|---|")
-            for name in robot {
-                let rate = try RobotPhysicsBench.stepsPerSecond(scene: base, robot: name, steps: steps, repeats: runs)
-                print("| \(name) | \(base.name) | \(String(format: "%.0f", rate)) |")
-            }
+            try runRobots(base)
             return
         }
         let benchScene = BenchmarkScene.addingObjects(to: base, count: extra, seed: 7)
@@ -75,6 +70,52 @@ struct PhysicsBench: ParsableCommand {
         if let raw = theirs.first, !raw.isEmpty {
             print(String(format: "\nshim + Swift overhead over raw Bullet: %.1f%%", (median(raw) / oursMedian - 1) * 100))
         }
+    }
+
+    /// `--robot`: steps/s of each embodiment holding its home pose on the scene, and its joint tracking; for
+    /// `franka` (unless --no-peers) MuJoCo (bench/franka.xml) and PyBullet (the same URDF) run interleaved with it.
+    private func runRobots(_ base: Scene) throws {
+        let dir = try? benchDirectory()
+        print("scene \(base.name), \(steps) steps of \(base.physics.timeStep) s, robot holding its home pose under its motors, median of \(runs) interleaved runs, one thread")
+        print("tracking: arm joints 1, 2 and 4 follow home + 0.3 rad x sin(2 pi t / 2 s) for 2 s, RMS (largest) joint error\n")
+        print("| embodiment | engine | steps/s | Benchtop / this | tracking RMS (max), rad |")
+        print("|---|---|---:|---:|---:|")
+        for name in robot {
+            var peers: [(name: String, engine: String)] = []
+            if name == "franka", !noPeers, let dir {
+                peers = [("MuJoCo \(pythonModuleVersion("mujoco") ?? "?") (bench/franka.xml, its default solver)", "mujoco"),
+                         ("PyBullet, equal step and iterations (10)", "pybullet-equal"),
+                         ("PyBullet, its defaults (50 iterations)", "pybullet-defaults")]
+            }
+            var ours: [Double] = []
+            var theirs = [[Double]](repeating: [], count: peers.count)
+            for r in 0..<runs {
+                ours.append(try RobotPhysicsBench.stepsPerSecondOnce(scene: base, robot: name, steps: steps, seed: UInt64(r)))
+                for (i, p) in peers.enumerated() {
+                    if let v = try runPeer(["python3", "\(dir!)/robot_peers.py", p.engine, "speed", "\(steps)"]) { theirs[i].append(v) }
+                }
+            }
+            let track = try RobotPhysicsBench.tracking(scene: base, robot: name)
+            let oursMedian = median(ours)
+            print(String(format: "| %@ | Benchtop (defaults: %d solver iterations) | %.0f | 1.00x | %.4f (%.4f) |", name,
+                         base.physics.solverIterations, oursMedian, track.rms, track.max))
+            for (i, p) in peers.enumerated() {
+                var trackText = "unavailable"
+                if let out = try? runProcess(["python3", "\(dir!)/robot_peers.py", p.engine, "track"]), out.status == 0,
+                   let line = out.output.split(separator: "\n").last,
+                   let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
+                   let rms = json["rms"], let mx = json["max"] {
+                    trackText = String(format: "%.4f (%.4f)", rms, mx)
+                }
+                guard !theirs[i].isEmpty else { print("| \(name) | \(p.name) | unavailable | | \(trackText) |"); continue }
+                print(String(format: "| %@ | %@ | %.0f | %.2fx | %@ |", name, p.name, median(theirs[i]), oursMedian / median(theirs[i]), trackText))
+            }
+        }
+    }
+
+    private func pythonModuleVersion(_ module: String) -> String? {
+        guard let r = try? runProcess(["python3", "-c", "import \(module); print(\(module).__version__)"]), r.status == 0 else { return nil }
+        return r.output.split(separator: "\n").last.map(String.init)
     }
 
     private func measureBenchtop(_ scene: Scene) throws -> Double {

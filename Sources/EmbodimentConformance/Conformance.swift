@@ -61,7 +61,8 @@ public enum Conformance {
     }
 
     /// IK accuracy over `count` seeded random reachable targets per arm (targets are the TCP poses of random
-    /// joint configurations inside the limits, solved from the home pose): position error (m) and angle (rad).
+    /// joint configurations inside the limits, so reachable in position and orientation also by arms with fewer
+    /// than 6 joints; solved from the home pose): position error (m) and angle (rad).
     public static func ikErrors(_ d: EmbodimentDescriptor, count: Int = 20, seed: UInt64 = 7) throws -> [(position: Double, angle: Double)] {
         var rng = SeededRandom(seed: seed).fork("ik-targets-\(d.name)")
         var out: [(Double, Double)] = []
@@ -79,7 +80,10 @@ public enum Conformance {
                 }
                 let target = k.tcpPose(q)
                 var options = ArmKinematics.IKOptions()
-                options.restarts = 32
+                // An arm with fewer than 6 joints reaches a full pose only at isolated configurations whose basins
+                // under damped least squares with limit clamping are narrow: so101 target 11 (seed 7) is found by
+                // about 1 restart in 100, so such arms get more restarts.
+                options.restarts = k.dofs.count < 6 ? 128 : 32
                 let r = k.solve(target: target, seed: home, options: options)
                 let got = k.tcpPose(r.positions)
                 out.append((length(got.position - target.position), got.orientation.angle(to: target.orientation)))
