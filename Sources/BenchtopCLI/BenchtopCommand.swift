@@ -6,7 +6,7 @@ public struct BenchtopCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "benchtop",
         abstract: "A workbench for action reasoning models in a Bullet tabletop simulator.",
-        subcommands: [EvalCommand.self, SceneCommand.self, SimCommand.self, RenderCommand.self, ViewCommand.self, EmbodimentsCommand.self,
+        subcommands: [EvalCommand.self, RecordCommand.self, ReplayCommand.self, SceneCommand.self, SimCommand.self, RenderCommand.self, ViewCommand.self, EmbodimentsCommand.self,
                       DepthCommand.self, TokenizerCommand.self, DatasetCommand.self, BenchCommand.self])
 
     public init() {}

@@ -161,6 +161,27 @@ let repositoryRoot: String = {
         #expect(centre > 300 && centre < 3000, "centre depth \(centre) mm")
     }
 
+    @Test(arguments: ["molmoact", "joint_position"])
+    func teleopCommandsMoveTheTCPThroughTheModesIK(mode: String) throws {
+        // "W held" (translation +x) for 1 s then "R held" (+z): the TCP follows in the base frame, in an EE-delta mode
+        // and in a joint mode (IK inside the mapper); Space closes the gripper.
+        let scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml")
+        let env = try RecordingSetup.environment(scene: scene, robot: nil, mode: mode, controlRate: 10, imageSize: nil, registry: Self.registry)
+        env.rendersImages = false
+        _ = try env.reset(seed: 1)
+        let mapper = TeleopMapper(controller: env.controller)
+        let start = env.controller.tcpPose().position
+        for k in 0..<20 {
+            let action = DemoRecorder.quantized(try mapper.action(translation: k < 10 ? SIMD3(1, 0, 0) : SIMD3(0, 0, 1), rotation: .zero,
+                                                                  toggleGripper: k == 0, gripper: nil, dragTarget: nil, dt: 0.1))
+            _ = try env.step(action)
+        }
+        for _ in 0..<10 { _ = try env.step(DemoRecorder.quantized(try mapper.action(translation: .zero, rotation: .zero, toggleGripper: false, gripper: nil, dragTarget: nil, dt: 0.1))) }
+        let moved = env.controller.tcpPose().position - start
+        #expect(abs(moved.x - 0.15) < 0.01 && abs(moved.z - 0.15) < 0.01 && abs(moved.y) < 0.01, "moved \(moved)")
+        #expect(env.controller.gripperAperture() < 0.2)
+    }
+
     @Test func actionEncoderFollowsTheReferenceBinning() {
         #expect(MolmoActActionEncoder.bin(-1) == 1)
         #expect(MolmoActActionEncoder.bin(1) == 256)
