@@ -108,10 +108,7 @@ struct ReplayCommand: ParsableCommand {
             var first = [Double](repeating: 0, count: m.action.count)
             for (k, c) in stateColumns.enumerated() { first[k] = states[c!] }
             try env.controller.apply(action: first)
-            var q = env.controller.targets
-            env.world.setJointPositions(articulation: env.controller.articulation, q)
-            q = env.controller.targets
-            _ = q
+            env.world.setJointPositions(articulation: env.controller.articulation, env.controller.targets)
         }
         var worst = 0.0, worstStep = 0
         var sent: [[Double]] = []
