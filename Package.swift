@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "BenchtopRobot", targets: ["BenchtopRobot"]),
         .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
         .library(name: "BenchtopDataset", targets: ["BenchtopDataset"]),
+        .library(name: "BenchtopRecording", targets: ["BenchtopRecording"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +78,10 @@ let package = Package(
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
                                "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage"]),
+        // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
+        .target(name: "BenchtopRecording",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
+                               "BenchtopExpert", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
@@ -98,7 +103,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
-                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation",
+                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,6 +126,9 @@ let package = Package(
                     exclude: ["interop.py"]),
         .testTarget(name: "BenchtopRemoteTests",
                     dependencies: ["BenchtopRemote", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
+        .testTarget(name: "BenchtopRecordingTests",
+                    dependencies: ["BenchtopRecording", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
+                                   "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment"]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),

@@ -1,5 +1,8 @@
 import ArgumentParser
 import BenchtopDataset
+import BenchtopEval
+import BenchtopReasoning
+import BenchtopRecording
 import Foundation
 
 /// `benchtop bench record`: frames per second written to a LeRobot dataset (parquet + two 256x256 H.264
@@ -16,8 +19,11 @@ struct RecordBench: ParsableCommand {
     @Option(help: "Episodes of the memory run (0 skips it).") var memoryEpisodes = 100
     @Option(help: "Frames per episode in the memory run.") var memoryFrames = 30
     @Flag(help: "Skip the Python peer.") var noPeers = false
+    @Option(help: "Record this scene for real (Franka, scripted teleop, two 256x256 cameras, annotations) instead of synthetic frames.")
+    var scene: String?
 
     func run() throws {
+        if let scene { return try runReal(scene: scene) }
         let synthetic = SyntheticFrames()
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
         var ours: [Double] = [], peer: [Double] = []
@@ -73,5 +79,78 @@ struct RecordBench: ParsableCommand {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    /// The whole recording loop on a real scene: physics, two 256x256 cameras and depth rendered (EGL), depth PNG +
+    /// tokens + trace annotations, LeRobot writing with video encoding on the writer's worker threads (overlapping
+    /// the next ticks' simulation and rendering). Fixed-length episodes (failures kept) so runs compare.
+    private func runReal(scene: String) throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
+        let base = try loadScene(scene)
+        func makeRecorder(_ root: String) throws -> (TabletopEnvironment, DemoRecorder, EpisodeRunner) {
+            try? FileManager.default.removeItem(atPath: root)
+            let env = try RecordingSetup.environment(scene: base, robot: "franka", mode: nil, controlRate: nil, imageSize: 256)
+            let cameras = env.cameraNames.map { n in (name: n, width: 256, height: 256) }
+            let layout = try RecordingLayout(style: .molmoAct, mode: env.controller.mode, cameras: cameras, fps: Int(env.controlRate),
+                                             robotType: "franka")
+            let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: scene, sceneYAML: "", robot: "franka",
+                                             embodiment: "franka", mode: env.modeName, controlRate: env.controlRate,
+                                             physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
+                                             imageSize: 256, style: .molmoAct, cameras: env.cameraNames, teleop: "scripted")
+            let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
+                                            depthTokenizer: try GridDepthQuantizer.builtIn())
+            let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+                                       settings: RunnerSettings(horizon: frames, actionSteps: 8, stopOnSuccess: false))
+            runner.subscribers = [recorder]
+            return (env, recorder, runner)
+        }
+        var ours: [Double] = [], simOnly: [Double] = [], peer: [Double] = []
+        let dir = noPeers ? nil : try benchDirectory()
+        for r in 0..<runs {
+            let root = "\(tmp)/real-\(r)"
+            let (env, recorder, runner) = try makeRecorder(root)
+            let start = Date()
+            for e in 0..<episodes { _ = runner.run(seed: UInt64(e), task: []); try recorder.saveEpisode() }
+            try recorder.finish()
+            ours.append(Double(episodes * frames) / Date().timeIntervalSince(start))
+            // The same loop without the recorder: simulation + rendering only.
+            runner.subscribers = []
+            let s0 = Date()
+            for e in 0..<episodes { _ = runner.run(seed: UInt64(e), task: []) }
+            simOnly.append(Double(episodes * frames) / Date().timeIntervalSince(s0))
+            _ = env
+            try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact")
+            if let dir {
+                let out = "\(tmp)/peer-\(r)"
+                try? FileManager.default.removeItem(atPath: out)
+                let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "10"])
+                if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { peer.append(v) }
+                try? FileManager.default.removeItem(atPath: out)
+            }
+        }
+        print("\(scene), Franka, scripted teleop: \(episodes) episodes x \(frames) frames, cameras image + wrist_image 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet + depth PNG/tokens/traces; median of \(runs) runs\n")
+        print("| loop | frames/s |")
+        print("|---|---:|")
+        print(String(format: "| simulate + render (2 RGB + depth), no recording | %.1f |", median(simOnly)))
+        print(String(format: "| simulate + render + record (Benchtop, all annotations) | %.1f |", median(ours)))
+        if !peer.isEmpty {
+            print(String(format: "| Python pyarrow + PyAV writer alone, same-size frames (bench/record_peer.py) | %.1f |", median(peer)))
+        }
+        if memoryEpisodes > 0 {
+            let root = "\(tmp)/real-memory"
+            let (_, recorder, runner) = try makeRecorder(root)
+            runner.settings.horizon = memoryFrames
+            var rss: [Int] = []
+            for e in 0..<memoryEpisodes {
+                _ = runner.run(seed: UInt64(e), task: [])
+                try recorder.saveEpisode()
+                rss.append(residentKiB())
+            }
+            try recorder.finish()
+            try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact")
+            let at = { (i: Int) in Double(rss[min(i, rss.count - 1)]) / 1024 }
+            print(String(format: "\nresident memory over %d recorded episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
+                         memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
+        }
     }
 }

@@ -68,6 +68,9 @@ public final class Viewer {
     /// Called every frame for the overlay to draw; later stages (traces, paths, policies) plug in here.
     public var overlay: ((WorldSnapshot) -> ViewerOverlay)?
     public var orbit = OrbitCamera()
+    /// Teleoperation: when set, the device is read every frame and the robosuite key mapping replaces the
+    /// viewer's own meaning of those keys (pause moves to P, screenshot to F12, depth panel to F2).
+    public var teleop: TeleopBinding?
 
     private let window: OpaquePointer
     private let renderer: SceneRenderer
@@ -152,7 +155,16 @@ public final class Viewer {
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()
             var stepOnce = false, screenshot = false
+            var command = TeleopInput()
             for key in input.takeKeys() {
+                if let teleop {
+                    if teleop.consume(key: key, into: &command) { continue }
+                    switch key {
+                    case GLFW_KEY_P: paused.toggle(); continue
+                    case GLFW_KEY_F2: showDepth.toggle(); continue
+                    default: break
+                    }
+                }
                 switch key {
                 case GLFW_KEY_SPACE: paused.toggle()
                 case GLFW_KEY_N, GLFW_KEY_RIGHT: if paused { stepOnce = true }
@@ -164,7 +176,14 @@ public final class Viewer {
                 default: break
                 }
             }
-            handleMouse()
+            if let teleop {
+                teleop.poll(window: window, into: &command)
+                if !teleop.drag(window: window, ray: cursorRay(), into: &command) { handleMouse() } else { _ = input.takeScroll() }
+                if !paused || !command.events.isEmpty { teleop.input(command) }
+                if teleop.closeRequested { glfwSetWindowShouldClose(window, GLFW_TRUE) }
+            } else {
+                handleMouse()
+            }
 
             let now = clock.now
             let elapsed = Self.seconds(now - last)
@@ -183,6 +202,8 @@ public final class Viewer {
                 do { try simulation.step(steps) } catch { paused = true; status = "simulation stopped: \(error)" }
             }
 
+            // The simulation may render through a headless context of its own (recorded observations).
+            glfwMakeContextCurrent(window)
             let snapshot = simulation.snapshot()
             var width: Int32 = 0, height: Int32 = 0
             glfwGetFramebufferSize(window, &width, &height)
@@ -213,6 +234,24 @@ public final class Viewer {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// The world ray under the cursor through the main view.
+    private func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
+        var x = 0.0, y = 0.0
+        glfwGetCursorPos(window, &x, &y)
+        var ww: Int32 = 0, wh: Int32 = 0, fw: Int32 = 0, fh: Int32 = 0
+        glfwGetWindowSize(window, &ww, &wh)
+        glfwGetFramebufferSize(window, &fw, &fh)
+        let scale = ww > 0 ? Double(fw) / Double(ww) : 1
+        input.lastCursor = SIMD2(x, y)
+        let width = Int(fw), height = Int(fh)
+        let panelWidth = options.cameras.isEmpty && !showDepth ? 0 : min(width / 3, 384)
+        let camera = orbit.pinhole(width: max(width - panelWidth, 1), height: max(height, 1))
+        let p = camera.unproject(pixel: SIMD2(x * scale, y * scale), depth: 1)
+        let o = camera.pose.position
+        let d = p - o
+        return (o, d / (d * d).sum().squareRoot())
+    }
+
     private func handleMouse() {
         var x = 0.0, y = 0.0
         glfwGetCursorPos(window, &x, &y)
@@ -236,7 +275,18 @@ public final class Viewer {
     // MARK: - Drawing
 
     private func draw(_ snapshot: WorldSnapshot, width: Int, height: Int, fps: Double) throws(ViewerError) {
-        let extra = overlay?(snapshot) ?? ViewerOverlay()
+        var extra = overlay?(snapshot) ?? ViewerOverlay()
+        if let teleop {
+            if let m = teleop.marker() {
+                let r = 0.03
+                for axis in 0..<3 {
+                    var a = m, b = m
+                    a[axis] -= r; b[axis] += r
+                    extra.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 0.2, 0.8), width: 3))
+                }
+            }
+            extra.text += teleop.status()
+        }
         let panelNames = options.cameras
         let depthName = extra.depthCamera ?? (showDepth ? panelNames.first : nil)
         let panelWidth = panelNames.isEmpty && depthName == nil ? 0 : min(width / 3, 384)
@@ -337,11 +387,12 @@ public final class Viewer {
         """
 
     private func drawHelp(width: Int, height: Int) {
-        let size = OverlayRenderer.textSize(Self.helpText)
+        let text = teleop == nil ? Self.helpText : TeleopBinding.helpText
+        let size = OverlayRenderer.textSize(text)
         let origin = SIMD2((Double(width) - size.x) / 2, (Double(height) - size.y) / 2)
         overlayRenderer.fill(PixelRect(x: origin.x - 16, y: origin.y - 16, width: size.x + 32, height: size.y + 32),
                              OverlayColor(0.05, 0.05, 0.08, 0.8))
-        overlayRenderer.text(Self.helpText, at: origin)
+        overlayRenderer.text(text, at: origin)
     }
 
     /// Toggles the help overlay (also bound to H).

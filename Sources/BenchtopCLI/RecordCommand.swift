@@ -1,0 +1,128 @@
+import ArgumentParser
+import BenchtopDataset
+import BenchtopEval
+import BenchtopReasoning
+import BenchtopRecording
+import BenchtopScene
+import EmbodimentKit
+import Foundation
+
+/// `benchtop record SCENE --robot NAME --episodes N --out recordings/NAME [--teleop keyboard|gamepad|scripted]`:
+/// teleoperated or scripted demonstrations as a LeRobot dataset with MolmoAct annotations.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record demonstrations (keyboard, gamepad or scripted teleoperation) as a LeRobot dataset with action-reasoning annotations.",
+        discussion: """
+        Writes OUT (the LeRobot dataset; meta/benchtop.json and meta/benchtop/ hold what `benchtop replay` needs) and
+        OUT_molmoact (16-bit depth PNGs in mm, per-episode annotations, the MolmoAct fine-tuning table
+        data/train-00000-of-00001.parquet and dataset_statistics.json). Each episode's scene is re-randomised with
+        seed = --seed + attempt. Scripted teleoperation keeps successful episodes only unless --keep-failures.
+        """)
+
+    @Argument(help: "Scene file, or a name under scenes/.") var scene = "pick_cube"
+    @Option(help: "Embodiment (default: the scene's robot).") var robot: String?
+    @Option(help: "Episodes to record (with --resume: episodes to add).") var episodes = 10
+    @Option(help: "Dataset folder.") var out = "recordings/demo"
+    @Option(help: "Teleoperation: keyboard, gamepad or scripted.") var teleop = "scripted"
+    @Option(help: "Frames per second = control rate (default: the control mode's rate).") var fps: Int?
+    @Option(help: "LeRobot layout: v3.0 or v2.1 (default: v2.1 for the MolmoAct v1 style, which lerobot 0.3.3 reads; else v3.0).")
+    var format: String?
+    @Flag(help: "Append to an existing recording (robot, mode, scene, fps and features must match).") var resume = false
+    @Option(help: "Control mode (default: the embodiment's first).") var mode: String?
+    @Option(help: "Column style: molmoact (image, wrist_image, 7-D EE delta) or molmoact2 (observation.images.*); default from the mode.")
+    var style: String?
+    @Option(help: "Seed of the first episode.") var seed: UInt64 = 0
+    @Option(help: "Render every observation camera at this square size (default: the cameras' sizes, 256x256 for the shipped ones).")
+    var imageSize: Int?
+    @Option(help: "Episode time limit in seconds (default: the task's time limit).") var episodeTime: Double?
+    @Option(help: "Reset period between interactive episodes, seconds.") var resetTime = 2.0
+    @Option(help: "Scripted teleoperation: standard deviation of the translation noise per step, metres.") var noise = 0.001
+    @Flag(help: "Scripted teleoperation: keep episodes whose task failed.") var keepFailures = false
+    @Option(help: "Folder of data-only embodiment plugins to load.") var embodimentPath: String?
+    @Option(help: "Interactive: exit the viewer after this many frames (scripted checks).") var frames: Int?
+    @Option(help: "Interactive: write a viewer screenshot when it exits.") var screenshot: String?
+
+    func run() throws {
+        if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        let resolved = SceneLoader.resolve(scene)
+        let base = try loadScene(scene)
+        let yaml = (try? String(contentsOfFile: resolved, encoding: .utf8)) ?? ""
+        let env = try RecordingSetup.environment(scene: base, robot: robot, mode: mode, controlRate: fps.map(Double.init), imageSize: imageSize)
+        let rate = env.controlRate
+        guard rate == rate.rounded(), rate >= 1 else {
+            throw BenchtopError("the control rate \(rate) Hz is not a whole number of frames per second; give --fps")
+        }
+        let controlMode = env.controller.mode
+        let recordingStyle: RecordingStyle
+        if let style {
+            guard let s = RecordingStyle(rawValue: style) else {
+                throw BenchtopError("--style must be one of: \(RecordingStyle.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            recordingStyle = s
+        } else {
+            recordingStyle = .automatic(for: controlMode)
+        }
+        let version: DatasetVersion
+        if let format {
+            guard let v = DatasetVersion(rawValue: format) else { throw BenchtopError("--format must be v3.0 or v2.1, got '\(format)'") }
+            version = v
+        } else {
+            version = recordingStyle == .molmoAct ? .v2_1 : .v3_0
+        }
+        let cameras = env.cameraNames.map { name in
+            let c = env.scene.cameras.first { $0.name == name }!
+            return (name: name, width: c.width, height: c.height)
+        }
+        let layout = try RecordingLayout(style: recordingStyle, mode: controlMode, cameras: cameras, fps: Int(rate),
+                                         robotType: env.embodiment.name)
+        let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: resolved, sceneYAML: yaml, robot: robot,
+                                         embodiment: env.embodiment.name, mode: env.modeName, controlRate: rate,
+                                         physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
+                                         imageSize: imageSize, style: recordingStyle, cameras: env.cameraNames, teleop: teleop)
+        let recorder = try DemoRecorder(root: out, environment: env, layout: layout, version: version, manifest: manifest,
+                                        resume: resume, depthTokenizer: try GridDepthQuantizer.builtIn())
+        let firstSeed = resume ? (recorder.usedSeeds.max().map { $0 + 1 } ?? seed) : seed
+        let target = recorder.episodeCount + episodes
+        let horizon = Int(((episodeTime ?? env.task.timeLimit) * rate).rounded())
+        switch teleop {
+        case "scripted":
+            try recordScripted(env: env, recorder: recorder, firstSeed: firstSeed, target: target, horizon: horizon)
+        case "keyboard", "gamepad":
+            let session = try TeleopSession(environment: env, recorder: recorder, device: teleop, firstSeed: firstSeed, target: target,
+                                            horizon: horizon, resetTime: resetTime)
+            session.frames = frames
+            session.screenshot = screenshot
+            try session.run()
+        default:
+            throw BenchtopError("--teleop must be keyboard, gamepad or scripted, got '\(teleop)'")
+        }
+        try recorder.finish()
+        print("wrote \(recorder.episodeCount) episodes (\(recorder.writer.frameCount) frames) to \(out) [\(version.rawValue), \(recordingStyle.rawValue) columns] and the MolmoAct table to \(DemoRecorder.companionPath(root: out))")
+    }
+
+    private func recordScripted(env: TabletopEnvironment, recorder: DemoRecorder, firstSeed: UInt64, target: Int, horizon: Int) throws {
+        let policy = RecordingSetup.scriptedTeleop(environment: env, noise: noise)
+        let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))
+        runner.subscribers = [recorder]
+        let wanted = target - recorder.episodeCount
+        let progress = ProgressBar(total: wanted, label: "record \(env.scene.name)")
+        var seed = firstSeed, failures = 0
+        while recorder.episodeCount < target {
+            guard failures <= 3 * wanted + 5 else {
+                progress.finish()
+                throw BenchtopError("the scripted expert failed \(failures) episodes; stopping (last seed \(seed - 1)); try --keep-failures or another scene")
+            }
+            let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
+            seed += 1
+            if result.successAtEnd || keepFailures {
+                try recorder.saveEpisode()
+            } else {
+                recorder.discardEpisode()
+                failures += 1
+            }
+            progress.update(wanted - (target - recorder.episodeCount), note: "seed \(seed - 1) \(result.outcome.label), \(failures) discarded")
+        }
+        progress.finish()
+    }
+}

@@ -1,0 +1,151 @@
+import BenchtopCore
+import BenchtopDataset
+import BenchtopEval
+import BenchtopExpert
+import BenchtopPolicy
+import BenchtopRobot
+import BenchtopScene
+import EmbodimentKit
+import Foundation
+
+/// Builds recording environments: the scene with the robot's mounted cameras, every observation camera
+/// optionally resized to a square `imageSize`.
+public enum RecordingSetup {
+    public static func environment(scene base: Scene, robot: String?, mode: String?, controlRate: Double?, imageSize: Int?,
+                                   registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
+        var scene = base
+        if let imageSize {
+            let placements = try RobotAssembly.placements(scene: base, robot: robot, registry: registry)
+            scene = RobotAssembly.addingMountedCameras(to: base, placements: placements)
+            for i in scene.cameras.indices { scene.cameras[i].width = imageSize; scene.cameras[i].height = imageSize }
+        }
+        return try TabletopEnvironment(scene: scene, robot: robot, registry: registry, mode: mode, controlRate: controlRate)
+    }
+
+    /// The built-in scripted teleoperator: the reference planner with small seeded translation noise, its actions
+    /// rounded to float32 (so the dataset stores exactly what was applied).
+    public static func scriptedTeleop(environment: TabletopEnvironment, noise: Double = 0.001) -> any Policy {
+        let reference = ReferencePolicy(access: environment, chunkSize: 8, executedSteps: 8)
+        reference.translationNoise = noise
+        return Float32Actions(reference)
+    }
+}
+
+/// Rounds every action of a policy's chunks to float32 values.
+public final class Float32Actions: Policy {
+    public let inner: any Policy
+    public var name: String { inner.name }
+    public init(_ inner: any Policy) { self.inner = inner }
+    public func reset(instruction: String, seed: UInt64) throws { try inner.reset(instruction: instruction, seed: seed) }
+    public func act(on observation: Observation) throws -> ActionChunk {
+        var chunk = try inner.act(on: observation)
+        chunk.actions = chunk.actions.map(DemoRecorder.quantized)
+        return chunk
+    }
+}
+
+/// Per-step divergence of a replay from the recorded states.
+public struct ReplayReport: Sendable {
+    public var episode: Int
+    public var seed: UInt64
+    /// Ticks replayed.
+    public var steps: Int
+    /// Per state (0 = after reset, k = after action k - 1): max |difference| of the robot's joint positions and
+    /// velocities (rad, rad/s, m) and of the objects' poses (m and quaternion components).
+    public var robotDivergence: [Double]
+    public var objectDivergence: [Double]
+    public var maxRobotDivergence: Double { robotDivergence.max() ?? 0 }
+    public var maxObjectDivergence: Double { objectDivergence.max() ?? 0 }
+    /// The first state whose robot or object values differ at all, nil when the replay is exact.
+    public var firstDivergingStep: Int? { robotDivergence.indices.first { robotDivergence[$0] != 0 || objectDivergence[$0] != 0 } }
+    public var success: Bool
+}
+
+/// Replays recorded episodes: rebuilds the scene from the manifest's scene text and the episode's seed, applies the
+/// recorded float32 actions, and compares every step's state with the recorded one.
+public enum Replayer {
+    public static func environment(manifest m: RecordingManifest, registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
+        let scene = try SceneLoader.parse(m.sceneYAML, file: m.scenePath, defaultName: m.sceneName)
+        let env = try RecordingSetup.environment(scene: scene, robot: m.robot, mode: m.mode, controlRate: m.controlRate,
+                                                 imageSize: m.imageSize, registry: registry)
+        guard env.physicsStepsPerTick == m.physicsStepsPerTick, env.scene.physics.timeStep == m.physicsTimeStep else {
+            throw RecordingError("rebuilt scene steps \(env.physicsStepsPerTick) x \(env.scene.physics.timeStep) s per tick; the recording used \(m.physicsStepsPerTick) x \(m.physicsTimeStep) s")
+        }
+        return env
+    }
+
+    /// Replays a whole episode headless.
+    public static func replay(root: String, episode: Int, registry: EmbodimentRegistry = .shared) throws -> ReplayReport {
+        let session = try ReplaySession(root: root, episode: episode, registry: registry)
+        while try session.advance() {}
+        return session.report
+    }
+}
+
+/// One episode's replay, a tick at a time (the viewer advances it at the recording's rate).
+public final class ReplaySession {
+    public let environment: TabletopEnvironment
+    public let entry: RecordingManifest.RecordedEpisode
+    private let recorded: EpisodeStates
+    private let actions: [Double]
+    private let width: Int
+    private let objectIDs: [Int]
+    public private(set) var tick = 0
+    private var robotD: [Double] = [], objectD: [Double] = []
+    private var success = false
+
+    public init(root: String, episode: Int, registry: EmbodimentRegistry = .shared, renders: Bool = false) throws {
+        let manifest = try RecordingManifest.load(root: root)
+        guard let entry = manifest.episodes.first(where: { $0.index == episode }) else {
+            throw RecordingError("\(RecordingManifest.path(root: root)): no episode \(episode); recorded: 0 ..< \(manifest.episodes.count)")
+        }
+        self.entry = entry
+        recorded = try EpisodeStates.load(root: root, episode: episode)
+        let dataset = try LeRobotDataset(root: root)
+        actions = try dataset.episode(episode).values["action"] ?? []
+        width = dataset.schema.features.first { $0.name == "action" }?.width ?? 0
+        guard width > 0, actions.count == entry.length * width else {
+            throw RecordingError("\(dataset.dataFile(episode: episode)): episode \(episode) has \(actions.count) action values; expected \(entry.length) x \(width)")
+        }
+        guard recorded.robot.count == entry.length + 1, recorded.objects.count == entry.length + 1 else {
+            throw RecordingError("\(RecordingManifest.statesPath(root: root, episode: episode)): \(recorded.robot.count) states for \(entry.length) ticks (expected ticks + 1)")
+        }
+        environment = try Replayer.environment(manifest: manifest, registry: registry)
+        environment.rendersImages = renders
+        _ = try environment.reset(seed: entry.seed)
+        let world = environment.world
+        objectIDs = try recorded.objectNames.map { name -> Int in
+            guard let id = world.bodyID(named: name) else { throw RecordingError("the rebuilt scene has no object '\(name)'") }
+            return id
+        }
+        compare(0)
+    }
+
+    public var isFinished: Bool { tick >= entry.length }
+
+    /// Applies the next recorded action; false when none is left.
+    public func advance() throws -> Bool {
+        guard tick < entry.length else { return false }
+        let info = try environment.step(Array(actions[tick * width..<(tick + 1) * width]))
+        success = info.success
+        tick += 1
+        compare(tick)
+        return true
+    }
+
+    public var report: ReplayReport {
+        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success)
+    }
+
+    private func compare(_ k: Int) {
+        let world = environment.world
+        let j = world.jointState(articulation: environment.controller.articulation)
+        robotD.append(zip(j.jointPositions + j.jointVelocities, recorded.robot[k]).map { abs($0 - $1) }.max() ?? 0)
+        let snapshot = world.snapshot()
+        let objects = objectIDs.flatMap { id -> [Double] in
+            let p = snapshot.bodies[id].pose
+            return [p.position.x, p.position.y, p.position.z, p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w]
+        }
+        objectD.append(zip(objects, recorded.objects[k]).map { abs($0 - $1) }.max() ?? 0)
+    }
+}
