@@ -72,11 +72,14 @@ let package = Package(
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
         // Out-of-distribution variations as pure scene transforms, and sweep specs.
         .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
+        // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
+        .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage"]),
+                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                               "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
@@ -98,7 +101,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
-                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation",
+                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopPerturbation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,7 +116,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
-                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation"]),
+                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
+                                   "BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopVariationTests",
                     dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
                                    "EmbodimentKit", "FrankaEmbodiment"]),
