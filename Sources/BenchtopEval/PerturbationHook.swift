@@ -19,12 +19,12 @@ extension PerturbationStage {
     public func attach(to runner: EpisodeRunner, environment: TabletopEnvironment) throws {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
         let policy = runner.policy
-        runner.chunkTransform = { [unowned self] chunk, context in
+        runner.chunkTransform = { chunk, context in
             self.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)
         }
         if perturbation.observation != nil {
             let existing = environment.observationTransform
-            environment.observationTransform = { [unowned self] observation, seed in
+            environment.observationTransform = { observation, seed in
                 existing?(&observation, seed)
                 self.perturb(&observation, episodeSeed: seed)
             }

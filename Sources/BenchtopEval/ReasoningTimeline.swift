@@ -108,6 +108,6 @@ public final class ReasoningTimeline: ChunkObserving {
     /// The TCP path executed from `tick` to the end of its chunk's planned steps (the ground truth the trace predicts).
     public func futurePath(from tick: Int, steps: Int) -> [SIMD3<Double>] {
         guard ticks.indices.contains(tick) else { return [] }
-        return ticks[tick..<min(ticks.count, tick + steps)].map(\.endEffector)
+        return ticks[tick..<(tick + min(ticks.count - tick, steps))].map(\.endEffector)
     }
 }
