@@ -73,11 +73,14 @@ let package = Package(
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
         // Out-of-distribution variations as pure scene transforms, and sweep specs.
         .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
+        // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
+        .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage"]),
+                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                               "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
@@ -103,7 +106,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
-                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording",
+                "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -118,7 +121,8 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
-                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation"]),
+                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
+                                   "BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopVariationTests",
                     dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
                                    "EmbodimentKit", "FrankaEmbodiment"]),

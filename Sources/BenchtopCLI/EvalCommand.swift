@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchtopCore
 import BenchtopEval
 import BenchtopExpert
+import BenchtopPerturbation
 import BenchtopPolicy
 import BenchtopReasoning
 import BenchtopRemote
@@ -59,6 +60,12 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Skip the per-episode mp4 videos.")
     var noVideo = false
 
+    @Flag(help: "Skip the reasoning panels (per-episode reasoning mp4 and the report's contact sheets).")
+    var noPanels = false
+
+    @Option(help: "Perturbation spec (YAML): run the unperturbed baseline and each perturbation over the same seeds and report them side by side.")
+    var perturb: String?
+
     @OptionGroup var sweepOptions: SweepOptions
 
     func run() throws {
@@ -71,40 +78,99 @@ struct EvalCommand: ParsableCommand {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let s = try loadScene(scene)
+        guard let perturb else {
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
+            printSummary(run.report, scene: s.name)
+            print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
+            return
+        }
+        let spec: PerturbationSpec
+        do { spec = try PerturbationSpec.load(path: perturb) } catch let e as PerturbationError { throw BenchtopError(e.description) }
+        var variants: [PerturbationReport.Variant] = []
+        for p in [nil] + spec.perturbations.map(Optional.some) {
+            let name = p?.name ?? "baseline"
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: "\(out)/\(name)")
+            printSummary(run.report, scene: "\(s.name) [\(name)]")
+            variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
+                                  contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
+        }
+        let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policy)", specYAML: spec.yaml, variants: variants)
+        try report.write(to: out)
+        print("wrote \(out)/results.json, \(out)/perturbations.csv, \(out)/report.html (each variant's own report in its folder)")
+    }
+
+    private func printSummary(_ report: EvaluationReport, scene: String) {
+        let summary = report.summary
+        print(String(format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",
+                     scene, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
+                     summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
+        print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+
+    /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
+    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
+        -> (report: EvaluationReport, events: Int) {
         let environment = try TabletopEnvironment(scene: s, robot: robot, mode: mode, controlRate: controlRate)
         let policyObject = try makePolicy(environment: environment)
         let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
         let runner = EpisodeRunner(environment: environment, policy: policyObject,
                                    settings: RunnerSettings(horizon: ticks, actionSteps: actionSteps, timing: timingMode))
+        var stage: PerturbationStage?
+        if let (p, seed) = perturbation {
+            let st = PerturbationStage(p, seed: seed, grippers: environment.gripperChannels)
+            do { try st.attach(to: runner, environment: environment) } catch let e as PerturbationError { throw BenchtopError("\(p.name): \(e.description)") }
+            stage = st
+        }
         let paths = PathRecorder()
         runner.subscribers.append(paths)
-        let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera,
-                                                       fps: Int(environment.controlRate.rounded()))
+        let fps = Int(environment.controlRate.rounded())
+        let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera, fps: fps)
         if let video { runner.subscribers.append(video) }
+        var panelVideo: ReasoningVideoRecorder?
+        var sheets: ContactSheetRecorder?
+        if !noPanels {
+            let timeline = ReasoningTimeline(camera: environment.primaryCamera, directory: out)
+            timeline.cameraModel = { try? environment.primaryPinhole() }
+            runner.subscribers.append(timeline)
+            let tokenizer = try GridDepthQuantizer.builtIn()
+            if !noVideo {
+                panelVideo = ReasoningVideoRecorder(timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 256),
+                                                    directory: "\(out)/videos", fps: fps)
+                runner.subscribers.append(panelVideo!)
+            }
+            sheets = ContactSheetRecorder(timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 160, showsTokenNumbers: false),
+                                          directory: "\(out)/sheets")
+            runner.subscribers.append(sheets!)
+        }
         var results: [EpisodeResult] = []
-        let progress = ProgressBar(total: episodes, label: "eval \(s.name)")
+        let progress = ProgressBar(total: episodes, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
         for k in 0..<episodes {
             let r = runner.run(seed: seed + UInt64(k), task: environment.task.stages.map(\.name))
             results.append(r)
             progress.update(k + 1, note: "success \(results.filter(\.successAtEnd).count)/\(k + 1)")
         }
         progress.finish()
-        let report = EvaluationReport(
-            title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)",
-            settings: [("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
-                       ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodes)"),
-                       ("seeds", "\(seed) ... \(seed + UInt64(max(episodes, 1) - 1))"),
-                       ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
-                       ("horizon", "\(ticks) ticks"), ("action steps", "\(actionSteps)"), ("timing", timingMode.rawValue)],
-            results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])
-        for failure in video?.failures ?? [] { FileHandle.standardError.write(Data("video: \(failure)\n".utf8)) }
+        var settings = [("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
+                        ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodes)"),
+                        ("seeds", "\(seed) ... \(seed + UInt64(max(episodes, 1) - 1))"),
+                        ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
+                        ("horizon", "\(ticks) ticks"), ("action steps", "\(actionSteps)"), ("timing", timingMode.rawValue)]
+        if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        var report = EvaluationReport(
+            title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
+            settings: settings, results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])
+        report.contactSheets = sheets?.paths ?? []
+        for failure in (video?.failures ?? []) + (panelVideo?.failures ?? []) + (sheets?.failures ?? []) {
+            FileHandle.standardError.write(Data("video: \(failure)\n".utf8))
+        }
         try report.write(to: out)
-        let summary = report.summary
-        print(String(format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",
-                     s.name, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
-                     summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
-        print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-        print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
+        if let stage {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            let lines = try stage.events.map { String(decoding: try enc.encode($0), as: UTF8.self) }
+            try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: "\(out)/perturbation_log.jsonl", atomically: true, encoding: .utf8)
+        }
+        return (report, stage?.events.count ?? 0)
     }
 
     private func makePolicy(environment: TabletopEnvironment) throws -> any Policy {

@@ -82,6 +82,12 @@ public protocol EpisodeSubscriber: AnyObject {
     func episodeDidEnd(_ result: EpisodeResult)
 }
 
+/// Subscribers that also want each new chunk whole (after any chunk transform): reasoning panels plot the
+/// chunk's actions, not only the executed ones.
+public protocol ChunkObserving: EpisodeSubscriber {
+    func episodeDidReceive(_ chunk: ActionChunk, context: ChunkContext)
+}
+
 /// Everything measured in one episode.
 public struct EpisodeResult: Sendable {
     public var seed: UInt64
@@ -113,6 +119,20 @@ public struct EpisodeResult: Sendable {
     }
 }
 
+/// Where a new chunk stands in its episode, for stages between the policy and the robot.
+public struct ChunkContext {
+    /// Policy queries before this one in the episode (0 = the first).
+    public var query: Int
+    /// Ticks executed so far.
+    public var tick: Int
+    public var episodeSeed: UInt64
+    /// The observation the chunk was chosen on.
+    public var observation: Observation
+    /// What the robot would do without this chunk: the previous chunk's unexecuted actions, then its last
+    /// executed action; nil at the first query.
+    public var previous: [[Double]]?
+}
+
 /// Runs episodes: reset with a seed, then each tick observe, ask the policy (or take the rest of the current
 /// chunk), apply the action, step, evaluate. Never crashes on a bad policy or a physics blow-up: the episode
 /// ends with that outcome and the run goes on.
@@ -123,6 +143,9 @@ public final class EpisodeRunner {
     public var subscribers: [any EpisodeSubscriber] = []
     /// Wall clock for latency; replaceable so timing tests need not sleep.
     public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+    /// A stage between policy and robot (perturbations, steering): edits each new chunk before it runs. The
+    /// edited chunk is validated again and is what subscribers see.
+    public var chunkTransform: ((inout ActionChunk, ChunkContext) -> Void)?
 
     public init(environment: any Environment, policy: any Policy, settings: RunnerSettings) {
         self.environment = environment; self.policy = policy; self.settings = settings
@@ -159,13 +182,23 @@ public final class EpisodeRunner {
         var queue: [[Double]] = []          // actions still to execute from the current chunk
         var remainder: [[Double]] = []      // the chunk's actions beyond the executed part (real-time mode)
         var pendingReasoning: Reasoning?
+        var queries = 0
         while ticks < settings.horizon {
             if queue.isEmpty {
                 let started = clock()
-                let chunk: ActionChunk
+                var chunk: ActionChunk
                 do {
                     chunk = try policy.act(on: observation)
                     try validate(chunk)
+                    if let chunkTransform {
+                        let previous = lastAction.map { remainder + [$0] }
+                        chunkTransform(&chunk, ChunkContext(query: queries, tick: ticks, episodeSeed: seed, observation: observation, previous: previous))
+                        try validate(chunk)
+                    }
+                    let context = ChunkContext(query: queries, tick: ticks, episodeSeed: seed, observation: observation,
+                                               previous: lastAction.map { remainder + [$0] })
+                    for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
+                    queries += 1
                 } catch {
                     outcome = .policyError("\(error)")
                     return finish()

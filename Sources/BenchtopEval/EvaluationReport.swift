@@ -12,6 +12,8 @@ public struct EvaluationReport {
     public var trajectories: [[SIMD3<Double>]]
     /// Relative paths of per-episode videos, when written.
     public var videos: [String?]
+    /// Relative paths of per-episode reasoning contact sheets (PNG), when written.
+    public var contactSheets: [String?] = []
 
     public init(title: String, settings: [(String, String)], results: [EpisodeResult], trajectories: [[SIMD3<Double>]] = [],
                 videos: [String?] = []) {
@@ -53,6 +55,7 @@ public struct EvaluationReport {
             if case .policyError(let m) = r.outcome { e["error"] = m }
             if case .physicsError(let m) = r.outcome { e["error"] = m }
             if i < videos.count, let v = videos[i] { e["video"] = v }
+            if i < contactSheets.count, let v = contactSheets[i] { e["contact_sheet"] = v }
             return e
         }
         let root: [String: Any] = [
@@ -116,7 +119,15 @@ public struct EvaluationReport {
             h += "<tr><td>\(i)</td><td>\(r.seed)</td><td>\(r.outcome.label)</td><td>\(String(format: "%.2f", r.progression))</td><td>\(r.ticks)</td>"
             h += "<td>\(String(format: "%.3f", r.cartesianPathLength))</td><td>\(ms(Statistics.percentile(r.latencies, 50)))</td><td>\(video)</td></tr>"
         }
-        return h + "</table></body></html>\n"
+        h += "</table>"
+        let sheets = contactSheets.enumerated().compactMap { i, p in p.map { (i, $0) } }
+        if !sheets.isEmpty {
+            h += "<h2>Reasoning contact sheets</h2><p>Per episode, evenly spaced policy queries: the primary image with the predicted trace "
+                + "(magenta) and the executed TCP path (green), predicted depth tokens decoded, rendered depth and its tokens, per-cell "
+                + "agreement, and the action chunk per dimension.</p>"
+            for (i, p) in sheets { h += "<details><summary>episode \(i)</summary><img src=\"\(escape(p))\" alt=\"episode \(i)\"></details>" }
+        }
+        return h + "</body></html>\n"
     }
 
     private func outcomeBars(_ s: RunSummary) -> String {

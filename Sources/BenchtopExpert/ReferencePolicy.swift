@@ -209,3 +209,8 @@ public final class ReferencePolicy: Policy {
         holdLeft = 0
     }
 }
+
+extension ReferencePolicy: TraceFollowing {
+    /// Same as `steer(with:)`.
+    public func follow(trace: [SIMD2<Double>]) { steer(with: trace) }
+}

@@ -74,3 +74,11 @@ public protocol RecoveredErrorReporting: AnyObject {
     /// Errors recovered from since the last call; the list is cleared.
     func takeRecoveredErrors() -> [PolicyError]
 }
+
+/// Policies that can be steered by a visual trace (points in 0 ... 255 coordinates of the primary image): the
+/// built-in policy lifts it to 3D and follows it; MolmoAct sends it drawn on the image with its steering prompt.
+/// Perturbation stages and the viewer's mouse steering reach the policy through this.
+public protocol TraceFollowing: AnyObject {
+    /// Follow `trace` from the next query on.
+    func follow(trace: [SIMD2<Double>])
+}

@@ -15,6 +15,13 @@ public enum MolmoActPrompt: String, Sendable, CaseIterable {
     /// Whether the answer carries depth and trace before the action.
     public var expectsReasoning: Bool { self == .multiView || self == .singleImage }
     public var isSteering: Bool { !expectsReasoning }
+    /// The steering prompt with the same views.
+    public var steering: MolmoActPrompt {
+        switch self {
+        case .multiView, .steeringMultiView: .steeringMultiView
+        case .singleImage, .steeringSingleImage: .steeringSingleImage
+        }
+    }
 
     /// The user turn for an instruction.
     public func text(instruction: String) -> String {

@@ -37,6 +37,7 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
     /// The last answer's parse.
     public private(set) var lastOutput: MolmoActOutput?
     private var recovered: [PolicyError] = []
+    private var pendingSteering: [SIMD2<Double>]?
     private var lastGripper: Double?
     private let http: HTTPClient
     private let chatPath: String
@@ -97,6 +98,19 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
     }
 
     public func act(on observation: Observation) throws -> ActionChunk {
+        guard let trace = pendingSteering else { return try query(observation) }
+        // One query with the steering prompt and the trace drawn on image 1, as the model was trained.
+        pendingSteering = nil
+        let saved = (prompt, steeringTrace)
+        prompt = prompt.steering
+        steeringTrace = trace
+        defer { (prompt, steeringTrace) = saved }
+        var chunk = try query(observation)
+        if chunk.reasoning?.traces.isEmpty ?? true { chunk.reasoning = (chunk.reasoning ?? Reasoning()); chunk.reasoning?.traces = [trace] }
+        return chunk
+    }
+
+    private func query(_ observation: Observation) throws -> ActionChunk {
         let payload = try body(for: observation)
         let response = try withRetries(settings, server: server) { () throws -> HTTPResponse in
             let r = try http.request("POST", path: chatPath, body: payload)
@@ -134,4 +148,9 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
             }
         }
     }
+}
+
+extension MolmoActPolicy: TraceFollowing {
+    /// Sends `trace` with the steering prompt (the same views) on the next query only.
+    public func follow(trace: [SIMD2<Double>]) { pendingSteering = trace }
 }

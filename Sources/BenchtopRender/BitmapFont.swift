@@ -1,3 +1,5 @@
+import BenchtopCore
+
 /// A 5x7 pixel font drawn for Benchtop (no font files needed): upper-case letters, digits and common punctuation.
 /// Lower-case letters are drawn as capitals; unknown characters as '?'.
 enum BitmapFont {
@@ -66,5 +68,28 @@ enum BitmapFont {
         if glyphs[c] == nil, let upper = c.uppercased().first, glyphs[upper] != nil { c = upper }
         guard glyphs[c] != nil, let ascii = c.asciiValue else { return Int(Character("?").asciiValue! - firstCharacter) }
         return Int(ascii - firstCharacter)
+    }
+}
+
+extension RGBImage {
+    /// Draws `text` with the built-in 5x7 font, top-left corner at (x, y), each font pixel `scale` pixels wide.
+    public mutating func drawText(_ text: String, x: Int, y: Int, color: (UInt8, UInt8, UInt8), scale: Int = 1) {
+        var cx = x
+        for ch in text.uppercased() {
+            let rows = BitmapFont.glyphs[ch] ?? BitmapFont.glyphs["?"] ?? []
+            for (r, bits) in rows.enumerated() {
+                for c in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(c)) != 0 {
+                    for dy in 0..<scale {
+                        for dx in 0..<scale {
+                            let px = cx + c * scale + dx, py = y + r * scale + dy
+                            guard px >= 0, py >= 0, px < width, py < height else { continue }
+                            let i = (py * width + px) * 3
+                            pixels[i] = color.0; pixels[i + 1] = color.1; pixels[i + 2] = color.2
+                        }
+                    }
+                }
+            }
+            cx += BitmapFont.cellWidth * scale
+        }
     }
 }

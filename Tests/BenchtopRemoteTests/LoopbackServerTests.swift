@@ -196,5 +196,13 @@ import Testing
         #expect(last["prompt"]?.string == MolmoActPrompt.steeringMultiView.text(instruction: "stack the blocks"))
         #expect((last["cyan_pixels"]?.double ?? 0) > 200)
         #expect(steer.issueCounts.isEmpty)
+        // TraceFollowing (perturbation stages, the viewer): one steering query with the same views, then the
+        // reasoning prompt again; the steered chunk shows the trace it was given.
+        lenient.follow(trace: [SIMD2(30, 200), SIMD2(200, 60)])
+        let (_, followLog) = run(env, lenient, steps: 8, horizon: 16)
+        let prompts = try #require(try server.json("/debug/log").array?.suffix(2).map { $0["prompt"]?.string })
+        #expect(prompts == [MolmoActPrompt.steeringMultiView.text(instruction: "stack the blocks"), MolmoActPrompt.multiView.text(instruction: "stack the blocks")])
+        #expect(followLog.reasonings[0]?.traces == [[SIMD2(30, 200), SIMD2(200, 60)]])
+        #expect(lenient.prompt == .multiView)
     }
 }
