@@ -190,6 +190,7 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         }
         let primary = environment.primaryCamera
         viewer.traceCamera = primary
+        viewer.orbit = OrbitCamera(target: SIMD3(0.42, 0, 0.9), azimuth: 0.55, elevation: 0.38, distance: 1.55)
         viewer.scriptedStroke = scriptedStroke
         viewer.onTrace = { [unowned self] stroke in self.handOver(stroke) }
         viewer.keyHandler = { [unowned self, unowned viewer] key in self.key(key, viewer: viewer) }

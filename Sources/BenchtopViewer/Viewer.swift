@@ -356,13 +356,26 @@ public final class Viewer {
         let panelWidth = panelNames.isEmpty && depthName == nil ? 0 : min(width / 3, 384)
         let mainWidth = max(width - panelWidth, 1)
 
-        // The main view: the orbit camera into the left part of the window.
-        let main = orbit.pinhole(width: mainWidth, height: max(height, 1))
-        renderer.renderToWindow(snapshot, camera: main, viewport: (0, 0, mainWidth, max(height, 1)))
+        // A panel picture takes the bottom of the left part, scaled to its width (at most 1:1) and to 60% of its height.
+        var panelRect: PixelRect?
+        if let panel = extra.panel {
+            let k = min(1, (Double(mainWidth) - 8) / Double(panel.width), Double(height) * 0.6 / Double(panel.height))
+            panelRect = PixelRect(x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
+                                  height: Double(panel.height) * k)
+        }
+        let sceneHeight = max(Int(panelRect.map { $0.y - 4 } ?? Double(height)), 1)
+
+        // The main view: the orbit camera into the left part of the window (above the panel picture).
+        let main = orbit.pinhole(width: mainWidth, height: sceneHeight)
+        renderer.renderToWindow(snapshot, camera: main, viewport: (0, height - sceneHeight, mainWidth, sceneHeight))
 
         let o = overlayRenderer
         o.begin(width: width, height: height)
-        let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(height))
+        if panelRect != nil {
+            o.fill(PixelRect(x: 0, y: Double(sceneHeight), width: Double(mainWidth), height: Double(height - sceneHeight)),
+                   OverlayColor(0.07, 0.07, 0.09))
+        }
+        let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(sceneHeight))
         for path in extra.worldPaths { drawWorldPath(path, camera: main, clip: mainRect) }
 
         // Side panels: each camera's live image with its traces, then the depth panel.
@@ -421,12 +434,7 @@ public final class Viewer {
         o.text(line, at: SIMD2(6, 4))
         if !status.isEmpty { o.text(status, at: SIMD2(6, 26), scale: 2, color: OverlayColor(1, 0.9, 0.4)) }
         var bottom = Double(height)
-        if let panel = extra.panel {
-            // Scaled to the main view's width (at most 1:1), anchored bottom-left under the scene.
-            let k = min(1, (Double(mainWidth) - 8) / Double(panel.width), Double(height) * 0.6 / Double(panel.height))
-            let rect = PixelRect(x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
-                                 height: Double(panel.height) * k)
-            o.fill(PixelRect(x: rect.x - 2, y: rect.y - 2, width: rect.width + 4, height: rect.height + 4), OverlayColor(0, 0, 0, 0.8))
+        if let panel = extra.panel, let rect = panelRect {
             o.rgbImage(panel, in: rect)
             bottom = rect.y - 4
         }
