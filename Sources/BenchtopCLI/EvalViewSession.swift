@@ -150,7 +150,7 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
 
     init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
         self.gated = gated; self.runner = runner
-        panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: false)
+        panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: true)
         published = gated.published
         bodies = gated.inner.world.bodies   // the same every episode: the world is rebuilt from the same scene
     }
@@ -274,7 +274,8 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
             + (viewTick != nil ? "  TIMELINE ([ ] SCRUB, SPACE LIVE)" : "")]
         let successes = p.results.filter(\.successAtEnd).count
         if !p.results.isEmpty { text.append("SUCCESS \(successes) / \(p.results.count)" + (p.finished ? "  DONE" : "")) }
-        text.append("DRAW ON \(primary.uppercased()) TO STEER   [ ] TIMELINE   G CODES   V PANEL   C CLEAR")
+        text.append("DRAW ON \(primary.uppercased()): STEER  [ ]: TIMELINE")
+        text.append("G: CODES  V: PANEL  C: CLEAR TRACE")
         o.text = text
 
         var traces: [ImagePolyline] = []
