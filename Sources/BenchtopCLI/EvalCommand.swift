@@ -68,6 +68,21 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var sweepOptions: SweepOptions
 
+    @Flag(help: "Run the closed loop live in the viewer, with reasoning panels, a timeline ([ and ]) and mouse steering (needs a display; xvfb-run -a on a headless machine).")
+    var view = false
+
+    @Option(help: "With --view: exit after this many frames, one control tick each (scripted runs).")
+    var frames: Int?
+
+    @Option(help: "With --view: write a PNG screenshot here when the run ends.")
+    var screenshot: String?
+
+    @Option(help: "With --view: window size WIDTHxHEIGHT.")
+    var size = "1280x800"
+
+    @Option(help: .hidden)
+    var steer: String?
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
         if let sweep = sweepOptions.sweep {
@@ -78,6 +93,7 @@ struct EvalCommand: ParsableCommand {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let s = try loadScene(scene)
+        if view && perturb != nil { throw BenchtopError("--view shows one live run; leave out --perturb (or run it without --view)") }
         guard let perturb else {
             let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
             printSummary(run.report, scene: s.name)
@@ -113,7 +129,9 @@ struct EvalCommand: ParsableCommand {
         let environment = try TabletopEnvironment(scene: s, robot: robot, mode: mode, controlRate: controlRate)
         let policyObject = try makePolicy(environment: environment)
         let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
-        let runner = EpisodeRunner(environment: environment, policy: policyObject,
+        let gated = view ? GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out)) : nil
+        gated?.policy = policyObject
+        let runner = EpisodeRunner(environment: gated ?? environment, policy: policyObject,
                                    settings: RunnerSettings(horizon: ticks, actionSteps: actionSteps, timing: timingMode))
         var stage: PerturbationStage?
         if let (p, seed) = perturbation {
@@ -128,8 +146,12 @@ struct EvalCommand: ParsableCommand {
         if let video { runner.subscribers.append(video) }
         var panelVideo: ReasoningVideoRecorder?
         var sheets: ContactSheetRecorder?
+        if let gated {
+            gated.timeline.cameraModel = { try? environment.primaryPinhole() }
+            if noPanels { runner.subscribers.append(gated.timeline) }
+        }
         if !noPanels {
-            let timeline = ReasoningTimeline(camera: environment.primaryCamera, directory: out)
+            let timeline = gated?.timeline ?? ReasoningTimeline(camera: environment.primaryCamera, directory: out)
             timeline.cameraModel = { try? environment.primaryPinhole() }
             runner.subscribers.append(timeline)
             let tokenizer = try GridDepthQuantizer.builtIn()
@@ -143,8 +165,20 @@ struct EvalCommand: ParsableCommand {
             runner.subscribers.append(sheets!)
         }
         var results: [EpisodeResult] = []
-        let progress = ProgressBar(total: episodes, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
-        for k in 0..<episodes {
+        if let gated {
+            let session = EvalViewSession(gated: gated, runner: runner, tokenizer: try GridDepthQuantizer.builtIn())
+            let parts = size.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts.allSatisfy({ $0 >= 64 && $0 <= 8192 }) else {
+                throw BenchtopError("--size must look like 1280x800, got '\(size)'")
+            }
+            session.size = (parts[0], parts[1])
+            session.frames = frames
+            session.screenshot = screenshot
+            if let steer { session.scriptedStroke = try Self.parseStroke(steer) }
+            results = try session.run(episodes: episodes, firstSeed: seed, stages: environment.task.stages.map(\.name))
+        }
+        let progress = ProgressBar(total: gated == nil ? episodes : 0, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
+        for k in 0..<(gated == nil ? episodes : 0) {
             let r = runner.run(seed: seed + UInt64(k), task: environment.task.stages.map(\.name))
             results.append(r)
             progress.update(k + 1, note: "success \(results.filter(\.successAtEnd).count)/\(k + 1)")
@@ -171,6 +205,19 @@ struct EvalCommand: ParsableCommand {
             try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: "\(out)/perturbation_log.jsonl", atomically: true, encoding: .utf8)
         }
         return (report, stage?.events.count ?? 0)
+    }
+
+    /// `--steer "x1,y1;x2,y2;..."`: a mouse stroke in primary-camera image pixels.
+    static func parseStroke(_ text: String) throws -> [SIMD2<Double>] {
+        let points = try text.split(separator: ";").map { part -> SIMD2<Double> in
+            let xy = part.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard xy.count == 2, let x = xy[0], let y = xy[1] else {
+                throw BenchtopError("--steer: '\(part)' is not a point; expected \"x1,y1;x2,y2;...\" in primary-camera pixels")
+            }
+            return SIMD2(x, y)
+        }
+        guard points.count >= 2 else { throw BenchtopError("--steer needs at least two points, got \(points.count)") }
+        return points
     }
 
     private func makePolicy(environment: TabletopEnvironment) throws -> any Policy {

@@ -28,6 +28,9 @@ public final class OverlayRenderer {
     private var buffer: GLuint = 0
     private var fontTexture: GLuint = 0
     private var colormapTexture: GLuint = 0
+    /// Reused for CPU images (`rgbImage`): re-uploaded only when a different image is drawn.
+    private var imageTexture: GLuint = 0
+    private var imageKey: (Int, Int, Int)?
     private var size = SIMD2<Double>(1, 1)
     private var vertices: [Float] = []
     private let uViewport: GLint, uMode: GLint, uTexture: GLint, uDepthRange: GLint, uColormap: GLint
@@ -61,8 +64,8 @@ public final class OverlayRenderer {
     }
 
     deinit {
-        var textures = [fontTexture, colormapTexture]
-        glDeleteTextures(2, &textures)
+        var textures = [fontTexture, colormapTexture, imageTexture]
+        glDeleteTextures(imageTexture == 0 ? 2 : 3, &textures)
         glDeleteBuffers(1, &buffer)
         glDeleteVertexArrays(1, &vertexArray)
         glDeleteProgram(program)
@@ -134,6 +137,22 @@ public final class OverlayRenderer {
         glActiveTexture(GLenum(GL_TEXTURE0))
         glBindTexture(GLenum(GL_TEXTURE_2D), view.colorTexture)
         // Offscreen views are stored top row first, so texture v = 0 is the image's top.
+        quad(rect, uv: (0, 0, 1, 1), .white)
+        flush(mode: 1)
+    }
+
+    /// A CPU image (top row first), stretched to `rect`. The texture is re-uploaded only when the image changes.
+    public func rgbImage(_ image: RGBImage, in rect: PixelRect) {
+        glActiveTexture(GLenum(GL_TEXTURE0))
+        let key = (image.width, image.height, image.pixels.hashValue)
+        if imageTexture == 0 || imageKey.map({ $0 != key }) ?? true {
+            if imageTexture != 0 { glDeleteTextures(1, &imageTexture) }
+            glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 1)
+            imageTexture = Self.texture(width: image.width, height: image.height, format: GL_RGB, internalFormat: GL_RGB8,
+                                        data: image.pixels, filter: GL_LINEAR)
+            imageKey = key
+        }
+        glBindTexture(GLenum(GL_TEXTURE_2D), imageTexture)
         quad(rect, uv: (0, 0, 1, 1), .white)
         flush(mode: 1)
     }

@@ -71,6 +71,21 @@ public final class Viewer {
     /// Teleoperation: when set, the device is read every frame and the robosuite key mapping replaces the
     /// viewer's own meaning of those keys (pause moves to P, screenshot to F12, depth panel to F2).
     public var teleop: TeleopBinding?
+    /// Extra keys: called first with each pressed key's GLFW code (printable keys are their upper-case ASCII
+    /// code, e.g. 91 for '['); returning true consumes the key.
+    public var keyHandler: ((Int32) -> Bool)?
+    /// A camera panel on which a left drag draws a trace instead of orbiting; `onTrace` gets the stroke on release,
+    /// in that camera's image pixels.
+    public var traceCamera: String?
+    public var onTrace: (([SIMD2<Double>]) -> Void)?
+    /// A stroke to perform on `traceCamera`'s panel as if drawn with the mouse, one point per frame (scripted
+    /// runs and tests: press at the first point, drag through the rest, release after the last).
+    public var scriptedStroke: [SIMD2<Double>] = []
+    /// Whether the simulation is paused (Space toggles it).
+    public var isPaused: Bool {
+        get { paused }
+        set { paused = newValue }
+    }
 
     private let window: OpaquePointer
     private let renderer: SceneRenderer
@@ -81,6 +96,10 @@ public final class Viewer {
     private var showDepth: Bool
     private var screenshots: [String] = []
     private var status = ""
+    /// Where each camera panel was drawn last frame (window pixels) and its image size, for mouse strokes.
+    private var panelRects: [String: (rect: PixelRect, width: Int, height: Int)] = [:]
+    private var stroke: [SIMD2<Double>]?
+    private var leftWasDown = false
 
     /// Opens the window (it fails with `.noDisplay` when there is no X display, instead of crashing).
     public init(scene: Scene, simulation: ViewerSimulation, options: ViewerOptions = ViewerOptions()) throws(ViewerError) {
@@ -157,6 +176,7 @@ public final class Viewer {
             var stepOnce = false, screenshot = false
             var command = TeleopInput()
             for key in input.takeKeys() {
+                if let keyHandler, keyHandler(key) { continue }
                 if let teleop {
                     if teleop.consume(key: key, into: &command) { continue }
                     switch key {
@@ -181,6 +201,8 @@ public final class Viewer {
                 if !teleop.drag(window: window, ray: cursorRay(), into: &command) { handleMouse() } else { _ = input.takeScroll() }
                 if !paused || !command.events.isEmpty { teleop.input(command) }
                 if teleop.closeRequested { glfwSetWindowShouldClose(window, GLFW_TRUE) }
+            } else if !scriptedStroke.isEmpty || stroke != nil && scriptedStrokeActive {
+                playScriptedStroke()
             } else {
                 handleMouse()
             }
@@ -252,6 +274,44 @@ public final class Viewer {
         return (o, d / (d * d).sum().squareRoot())
     }
 
+    private var scriptedStrokeActive = false
+
+    /// One point of the scripted stroke per frame, through the same path as a real mouse stroke.
+    private func playScriptedStroke() {
+        guard let name = traceCamera, let panel = panelRects[name] else { return }   // panels not drawn yet
+        if let p = scriptedStroke.first {
+            scriptedStroke.removeFirst()
+            scriptedStrokeActive = true
+            let cursor = SIMD2(panel.rect.x + p.x * panel.rect.width / Double(panel.width),
+                               panel.rect.y + p.y * panel.rect.height / Double(panel.height))
+            _ = strokeEvent(cursor: cursor, down: true)
+        } else {
+            scriptedStrokeActive = false
+            _ = strokeEvent(cursor: .zero, down: false)
+        }
+    }
+
+    /// Feeds the trace stroke; true while the left button belongs to it (a press inside the trace camera's panel).
+    private func strokeEvent(cursor: SIMD2<Double>, down: Bool) -> Bool {
+        defer { leftWasDown = down }
+        guard let name = traceCamera, let panel = panelRects[name] else { return false }
+        let r = panel.rect
+        let inside = cursor.x >= r.x && cursor.x < r.x + r.width && cursor.y >= r.y && cursor.y < r.y + r.height
+        if down {
+            if stroke == nil && !(inside && !leftWasDown) { return false }
+            let p = SIMD2(min(max((cursor.x - r.x) / r.width, 0), 1) * Double(panel.width),
+                          min(max((cursor.y - r.y) / r.height, 0), 1) * Double(panel.height))
+            if stroke == nil { stroke = [p] } else if let last = stroke!.last, ((p - last) * (p - last)).sum() >= 1 { stroke!.append(p) }
+            return true
+        }
+        if let s = stroke {
+            stroke = nil
+            if s.count >= 2 { onTrace?(s) }
+            return true
+        }
+        return false
+    }
+
     private func handleMouse() {
         var x = 0.0, y = 0.0
         glfwGetCursorPos(window, &x, &y)
@@ -266,6 +326,10 @@ public final class Viewer {
         let right = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
             || glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_MIDDLE) == GLFW_PRESS
         let shift = glfwGetKey(window, GLFW_KEY_LEFT_SHIFT) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_SHIFT) == GLFW_PRESS
+        if traceCamera != nil, !shift, strokeEvent(cursor: SIMD2(x * scale, y * scale), down: left) {
+            _ = input.takeScroll()
+            return
+        }
         if right || (left && shift) { orbit.pan(dx: dx, dy: dy, viewportHeight: Double(fh)) }
         else if left { orbit.orbit(dx: dx, dy: dy) }
         let scroll = input.takeScroll()
@@ -292,13 +356,26 @@ public final class Viewer {
         let panelWidth = panelNames.isEmpty && depthName == nil ? 0 : min(width / 3, 384)
         let mainWidth = max(width - panelWidth, 1)
 
-        // The main view: the orbit camera into the left part of the window.
-        let main = orbit.pinhole(width: mainWidth, height: max(height, 1))
-        renderer.renderToWindow(snapshot, camera: main, viewport: (0, 0, mainWidth, max(height, 1)))
+        // A panel picture takes the bottom of the left part, scaled to its width (at most 1:1) and to 60% of its height.
+        var panelRect: PixelRect?
+        if let panel = extra.panel {
+            let k = min(1, (Double(mainWidth) - 8) / Double(panel.width), Double(height) * 0.6 / Double(panel.height))
+            panelRect = PixelRect(x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
+                                  height: Double(panel.height) * k)
+        }
+        let sceneHeight = max(Int(panelRect.map { $0.y - 4 } ?? Double(height)), 1)
+
+        // The main view: the orbit camera into the left part of the window (above the panel picture).
+        let main = orbit.pinhole(width: mainWidth, height: sceneHeight)
+        renderer.renderToWindow(snapshot, camera: main, viewport: (0, height - sceneHeight, mainWidth, sceneHeight))
 
         let o = overlayRenderer
         o.begin(width: width, height: height)
-        let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(height))
+        if panelRect != nil {
+            o.fill(PixelRect(x: 0, y: Double(sceneHeight), width: Double(mainWidth), height: Double(height - sceneHeight)),
+                   OverlayColor(0.07, 0.07, 0.09))
+        }
+        let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(sceneHeight))
         for path in extra.worldPaths { drawWorldPath(path, camera: main, clip: mainRect) }
 
         // Side panels: each camera's live image with its traces, then the depth panel.
@@ -333,11 +410,16 @@ public final class Viewer {
                     o.depthImage(view, in: rect, near: near, far: far)
                 } else {
                     o.image(view, in: rect)
+                    panelRects[name] = (rect, pinhole.width, pinhole.height)
                     for trace in extra.cameraTraces[name] ?? [] {
                         let points = trace.points.map {
                             SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height))
                         }
                         o.polyline(points, color: OverlayColor(trace.color), width: trace.width, clip: rect)
+                    }
+                    if name == traceCamera, let s = stroke {
+                        let points = s.map { SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height)) }
+                        o.polyline(points, color: OverlayColor(1, 1, 1, 0.9), width: 2, clip: rect)
                     }
                 }
                 y += rect.height + 8
@@ -351,10 +433,15 @@ public final class Viewer {
         o.fill(PixelRect(x: 0, y: 0, width: size.x + 12, height: size.y + 8), OverlayColor(0, 0, 0, 0.55))
         o.text(line, at: SIMD2(6, 4))
         if !status.isEmpty { o.text(status, at: SIMD2(6, 26), scale: 2, color: OverlayColor(1, 0.9, 0.4)) }
+        var bottom = Double(height)
+        if let panel = extra.panel, let rect = panelRect {
+            o.rgbImage(panel, in: rect)
+            bottom = rect.y - 4
+        }
         if !extra.text.isEmpty {
             let block = extra.text.joined(separator: "\n")
             let s = OverlayRenderer.textSize(block)
-            let origin = SIMD2(8.0, Double(height) - s.y - 8)
+            let origin = SIMD2(8.0, bottom - s.y - 8)
             o.fill(PixelRect(x: origin.x - 4, y: origin.y - 4, width: s.x + 8, height: s.y + 8), OverlayColor(0, 0, 0, 0.55))
             o.text(block, at: origin)
         }

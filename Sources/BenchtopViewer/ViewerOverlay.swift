@@ -33,6 +33,8 @@ public struct ViewerOverlay: Sendable, Hashable {
     public var depthCamera: String?
     /// Lines of text shown in the lower-left corner.
     public var text: [String]
+    /// A picture drawn along the bottom of the main view (the reasoning panel), scaled to fit.
+    public var panel: RGBImage?
 
     public init(cameraTraces: [String: [ImagePolyline]] = [:], worldPaths: [WorldPolyline] = [], depthCamera: String? = nil,
                 text: [String] = []) {

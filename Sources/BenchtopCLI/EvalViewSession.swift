@@ -1,0 +1,336 @@
+import BenchtopCore
+import BenchtopEval
+import BenchtopExpert
+import BenchtopPolicy
+import BenchtopReasoning
+import BenchtopRecording
+import BenchtopViewer
+import Foundation
+
+/// Why the episode loop stopped under the viewer (the window closed, or R restarts the episode).
+struct ViewerInterrupt: Error, CustomStringConvertible {
+    var description: String { "stopped from the viewer" }
+}
+
+/// The environment the runner sees under `eval --view`: each control tick waits for the viewer's go-ahead, and
+/// while it waits, the world, the timeline and the planned path are published for the viewer to draw. The runner
+/// (policy queries, EGL observation rendering, physics) lives on its own thread: libglvnd refuses one thread a
+/// GLX (window) and an EGL current context together.
+final class GatedEnvironment: Environment, @unchecked Sendable {
+    /// What the viewer draws, copied at each gate (the runner is blocked meanwhile, so the copies are consistent).
+    struct Published {
+        var snapshot: WorldSnapshot
+        var ticks: [TimelineTick] = []
+        var episode = 0
+        var seed: UInt64 = 0
+        /// The built-in policy's plan (TCP waypoints ahead), world frame.
+        var plan: [SIMD3<Double>] = []
+        var results: [EpisodeResult] = []
+        var finished = false
+    }
+
+    let inner: TabletopEnvironment
+    let timeline: ReasoningTimeline
+    var policy: (any Policy)?
+    private let condition = NSCondition()
+    private var permits = 0
+    private var waiting = false
+    private var stop = false
+    private var restart = false
+    private var pendingTrace: [SIMD2<Double>]?
+    private var state: Published
+    var results: [EpisodeResult] = []
+    var seed: UInt64 = 0
+
+    init(_ inner: TabletopEnvironment, timeline: ReasoningTimeline) {
+        self.inner = inner; self.timeline = timeline
+        state = Published(snapshot: inner.world.snapshot())
+    }
+
+    var actionDimension: Int { inner.actionDimension }
+    var controlRate: Double { inner.controlRate }
+    var instruction: String { inner.instruction }
+    func reset(seed: UInt64) throws -> Observation { try inner.reset(seed: seed) }
+    func observe() throws -> Observation { try inner.observe() }
+
+    func step(_ action: [Double]) throws -> TickInfo {
+        try gate()
+        return try inner.step(action)
+    }
+
+    /// Publishes the state, then waits for a permit (runner thread).
+    private func gate() throws {
+        let published = publishable()
+        condition.lock()
+        defer { condition.unlock() }
+        state = published
+        waiting = true
+        condition.broadcast()
+        while permits == 0 && !stop && !restart { condition.wait() }
+        waiting = false
+        if stop || restart { restart = false; throw ViewerInterrupt() }
+        permits -= 1
+        if let trace = pendingTrace, let follower = policy as? any TraceFollowing {
+            follower.follow(trace: trace)
+        }
+        pendingTrace = nil
+    }
+
+    private func publishable() -> Published {
+        var p = Published(snapshot: inner.world.snapshot(), ticks: timeline.ticks, episode: timeline.episode, seed: seed)
+        if let reference = policy as? ReferencePolicy {
+            p.plan = reference.plan.dropFirst(reference.index).map(\.position)
+        }
+        p.results = results
+        return p
+    }
+
+    /// Called by the episode loop when it is done (runner thread).
+    func finish() {
+        let published = publishable()
+        condition.lock()
+        state = published
+        state.finished = true
+        waiting = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: - Viewer side (main thread)
+
+    /// Lets `ticks` control ticks run; with `wait`, returns once they have (scripted runs are deterministic).
+    func advance(_ ticks: Int, wait: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        if state.finished { return }
+        permits += wait ? ticks : min(ticks, max(0, 1 - permits))   // live runs never queue up more than one tick
+        condition.broadcast()
+        if wait { while (permits > 0 || !waiting) && !state.finished { condition.wait() } }
+    }
+
+    var published: Published {
+        condition.lock(); defer { condition.unlock() }
+        return state
+    }
+
+    /// Hands a trace (0 ... 255 primary-image coordinates) to the policy at the next gate.
+    func steer(_ trace: [SIMD2<Double>]) {
+        condition.lock(); pendingTrace = trace; condition.unlock()
+    }
+
+    func interrupt(restartEpisode: Bool) {
+        condition.lock()
+        if restartEpisode { restart = true } else { stop = true }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var isStopping: Bool { condition.lock(); defer { condition.unlock() }; return stop }
+}
+
+/// `benchtop eval --view`: the closed loop live in the viewer with the reasoning panel, the planned and executed
+/// TCP paths in the scene, a timeline over the current episode ([ and ]) and mouse steering on the primary panel.
+final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
+    let gated: GatedEnvironment
+    let runner: EpisodeRunner
+    let panel: ReasoningPanel
+    var frames: Int?
+    var screenshot: String?
+    var size = (1280, 800)
+    /// A stroke in primary-camera image pixels performed as if drawn with the mouse (tests: no xdotool).
+    var scriptedStroke: [SIMD2<Double>] = []
+
+    private var environment: TabletopEnvironment { gated.inner }
+    private var viewTick: Int?          // nil: live; else the timeline tick shown
+    private var steering: [SIMD2<Double>] = []   // the last trace handed over, 0 ... 255
+    private var showPanel = true
+    private var composed: (key: [Int], image: RGBImage)?
+    private var published: GatedEnvironment.Published
+    private var restarts = 0
+
+    init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
+        self.gated = gated; self.runner = runner
+        panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: true)
+        published = gated.published
+        bodies = gated.inner.world.bodies   // the same every episode: the world is rebuilt from the same scene
+    }
+
+    // MARK: - ViewerSimulation
+
+    let bodies: [BodyDescription]
+    var timeStep: Double { environment.scene.physics.timeStep }
+    func snapshot() -> WorldSnapshot { published.snapshot }
+    private var carry = 0
+    func step(_ count: Int) throws {
+        carry += count
+        let ticks = carry / environment.physicsStepsPerTick
+        carry -= ticks * environment.physicsStepsPerTick
+        if ticks > 0 { viewTick = nil; gated.advance(ticks, wait: frames != nil) }
+        published = gated.published
+    }
+    func reset() throws {
+        gated.interrupt(restartEpisode: true)
+        restarts += 1
+    }
+
+    /// Runs `episodes` episodes from `firstSeed` on a runner thread under the viewer; returns the finished
+    /// episodes' results (those cut short by closing the window or by R are left out).
+    func run(episodes: Int, firstSeed: UInt64, stages: [String]) throws -> [EpisodeResult] {
+        var options = ViewerOptions()
+        options.width = size.0; options.height = size.1
+        options.title = "Benchtop eval - \(environment.scene.name) (\(runner.policy.name); H: keys)"
+        options.cameras = environment.cameraNames
+        options.frames = frames
+        options.screenshotPath = screenshot
+        options.stepsPerFrame = frames != nil ? environment.physicsStepsPerTick : nil
+        options.vsync = frames == nil
+        let viewer: Viewer
+        do { viewer = try Viewer(scene: environment.scene, simulation: self, options: options) } catch {
+            throw ViewerFailure(message: error.description)
+        }
+        let primary = environment.primaryCamera
+        viewer.traceCamera = primary
+        viewer.orbit = OrbitCamera(target: SIMD3(0.42, 0, 0.9), azimuth: 0.55, elevation: 0.38, distance: 1.55)
+        viewer.scriptedStroke = scriptedStroke
+        viewer.onTrace = { [unowned self] stroke in self.handOver(stroke) }
+        viewer.keyHandler = { [unowned self, unowned viewer] key in self.key(key, viewer: viewer) }
+        viewer.overlay = { [unowned self, unowned viewer] _ in self.overlay(paused: viewer.isPaused) }
+
+        let thread = Thread { [self] in loop(episodes: episodes, firstSeed: firstSeed, stages: stages) }
+        thread.name = "benchtop-eval"
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer {
+            gated.interrupt(restartEpisode: false)
+            done.lock(); while !loopFinished { done.wait() }; done.unlock()
+        }
+        gated.advance(0, wait: true)   // the first observation and query
+        published = gated.published
+        do { _ = try viewer.run() } catch { throw ViewerFailure(message: error.description) }
+        return gated.results
+    }
+
+    private let done = NSCondition()
+    private var loopFinished = false
+
+    /// The episode loop (runner thread).
+    private func loop(episodes: Int, firstSeed: UInt64, stages: [String]) {
+        var seed = firstSeed, k = 0
+        while k < episodes && !gated.isStopping {
+            gated.seed = seed
+            let r = runner.run(seed: seed, task: stages)
+            if case .physicsError(let m) = r.outcome, m.contains(ViewerInterrupt().description) { continue }   // R: same seed again
+            gated.results.append(r)
+            k += 1; seed += 1
+        }
+        gated.finish()
+        done.lock(); loopFinished = true; done.broadcast(); done.unlock()
+    }
+
+    // MARK: - Steering
+
+    private func handOver(_ stroke: [SIMD2<Double>]) {
+        let size = published.ticks.last?.camera.map { (Double($0.width), Double($0.height)) } ?? (256, 256)
+        // MolmoAct's trace coordinates: x = px * 255 / (w - 1), at most 5 points by its linspace rule.
+        let points = stroke.map { SIMD2(min(max($0.x * 255 / (size.0 - 1), 0), 255), min(max($0.y * 255 / (size.1 - 1), 0), 255)) }
+        steering = TraceLabels.subsample(points, to: 5).map { $0.rounded(.toNearestOrAwayFromZero) }
+        gated.steer(steering)
+    }
+
+    // MARK: - Keys
+
+    private func key(_ key: Int32, viewer: Viewer) -> Bool {
+        let ticks = published.ticks.count
+        switch key {
+        case 91, 93:   // [ and ]: scrub the current episode's ticks (pauses)
+            guard ticks > 0 else { return true }
+            viewer.isPaused = true
+            let now = viewTick ?? ticks - 1
+            viewTick = min(max(now + (key == 91 ? -1 : 1), 0), ticks - 1)
+            return true
+        case 71:       // G: the predicted codes as numbers
+            panel.showsTokenNumbers.toggle(); composed = nil
+            return true
+        case 86:       // V: hide / show the reasoning panel
+            showPanel.toggle()
+            return true
+        case 67:       // C: clear the drawn steering trace
+            steering = []
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: - Overlay
+
+    private func overlay(paused: Bool) -> ViewerOverlay {
+        if !paused { viewTick = nil }
+        let p = published
+        var o = ViewerOverlay()
+        let primary = environment.primaryCamera
+        let index = viewTick ?? p.ticks.count - 1
+        var text = ["EPISODE \(p.results.count + (p.finished ? 0 : 1))  SEED \(p.seed)  TICK \(max(index, 0) + 1) / \(p.ticks.count)"
+            + (viewTick != nil ? "  TIMELINE ([ ] SCRUB, SPACE LIVE)" : "")]
+        let successes = p.results.filter(\.successAtEnd).count
+        if !p.results.isEmpty { text.append("SUCCESS \(successes) / \(p.results.count)" + (p.finished ? "  DONE" : "")) }
+        text.append("DRAW ON \(primary.uppercased()): STEER  [ ]: TIMELINE")
+        text.append("G: CODES  V: PANEL  C: CLEAR TRACE")
+        o.text = text
+
+        var traces: [ImagePolyline] = []
+        var executed = p.ticks.prefix(max(index + 1, 0)).map(\.endEffector)
+        if p.ticks.isEmpty { executed = [] }
+        if p.ticks.indices.contains(index) {
+            let t = p.ticks[index]
+            let cam = t.camera
+            let w = Double(cam?.width ?? 256), h = Double(cam?.height ?? 256)
+            // Predicted trace (0 ... 255) on the live primary panel, and the executed TCP path from the chunk's start.
+            for trace in t.reasoning?.traces ?? [] {
+                traces.append(ImagePolyline(points: trace.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
+                                            color: Color(1, 40.0 / 255, 200.0 / 255), width: 3))
+            }
+            if let cam {
+                let future = p.ticks[t.chunkStart...].prefix(index - t.chunkStart + 1).compactMap { cam.project($0.endEffector)?.pixel }
+                traces.append(ImagePolyline(points: future, color: Color(40.0 / 255, 230.0 / 255, 90.0 / 255), width: 2))
+                // The predicted trace lifted onto the rendered depth: the policy's planned 3D path.
+                if let depth = p.ticks[t.chunkStart].depth, let trace = t.reasoning?.traces.first {
+                    let lifted = trace.map { q -> SIMD3<Double> in
+                        let px = SIMD2(q.x * (w - 1) / 255, q.y * (h - 1) / 255)
+                        let d = depth[min(max(Int(px.x), 0), depth.width - 1), min(max(Int(px.y), 0), depth.height - 1)]
+                        return cam.unproject(pixel: px, depth: Double(d))
+                    }
+                    o.worldPaths.append(WorldPolyline(points: lifted, color: Color(1, 40.0 / 255, 200.0 / 255), width: 3))
+                }
+            }
+            if showPanel {
+                let key = [p.episode, index, panel.showsTokenNumbers ? 1 : 0]
+                if composed?.key != key {
+                    let future = Array(p.ticks[t.chunkStart...].map(\.endEffector))
+                    composed = (key, panel.compose(t, depth: p.ticks[t.chunkStart].depth, future: future, episode: p.episode))
+                }
+                o.panel = composed?.image
+            }
+            if viewTick != nil {   // a cross at the TCP of the tick shown
+                let m = t.endEffector
+                for axis in 0..<3 {
+                    var a = m, b = m
+                    a[axis] -= 0.03; b[axis] += 0.03
+                    o.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 1, 1), width: 3))
+                }
+            }
+        }
+        if !p.plan.isEmpty, viewTick == nil, let tcp = executed.last {
+            o.worldPaths.append(WorldPolyline(points: [tcp] + p.plan, color: Color(1, 0.85, 0), width: 2))
+        }
+        o.worldPaths.append(WorldPolyline(points: executed, color: Color(40.0 / 255, 230.0 / 255, 90.0 / 255), width: 3))
+        if !steering.isEmpty {
+            let cam = p.ticks.last?.camera
+            let w = Double(cam?.width ?? 256), h = Double(cam?.height ?? 256)
+            traces.append(ImagePolyline(points: steering.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
+                                        color: Color(1, 0.55, 0), width: 4))
+        }
+        o.cameraTraces[primary] = traces
+        return o
+    }
+}
