@@ -18,7 +18,7 @@ struct LoopBench: ParsableCommand {
     var runs = 3
 
     @Option(help: "Python with robosuite installed (pip install robosuite).")
-    var python = ProcessInfo.processInfo.environment["BENCHTOP_ROBOSUITE_PYTHON"] ?? "python3"
+    var python = ProcessInfo.processInfo.environment["BENCHTOP_ROBOSUITE_PYTHON"] ?? "python3"   // robosuite 1.5 needs mujoco 3.3, not 4
 
     @Flag(help: "Skip the robosuite peer.")
     var noPeers = false

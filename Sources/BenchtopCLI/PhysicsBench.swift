@@ -54,9 +54,11 @@ struct PhysicsBench: ParsableCommand {
         // Interleave the engines run by run, so that a busy machine slows all of them alike.
         var ours: [Double] = []
         var theirs = [[Double]](repeating: [], count: peers.count)
-        for _ in 0..<runs {
-            ours.append(try measureBenchtop(benchScene))
+        // Alternate who goes first, so that neither side always meets a machine warmed or cooled by the other.
+        for run in 0..<runs {
+            if run % 2 == 0 { ours.append(try measureBenchtop(benchScene)) }
             for (i, peer) in peers.enumerated() { if let r = try peer.measure() { theirs[i].append(r) } }
+            if run % 2 == 1 { ours.append(try measureBenchtop(benchScene)) }
         }
         let oursMedian = median(ours)
         print("scene \(base.name) + \(extra) objects (\(benchScene.objects.count) objects), \(steps) steps of \(benchScene.physics.timeStep) s, median of \(runs) interleaved runs, one thread\n")
