@@ -1,3 +1,4 @@
+import BenchtopReasoning
 import Foundation
 
 /// Per-dimension statistics of a set of vectors, as MolmoAct's `ActionProcessor` computes them
@@ -41,8 +42,7 @@ public struct VectorStatistics: Sendable, Codable, Equatable {
 /// MolmoAct's action encoding for training (molmoact.md §8): normalise with the dataset's q01/q99 (dimensions
 /// whose mask is false are grippers stored as `1 - a` with `a` = +1 close), bin into 256 edges over [-1, 1] and
 /// spell each bin as its Qwen2 vocabulary token (ids 151387 ... 151642).
-///
-/// (A small internal encoder: the `ActionTokens` type planned for BenchtopReasoning was not on main yet.)
+/// Token strings come from BenchtopReasoning's `ActionTokenizer` (the one copy of the Qwen2 table).
 public struct MolmoActActionEncoder: Sendable {
     public static let vocabularySize = 151_643
     public let statistics: VectorStatistics
@@ -75,7 +75,7 @@ public struct MolmoActActionEncoder: Sendable {
     public static func tokenID(_ n: Double) -> Int { vocabularySize - bin(n) }
 
     /// The Qwen2 vocabulary string of a normalised value's token.
-    public static func tokenText(_ n: Double) -> String { QwenActionTokenTable.strings[Swift.max(bin(n), 1) - 1] }
+    public static func tokenText(_ n: Double) -> String { ActionTokenizer.token(normalized: n) }
 
     /// `"[t1, t2, ...]"` for one normalised action.
     public static func tokenized(_ normalized: [Double]) -> String {
