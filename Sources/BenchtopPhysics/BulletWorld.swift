@@ -29,6 +29,13 @@ final class BulletWorld {
 
     var stepCount: Int { Int(bs_world_step_count(handle)) }
 
+    /// The fastest rigid body's speed and its native id.
+    func maxRigidSpeed() -> (speed: Double, body: Int32) {
+        var body: Int32 = -1
+        let speed = bs_world_max_rigid_speed(handle, &body)
+        return (speed, body)
+    }
+
     // MARK: shapes
 
     func makeShape(_ shape: Shape) -> Int32 {

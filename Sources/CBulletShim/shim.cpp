@@ -152,6 +152,17 @@ int bs_world_step(bs_world *w, int steps) {
 
 long long bs_world_step_count(const bs_world *w) { return w->steps; }
 
+double bs_world_max_rigid_speed(const bs_world *w, int *out_body) {
+    double best = 0;
+    int body = -1;
+    for (auto &b : w->rigid_bodies) {
+        double v = b->getLinearVelocity().length();
+        if (v > best) { best = v; body = b->getUserIndex(); }
+    }
+    if (out_body) *out_body = body;
+    return best;
+}
+
 // MARK: shapes
 
 int bs_shape_box(bs_world *w, double hx, double hy, double hz) {

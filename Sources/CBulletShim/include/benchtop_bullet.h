@@ -52,6 +52,8 @@ void bs_world_destroy(bs_world *world);
 /// Advances `steps` fixed steps. Returns 0, or -1 if a body's state became non-finite.
 int bs_world_step(bs_world *world, int steps);
 long long bs_world_step_count(const bs_world *world);
+/// The fastest rigid body's linear speed (m/s) and its body id (out_body may be NULL); cheap: no kinematics.
+double bs_world_max_rigid_speed(const bs_world *world, int *out_body);
 
 // MARK: shapes (return a shape index, or -1 on bad arguments)
 int bs_shape_box(bs_world *world, double half_x, double half_y, double half_z);
