@@ -39,8 +39,14 @@ public enum SOPlugin: EmbodimentPlugin {
             controlModes: [lerobotMode(arm: arm, midRange: midRange),
                            ControlMode.endEffector(name: "ee_pose", kind: .endEffectorPose, rate: 30),
                            ControlMode.endEffector(name: "ee_delta", kind: .endEffectorDelta, rate: 30)],
+            defaultBase: defaultBase,
             motorGains: MotorGains(position: 0.5, velocity: 1), sources: sources)
     }
+
+    /// Where a scene made for a larger arm places an SO: at the table edge 0.27 m closer to the objects than the
+    /// Franka base, so that the scenes' objects (0.45 ... 0.55 m from the Franka base) lie 0.18 ... 0.30 m in
+    /// front of it, inside the reach of a top-down grasp (about 0.32 m at table height; derived by IK).
+    public static let defaultBase = Pose(position: SIMD3(0.27, 0, 0.75))
 
     /// Wrist camera HFOV 77.3 deg (M so101 `wrist_cam`) at 640 x 480.
     static let wristFOV = 2 * atan(tan(77.3 / 2 * Double.pi / 180) * 0.75) * 180 / .pi
@@ -52,7 +58,7 @@ public enum SOPlugin: EmbodimentPlugin {
         let arm = Arm(name: "arm", joints: jointNames, tcpLink: "gripper",
                       tcpOffset: Pose(position: SIMD3(0.012, -0.000218, -0.098127), orientation: Quaternion(roll: 0, pitch: .pi, yaw: 0)),
                       home: [0, 0, 0, 0, 0],
-                      gripper: Gripper(joints: ["gripper"], open: [1.7453292], closed: [-0.174533], effort: 0.3))
+                      gripper: Gripper(joints: ["gripper"], open: [1.7453292], closed: [-0.174533], effort: 0.3, fixedJawFace: 0.02))
         let wrist = MountedCamera(name: "wrist", link: "gripper",
                                   offset: Pose(position: SIMD3(0, 0.055, -0.045), orientation: Quaternion(roll: -0.57, pitch: 0, yaw: 0)),
                                   verticalFieldOfView: wristFOV, width: 640, height: 480)
@@ -70,7 +76,7 @@ public enum SOPlugin: EmbodimentPlugin {
         let arm = Arm(name: "arm", joints: jointNames, tcpLink: "Fixed_Jaw",
                       tcpOffset: Pose(position: SIMD3(-0.012, -0.098, 0), orientation: Quaternion(roll: .pi / 2, pitch: 0, yaw: 0)),
                       home: mid,
-                      gripper: Gripper(joints: ["gripper"], open: [2.0], closed: [-0.2], effort: 0.3))
+                      gripper: Gripper(joints: ["gripper"], open: [2.0], closed: [-0.2], effort: 0.3, fixedJawFace: 0.02))
         let wrist = MountedCamera(name: "wrist", link: "Fixed_Jaw", eye: SIMD3(0, -0.045, 0.055), target: SIMD3(0, -0.131, 0),
                                   up: SIMD3(0, 1, 0), verticalFieldOfView: wristFOV, width: 640, height: 480)
         return descriptor(name: "so100", summary: "SO-100 (Menagerie trs_so_arm100, fitted primitive links); LeRobot so_follower conventions",

@@ -127,6 +127,8 @@ struct EvalCommand: ParsableCommand {
     private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
         -> (report: EvaluationReport, events: Int) {
         let environment = try TabletopEnvironment(scene: s, robot: robot, mode: mode, controlRate: controlRate)
+        // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
+        if policy == "builtin" && noVideo && noPanels && !view { environment.rendersImages = false }
         let policyObject = try makePolicy(environment: environment)
         let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
         let gated = view ? GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out)) : nil

@@ -70,10 +70,34 @@ public final class ReferencePolicy: Policy {
             length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
                 < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
         } ?? 0
+        home = controller.commandedTCPPose(arm: arm).orientation
+        // A 5-joint arm (SO) starts with its gripper pointing forward; its top-down grasps start from the nearest
+        // orientation pointing down, which it can reach with any yaw (pan and wrist roll both turn about the
+        // vertical).
+        if isUnderactuated { home = Self.pointingDown(home) }
+        let face = controller.embodiment.arms[arm].gripper?.fixedJawFace
+        if face != nil || isUnderactuated {
+            let x = (controller.basePose.orientation * home).act(SIMD3(1, 0, 0))
+            let axis = SIMD2(x.x, x.y) / max(1e-9, (x.x * x.x + x.y * x.y).squareRoot())
+            // It holds the gripper vertical only up to about 7 cm over the table: approach from just above.
+            plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+                                        jaw: face.map { FixedJaw(face: $0, axis: axis) },
+                                        approach: isUnderactuated ? 0.04 : TaskPlanner.travelClearance)
+        }
         index = 0
         holdLeft = plan[0].hold
-        home = controller.commandedTCPPose(arm: arm).orientation
         rng = SeededRandom(seed: seed).fork("reference-policy")
+    }
+
+    /// Whether the acting arm has fewer than 6 joints, so that not every TCP pose is reachable.
+    private var isUnderactuated: Bool { access.controller.dofs(arm: arm).joints.count < 6 }
+
+    /// The orientation nearest to `q` whose z axis (out of the jaws) points down.
+    static func pointingDown(_ q: Quaternion) -> Quaternion {
+        let z = q.act(SIMD3(0, 0, 1))
+        let axis = cross(z, SIMD3(0, 0, -1))
+        guard length(axis) > 1e-9 else { return z.z < 0 ? q : (Quaternion(axis: SIMD3(1, 0, 0), angle: .pi) * q).normalized }
+        return (Quaternion(axis: axis / length(axis), angle: acos(max(-1, min(1, -z.z)))) * q).normalized
     }
 
     /// Follows `trace` (points in 0 ... 255 coordinates of the primary image) before the rest of the task:
@@ -156,7 +180,11 @@ public final class ReferencePolicy: Policy {
                 si = controller.targets[controller.dofs(arm: arm).joints[index]]
             case .joint(let arm, let index):
                 if joints == nil {
-                    let solution = controller.kinematics[arm].solve(target: pose, seed: seed)
+                    // A 5-joint arm cannot point its gripper down everywhere: above about 7 cm over the table it
+                    // tilts the gripper rather than miss the position.
+                    var options = ArmKinematics.IKOptions()
+                    if isUnderactuated { options.orientationWeight = 0.05 }
+                    let solution = controller.kinematics[arm].solve(target: pose, seed: seed, options: options)
                     seed = solution.positions
                     joints = solution.positions
                 }

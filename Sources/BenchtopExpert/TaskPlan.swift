@@ -19,6 +19,16 @@ public struct Waypoint: Sendable, Hashable {
     }
 }
 
+/// A gripper whose one moving jaw closes against a fixed jaw holds an object beside the fixed jaw, not centred
+/// on the TCP: the planner shifts the TCP so that the object's side rests against the fixed jaw's face.
+public struct FixedJaw: Sendable, Hashable {
+    /// The fixed jaw's contact face on the TCP x axis, metres.
+    public var face: Double
+    /// The TCP x axis in the world's horizontal plane at waypoint yaw 0 (unit).
+    public var axis: SIMD2<Double>
+    public init(face: Double, axis: SIMD2<Double>) { self.face = face; self.axis = axis }
+}
+
 /// Errors of planning a scene's task.
 public struct PlanError: Error, CustomStringConvertible, Sendable {
     public var description: String
@@ -33,11 +43,31 @@ public enum TaskPlanner {
     /// Clearance above objects while travelling, metres.
     public static let travelClearance = 0.10
 
-    public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>) throws -> [Waypoint] {
-        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp)
+    /// - Parameters:
+    ///   - jaw: the fixed jaw of a one-jaw gripper, nil for a parallel gripper.
+    ///   - approach: height of the pre-grasp point above the object's top, metres.
+    public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
+                            approach: Double = travelClearance) throws -> [Waypoint] {
+        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach)
     }
 
-    static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>) throws -> [Waypoint] {
+    /// Shifts a pick-and-carry path so that the object held against the fixed jaw follows the planned points.
+    static func holding(_ path: [Waypoint], half: SIMD3<Double>, jaw: FixedJaw?) -> [Waypoint] {
+        guard let jaw, let yaw = path.first?.yaw else { return path }
+        // Object centre on the TCP x axis: the face, less the object's half width, less a 2 mm margin.
+        let centre = jaw.face - max(half.x, half.y) - 0.002
+        let x = SIMD2(cos(yaw) * jaw.axis.x - sin(yaw) * jaw.axis.y, sin(yaw) * jaw.axis.x + cos(yaw) * jaw.axis.y)
+        return path.map { w in
+            var w = w
+            w.position -= SIMD3(x.x, x.y, 0) * centre
+            // A servo jaw closes in about half a second: hold until it grips before lifting.
+            if w.label == "close" { w.hold = max(w.hold, 24) }
+            return w
+        }
+    }
+
+    static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
+                     approach: Double = travelClearance) throws -> [Waypoint] {
         func body(_ name: String) throws -> (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject) {
             guard let id = world.bodyID(named: name), let o = world.scene.object(named: name) else {
                 throw PlanError("the task names '\(name)', which is not an object of the scene")
@@ -48,12 +78,12 @@ public enum TaskPlanner {
         case .lifted(let name, let height):
             let o = try body(name)
             let rest = world.initialPoses[o.id].position.z
-            var path = pick(o.pose, half: o.half, object: o.object)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
             path.append(Waypoint("lift", SIMD3(o.pose.position.x, o.pose.position.y, rest + height + 0.05), yaw: path[0].yaw, aperture: 0, hold: 4))
-            return path
+            return holding(path, half: o.half, jaw: jaw)
         case .inside(let name, let containerName):
             let o = try body(name), c = try body(containerName)
-            var path = pick(o.pose, half: o.half, object: o.object)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
             let yaw = path[0].yaw
             let top = c.pose.position.z + c.half.z
             let above = SIMD3(c.pose.position.x, c.pose.position.y, top + o.half.z * 2 + travelClearance * 0.6)
@@ -62,10 +92,10 @@ public enum TaskPlanner {
             path.append(Waypoint("lower", SIMD3(above.x, above.y, top + o.half.z + 0.015), yaw: yaw, aperture: 0, hold: 3))
             path.append(Waypoint("release", SIMD3(above.x, above.y, top + o.half.z + 0.015), yaw: yaw, aperture: 1, hold: 8))
             path.append(Waypoint("retreat", SIMD3(above.x, above.y, above.z + 0.05), yaw: yaw, aperture: 1))
-            return path
+            return holding(path, half: o.half, jaw: jaw)
         case .on(let name, let targetName, _):
             let o = try body(name), t = try body(targetName)
-            var path = pick(o.pose, half: o.half, object: o.object)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
             let yaw = path[0].yaw
             let top = t.pose.position.z + t.half.z
             let place = SIMD3(t.pose.position.x, t.pose.position.y, top + o.half.z + 0.008)
@@ -74,7 +104,7 @@ public enum TaskPlanner {
             path.append(Waypoint("lower", place, yaw: yaw, aperture: 0, hold: 4))
             path.append(Waypoint("release", place, yaw: yaw, aperture: 1, hold: 8))
             path.append(Waypoint("retreat", SIMD3(place.x, place.y, place.z + 0.08), yaw: yaw, aperture: 1))
-            return path
+            return holding(path, half: o.half, jaw: jaw)
         case .near(let name, let target, let distance):
             let o = try body(name)
             let goal: SIMD2<Double>
@@ -103,12 +133,12 @@ public enum TaskPlanner {
                 Waypoint("retreat", SIMD3(end.x - u.x * 0.03, end.y - u.y * 0.03, z + 0.08), yaw: yaw, aperture: 0),
             ]
         case .all(let parts), .any(let parts):
-            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp), !path.isEmpty { return path } }
+            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach), !path.isEmpty { return path } }
             throw PlanError("no part of the task's predicate can be planned")
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
-                return pick(o.pose, half: o.half, object: o.object)
+                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach), half: o.half, jaw: jaw)
             }
             throw PlanError("the built-in policy cannot plan a '\(p)' task")
         }
@@ -174,12 +204,12 @@ public enum TaskPlanner {
     }
 
     /// Approach from above, descend, close: a top-down grasp aligned with the object's yaw.
-    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject) -> [Waypoint] {
+    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance) -> [Waypoint] {
         let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z)
         let p = pose.position
         let grasp = SIMD3(p.x, p.y, p.z + min(0.005, half.z * 0.2))
         return [
-            Waypoint("above", SIMD3(p.x, p.y, p.z + half.z + travelClearance), yaw: yaw, aperture: 1),
+            Waypoint("above", SIMD3(p.x, p.y, p.z + half.z + clearance), yaw: yaw, aperture: 1),
             Waypoint("descend", grasp, yaw: yaw, aperture: 1, hold: 3),
             Waypoint("close", grasp, yaw: yaw, aperture: 0, hold: 10),
         ]

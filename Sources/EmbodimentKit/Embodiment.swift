@@ -139,9 +139,12 @@ public struct Gripper: Sendable, Hashable {
     public var closed: [Double]
     /// Maximum force (N) or torque (N m) of each finger motor while grasping.
     public var effort: Double
+    /// For a jaw that closes against a fixed jaw (SO arms): the fixed jaw's contact face on the TCP's x axis,
+    /// metres; a held object lies on the other side of it. Nil when the fingers close symmetrically about the TCP.
+    public var fixedJawFace: Double?
 
-    public init(joints: [String], open: [Double], closed: [Double], effort: Double) {
-        self.joints = joints; self.open = open; self.closed = closed; self.effort = effort
+    public init(joints: [String], open: [Double], closed: [Double], effort: Double, fixedJawFace: Double? = nil) {
+        self.joints = joints; self.open = open; self.closed = closed; self.effort = effort; self.fixedJawFace = fixedJawFace
     }
 
     /// Joint positions for an aperture in 0 ... 1 (clamped).

@@ -5,6 +5,7 @@ import BenchtopPolicy
 import BenchtopScene
 import EmbodimentKit
 import FrankaEmbodiment
+import SOEmbodiment
 import Testing
 import BenchtopDataset
 import Foundation
@@ -15,6 +16,7 @@ import Foundation
     static let registry: EmbodimentRegistry = {
         let r = EmbodimentRegistry()
         try! r.register(FrankaPlugin.self)
+        try! r.register(SOPlugin.self)
         return r
     }()
 
@@ -35,6 +37,28 @@ import Foundation
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "\(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
         }
+    }
+
+    /// A 5-joint arm with a rotary jaw: top-down grasp from the nearest down-pointing orientation, the cube held
+    /// against the fixed jaw, in the LeRobot joint-position mode (actions through IK).
+    @Test func so101LiftsTheSmallCube() throws {
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube_small.yaml"),
+                                          robot: "so101", registry: Self.registry)
+        env.rendersImages = false
+        #expect(env.controller.basePose.position.x > 0.2, "an SO sits closer to the objects than the Franka")
+        let policy = ReferencePolicy(access: env)
+        let runner = EpisodeRunner(environment: env, policy: policy,
+                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let result = runner.run(seed: 7, task: env.task.stages.map(\.name))
+        #expect(result.outcome == .success, "so101 seed 7: \(result.outcome), progression \(result.progression)")
+        // The plan holds the cube beside the fixed jaw: the grasp point is off the cube's centre.
+        _ = try env.reset(seed: 7)
+        let cube = try #require(env.world.bodyID(named: "cube"))
+        try policy.reset(instruction: env.instruction, seed: 7)
+        let grasp = try #require(policy.plan.first { $0.label == "close" })
+        let centre = env.world.snapshot().bodies[cube].pose.position
+        let offset = ((grasp.position.x - centre.x) * (grasp.position.x - centre.x) + (grasp.position.y - centre.y) * (grasp.position.y - centre.y)).squareRoot()
+        #expect(abs(offset - 0.003) < 1e-6)
     }
 
     @Test func traceStartsAtTheGripperAndEndsOverTheGoalInImageCoordinates() throws {
