@@ -56,7 +56,8 @@ extension SceneCommand {
             }
             for level in levels.isEmpty ? Array(0...VariationAxis.maxLevel) : levels {
                 let v: Variation
-                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: VariationContext(robots: robots)) }
+                let mounted = RobotAssembly.addingMountedCameras(to: base, placements: placements).cameras.filter { c in !base.cameras.contains { $0.name == c.name } }
+                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: VariationContext(robots: robots, mountedCameras: mounted)) }
                 catch let e as VariationError { throw BenchtopError(e.description) }
                 print("\(a.rawValue) level \(level), seed \(seed):" + (v.changes.isEmpty ? " (as recorded)" : ""))
                 for c in v.changes { print("  " + c) }

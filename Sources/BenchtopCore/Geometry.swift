@@ -68,7 +68,7 @@ public struct BodyDescription: Sendable, Hashable, Codable {
     public var kind: BodyKind
     public var parts: [ShapePart]
     public var color: Color
-    /// Procedural texture name (table: wood, checker, noise, plain).
+    /// Procedural texture name (table: wood, checker, noise, plain; objects: stripes, checker, dots, noise).
     public var texture: String?
     public var mass: Double
     /// Bodies without collision are visual markers (targets); physics ignores them.

@@ -40,7 +40,8 @@ public final class SweepRunner {
             let limits = d.joints.map { $0.lower <= $0.upper ? $0.lower...$0.upper : -Double.infinity...Double.infinity }
             robots[p.name] = RobotJoints(home: d.homePositions, armJoints: arm, limits: limits)
         }
-        context = VariationContext(robots: robots)
+        let mounted = RobotAssembly.addingMountedCameras(to: s, placements: placements).cameras.filter { c in !s.cameras.contains { $0.name == c.name } }
+        context = VariationContext(robots: robots, mountedCameras: mounted)
     }
 
     /// The seed of episode k of every cell (the same as `benchtop eval --seed S`'s episode k).

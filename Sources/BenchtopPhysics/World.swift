@@ -102,6 +102,7 @@ public final class World {
         for object in scene.objects {
             let pose = placement(of: object, rng: &rng)
             let desc = BodyDescription(name: object.name, kind: .object, parts: object.asset.parts, color: object.color,
+                                       texture: object.texture?.rawValue,
                                        mass: object.isStatic ? 0 : object.mass, collides: object.asset.collides)
             let material = Material(friction: object.friction, rollingFriction: object.rollingFriction,
                                     spinningFriction: object.spinningFriction, restitution: object.restitution)

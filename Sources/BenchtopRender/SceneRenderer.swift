@@ -320,6 +320,17 @@ public final class SceneRenderer {
 
     // MARK: - Static geometry
 
+    /// Shader texture codes for objects: patterns at centimetre scale (the table's are at decimetre scale).
+    static func objectTextureCode(_ name: String?) -> Float {
+        switch name {
+        case "stripes": 5
+        case "checker": 6
+        case "dots": 7
+        case "noise": 8
+        default: 0
+        }
+    }
+
     /// Turns every body's parts into instances of a few shared meshes, grouped by mesh so that each mesh is one
     /// instanced draw call per frame.
     private func buildInstances() {
@@ -327,11 +338,13 @@ public final class SceneRenderer {
         let box = 0, sphere = 1, cylinder = 2
         var list: [PartInstance] = []
         for (id, body) in bodies.enumerated() {
-            let texture: Float = switch body.texture {
-            case "wood": 1
-            case "checker": 2
-            case "noise": 3
-            default: body.kind == .ground ? 4 : 0
+            let texture: Float = if body.kind == .object { Self.objectTextureCode(body.texture) } else {
+                switch body.texture {
+                case "wood": 1
+                case "checker": 2
+                case "noise": 3
+                default: body.kind == .ground ? 4 : 0
+                }
             }
             let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {

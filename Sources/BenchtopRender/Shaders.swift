@@ -92,6 +92,20 @@ enum Shaders {
     // Procedural textures in the part's own (scaled) frame, so they move with the body.
     vec3 albedo() {
         vec3 p = vLocal;
+        if (vTexture == 0) return vColor;   // most bodies: no pattern work at all
+        if (vTexture >= 5) {            // object patterns: the colour and a light tint of it, in the part's frame
+            vec3 tint = mix(vColor, vec3(0.95), 0.65);
+            if (vTexture == 5) {        // stripes: 1.2 cm bands along the part's z
+                return fract(p.z / 0.012) < 0.5 ? vColor : tint;
+            } else if (vTexture == 6) { // checker: 1.5 cm cells
+                vec3 c = floor(p / 0.015);
+                return mod(c.x + c.y + c.z, 2.0) < 0.5 ? vColor : tint;
+            } else if (vTexture == 7) { // dots: 2 cm lattice of 1.1 cm discs
+                vec3 d = fract(p / 0.02) - 0.5;
+                return dot(d, d) < 0.078 ? tint : vColor;
+            }
+            return mix(vColor, tint, smoothstep(0.35, 0.65, fbm(p * 90.0)));   // noise: mottled blotches
+        }
         if (vTexture == 1) {            // wood: 12 cm planks along x, each with its own tint and warped grain
             float plank = floor(p.y / 0.12);
             float seed = hash(vec3(plank, 7.0, 3.0));

@@ -46,6 +46,11 @@ public enum TableTexture: String, Sendable, Hashable, CaseIterable {
     case wood, checker, noise, plain
 }
 
+/// Procedural object textures, drawn in the object's own frame in its colour and a lighter tint of it.
+public enum ObjectTexture: String, Sendable, Hashable, CaseIterable {
+    case stripes, checker, dots, noise
+}
+
 /// The table: a box whose top surface is at `height` above the floor (z = 0).
 public struct Table: Sendable, Hashable {
     /// Top size along x and y, metres.
@@ -91,15 +96,18 @@ public struct SceneObject: Sendable, Hashable {
     /// Static objects never move (fixtures, targets).
     public var isStatic: Bool
     public var randomization: PlacementRandomization?
+    /// Procedural surface pattern; `nil` draws the plain colour.
+    public var texture: ObjectTexture?
 
     public init(name: String, asset: Asset, mass: Double, color: Color, position: SIMD3<Double>,
                 restsOnTable: Bool = true, orientation: SIMD3<Double> = .zero, friction: Double = 0.8,
                 rollingFriction: Double = 0.0, spinningFriction: Double = 0.001, restitution: Double = 0.0,
-                isStatic: Bool = false, randomization: PlacementRandomization? = nil) {
+                isStatic: Bool = false, randomization: PlacementRandomization? = nil, texture: ObjectTexture? = nil) {
         self.name = name; self.asset = asset; self.mass = mass; self.color = color; self.position = position
         self.restsOnTable = restsOnTable; self.orientation = orientation; self.friction = friction
         self.rollingFriction = rollingFriction; self.spinningFriction = spinningFriction
         self.restitution = restitution; self.isStatic = isStatic; self.randomization = randomization
+        self.texture = texture
     }
 }
 

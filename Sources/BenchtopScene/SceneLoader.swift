@@ -184,8 +184,15 @@ private struct SceneParser {
             guard (0...1).contains(object.restitution) else { throw v.error(.outOfRange, "expected 0 to 1, got \(object.restitution)") }
         }
         if let v = m.optional("randomize") { object.randomization = try randomization(v) }
+        if let v = m.optional("texture") {
+            let name = try v.string()
+            guard let tex = ObjectTexture(rawValue: name) else {
+                throw v.error(.outOfRange, "unknown object texture '\(name)'; expected one of: \(ObjectTexture.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            object.texture = tex
+        }
         try m.finish(allowed: ["name", "asset", "mass", "color", "position", "yaw", "orientation", "friction",
-                               "rolling_friction", "spinning_friction", "restitution", "static", "randomize"]
+                               "rolling_friction", "spinning_friction", "restitution", "static", "randomize", "texture"]
                      + params.required + params.optional)
         return object
     }

@@ -114,8 +114,8 @@ enum Distractors {
     static func same(_ a: Color, _ b: Color) -> Bool { abs(a.r - b.r) + abs(a.g - b.g) + abs(a.b - b.b) < 0.3 }
 }
 
-/// The novel-object axis: the manipulated object becomes an unseen shape, size and colour (same name, mass and
-/// friction, so the task and the physics axis stay separate).
+/// The novel-object axis: the manipulated object becomes an unseen shape, size, colour and (levels 2 and 3)
+/// procedural texture (same name, mass and friction, so the task and the physics axis stay separate).
 enum NovelObjects {
     static func replace(in v: inout Variation, level: Int, rng: inout SeededRandom) throws {
         guard let name = v.scene.task?.success.objectNames.first,
@@ -154,10 +154,19 @@ enum NovelObjects {
             o.asset = toys[Int(shapePick % UInt64(toys.count))]
         }
         o.color = level == 1 ? Variations.mix(o.color, hue, 0.6) : hue
+        // Drawn last so the earlier draws (and so levels 1 and 2's shapes) do not depend on it. Level 2 textures
+        // half the objects, level 3 every one.
+        let texturePick = rng.next() >> 32   // high bits
+        let textures = ObjectTexture.allCases
+        switch level {
+        case 1: break
+        case 2: if texturePick % 2 == 0 { o.texture = textures[Int(texturePick / 2 % UInt64(textures.count))] }
+        default: o.texture = textures[Int(texturePick % UInt64(textures.count))]
+        }
         v.scene.objects[index] = o
         let e = o.asset.halfExtents * 2
-        v.changes.append(String(format: "%@: %@ -> %@ %.3f x %.3f x %.3f m, colour (%.2f, %.2f, %.2f)", name, old.kindName, o.asset.kindName,
-                                e.x, e.y, e.z, o.color.r, o.color.g, o.color.b))
+        v.changes.append(String(format: "%@: %@ -> %@ %.3f x %.3f x %.3f m, colour (%.2f, %.2f, %.2f)%@", name, old.kindName, o.asset.kindName,
+                                e.x, e.y, e.z, o.color.r, o.color.g, o.color.b, o.texture.map { ", texture \($0.rawValue)" } ?? ""))
     }
 
     /// The same asset uniformly scaled.

@@ -20,7 +20,13 @@ public struct VariationContext: Sendable {
     /// Per robot placement name: its home joint positions and the indices (into them) of arm joints to perturb,
     /// with their limits.
     public var robots: [String: RobotJoints]
-    public init(robots: [String: RobotJoints] = [:]) { self.robots = robots }
+    /// Cameras the robots' embodiments mount (as the environment adds them, e.g. a wrist camera). The camera
+    /// axis adds those the scene lacks to the varied scene and moves them with the rest; the environment then
+    /// keeps them, since a scene camera of the same name wins.
+    public var mountedCameras: [Camera]
+    public init(robots: [String: RobotJoints] = [:], mountedCameras: [Camera] = []) {
+        self.robots = robots; self.mountedCameras = mountedCameras
+    }
 }
 
 /// A robot's joints as the robot-init axis perturbs them.
@@ -60,7 +66,12 @@ public enum Variations {
         case .robotInit: try offsetJoints(&v, level: l, rng: &rng, context: context)
         case .lighting: varyLights(&v, level: l, rng: &rng)
         case .background: varyBackground(&v, level: level, rng: &rng)
-        case .camera: moveCameras(&v, level: l, rng: &rng)
+        case .camera:
+            // Mounted cameras go after the scene's, so the scene cameras' draws do not depend on them.
+            for cam in context.mountedCameras where !v.scene.cameras.contains(where: { $0.name == cam.name }) {
+                v.scene.cameras.append(cam)
+            }
+            moveCameras(&v, level: l, rng: &rng)
         case .language:
             guard var task = v.scene.task else { throw VariationError("the language axis needs a scene with a task") }
             let old = task.instruction
@@ -194,8 +205,8 @@ public enum Variations {
     // MARK: - Camera
 
     /// Every scene camera moved by 2.5 to 5 cm per level (eye) and re-aimed by 1.25 to 2.5 cm per level (target)
-    /// or turned by up to 3° per level; vertical field of view ± 4° per level. Cameras on robot links move by a
-    /// quarter of that. (Cameras an embodiment mounts are added later by the environment and are not varied.)
+    /// or turned by up to 3° per level; vertical field of view ± 4° per level. Cameras on robot links (the
+    /// scene's and those the context says the embodiments mount) move by a quarter of that.
     static func moveCameras(_ v: inout Variation, level l: Double, rng: inout SeededRandom) {
         for i in v.scene.cameras.indices {
             var cam = v.scene.cameras[i]

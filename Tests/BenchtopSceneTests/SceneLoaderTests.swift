@@ -28,7 +28,7 @@ import Testing
             physics: {time_step: 0.002, solver_iterations: 20, gravity: [0, 0, -9.8]}
             table: {size: [0.8, 1.0], center: [0.3, 0.1], height: 0.7, friction: 0.5, texture: checker, color: [0.1, 0.2, 0.3]}
             objects:
-              - {name: mug, asset: mug, radius: 0.04, height: 0.09, mass: 0.3, color: white, position: [0.4, 0.0], yaw: 0.5,
+              - {name: mug, asset: mug, radius: 0.04, height: 0.09, mass: 0.3, color: white, position: [0.4, 0.0], yaw: 0.5, texture: dots,
                  randomize: {x: [-0.01, 0.01], yaw: [-0.1, 0.1]}}
               - {name: bin, asset: bin, size: [0.3, 0.2, 0.1], static: true, position: [0.5, 0.2, 0.75]}
             cameras:
@@ -41,6 +41,7 @@ import Testing
         #expect(scene.table.texture == .checker && scene.table.height == 0.7)
         #expect(scene.objects[0].asset == .mug(radius: 0.04, height: 0.09, wall: 0.005))
         #expect(scene.objects[0].randomization?.x == -0.01...0.01)
+        #expect(scene.objects[0].texture == .dots && scene.objects[1].texture == nil)
         #expect(scene.objects[1].isStatic && !scene.objects[1].restsOnTable)
         #expect(scene.cameras[0].intrinsics == .focal(fx: 200, fy: 200, cx: 128, cy: 96) && scene.cameras[0].height == 192)
         #expect(scene.cameras[1].mount == .link(robot: "r", link: "hand", offset: Pose(position: SIMD3(0, 0, 0.05))))
@@ -65,6 +66,8 @@ import Testing
          .duplicateName, "objects[1].name", "duplicate object name 'a'"),
         ("table: {size: [1, 1], height: 0.7, texture: marble}",
          .outOfRange, "table.texture", "unknown texture 'marble'"),
+        ("objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}, {name: b, asset: cube, size: 0.05, mass: 1, position: [0.1, 0], texture: plaid}]",
+         .outOfRange, "objects[1].texture", "unknown object texture 'plaid'; expected one of: stripes, checker, dots, noise"),
         ("cameras: [{name: c, position: [1, 0, 1], look_at: [0, 0, 0], resolution: [256]}]",
          .wrongType, "cameras[0].resolution", "expected [width, height]"),
         ("objects: [{name: a, asset: bowl, radius: 0.05, height: 0.04, mass: 0.2, position: [0, 0], wall: 0.05}]",

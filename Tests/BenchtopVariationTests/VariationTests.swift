@@ -29,11 +29,13 @@ func loadScene(_ name: String) throws -> Scene { try SceneLoader.load(path: "\(r
 /// The robots' joints as the sweep runner passes them.
 func context(_ scene: Scene) throws -> VariationContext {
     var robots: [String: RobotJoints] = [:]
-    for (p, d) in try RobotAssembly.placements(scene: scene, robot: nil, registry: registry) {
+    let placements = try RobotAssembly.placements(scene: scene, robot: nil, registry: registry)
+    for (p, d) in placements {
         robots[p.name] = RobotJoints(home: d.homePositions, armJoints: d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) },
                                      limits: d.joints.map { $0.lower...$0.upper })
     }
-    return VariationContext(robots: robots)
+    let mounted = RobotAssembly.addingMountedCameras(to: scene, placements: placements).cameras.filter { c in !scene.cameras.contains { $0.name == c.name } }
+    return VariationContext(robots: robots, mountedCameras: mounted)
 }
 
 /// Names of the scene fields that differ, at the granularity the axes promise to touch.
@@ -65,8 +67,10 @@ func changedFields(_ a: Scene, _ b: Scene) -> Set<String> {
         if x.mass != y.mass { out.insert("object.mass") }
         if x.friction != y.friction { out.insert("object.friction") }
         if x.randomization != y.randomization { out.insert("object.randomization") }
+        if x.texture != y.texture { out.insert("object.texture") }
         var p = x, q = y
         p.asset = q.asset; p.color = q.color; p.mass = q.mass; p.friction = q.friction; p.randomization = q.randomization
+        p.texture = q.texture
         if p != q { out.insert("object.other") }
     }
     return out
@@ -75,7 +79,7 @@ func changedFields(_ a: Scene, _ b: Scene) -> Set<String> {
 /// What each axis may change.
 let allowed: [VariationAxis: Set<String>] = [
     .distractors: ["objects.added"],
-    .novelObjects: ["object.asset", "object.color"],
+    .novelObjects: ["object.asset", "object.color", "object.texture"],
     .layout: ["object.randomization"],
     .robotInit: ["robots.joints"],
     .lighting: ["lights"],
@@ -235,14 +239,31 @@ let allowed: [VariationAxis: Set<String>] = [
 /// Rendered images and world snapshots: perceptual axes change the picture and not the world; physical axes
 /// that are invisible at rest (physics) change neither picture nor initial snapshot.
 @Suite(.serialized) struct VariationRenderingTests {
-    func render(_ scene: Scene, seed: UInt64) throws -> (RGBImage, WorldSnapshot) {
-        var s = scene
+    /// Renders as the environment does: the embodiment's mounted cameras join the scene's (scene cameras win).
+    func render(_ scene: Scene, seed: UInt64, camera: String = "primary") throws -> (RGBImage, WorldSnapshot) {
+        var s = RobotAssembly.addingMountedCameras(to: scene, placements: try RobotAssembly.placements(scene: scene, robot: nil, registry: registry))
         for i in s.cameras.indices { s.cameras[i].width = 64; s.cameras[i].height = 64 }
         let (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: nil, registry: registry)
         let renderer = try CameraRenderer(scene: s, bodies: world.bodies, shadowMapSize: 256)
         let snapshot = world.snapshot()
-        let rgb = try #require(try renderer.images(of: snapshot, camera: "primary").rgb)
+        let rgb = try #require(try renderer.images(of: snapshot, camera: camera).rgb)
         return (rgb, snapshot)
+    }
+
+    @Test func cameraAxisMovesTheEmbodimentsMountedCameras() throws {
+        let scene = try loadScene("pick_cube")
+        let ctx = try context(scene)
+        let wrist = try #require(ctx.mountedCameras.first { if case .link = $0.mount { true } else { false } })
+        #expect(!scene.cameras.contains { $0.name == wrist.name })
+        let v = try Variations.apply(scene, axis: .camera, level: 2, seed: 4, context: ctx)
+        let moved = try #require(v.scene.cameras.first { $0.name == wrist.name })
+        #expect(moved != wrist && v.changes.contains { $0.hasPrefix("camera \(wrist.name):") })
+        // The scene's own cameras move exactly as without the context (mounted cameras draw after them).
+        let plain = try Variations.apply(scene, axis: .camera, level: 2, seed: 4)
+        #expect(Array(v.scene.cameras.prefix(scene.cameras.count)) == plain.scene.cameras)
+        let (base, baseSnapshot) = try render(scene, seed: 4, camera: wrist.name)
+        let (image, snapshot) = try render(v.scene, seed: 4, camera: wrist.name)
+        #expect(snapshot == baseSnapshot && image != base)
     }
 
     @Test func perceptualAxesChangeTheImageNotTheWorld() throws {
@@ -259,6 +280,17 @@ let allowed: [VariationAxis: Set<String>] = [
             let v = try Variations.apply(scene, axis: axis, level: 3, seed: 4)
             let (image, snapshot) = try render(v.scene, seed: 4)
             #expect(snapshot == baseSnapshot && image == base, "\(axis) changed the picture or the world")
+        }
+        // Level 3 novel objects always carry a procedural texture, which the renderer draws: the same variation
+        // without it gives another picture of the same world.
+        for seed in UInt64(1)...4 {
+            let novel = try Variations.apply(scene, axis: .novelObjects, level: 3, seed: seed)
+            let target = try #require(novel.scene.objects.firstIndex { $0.name == scene.task?.success.objectNames.first })
+            #expect(novel.scene.objects[target].texture != nil)
+            var plain = novel.scene
+            plain.objects[target].texture = nil
+            let (textured, st) = try render(novel.scene, seed: 4), (untextured, su) = try render(plain, seed: 4)
+            #expect(st == su && textured != untextured, "seed \(seed): texture \(String(describing: novel.scene.objects[target].texture))")
         }
         // The same variation renders to the same bytes.
         let v = try Variations.apply(scene, axis: .distractors, level: 3, seed: 4)
