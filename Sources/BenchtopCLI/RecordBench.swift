@@ -19,6 +19,8 @@ struct RecordBench: ParsableCommand {
     @Option(help: "Episodes of the memory run (0 skips it).") var memoryEpisodes = 100
     @Option(help: "Frames per episode in the memory run.") var memoryFrames = 30
     @Flag(help: "Skip the Python peer.") var noPeers = false
+    @Option(help: "Python with lerobot 0.4.x installed (a separate venv: it brings torch); runs LeRobot's own recording path as a peer.")
+    var lerobotPython: String?
     @Option(help: "Record this scene for real (Franka, scripted teleop, two 256x256 cameras, annotations) instead of synthetic frames.")
     var scene: String?
 
@@ -26,7 +28,7 @@ struct RecordBench: ParsableCommand {
         if let scene { return try runReal(scene: scene) }
         let synthetic = SyntheticFrames()
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
-        var ours: [Double] = [], peer: [Double] = []
+        var ours: [Double] = [], peer: [Double] = [], lerobot: [Double] = []
         let dir = noPeers ? nil : try benchDirectory()
         for r in 0..<runs {
             let root = "\(tmp)/benchtop-\(r)"
@@ -45,6 +47,12 @@ struct RecordBench: ParsableCommand {
                 let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"])
                 if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { peer.append(v) }
                 try? FileManager.default.removeItem(atPath: out)
+                if let python = lerobotPython {
+                    let result = try runProcess([python, "\(dir)/record_lerobot.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"],
+                                                environment: ["HF_HUB_OFFLINE": "1"])
+                    if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { lerobot.append(v) }
+                    try? FileManager.default.removeItem(atPath: out)
+                }
             }
         }
         print("\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n")
@@ -56,7 +64,12 @@ struct RecordBench: ParsableCommand {
         } else if !noPeers {
             print("| Python: pyarrow + PyAV (bench/record_peer.py) | unavailable (pip install pyarrow av numpy) | |")
         }
-        print("| LeRobot 0.4.x recording path | not measured (lerobot not installed here) | |")
+        if !lerobot.isEmpty {
+            print(String(format: "| LeRobot 0.4.x: LeRobotDataset add_frame / save_episode (bench/record_lerobot.py) | %.1f | %.2fx |",
+                         median(lerobot), median(ours) / median(lerobot)))
+        } else {
+            print("| LeRobot 0.4.x recording path | not measured (pass --lerobot-python PATH of a venv with lerobot) | |")
+        }
 
         if memoryEpisodes > 0 {
             let root = "\(tmp)/memory"
