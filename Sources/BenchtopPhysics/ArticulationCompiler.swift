@@ -133,24 +133,5 @@ func principalAxes(_ i: Inertial) -> (SIMD3<Double>, Quaternion) {
     let c0 = SIMD3(v[0][0], v[1][0], v[2][0]), c1 = SIMD3(v[0][1], v[1][1], v[2][1])
     var c2 = SIMD3(v[0][2], v[1][2], v[2][2])
     if dot(cross(c0, c1), c2) < 0 { c2 = -c2 }
-    return (SIMD3(a[0][0], a[1][1], a[2][2]), quaternion(columns: c0, c1, c2))
-}
-
-/// The quaternion of a rotation matrix given by its columns.
-func quaternion(columns x: SIMD3<Double>, _ y: SIMD3<Double>, _ z: SIMD3<Double>) -> Quaternion {
-    let m00 = x.x, m11 = y.y, m22 = z.z
-    let trace = m00 + m11 + m22
-    if trace > 0 {
-        let s = (trace + 1).squareRoot() * 2
-        return Quaternion(x: (y.z - z.y) / s, y: (z.x - x.z) / s, z: (x.y - y.x) / s, w: s / 4).normalized
-    } else if m00 > m11 && m00 > m22 {
-        let s = (1 + m00 - m11 - m22).squareRoot() * 2
-        return Quaternion(x: s / 4, y: (y.x + x.y) / s, z: (z.x + x.z) / s, w: (y.z - z.y) / s).normalized
-    } else if m11 > m22 {
-        let s = (1 + m11 - m00 - m22).squareRoot() * 2
-        return Quaternion(x: (y.x + x.y) / s, y: s / 4, z: (z.y + y.z) / s, w: (z.x - x.z) / s).normalized
-    } else {
-        let s = (1 + m22 - m00 - m11).squareRoot() * 2
-        return Quaternion(x: (z.x + x.z) / s, y: (z.y + y.z) / s, z: s / 4, w: (x.y - y.x) / s).normalized
-    }
+    return (SIMD3(a[0][0], a[1][1], a[2][2]), Quaternion(rotationColumns: c0, c1, c2))
 }

@@ -209,28 +209,6 @@ extension Pose {
 
 func normalize3(_ v: SIMD3<Double>) -> SIMD3<Double> { let n = length(v); return n > 0 ? v / n : v }
 
-extension Quaternion {
-    /// The quaternion of the rotation matrix whose columns are the given orthonormal axes.
-    public init(rotationColumns x: SIMD3<Double>, _ y: SIMD3<Double>, _ z: SIMD3<Double>) {
-        let trace = x.x + y.y + z.z
-        var q: Quaternion
-        if trace > 0 {
-            let s = (trace + 1).squareRoot() * 2
-            q = Quaternion(x: (y.z - z.y) / s, y: (z.x - x.z) / s, z: (x.y - y.x) / s, w: s / 4)
-        } else if x.x > y.y && x.x > z.z {
-            let s = (1 + x.x - y.y - z.z).squareRoot() * 2
-            q = Quaternion(x: s / 4, y: (y.x + x.y) / s, z: (z.x + x.z) / s, w: (y.z - z.y) / s)
-        } else if y.y > z.z {
-            let s = (1 + y.y - x.x - z.z).squareRoot() * 2
-            q = Quaternion(x: (y.x + x.y) / s, y: s / 4, z: (z.y + y.z) / s, w: (z.x - x.z) / s)
-        } else {
-            let s = (1 + z.z - x.x - y.y).squareRoot() * 2
-            q = Quaternion(x: (z.x + x.z) / s, y: (z.y + y.z) / s, z: s / 4, w: (x.y - y.x) / s)
-        }
-        self = q.normalized
-    }
-}
-
 /// A description error naming the embodiment, the field and what was expected.
 public struct EmbodimentError: Error, CustomStringConvertible, Sendable, Equatable {
     public var embodiment: String
