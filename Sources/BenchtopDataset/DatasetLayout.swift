@@ -95,19 +95,7 @@ enum FileOps {
             out += d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)"
         case let f as Float: try writeJSON(Double(f), into: &out, indent: indent)
         case let s as String:
-            out += "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-                }
-            }
-            out += "\""
+            out += jsonQuoted(s)
         case let a as [Any]:
             if a.isEmpty { out += "[]"; return }
             out += "["
@@ -127,4 +115,21 @@ enum FileOps {
             throw DatasetError(file: "", "cannot write a \(type(of: value)) to JSON")
         }
     }
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped; other characters stay UTF-8.
+public func jsonQuoted(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
 }

@@ -1,3 +1,4 @@
+import BenchtopDataset
 import BenchtopReasoning
 import Foundation
 
@@ -93,24 +94,9 @@ public struct MolmoActActionEncoder: Sendable {
     }
 }
 
-/// A JSON string literal (escapes quotes, backslashes and control characters; other characters stay UTF-8).
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (the dataset layer's escaping).
+func jsonString(_ s: String) -> String { jsonQuoted(s) }
 
-/// A JSON number with round-trip precision.
 func jsonNumber(_ x: Double) -> String {
     guard x.isFinite else { return "0" }
     if x == x.rounded(), abs(x) < 1e15 { return String(format: "%.1f", x) }
