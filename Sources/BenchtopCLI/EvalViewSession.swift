@@ -179,11 +179,8 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         var options = ViewerOptions()
         options.width = size.0; options.height = size.1
         options.title = "Benchtop eval - \(environment.scene.name) (\(runner.policy.name); H: keys)"
-        options.cameras = environment.cameraNames
-        options.frames = frames
-        options.screenshotPath = screenshot
-        options.stepsPerFrame = frames != nil ? environment.physicsStepsPerTick : nil
-        options.vsync = frames == nil
+        options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
+                      stepsPerTick: environment.physicsStepsPerTick)
         let viewer: Viewer
         do { viewer = try Viewer(scene: environment.scene, simulation: self, options: options) } catch {
             throw ViewerFailure(message: error.description)
@@ -332,5 +329,17 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         }
         o.cameraTraces[primary] = traces
         return o
+    }
+}
+
+extension ViewerOptions {
+    /// Options of a viewer that drives a control loop: its cameras, and with `frames` a scripted run of one
+    /// control tick per frame (deterministic, no vsync) that may end with a screenshot.
+    mutating func drive(cameras: [String], frames: Int?, screenshot: String?, stepsPerTick: Int) {
+        self.cameras = cameras
+        self.frames = frames
+        screenshotPath = screenshot
+        stepsPerFrame = frames != nil ? stepsPerTick : nil
+        vsync = frames == nil
     }
 }

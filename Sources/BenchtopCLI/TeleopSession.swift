@@ -66,11 +66,8 @@ final class TeleopSession: ViewerSimulation {
     func run() throws {
         var options = ViewerOptions()
         options.title = "Benchtop record - \(environment.scene.name) (\(device.rawValue); H: keys)"
-        options.cameras = environment.cameraNames
-        options.frames = frames
-        options.screenshotPath = screenshot
-        options.stepsPerFrame = frames != nil ? environment.physicsStepsPerTick : nil
-        options.vsync = frames == nil
+        options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
+                      stepsPerTick: environment.physicsStepsPerTick)
         let viewer: Viewer
         do { viewer = try Viewer(scene: environment.scene, simulation: self, options: options) } catch {
             throw ViewerFailure(message: error.description)
