@@ -25,7 +25,7 @@ struct LoopBench: ParsableCommand {
 
     func run() throws {
         let scene = try loadScene("pick_cube")
-        var ours: [Double] = [], theirs: [Double] = []
+        var ours: [Double] = [], theirs: [Double] = [], theirsWithoutCameras: [Double] = []
         let tokenizer = try GridDepthQuantizer.builtIn()
         for _ in 0..<runs {
             let env = try TabletopEnvironment(scene: scene, robot: "franka", controlRate: 15)
@@ -42,9 +42,9 @@ struct LoopBench: ParsableCommand {
                 seed += 1
             }
             ours.append(Double(done) / ((clock.now - start) / .seconds(1)))
-            if !noPeers, let r = try? runProcess([python, "\(try benchDirectory())/loop_robosuite.py", "\(ticks)"]), r.status == 0,
-               let v = Double(r.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "") {
-                theirs.append(v)
+            if !noPeers {
+                if let v = try robosuiteStepsPerSecond(cameras: 2) { theirs.append(v) }
+                if let v = try robosuiteStepsPerSecond(cameras: 0) { theirsWithoutCameras.append(v) }
             }
         }
         print("closed loop: Franka, primary + wrist 256x256 RGB (+ primary depth), 15 Hz control, 240 Hz physics, built-in policy with depth tokens and traces; median of \(runs) runs of \(ticks) ticks\n")
@@ -54,7 +54,17 @@ struct LoopBench: ParsableCommand {
         if theirs.isEmpty {
             print("| robosuite Lift (LIBERO settings) | unavailable (pip install robosuite; --python PATH) | |")
         } else {
-            print(String(format: "| robosuite Lift, OSC_POSE 20 Hz, 2 x 256x256 cameras | %.1f | %.1fx |", median(theirs), median(ours) / median(theirs)))
+            print(String(format: "| robosuite Lift, OSC_POSE 20 Hz, 2 x 256x256 cameras (the same work) | %.1f | %.1fx |", median(theirs), median(ours) / median(theirs)))
         }
+        if !theirsWithoutCameras.isEmpty {
+            print(String(format: "| robosuite Lift, OSC_POSE 20 Hz, no cameras (the issue's 45 steps/s anchor setting) | %.1f | %.1fx |",
+                         median(theirsWithoutCameras), median(ours) / median(theirsWithoutCameras)))
+        }
+    }
+
+    /// robosuite's Lift env.step rate from `bench/loop_robosuite.py`, or nil when robosuite is not installed.
+    private func robosuiteStepsPerSecond(cameras: Int) throws -> Double? {
+        guard let r = try? runProcess([python, "\(try benchDirectory())/loop_robosuite.py", "\(ticks)", "\(cameras)"]), r.status == 0 else { return nil }
+        return Double(r.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
     }
 }

@@ -103,10 +103,11 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         var images: [CameraImage] = []
         if rendersImages {
             if renderer == nil { renderer = try CameraRenderer(scene: scene, bodies: world.bodies) }
-            let rendered = try renderer!.images(of: world.snapshot(), cameras: cameraNames, outputs: [.rgb, .depth])
+            let requests = cameraNames.map { (camera: $0, outputs: $0 == primaryCamera ? RenderOutputs([.rgb, .depth]) : .rgb) }
+            let rendered = try renderer!.images(of: world.snapshot(), requests: requests)
             for (name, r) in zip(cameraNames, rendered) {
                 guard let rgb = r.rgb else { continue }
-                images.append(CameraImage(name: name, rgb: rgb, depth: name == primaryCamera ? r.depth : nil))
+                images.append(CameraImage(name: name, rgb: rgb, depth: r.depth))
             }
         }
         var observation = Observation(images: images, state: controller.state(), instruction: task.instruction, time: world.time)

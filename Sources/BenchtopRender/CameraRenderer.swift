@@ -43,6 +43,13 @@ public final class CameraRenderer {
         return try renderer.render(snapshot, cameras: cameras, outputs: outputs)
     }
 
+    /// Renders the named cameras' images of `snapshot`, each with its own outputs.
+    public func images(of snapshot: WorldSnapshot, requests: [(camera: String, outputs: RenderOutputs)]) throws(RenderError) -> [CameraImages] {
+        var cameras: [(camera: PinholeCamera, outputs: RenderOutputs)] = []
+        for (name, outputs) in requests { cameras.append((try pinhole(named: name, snapshot: snapshot), outputs)) }
+        return try renderer.render(snapshot, cameras: cameras)
+    }
+
     /// Renders one named camera's images of `snapshot`.
     public func images(of snapshot: WorldSnapshot, camera name: String,
                        outputs: RenderOutputs = .all) throws(RenderError) -> CameraImages {

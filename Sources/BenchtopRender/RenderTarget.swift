@@ -51,15 +51,25 @@ final class RenderTarget {
         return t
     }
 
-    /// Binds the framebuffer and clears colour to the background, depth to `far` and ids to -1.
-    func bindAndClear(background: [Float], far: Float) {
+    /// Binds the framebuffer with only the attachments of `outputs` enabled (a software rasteriser writes every
+    /// enabled attachment per fragment), and clears them: colour to the background, depth to `far`, ids to -1.
+    func bindAndClear(background: [Float], far: Float, outputs: RenderOutputs = .all) {
         glBindFramebuffer(GLenum(GL_FRAMEBUFFER), framebuffer)
         glViewport(0, 0, GLsizei(width), GLsizei(height))
-        background.withUnsafeBufferPointer { glClearBufferfv(GLenum(GL_COLOR), 0, $0.baseAddress) }
-        let farValue: [Float] = [far, 0, 0, 0]
-        farValue.withUnsafeBufferPointer { glClearBufferfv(GLenum(GL_COLOR), 1, $0.baseAddress) }
-        let none: [GLint] = [-1, 0, 0, 0]
-        none.withUnsafeBufferPointer { glClearBufferiv(GLenum(GL_COLOR), 2, $0.baseAddress) }
+        let none = GLenum(GL_NONE)
+        let buffers: [GLenum] = [outputs.contains(.rgb) ? GLenum(GL_COLOR_ATTACHMENT0) : none,
+                                 outputs.contains(.depth) ? GLenum(GL_COLOR_ATTACHMENT1) : none,
+                                 outputs.contains(.segmentation) ? GLenum(GL_COLOR_ATTACHMENT2) : none]
+        glDrawBuffers(3, buffers)
+        if outputs.contains(.rgb) { background.withUnsafeBufferPointer { glClearBufferfv(GLenum(GL_COLOR), 0, $0.baseAddress) } }
+        if outputs.contains(.depth) {
+            let farValue: [Float] = [far, 0, 0, 0]
+            farValue.withUnsafeBufferPointer { glClearBufferfv(GLenum(GL_COLOR), 1, $0.baseAddress) }
+        }
+        if outputs.contains(.segmentation) {
+            let noBody: [GLint] = [-1, 0, 0, 0]
+            noBody.withUnsafeBufferPointer { glClearBufferiv(GLenum(GL_COLOR), 2, $0.baseAddress) }
+        }
         var one: Float = 1
         glClearBufferfv(GLenum(GL_DEPTH), 0, &one)
     }

@@ -55,7 +55,7 @@ public final class SceneRenderer {
                                       label: "scene")
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
         for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
-                     "uShadowTexel", "uShadowBias", "uSky", "uGround"] {
+                     "uShadowBias", "uSky", "uGround"] {
             uniforms[name] = GL.uniform(sceneProgram, name)
         }
         // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
@@ -94,11 +94,16 @@ public final class SceneRenderer {
     /// Renders several cameras' images of one snapshot; body poses and the shadow map are computed once.
     public func render(_ snapshot: WorldSnapshot, cameras: [PinholeCamera],
                        outputs: RenderOutputs = .all) throws(RenderError) -> [CameraImages] {
+        try render(snapshot, cameras: cameras.map { ($0, outputs) })
+    }
+
+    /// Renders several cameras' images of one snapshot, each with its own outputs (only those are drawn and read).
+    public func render(_ snapshot: WorldSnapshot, cameras: [(camera: PinholeCamera, outputs: RenderOutputs)]) throws(RenderError) -> [CameraImages] {
         prepare(snapshot)
         var result: [CameraImages] = []
         result.reserveCapacity(cameras.count)
-        for camera in cameras {
-            let target = try drawOffscreen(camera)
+        for (camera, outputs) in cameras {
+            let target = try drawOffscreen(camera, outputs: outputs)
             result.append(target.read(outputs))
         }
         return result
@@ -234,7 +239,7 @@ public final class SceneRenderer {
         return [encode(background.r), encode(background.g), encode(background.b), 1]
     }
 
-    private func drawOffscreen(_ camera: PinholeCamera) throws(RenderError) -> RenderTarget {
+    private func drawOffscreen(_ camera: PinholeCamera, outputs: RenderOutputs = .all) throws(RenderError) -> RenderTarget {
         guard camera.width > 0, camera.height > 0, camera.width <= 16384, camera.height <= 16384 else {
             throw .invalidRequest("camera resolution \(camera.width)x\(camera.height) is not drawable")
         }
@@ -244,7 +249,7 @@ public final class SceneRenderer {
             target = try RenderTarget(width: camera.width, height: camera.height)
             targets[key] = target
         }
-        target.bindAndClear(background: clearColor, far: Float(camera.far))
+        target.bindAndClear(background: clearColor, far: Float(camera.far), outputs: outputs)
         drawScene(camera, flipY: true)
         return target
     }
@@ -283,7 +288,6 @@ public final class SceneRenderer {
     private func setStaticUniforms() {
         glUseProgram(sceneProgram)
         glUniform1i(uniforms["uShadowMap"]!, 0)
-        glUniform1f(uniforms["uShadowTexel"]!, shadowMapSize > 0 ? 1 / Float(shadowMapSize) : 0)
         glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
         glUniform3f(uniforms["uGround"]!, 0.16, 0.15, 0.14)
         for (i, light) in lights.enumerated() {

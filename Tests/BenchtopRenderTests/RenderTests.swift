@@ -140,6 +140,10 @@ import Testing
         #expect(both[0].rgb != both[1].rgb)
         let rgbOnly = try cameras.images(of: snapshot, camera: "primary", outputs: .rgb)
         #expect(rgbOnly.rgb == primary.rgb && rgbOnly.depth == nil && rgbOnly.segmentation == nil)
+        // Per-camera outputs draw only the requested attachments and give the same pixels as a full render.
+        let mixed = try cameras.images(of: snapshot, requests: [("primary", [.rgb, .depth]), ("side", .segmentation)])
+        #expect(mixed[0].rgb == primary.rgb && mixed[0].depth == primary.depth && mixed[0].segmentation == nil)
+        #expect(mixed[1].segmentation == side.segmentation && mixed[1].rgb == nil && mixed[1].depth == nil)
     }
 
     @Test func keyLightCastsAShadow() throws {
