@@ -24,7 +24,8 @@ public final class SceneRenderer {
     private var instances: [PartInstance] = []
     private var instanceBuffer: GLuint = 0
     private var instanceData: [Float] = []
-    private var targets: [SIMD2<Int>: RenderTarget] = [:]
+    /// Offscreen targets by (width, height, slot): one slot per camera of a multi-camera call.
+    private var targets: [SIMD3<Int>: RenderTarget] = [:]
     private var shadowTexture: GLuint = 0
     private var shadowFramebuffer: GLuint = 0
     private var keyLight: Int = -1
@@ -100,13 +101,13 @@ public final class SceneRenderer {
     /// Renders several cameras' images of one snapshot, each with its own outputs (only those are drawn and read).
     public func render(_ snapshot: WorldSnapshot, cameras: [(camera: PinholeCamera, outputs: RenderOutputs)]) throws(RenderError) -> [CameraImages] {
         prepare(snapshot)
-        var result: [CameraImages] = []
-        result.reserveCapacity(cameras.count)
-        for (camera, outputs) in cameras {
-            let target = try drawOffscreen(camera, outputs: outputs)
-            result.append(target.read(outputs))
+        // Draw every camera into its own target before reading any back: a software rasteriser then rasterises one
+        // camera on its worker threads while this thread prepares the next camera's vertices.
+        var drawn: [RenderTarget] = []
+        for (slot, (camera, outputs)) in cameras.enumerated() {
+            drawn.append(try drawOffscreen(camera, outputs: outputs, slot: slot))
         }
-        return result
+        return zip(drawn, cameras).map { target, request in target.read(request.outputs) }
     }
 
     /// Renders a camera into its offscreen target without reading it back, for on-screen panels.
@@ -239,11 +240,11 @@ public final class SceneRenderer {
         return [encode(background.r), encode(background.g), encode(background.b), 1]
     }
 
-    private func drawOffscreen(_ camera: PinholeCamera, outputs: RenderOutputs = .all) throws(RenderError) -> RenderTarget {
+    private func drawOffscreen(_ camera: PinholeCamera, outputs: RenderOutputs = .all, slot: Int = 0) throws(RenderError) -> RenderTarget {
         guard camera.width > 0, camera.height > 0, camera.width <= 16384, camera.height <= 16384 else {
             throw .invalidRequest("camera resolution \(camera.width)x\(camera.height) is not drawable")
         }
-        let key = SIMD2(camera.width, camera.height)
+        let key = SIMD3(camera.width, camera.height, slot)
         let target: RenderTarget
         if let existing = targets[key] { target = existing } else {
             target = try RenderTarget(width: camera.width, height: camera.height)
