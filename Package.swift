@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
                                    "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                                   "BenchtopImage", "BenchtopCore", "SOEmbodiment", "benchtop"]),
+                                   "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop"]),
         .testTarget(name: "BenchtopVariationTests",
                     dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
                                    "EmbodimentKit", "FrankaEmbodiment"]),

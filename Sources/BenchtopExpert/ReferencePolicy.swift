@@ -50,6 +50,8 @@ public final class ReferencePolicy: Policy {
     public private(set) var index = 0
     private var holdLeft = 0
     private var home = Quaternion.identity
+    /// TCP height over a pushed object's base (see `PusherChoice`).
+    public private(set) var pushHeight = TaskPlanner.pushHeight
     private var rng = SeededRandom(seed: 0)
     private var pendingSteering: [SIMD2<Double>]?
 
@@ -83,6 +85,25 @@ public final class ReferencePolicy: Policy {
             plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
                                         jaw: face.map { FixedJaw(face: $0, axis: axis) },
                                         approach: isUnderactuated ? 0.04 : TaskPlanner.travelClearance)
+        }
+        pushHeight = TaskPlanner.pushHeight
+        if plan[0].label == "above start" {
+            // A push: an arm whose gripper does not start pointing down pushes with the tilt (and the arm) that
+            // its IK reaches along the whole push.
+            let arms = controller.kinematics.indices.sorted { a, b in
+                length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
+                    < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
+            }
+            let chosen = arm
+            if let (pusher, path) = try PusherChoice.choose(
+                controller: controller, arms: [chosen] + arms.filter { $0 != chosen },
+                start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
+                plan: { h in try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position, pushHeight: h) }) {
+                arm = pusher.arm
+                home = pusher.orientation
+                pushHeight = pusher.height
+                plan = path
+            }
         }
         index = 0
         holdLeft = plan[0].hold
@@ -118,7 +139,8 @@ public final class ReferencePolicy: Policy {
         if plan[min(index, plan.count - 1)].label.hasPrefix("push") || plan[min(index, plan.count - 1)].label.hasPrefix("realign") {
             // Pushing is closed loop: re-aim at the object's live pose every query.
             let tcp = (base * controller.commandedTCPPose(arm: arm)).position
-            if let refined = TaskPlanner.refinePush(task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp),
+            if let refined = TaskPlanner.refinePush(task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp,
+                                                    height: pushHeight),
                !(plan[index].label.hasPrefix("realign") && refined.first?.label.hasPrefix("realign") == true) {
                 var yaw = refined[0].yaw
                 if refined.count == 1 && refined[0].label == "retreat" { yaw = plan[index].yaw }

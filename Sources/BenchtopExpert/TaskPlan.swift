@@ -42,13 +42,16 @@ public struct PlanError: Error, CustomStringConvertible, Sendable {
 public enum TaskPlanner {
     /// Clearance above objects while travelling, metres.
     public static let travelClearance = 0.10
+    /// Default height of the TCP over a pushed object's base while pushing, metres.
+    public static let pushHeight = 0.02
 
     /// - Parameters:
     ///   - jaw: the fixed jaw of a one-jaw gripper, nil for a parallel gripper.
     ///   - approach: height of the pre-grasp point above the object's top, metres.
+    ///   - pushHeight: height of the TCP over a pushed object's base, metres.
     public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                            approach: Double = travelClearance) throws -> [Waypoint] {
-        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach)
+                            approach: Double = travelClearance, pushHeight: Double = pushHeight) throws -> [Waypoint] {
+        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, pushHeight: pushHeight)
     }
 
     /// Shifts a pick-and-carry path so that the object held against the fixed jaw follows the planned points.
@@ -67,7 +70,7 @@ public enum TaskPlanner {
     }
 
     static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                     approach: Double = travelClearance) throws -> [Waypoint] {
+                     approach: Double = travelClearance, pushHeight: Double = pushHeight) throws -> [Waypoint] {
         func body(_ name: String) throws -> (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject) {
             guard let id = world.bodyID(named: name), let o = world.scene.object(named: name) else {
                 throw PlanError("the task names '\(name)', which is not an object of the scene")
@@ -121,7 +124,7 @@ public enum TaskPlanner {
             // the contact face. Start well behind the object; stop when its centre should be on the goal.
             let halfAlong = abs(u.x) * o.half.x + abs(u.y) * o.half.y
             let fingerHalfWidth = 0.01
-            let z = o.pose.position.z - o.half.z + 0.02
+            let z = o.pose.position.z - o.half.z + pushHeight
             let start = from - u * (halfAlong + fingerHalfWidth + 0.03)
             let end = goal - u * (halfAlong + fingerHalfWidth) + u * min(distance * 0.2, 0.005)
             // Push with the closed fingers' flat side facing the direction of travel.
@@ -133,7 +136,7 @@ public enum TaskPlanner {
                 Waypoint("retreat", SIMD3(end.x - u.x * 0.03, end.y - u.y * 0.03, z + 0.08), yaw: yaw, aperture: 0),
             ]
         case .all(let parts), .any(let parts):
-            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach), !path.isEmpty { return path } }
+            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, pushHeight: pushHeight), !path.isEmpty { return path } }
             throw PlanError("no part of the task's predicate can be planned")
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
@@ -147,7 +150,9 @@ public enum TaskPlanner {
     /// Closed-loop correction of a push, from the object's live pose: returns the waypoints that replace the
     /// plan from the current push waypoint on — straight on towards the goal while the pusher is in line
     /// behind the object, or up, around and down behind it when the object has slid or turned off the line.
-    public static func refinePush(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>) -> [Waypoint]? {
+    /// `height` is the TCP's height over the object's base while pushing, metres.
+    public static func refinePush(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>,
+                                  height: Double = pushHeight) -> [Waypoint]? {
         guard case .near(let name, let target, let distance) = firstPush(task.success),
               let id = world.bodyID(named: name), let object = world.scene.object(named: name) else { return nil }
         let pose = snapshot.bodies[id].pose
@@ -161,7 +166,7 @@ public enum TaskPlanner {
         let from = SIMD2(pose.position.x, pose.position.y)
         let d = goal - from
         let dist = (d * d).sum().squareRoot()
-        let z = pose.position.z - object.asset.halfExtents.z + 0.02
+        let z = pose.position.z - object.asset.halfExtents.z + height
         if dist < distance * 0.5 {
             return [Waypoint("retreat", SIMD3(tcp.x, tcp.y, z + 0.08), yaw: 0, aperture: 0)]
         }

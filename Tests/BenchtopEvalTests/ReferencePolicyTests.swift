@@ -7,16 +7,19 @@ import EmbodimentKit
 import FrankaEmbodiment
 import SOEmbodiment
 import Testing
+import YAMEmbodiment
 import BenchtopDataset
 import Foundation
 
-/// The built-in policy on every shipped task with the Franka: a small seeded sample here (the full
+/// The built-in policy on every shipped task with the Franka (and the SO and YAM cases that need their own
+/// planning): a small seeded sample here (the full
 /// 50 episodes per task run with `benchtop eval`, figures in the README).
 @Suite(.serialized) struct ReferencePolicyTests {
     static let registry: EmbodimentRegistry = {
         let r = EmbodimentRegistry()
         try! r.register(FrankaPlugin.self)
         try! r.register(SOPlugin.self)
+        try! r.register(YAMPlugin.self)
         return r
     }()
 
@@ -59,6 +62,35 @@ import Foundation
         let centre = env.world.snapshot().bodies[cube].pose.position
         let offset = ((grasp.position.x - centre.x) * (grasp.position.x - centre.x) + (grasp.position.y - centre.y) * (grasp.position.y - centre.y)).squareRoot()
         #expect(abs(offset - 0.003) < 1e-6)
+    }
+
+    /// The bimanual YAM starts with its grippers pointing forward, which reach the push height only far from
+    /// the arm's base: the policy pushes with a tilt that its IK reaches along the whole push, at a TCP height
+    /// where the tilted hand clears the table. A Franka gripper starts pointing down and pushes as planned.
+    @Test func yamPushesWithATiltItsArmReaches() throws {
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/push_to_target.yaml"),
+                                          robot: "yam_bimanual", registry: Self.registry)
+        env.rendersImages = false
+        let policy = ReferencePolicy(access: env)
+        let runner = EpisodeRunner(environment: env, policy: policy,
+                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        for seed: UInt64 in [11, 12] {
+            let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
+            #expect(result.outcome == .success, "yam_bimanual push_to_target seed \(seed): \(result.outcome), progression \(result.progression)")
+        }
+        _ = try env.reset(seed: 11)
+        try policy.reset(instruction: env.instruction, seed: 11)
+        #expect(policy.pushHeight > TaskPlanner.pushHeight, "a tilted hand reaches lower than the TCP: the push is raised")
+        let push = try #require(policy.plan.first { $0.label == "push" })
+        let cube = try #require(env.world.bodyID(named: "cube"))
+        let bottom = env.world.snapshot().bodies[cube].pose.position.z - 0.025
+        #expect(abs(push.position.z - bottom - policy.pushHeight) < 1e-9)
+
+        let franka = try environment("push_to_target")
+        let frankaPolicy = ReferencePolicy(access: franka)
+        _ = try franka.reset(seed: 11)
+        try frankaPolicy.reset(instruction: franka.instruction, seed: 11)
+        #expect(frankaPolicy.pushHeight == TaskPlanner.pushHeight)
     }
 
     @Test func traceStartsAtTheGripperAndEndsOverTheGoalInImageCoordinates() throws {

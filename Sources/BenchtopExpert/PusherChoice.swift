@@ -1,0 +1,135 @@
+import BenchtopCore
+import BenchtopRobot
+import EmbodimentKit
+
+/// How an arm pushes: which arm, the TCP orientation at waypoint yaw 0 (base frame), and the TCP height over
+/// the pushed object's base, chosen from the arm's kinematics so that the whole push line is reachable.
+struct Pusher {
+    var arm: Int
+    var orientation: Quaternion
+    var height: Double
+    /// The largest TCP miss (m, with orientation misses weighted 0.1 m/rad) of IK tracking along the push.
+    var miss: Double
+}
+
+/// Chooses the pusher for a push plan.
+///
+/// A gripper that starts pointing down pushes as planned. One that starts pointing elsewhere (the YAM points
+/// forward) may not reach the push height near its own base with that orientation, so candidates between the
+/// start orientation and pointing straight down are tried, per arm (nearest first): each one's push line is
+/// tracked with the same damped-least-squares IK the policy uses, from the current joints, and the TCP height
+/// keeps the hand's lowest point over the table. The chosen tilt is the middle of the widest range of tilts that
+/// reach the whole push, which leaves margin on both sides.
+enum PusherChoice {
+    /// Tilt candidates from the start orientation (0) to pointing down (1).
+    static let steps = 6
+    /// A push is reachable when IK tracking misses by less than this, metres.
+    static let tolerance = 0.003
+    /// Gap between the hand's lowest point and the object's base while pushing, metres.
+    static let floorClearance = 0.006
+
+    /// - Parameters:
+    ///   - arms: candidate arms, preferred first.
+    ///   - start: each arm's start TCP orientation (base frame).
+    ///   - plan: plans the push for a TCP height over the object's base.
+    /// - Returns: nil when the preferred arm already points down (nothing to choose).
+    static func choose(controller: RobotController, arms: [Int], start: (Int) -> Quaternion,
+                       plan: (Double) throws -> [Waypoint]) rethrows -> (Pusher, [Waypoint])? {
+        guard let first = arms.first else { return nil }
+        let firstDown = ReferencePolicy.pointingDown(start(first))
+        guard start(first).angle(to: firstDown) > 1e-3 else { return nil }
+        let yaw = try plan(TaskPlanner.pushHeight).first?.yaw ?? 0
+        var fallback: (Pusher, [Waypoint])?
+        for arm in arms {
+            let from = start(arm), down = ReferencePolicy.pointingDown(from)
+            let turn = (down * from.conjugate).normalized.rotationVector
+            var candidates: [(Pusher, [Waypoint])] = []
+            for k in 0...steps {
+                let o = (Quaternion(rotationVector: turn * (Double(k) / Double(steps))) * from).normalized
+                let yawed = (Quaternion(axis: SIMD3(0, 0, 1), angle: yaw) * o).normalized
+                let depth = handDepth(controller: controller, arm: arm, orientation: controller.basePose.orientation * yawed)
+                let height = max(TaskPlanner.pushHeight, depth + floorClearance)
+                let path = try plan(height)
+                let miss = trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
+                candidates.append((Pusher(arm: arm, orientation: o, height: height, miss: miss), path))
+            }
+            // The widest run of consecutive reachable tilts; its middle tilt.
+            var best: Range<Int>?, k = 0
+            while k < candidates.count {
+                guard candidates[k].0.miss < tolerance else { k += 1; continue }
+                var end = k
+                while end < candidates.count && candidates[end].0.miss < tolerance { end += 1 }
+                if best == nil || end - k > best!.count { best = k..<end }
+                k = end
+            }
+            if let best { return candidates[(best.lowerBound + best.upperBound - 1) / 2] }
+            for c in candidates where fallback == nil || c.0.miss < fallback!.0.miss { fallback = c }
+        }
+        return fallback
+    }
+
+    /// How far the hand (the TCP link and every link it carries, gripper closed) reaches below the TCP when the
+    /// TCP has world orientation `orientation`, metres.
+    static func handDepth(controller: RobotController, arm: Int, orientation: Quaternion) -> Double {
+        let kinematics = controller.kinematics[arm]
+        let spec = kinematics.tree.spec
+        var q = controller.jointPositions
+        if let g = controller.embodiment.arms[arm].gripper {
+            for (k, d) in controller.dofs(arm: arm).gripper.enumerated() { q[d] = g.closed[k] }
+        }
+        let links = kinematics.tree.linkPoses(q)
+        let tcp = links[kinematics.tcpLink] * kinematics.tcpOffset
+        var carried: Set<Int> = [kinematics.tcpLink]
+        for joint in spec.joints where carried.contains(joint.parent) { carried.insert(joint.child) }
+        var depth = 0.0
+        for link in carried {
+            for part in spec.links[link].collision {
+                let local = tcp.inverse * links[link] * part.pose
+                let r = orientation * local.orientation
+                let centre = orientation.act(local.position).z
+                depth = max(depth, reachBelow(part.shape, rotation: r) - centre)
+            }
+        }
+        return depth
+    }
+
+    /// The extent of a shape below its centre along world -z, for the shape turned by `rotation`.
+    static func reachBelow(_ shape: Shape, rotation r: Quaternion) -> Double {
+        let down = r.conjugate.act(SIMD3(0, 0, -1))
+        switch shape {
+        case .box(let h): return abs(down.x) * h.x + abs(down.y) * h.y + abs(down.z) * h.z
+        case .sphere(let radius): return radius
+        case .cylinder(let radius, let hh): return abs(down.z) * hh + radius * (1 - down.z * down.z).squareRoot()
+        case .capsule(let radius, let hh): return abs(down.z) * hh + radius
+        case .convexHull(let points): return points.map { ($0 * down).sum() }.max() ?? 0
+        }
+    }
+
+    /// The largest miss of IK tracking (seeded from the previous solution, no restarts, as the policy does) from
+    /// the arm's current joints to the push's first waypoint and along the rest of the push down to its end.
+    static func trackingMiss(controller: RobotController, arm: Int, path: [Waypoint], orientation: Quaternion) -> Double {
+        let kinematics = controller.kinematics[arm]
+        let base = controller.basePose
+        var q = controller.targets
+        var current = kinematics.tcpPose(q)
+        var miss = 0.0
+        for (n, w) in path.prefix { $0.label != "retreat" }.enumerated() {
+            let target = Pose(position: base.inverse.transform(w.position),
+                              orientation: (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * orientation).normalized)
+            let distance = length(target.position - current.position)
+            let turn = (target.orientation * current.orientation.conjugate).normalized.rotationVector
+            let count = max(1, Int((max(distance / 0.01, length(turn) / 0.05)).rounded(.up)))
+            for s in 1...count {
+                let t = Double(s) / Double(count)
+                let pose = Pose(position: current.position + (target.position - current.position) * t,
+                                orientation: (Quaternion(rotationVector: turn * t) * current.orientation).normalized)
+                let solution = kinematics.solve(target: pose, seed: q, options: ArmKinematics.IKOptions())
+                q = solution.positions
+                // The way to the first waypoint is travel in free space; the push itself must be reached.
+                if n > 0 { miss = max(miss, solution.positionError + 0.1 * solution.orientationError) }
+            }
+            current = target
+        }
+        return miss
+    }
+}
