@@ -22,13 +22,18 @@ public struct TickInfo: Sendable {
     public var time: Double
     public var success: Bool
     public var stages: [Bool]
-    /// Tool centre point of the (first) arm, for path metrics.
+    /// Tool centre point of the first arm (the one traces and paths are drawn for).
     public var endEffector: SIMD3<Double>
+    /// Tool centre point of every arm, for path metrics (a bimanual robot's second arm moves too).
+    public var endEffectors: [SIMD3<Double>]
     public var joints: [Double]
     /// New contacts between the robot and objects other than the task's targets this tick.
     public var newCollisions: Int
-    public init(time: Double, success: Bool, stages: [Bool], endEffector: SIMD3<Double>, joints: [Double], newCollisions: Int = 0) {
+    /// - Parameter endEffectors: every arm's tool centre point; nil means the one arm at `endEffector`.
+    public init(time: Double, success: Bool, stages: [Bool], endEffector: SIMD3<Double>, endEffectors: [SIMD3<Double>]? = nil,
+                joints: [Double], newCollisions: Int = 0) {
         self.time = time; self.success = success; self.stages = stages; self.endEffector = endEffector
+        self.endEffectors = endEffectors ?? [endEffector]
         self.joints = joints; self.newCollisions = newCollisions
     }
 }
@@ -244,7 +249,7 @@ public final class EpisodeRunner {
             ticks += 1
             lastAction = action
             progress.record(success: info.success, stages: info.stages, time: info.time)
-            metrics.record(endEffector: info.endEffector, joints: info.joints)
+            metrics.record(endEffectors: info.endEffectors, joints: info.joints)
             collisions += info.newCollisions
             let seen = observation
             subscribers.forEach { $0.episodeDidTick(index: ticks - 1, observation: seen, action: action, reasoning: reasoning, info: info) }

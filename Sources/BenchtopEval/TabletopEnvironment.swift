@@ -132,8 +132,8 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         }
         let fresh = collisions.subtracting(previousCollisions).count
         previousCollisions = collisions
-        let tcp = (controller.basePose * controller.tcpPose()).position
-        return TickInfo(time: world.time, success: success, stages: stages, endEffector: tcp, joints: controller.jointPositions,
+        let tcps = embodiment.arms.indices.map { (controller.basePose * controller.tcpPose(arm: $0)).position }
+        return TickInfo(time: world.time, success: success, stages: stages, endEffector: tcps[0], endEffectors: tcps, joints: controller.jointPositions,
                         newCollisions: fresh)
     }
 

@@ -1,8 +1,10 @@
 import BenchtopCore
 
 /// Per-episode trajectory metrics (RoboEval's definitions): path lengths and jerk of the end effector and joints.
+/// With several arms, path lengths add up over the arms and the jerk statistics pool every arm's samples.
 public struct TrajectoryMetrics: Sendable {
-    private var positions: [SIMD3<Double>] = []
+    /// Tool centre points per arm, one entry per recorded sample.
+    private var positions: [[SIMD3<Double>]] = []
     private var joints: [[Double]] = []
     public let sampleInterval: Double
 
@@ -10,14 +12,24 @@ public struct TrajectoryMetrics: Sendable {
     public init(sampleInterval: Double) { self.sampleInterval = sampleInterval }
 
     public mutating func record(endEffector: SIMD3<Double>, joints q: [Double]) {
-        positions.append(endEffector)
+        record(endEffectors: [endEffector], joints: q)
+    }
+
+    /// Records one sample: every arm's tool centre point (the same arms in the same order each time) and all joints.
+    public mutating func record(endEffectors: [SIMD3<Double>], joints q: [Double]) {
+        for arm in endEffectors.indices {
+            if arm == positions.count { positions.append([]) }
+            positions[arm].append(endEffectors[arm])
+        }
         joints.append(q)
     }
 
-    /// Sum of end-effector displacements, metres.
+    /// Sum of end-effector displacements over all arms, metres.
     public var cartesianPathLength: Double {
         var total = 0.0
-        for i in positions.indices.dropFirst() { total += length(positions[i] - positions[i - 1]) }
+        for path in positions {
+            for i in path.indices.dropFirst() { total += length(path[i] - path[i - 1]) }
+        }
         return total
     }
 
@@ -34,11 +46,13 @@ public struct TrajectoryMetrics: Sendable {
 
     /// Jerk magnitudes of the end effector: third finite difference over dt^3, m/s^3.
     public var cartesianJerks: [Double] {
-        guard positions.count >= 4 else { return [] }
         let dt3 = sampleInterval * sampleInterval * sampleInterval
-        return (3..<positions.count).map { i in
-            let third: SIMD3<Double> = positions[i] - 3 * positions[i - 1] + 3 * positions[i - 2] - positions[i - 3]
-            return length(third) / dt3
+        return positions.flatMap { path -> [Double] in
+            guard path.count >= 4 else { return [] }
+            return (3..<path.count).map { i in
+                let third: SIMD3<Double> = path[i] - 3 * path[i - 1] + 3 * path[i - 2] - path[i - 3]
+                return length(third) / dt3
+            }
         }
     }
 

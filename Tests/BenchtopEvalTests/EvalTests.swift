@@ -121,4 +121,16 @@ let repositoryRoot: String = {
         #expect(abs(m.cartesianPathLength - pow(1.9, 3)) < 1e-12)
         #expect(abs(m.jointPathLength - 1.9) < 1e-12)
     }
+
+    @Test func bothArmsOfABimanualRobotCountInPathsAndJerk() {
+        var m = TrajectoryMetrics(sampleInterval: 0.1)
+        for i in 0..<20 {
+            let t = Double(i) * 0.1
+            // The first arm rests; the second moves along a cubic (a bimanual task done by the right arm).
+            m.record(endEffectors: [SIMD3(0.4, 0.2, 1), SIMD3(0.4, -0.2 + t * t * t, 1)], joints: [0, t])
+        }
+        #expect(abs(m.cartesianPathLength - pow(1.9, 3)) < 1e-12)
+        #expect(m.cartesianJerks.count == 2 * 17)
+        #expect(abs(m.meanJerk - 3) < 1e-6)   // half the samples (the resting arm) have no jerk
+    }
 }
