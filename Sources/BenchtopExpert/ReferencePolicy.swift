@@ -68,7 +68,15 @@ public final class ReferencePolicy: Policy {
         plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position)
         guard !plan.isEmpty else { throw PlanError("the task is already satisfied or has no path") }
         let goal = plan[0].position
-        arm = controller.kinematics.indices.min { a, b in
+        // Only arms the control mode moves can act (the YAM's end-effector modes drive the left arm alone).
+        let movable = controller.kinematics.indices.filter { a in
+            controller.mode.action.contains { channel in
+                if case .gripper = channel.source { return false }
+                return channel.source.arm == a
+            }
+        }
+        guard !movable.isEmpty else { throw PlanError("control mode '\(controller.mode.name)' moves no arm") }
+        arm = movable.min { a, b in
             length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
                 < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
         } ?? 0
@@ -90,7 +98,7 @@ public final class ReferencePolicy: Policy {
         if plan[0].label == "above start" {
             // A push: an arm whose gripper does not start pointing down pushes with the tilt (and the arm) that
             // its IK reaches along the whole push.
-            let arms = controller.kinematics.indices.sorted { a, b in
+            let arms = movable.sorted { a, b in
                 length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
                     < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
             }

@@ -93,6 +93,19 @@ import Foundation
         #expect(frankaPolicy.pushHeight == TaskPlanner.pushHeight)
     }
 
+    @Test func yamEndEffectorModeActsWithTheArmItDrives() throws {
+        // ee_pose_left drives the left arm only; the push is nearer the right arm's base, which would otherwise act.
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/push_to_target.yaml"),
+                                          robot: "yam_bimanual", registry: Self.registry, mode: "ee_pose_left")
+        env.rendersImages = false
+        let policy = ReferencePolicy(access: env)
+        let runner = EpisodeRunner(environment: env, policy: policy,
+                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let result = runner.run(seed: 11, task: env.task.stages.map(\.name))
+        #expect(result.outcome == .success, "yam_bimanual ee_pose_left push_to_target seed 11: \(result.outcome)")
+        #expect(policy.arm == 0)
+    }
+
     @Test func traceStartsAtTheGripperAndEndsOverTheGoalInImageCoordinates() throws {
         let env = try environment("pick_cube")
         let policy = ReferencePolicy(access: env)
