@@ -52,6 +52,85 @@ void applyMaterial(btCollisionObject *object, const bs_material *m) {
     if (auto *rigid = btRigidBody::upcast(object)) rigid->setDamping(m->linear_damping, m->angular_damping);
 }
 
+// A joint-space row (one degree of freedom of one multibody) filled as btMultiBodyConstraint::fillMultiBodyConstraint
+// would, but with the multibody on side A only. Bullet's motor and limit name the same body as A and B, with a zero
+// Jacobian on B: that doubles a row's cost (two calcAccelerationDeltasMultiDof at set-up, two dot products and two
+// updates in every solver iteration) and adds exactly zero. The solver sees the same numbers. Returns the joint's
+// velocity along the row.
+btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &data, btMultiBody *mb, int link,
+                      btScalar sign, btScalar lower, btScalar upper, btScalar desiredVelocity) {
+    c.m_multiBodyA = mb;
+    c.m_multiBodyB = nullptr;
+    c.m_linkA = link;
+    c.m_linkB = -1;
+    c.m_solverBodyIdA = -1;
+    c.m_solverBodyIdB = -1;
+    const int ndof = mb->getNumDofs() + 6;
+    c.m_deltaVelAindex = mb->getCompanionId();
+    if (c.m_deltaVelAindex < 0) {
+        c.m_deltaVelAindex = data.m_deltaVelocities.size();
+        mb->setCompanionId(c.m_deltaVelAindex);
+        data.m_deltaVelocities.resize(data.m_deltaVelocities.size() + ndof);
+    }
+    c.m_jacAindex = data.m_jacobians.size();
+    data.m_jacobians.resize(c.m_jacAindex + ndof);
+    data.m_deltaVelocitiesUnitImpulse.resize(c.m_jacAindex + ndof);
+    btScalar *jac = &data.m_jacobians[c.m_jacAindex];
+    for (int i = 0; i < ndof; ++i) jac[i] = 0;
+    jac[6 + mb->getLink(link).m_dofOffset] = sign;
+    btScalar *delta = &data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex];
+    mb->calcAccelerationDeltasMultiDof(jac, delta, data.scratch_r, data.scratch_v);
+    btScalar denom = 0, relVel = 0;
+    const btScalar *v = mb->getVelocityVector();
+    for (int i = 0; i < ndof; ++i) {
+        denom += jac[i] * delta[i];
+        relVel += v[i] * jac[i];
+    }
+    c.m_jacDiagABInv = denom > SIMD_EPSILON ? 1 / denom : 0;
+    c.m_friction = 0;
+    c.m_appliedImpulse = 0;
+    c.m_appliedPushImpulse = 0;
+    c.m_rhs = (desiredVelocity - relVel) * c.m_jacDiagABInv;
+    c.m_rhsPenetration = 0;
+    c.m_cfm = 0;
+    c.m_lowerLimit = lower;
+    c.m_upperLimit = upper;
+    // Directions, for the constraint forces Bullet records (joint feedback only).
+    const btMultibodyLink &l = mb->getLink(link);
+    const btQuaternion r = l.m_cachedWorldTransform.getRotation();
+    if (l.m_jointType == btMultibodyLink::eRevolute) {
+        c.m_contactNormal1.setZero();
+        c.m_relpos1CrossNormal = sign * quatRotate(r, l.m_axes[0].m_topVec);
+    } else {
+        c.m_contactNormal1 = sign * quatRotate(r, l.m_axes[0].m_bottomVec);
+        c.m_relpos1CrossNormal.setZero();
+    }
+    c.m_contactNormal2.setZero();
+    c.m_relpos2CrossNormal.setZero();
+    return relVel;
+}
+
+// btMultiBodyJointMotor with its row filled by fillJointRow: the same implicit velocity motor at half the cost.
+class JointMotor : public btMultiBodyJointMotor {
+public:
+    using btMultiBodyJointMotor::btMultiBodyJointMotor;
+
+    void createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
+                              const btContactSolverInfo &info) override {
+        if (m_numDofsFinalized != m_jacSizeBoth) finalizeMultiDof();
+        if (m_numDofsFinalized != m_jacSizeBoth || m_maxAppliedImpulse == 0) return;
+        const btScalar q = m_bodyA->getJointPos(m_linkA), qd = m_bodyA->getJointVel(m_linkA);
+        // As btMultiBodyJointMotor: ask for kp * erp * error / dt + v + kd * (v* - v), clamped to the speed cap.
+        btScalar rhs = m_kp * (m_erp * (m_desiredPosition - q) / info.m_timeStep) + qd + m_kd * (m_desiredVelocity - qd);
+        if (rhs > m_rhsClamp) rhs = m_rhsClamp;
+        if (rhs < -m_rhsClamp) rhs = -m_rhsClamp;
+        btMultiBodySolverConstraint &c = rows.expandNonInitializing();
+        fillJointRow(c, data, m_bodyA, m_linkA, 1, -m_maxAppliedImpulse, m_maxAppliedImpulse, rhs);
+        c.m_orgConstraint = this;
+        c.m_orgDofIndex = 0;
+    }
+};
+
 }  // namespace
 
 struct bs_world {
@@ -505,7 +584,7 @@ void bs_multibody_set_motor(bs_world *w, int m, int link, double target_position
     if (link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1) return;
     btMultiBodyJointMotor *motor = a.motors[link];
     if (!motor) {
-        motor = new btMultiBodyJointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
+        motor = new JointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
         a.motors[link] = motor;
         w->world->addMultiBodyConstraint(motor);
     }
