@@ -10,11 +10,14 @@
 #include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
 #include <BulletCollision/CollisionShapes/btConvexHullShape.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
 
 namespace {
+
+struct JointSpaceInertia;
 
 struct BodyRef {
     btCollisionObject *object = nullptr;   // rigid body or link collider
@@ -29,6 +32,7 @@ struct Articulation {
     std::vector<int> body_ids;                          // index link + 1
     std::vector<btMultiBodyJointMotor *> motors;        // per link, lazily created
     std::vector<btMultiBodyConstraint *> limits;
+    std::shared_ptr<JointSpaceInertia> inertia;   // set when finalized
     bool finalized = false;
 };
 
@@ -56,13 +60,123 @@ void applyMaterial(btCollisionObject *object, const bs_material *m) {
     if (auto *rigid = btRigidBody::upcast(object)) rigid->setDamping(m->linear_damping, m->angular_damping);
 }
 
+// The joint-space inverse mass matrix of a fixed-base multibody at the current step, column by column on demand.
+// A joint-space row (motor, limit) needs the joints' velocity response to a unit impulse on its own joint, which is
+// a column of M^-1. Bullet computes each with calcAccelerationDeltasMultiDof, an articulated-body pass over every
+// link (about 6,000 instructions for the Franka); here M is built once per step from the link frames, masses and
+// inertias (the composite form: M = sum over links of m J_v^T J_v + J_w^T I J_w), factored by Cholesky, and every
+// column after that costs a triangular solve. Same model, so the same response up to rounding.
+struct JointSpaceInertia {
+    btMultiBody *body = nullptr;
+    bool supported = false;   // fixed base, one-dof or fixed joints, no kinematic links
+    bool factored = false;
+    int n = 0;
+    std::vector<btScalar> factor;     // Cholesky factor L of M (n x n, row-major, lower)
+    std::vector<btScalar> columns;    // column k of M^-1 at k * n
+    std::vector<char> have;
+    std::vector<btVector3> angular, linear, com, w, v, iw;
+    std::vector<btMatrix3x3> inertia;
+    std::vector<int> dofs;
+
+    explicit JointSpaceInertia(btMultiBody *mb) : body(mb) {
+        n = mb->getNumDofs();
+        supported = mb->hasFixedBase() && n > 0;
+        for (int i = 0; i < mb->getNumLinks() && supported; ++i) {
+            const btMultibodyLink &l = mb->getLink(i);
+            const bool oneDof = l.m_jointType == btMultibodyLink::eRevolute || l.m_jointType == btMultibodyLink::ePrismatic;
+            if (!(oneDof || l.m_jointType == btMultibodyLink::eFixed) || mb->isLinkKinematic(i)) supported = false;
+        }
+        const int links = mb->getNumLinks();
+        factor.assign(n * n, 0);
+        columns.assign(n * n, 0);
+        have.assign(n, 0);
+        angular.resize(links); linear.resize(links); com.resize(links); inertia.resize(links);
+        w.resize(n); v.resize(n); iw.resize(n); dofs.resize(n);
+    }
+
+    void invalidate() {
+        if (!factored) return;
+        factored = false;
+        std::fill(have.begin(), have.end(), 0);
+    }
+
+    void build() {
+        const int links = body->getNumLinks();
+        for (int i = 0; i < links; ++i) {
+            const btMultibodyLink &l = body->getLink(i);
+            const btMatrix3x3 &r = l.m_cachedWorldTransform.getBasis();
+            com[i] = l.m_cachedWorldTransform.getOrigin();
+            inertia[i] = r.scaled(l.m_inertiaLocal) * r.transpose();
+            if (l.m_dofCount == 1) {
+                angular[i] = r * l.m_axes[0].m_topVec;    // joint axis (revolute) or zero
+                linear[i] = r * l.m_axes[0].m_bottomVec;  // velocity of the link's centre of mass per unit joint rate
+            }
+        }
+        std::vector<btScalar> &m = factor;
+        std::fill(m.begin(), m.end(), 0);
+        for (int l = 0; l < links; ++l) {
+            int c = 0;
+            for (int j = l; j >= 0; j = body->getParent(j)) {
+                const btMultibodyLink &link = body->getLink(j);
+                if (link.m_dofCount != 1) continue;
+                dofs[c] = link.m_dofOffset;
+                w[c] = angular[j];
+                v[c] = linear[j] + angular[j].cross(com[l] - com[j]);
+                iw[c] = inertia[l] * w[c];
+                ++c;
+            }
+            const btScalar mass = body->getLink(l).m_mass;
+            for (int x = 0; x < c; ++x)
+                for (int y = 0; y <= x; ++y) {
+                    const int a = std::max(dofs[x], dofs[y]), b = std::min(dofs[x], dofs[y]);
+                    m[a * n + b] += mass * v[x].dot(v[y]) + w[x].dot(iw[y]);
+                }
+        }
+        // In-place Cholesky of the lower triangle.
+        for (int j = 0; j < n; ++j) {
+            btScalar d = m[j * n + j];
+            for (int k = 0; k < j; ++k) d -= m[j * n + k] * m[j * n + k];
+            d = btSqrt(btMax(d, btScalar(1e-300)));
+            m[j * n + j] = d;
+            for (int i = j + 1; i < n; ++i) {
+                btScalar s = m[i * n + j];
+                for (int k = 0; k < j; ++k) s -= m[i * n + k] * m[j * n + k];
+                m[i * n + j] = s / d;
+            }
+            for (int i = 0; i < j; ++i) m[i * n + j] = 0;
+        }
+        factored = true;
+    }
+
+    // Column k of M^-1 (joint accelerations per unit joint impulse on dof k).
+    const btScalar *column(int k) {
+        if (!factored) build();
+        btScalar *x = &columns[k * n];
+        if (have[k]) return x;
+        const std::vector<btScalar> &L = factor;
+        for (int i = 0; i < n; ++i) {   // L y = e_k
+            btScalar s = i == k ? 1 : 0;
+            for (int j = 0; j < i; ++j) s -= L[i * n + j] * x[j];
+            x[i] = s / L[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; --i) {   // L^T x = y
+            btScalar s = x[i];
+            for (int j = i + 1; j < n; ++j) s -= L[j * n + i] * x[j];
+            x[i] = s / L[i * n + i];
+        }
+        have[k] = 1;
+        return x;
+    }
+};
+
 // A joint-space row (one degree of freedom of one multibody) filled as btMultiBodyConstraint::fillMultiBodyConstraint
 // would, but with the multibody on side A only. Bullet's motor and limit name the same body as A and B, with a zero
 // Jacobian on B: that doubles a row's cost (two calcAccelerationDeltasMultiDof at set-up, two dot products and two
 // updates in every solver iteration) and adds exactly zero. The solver sees the same numbers. Returns the joint's
 // velocity along the row.
 btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &data, btMultiBody *mb, int link,
-                      btScalar sign, btScalar lower, btScalar upper, btScalar desiredVelocity) {
+                      btScalar sign, btScalar lower, btScalar upper, btScalar desiredVelocity,
+                      JointSpaceInertia *inertia) {
     c.m_multiBodyA = mb;
     c.m_multiBodyB = nullptr;
     c.m_linkA = link;
@@ -83,7 +197,13 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
     for (int i = 0; i < ndof; ++i) jac[i] = 0;
     jac[6 + mb->getLink(link).m_dofOffset] = sign;
     btScalar *delta = &data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex];
-    mb->calcAccelerationDeltasMultiDof(jac, delta, data.scratch_r, data.scratch_v);
+    if (inertia && inertia->supported) {
+        const btScalar *column = inertia->column(mb->getLink(link).m_dofOffset);
+        for (int i = 0; i < 6; ++i) delta[i] = 0;
+        for (int i = 0; i < ndof - 6; ++i) delta[6 + i] = sign * column[i];
+    } else {
+        mb->calcAccelerationDeltasMultiDof(jac, delta, data.scratch_r, data.scratch_v);
+    }
     btScalar denom = 0, relVel = 0;
     const btScalar *v = mb->getVelocityVector();
     for (int i = 0; i < ndof; ++i) {
@@ -118,6 +238,7 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
 class JointMotor : public btMultiBodyJointMotor {
 public:
     using btMultiBodyJointMotor::btMultiBodyJointMotor;
+    JointSpaceInertia *inertia = nullptr;
 
     void createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
                               const btContactSolverInfo &info) override {
@@ -129,7 +250,7 @@ public:
         if (rhs > m_rhsClamp) rhs = m_rhsClamp;
         if (rhs < -m_rhsClamp) rhs = -m_rhsClamp;
         btMultiBodySolverConstraint &c = rows.expandNonInitializing();
-        fillJointRow(c, data, m_bodyA, m_linkA, 1, -m_maxAppliedImpulse, m_maxAppliedImpulse, rhs);
+        fillJointRow(c, data, m_bodyA, m_linkA, 1, -m_maxAppliedImpulse, m_maxAppliedImpulse, rhs, inertia);
         c.m_orgConstraint = this;
         c.m_orgDofIndex = 0;
     }
@@ -142,6 +263,7 @@ public:
 class SpeculativeJointLimit : public btMultiBodyJointLimitConstraint {
 public:
     using btMultiBodyJointLimitConstraint::btMultiBodyJointLimitConstraint;
+    JointSpaceInertia *inertia = nullptr;
 
     void createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
                               const btContactSolverInfo &info) override {
@@ -157,7 +279,7 @@ public:
             // speed it has now. An inactive row costs nothing; an active one far from binding applies no impulse.
             if (distance > dt * (2 * btFabs(approach) + 4)) continue;
             btMultiBodySolverConstraint &c = rows.expandNonInitializing();
-            const btScalar relVel = fillJointRow(c, data, m_bodyA, m_linkA, row ? -1 : 1, 0, m_maxAppliedImpulse, 0);
+            const btScalar relVel = fillJointRow(c, data, m_bodyA, m_linkA, row ? -1 : 1, 0, m_maxAppliedImpulse, 0, inertia);
             c.m_orgConstraint = this;
             c.m_orgDofIndex = row;
             if (distance > 0) {
@@ -293,6 +415,7 @@ void bs_world_destroy(bs_world *w) {
 
 int bs_world_step(bs_world *w, int steps) {
     for (int i = 0; i < steps; ++i) {
+        for (auto &a : w->articulations) if (a.inertia) a.inertia->invalidate();
         // maxSubSteps = 0: exactly one step of time_step, no accumulator and no interpolation.
         w->world->stepSimulation(w->config.time_step, 0, w->config.time_step);
         w->steps += 1;
@@ -579,6 +702,7 @@ int bs_multibody_finalize(bs_world *w, int m) {
     if (a.finalized) return -1;
     a.body->finalizeMultiDof();
     w->world->addMultiBody(a.body);
+    a.inertia = std::make_shared<JointSpaceInertia>(a.body);
     btAlignedObjectArray<btQuaternion> sq;
     btAlignedObjectArray<btVector3> sm;
     a.body->forwardKinematics(sq, sm);
@@ -599,6 +723,7 @@ int bs_multibody_finalize(bs_world *w, int m) {
         if (l.m_jointType != btMultibodyLink::eRevolute && l.m_jointType != btMultibodyLink::ePrismatic) continue;
         if (l.m_jointLowerLimit <= l.m_jointUpperLimit) {
             auto *limit = new SpeculativeJointLimit(a.body, i, l.m_jointLowerLimit, l.m_jointUpperLimit);
+            limit->inertia = a.inertia.get();
             w->world->addMultiBodyConstraint(limit);
             a.limits.push_back(limit);
         }
@@ -665,7 +790,9 @@ void bs_multibody_set_motor(bs_world *w, int m, int link, double target_position
     if (link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1) return;
     btMultiBodyJointMotor *motor = a.motors[link];
     if (!motor) {
-        motor = new JointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
+        auto *m = new JointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
+        m->inertia = a.inertia.get();
+        motor = m;
         a.motors[link] = motor;
         w->world->addMultiBodyConstraint(motor);
     }
