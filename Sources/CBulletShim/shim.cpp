@@ -403,6 +403,17 @@ private:
     }
 };
 
+// The multibody world without the predicted link transforms. btMultiBodyDynamicsWorld::predictUnconstraintMotion also
+// steps every multibody's positions ahead into its colliders' interpolation transforms, which only continuous
+// collision detection reads (not used here: a link collider's AABB comes from its current transform).
+class DynamicsWorld : public btMultiBodyDynamicsWorld {
+public:
+    using btMultiBodyDynamicsWorld::btMultiBodyDynamicsWorld;
+
+protected:
+    void predictUnconstraintMotion(btScalar timeStep) override { btDiscreteDynamicsWorld::predictUnconstraintMotion(timeStep); }
+};
+
 }  // namespace
 
 struct bs_world {
@@ -411,7 +422,7 @@ struct bs_world {
     std::unique_ptr<btCollisionDispatcher> dispatcher;
     std::unique_ptr<btDbvtBroadphase> broadphase;
     std::unique_ptr<Solver> solver;
-    std::unique_ptr<btMultiBodyDynamicsWorld> world;
+    std::unique_ptr<DynamicsWorld> world;
     std::vector<std::unique_ptr<btCollisionShape>> shapes;
     std::vector<std::unique_ptr<btRigidBody>> rigid_bodies;
     std::vector<Articulation> articulations;
@@ -452,7 +463,7 @@ bs_world *bs_world_create(const bs_world_config *config) {
     w->dispatcher = std::make_unique<btCollisionDispatcher>(w->collision_config.get());
     w->broadphase = std::make_unique<btDbvtBroadphase>();
     w->solver = std::make_unique<Solver>();
-    w->world = std::make_unique<btMultiBodyDynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
+    w->world = std::make_unique<DynamicsWorld>(w->dispatcher.get(), w->broadphase.get(),
                                                           w->solver.get(), w->collision_config.get());
     w->world->setGravity(btVector3(config->gravity[0], config->gravity[1], config->gravity[2]));
     btContactSolverInfo &info = w->world->getSolverInfo();
