@@ -414,6 +414,19 @@ protected:
     void predictUnconstraintMotion(btScalar timeStep) override { btDiscreteDynamicsWorld::predictUnconstraintMotion(timeStep); }
 };
 
+// Keeps pairs that can never collide out of the broadphase: links of one multibody without self-collision. Bullet
+// rejects them only later, in the dispatcher (btMultiBodyLinkCollider::checkCollideWithOverride), after keeping them
+// in the pair cache and visiting each of them every step (36 of the Franka's 38 pairs on pick_cube).
+struct PairFilter : public btOverlapFilterCallback {
+    bool needBroadphaseCollision(btBroadphaseProxy *p0, btBroadphaseProxy *p1) const override {
+        if (!(p0->m_collisionFilterGroup & p1->m_collisionFilterMask) || !(p1->m_collisionFilterGroup & p0->m_collisionFilterMask))
+            return false;
+        const auto *a = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject *>(p0->m_clientObject));
+        const auto *b = btMultiBodyLinkCollider::upcast(static_cast<const btCollisionObject *>(p1->m_clientObject));
+        return !(a && b && a->m_multiBody == b->m_multiBody && !a->m_multiBody->hasSelfCollision());
+    }
+};
+
 }  // namespace
 
 struct bs_world {
@@ -421,6 +434,7 @@ struct bs_world {
     std::unique_ptr<btDefaultCollisionConfiguration> collision_config;
     std::unique_ptr<btCollisionDispatcher> dispatcher;
     std::unique_ptr<btDbvtBroadphase> broadphase;
+    PairFilter pair_filter;
     std::unique_ptr<Solver> solver;
     std::unique_ptr<DynamicsWorld> world;
     std::vector<std::unique_ptr<btCollisionShape>> shapes;
@@ -475,6 +489,7 @@ bs_world *bs_world_create(const bs_world_config *config) {
     info.m_solverMode &= ~SOLVER_RANDMIZE_ORDER;
     if (config->friction_directions >= 2) info.m_solverMode |= SOLVER_USE_2_FRICTION_DIRECTIONS;
     w->world->getDispatchInfo().m_deterministicOverlappingPairs = true;
+    w->world->getPairCache()->setOverlapFilterCallback(&w->pair_filter);
     return w;
 }
 
