@@ -331,16 +331,9 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
     c.m_cfm = 0;
     c.m_lowerLimit = lower;
     c.m_upperLimit = upper;
-    // Directions, for the constraint forces Bullet records (joint feedback only).
-    const btMultibodyLink &l = mb->getLink(link);
-    const btQuaternion r = l.m_cachedWorldTransform.getRotation();
-    if (l.m_jointType == btMultibodyLink::eRevolute) {
-        c.m_contactNormal1.setZero();
-        c.m_relpos1CrossNormal = sign * quatRotate(r, l.m_axes[0].m_topVec);
-    } else {
-        c.m_contactNormal1 = sign * quatRotate(r, l.m_axes[0].m_bottomVec);
-        c.m_relpos1CrossNormal.setZero();
-    }
+    // No directions: they only serve the constraint forces Bullet records for joint feedback (not used).
+    c.m_contactNormal1.setZero();
+    c.m_relpos1CrossNormal.setZero();
     c.m_contactNormal2.setZero();
     c.m_relpos2CrossNormal.setZero();
     return relVel;
@@ -427,7 +420,7 @@ protected:
     btScalar solveSingleIteration(int iteration, btCollisionObject **bodies, int numBodies, btPersistentManifold **manifolds,
                                   int numManifolds, btTypedConstraint **constraints, int numConstraints,
                                   const btContactSolverInfo &info, btIDebugDraw *draw) override {
-        if (iteration == 0) classifyRows();
+        if (iteration == 0) classifyRows(info);
         btScalar residual = 0;
         for (int inner = 0; inner < info.m_numNonContactInnerIterations; ++inner) {
             const int count = (int)rows.size();
@@ -472,7 +465,22 @@ private:
     std::vector<Row> rows;
     std::vector<int> limitRows;   // indices into rows
 
-    void classifyRows() {
+    // Bullet's solver also accumulates every row's velocity change in the multibody itself (DIRECTLY_UPDATE_VELOCITY_
+    // DURING_SOLVER_ITERATIONS, btMultiBodyConstraintSolver.h), the copy applied to its velocities after the solve and
+    // read by nothing before. For the joint rows that is done once here, with each row's total impulse (rows start
+    // from zero: articulated warm starting is off, see classifyRows).
+    btScalar solveGroupCacheFriendlyFinish(btCollisionObject **bodies, int numBodies, const btContactSolverInfo &info) override {
+        for (const Row &r : rows) {
+            if (r.dof < 0) continue;
+            const btMultiBodySolverConstraint &c = m_multiBodyNonContactConstraints[r.index];
+            c.m_multiBodyA->applyDeltaVeeMultiDof2(&m_data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex], c.m_appliedImpulse);
+        }
+        rows.clear();
+        return btMultiBodyConstraintSolver::solveGroupCacheFriendlyFinish(bodies, numBodies, info);
+    }
+
+    void classifyRows(const btContactSolverInfo &info) {
+        const bool warmStarted = info.m_solverMode & SOLVER_USE_ARTICULATED_WARMSTARTING;
         rows.clear();
         limitRows.clear();
         for (int i = 0; i < m_multiBodyNonContactConstraints.size(); ++i) {
@@ -480,7 +488,7 @@ private:
             Row r{i, -1, 0, 0};
             const btMultiBodyConstraint *org = c.m_orgConstraint;
             const int type = org ? org->getConstraintType() : -1;
-            if ((type == MULTIBODY_CONSTRAINT_LIMIT || type == MULTIBODY_CONSTRAINT_1DOF_JOINT_MOTOR) && c.m_multiBodyA &&
+            if (!warmStarted && (type == MULTIBODY_CONSTRAINT_LIMIT || type == MULTIBODY_CONSTRAINT_1DOF_JOINT_MOTOR) && c.m_multiBodyA &&
                 !c.m_multiBodyB && c.m_solverBodyIdB < 0 && c.m_multiBodyA->hasFixedBase() && c.m_linkA >= 0) {
                 r.dof = c.m_multiBodyA->getLink(c.m_linkA).m_dofOffset;
                 r.ndof = c.m_multiBodyA->getNumDofs() + 6;
@@ -508,9 +516,6 @@ private:
         }
         const btScalar *unit = &m_data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex];
         for (int i = 6; i < r.ndof; ++i) dv[i] += unit[i] * deltaImpulse;
-        // Bullet's solver also accumulates the change in the multibody itself (DIRECTLY_UPDATE_VELOCITY_DURING_SOLVER_
-        // ITERATIONS, set in btMultiBodyConstraintSolver.h): that is the copy applied to its velocities afterwards.
-        c.m_multiBodyA->applyDeltaVeeMultiDof2(unit, deltaImpulse);
         return deltaImpulse / c.m_jacDiagABInv;
     }
 };
