@@ -5,8 +5,6 @@
 #include <BulletDynamics/Featherstone/btMultiBody.h>
 #include <BulletDynamics/Featherstone/btMultiBodyConstraintSolver.h>
 #include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
-#include <BulletDynamics/Featherstone/btMultiBodyJointMotor.h>
-#include <BulletDynamics/Featherstone/btMultiBodyJointLimitConstraint.h>
 #include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
 #include <BulletCollision/CollisionShapes/btConvexHullShape.h>
 
@@ -24,6 +22,7 @@
 namespace {
 
 struct JointSpaceInertia;
+class JointDrive;
 
 struct BodyRef {
     btCollisionObject *object = nullptr;   // rigid body or link collider
@@ -36,8 +35,7 @@ struct Articulation {
     btMultiBody *body = nullptr;
     std::vector<btMultiBodyLinkCollider *> colliders;   // index link + 1 (base first)
     std::vector<int> body_ids;                          // index link + 1
-    std::vector<btMultiBodyJointMotor *> motors;        // per link, lazily created
-    std::vector<btMultiBodyConstraint *> limits;
+    JointDrive *drive = nullptr;                        // motors and limits, set when finalized
     std::shared_ptr<JointSpaceInertia> inertia;   // set when finalized
     bool finalized = false;
 };
@@ -339,72 +337,104 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
     return relVel;
 }
 
-// btMultiBodyJointMotor with its row filled by fillJointRow: the same implicit velocity motor at half the cost.
-class JointMotor : public btMultiBodyJointMotor {
+// Every joint motor and joint limit of one articulation as one Bullet constraint. Bullet sorts its multibody
+// constraints by island and walks them every step (virtual calls per constraint); one per articulation instead of
+// two per joint. Rows: 3 per link, row 3 i = link i's motor, 3 i + 1 its lower limit, 3 i + 2 its upper limit.
+//
+// Motor: btMultiBodyJointMotor's implicit velocity motor (the row asks for kp * (q* - q) / dt + v + kd * (v* - v),
+// clamped to the speed cap, with at most max_effort * dt of impulse).
+//
+// Limits: Bullet's btMultiBodyJointLimitConstraint adds a limit row only once the joint is already past its limit,
+// so a joint arriving at speed v ends its step about v * dt beyond it (so100's elbow, whipped by the other joints:
+// 0.023 rad). These rows are added speculatively, while the joint could still reach the limit within the step, and
+// ask that the step end on the limit at most (velocity >= -distance / dt); past the limit they behave as Bullet's.
+class JointDrive : public btMultiBodyConstraint {
 public:
-    using btMultiBodyJointMotor::btMultiBodyJointMotor;
+    struct Motor {
+        bool enabled = false;
+        btScalar position = 0, velocity = 0, kp = 0, kd = 1, maxImpulse = 0, speedCap = SIMD_INFINITY;
+    };
+    struct Limit {
+        bool enabled = false;
+        btScalar lower = 0, upper = 0;
+    };
+    std::vector<Motor> motors;   // per link
+    std::vector<Limit> limits;   // per link
     JointSpaceInertia *inertia = nullptr;
 
-    void createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
-                              const btContactSolverInfo &info) override {
-        if (m_numDofsFinalized != m_jacSizeBoth) finalizeMultiDof();
-        if (m_numDofsFinalized != m_jacSizeBoth || m_maxAppliedImpulse == 0) return;
-        const btScalar q = m_bodyA->getJointPos(m_linkA), qd = m_bodyA->getJointVel(m_linkA);
-        // As btMultiBodyJointMotor: ask for kp * erp * error / dt + v + kd * (v* - v), clamped to the speed cap.
-        btScalar rhs = m_kp * (m_erp * (m_desiredPosition - q) / info.m_timeStep) + qd + m_kd * (m_desiredVelocity - qd);
-        if (rhs > m_rhsClamp) rhs = m_rhsClamp;
-        if (rhs < -m_rhsClamp) rhs = -m_rhsClamp;
-        btMultiBodySolverConstraint &c = rows.expandNonInitializing();
-        fillJointRow(c, data, m_bodyA, m_linkA, 1, -m_maxAppliedImpulse, m_maxAppliedImpulse, rhs, inertia);
-        c.m_orgConstraint = this;
-        c.m_orgDofIndex = 0;
+    explicit JointDrive(btMultiBody *body)
+        : btMultiBodyConstraint(body, body, -1, -1, 3 * body->getNumLinks(), true, MULTIBODY_CONSTRAINT_1DOF_JOINT_MOTOR),
+          motors(body->getNumLinks()), limits(body->getNumLinks()) {
+        m_maxAppliedImpulse = 100;   // limit rows, as Bullet's limit constraint
     }
-};
 
-// Bullet's btMultiBodyJointLimitConstraint adds a limit row only once the joint is already past its limit, so a
-// joint arriving at speed v ends its step about v * dt beyond it (so100's elbow, whipped by the other joints: 0.023
-// rad). This limit adds the row speculatively, while the joint could still reach the limit within the step, and asks
-// that the step end on the limit at most (velocity >= -distance / dt); past the limit it behaves as Bullet's.
-class SpeculativeJointLimit : public btMultiBodyJointLimitConstraint {
-public:
-    using btMultiBodyJointLimitConstraint::btMultiBodyJointLimitConstraint;
-    JointSpaceInertia *inertia = nullptr;
+    static bool isLimitRow(int row) { return row % 3 != 0; }
+
+    void finalizeMultiDof() override {
+        allocateJacobiansMultiDof();
+        m_numDofsFinalized = m_jacSizeBoth;
+    }
+
+    int getIslandIdA() const override { return islandId(); }
+    int getIslandIdB() const override { return islandId(); }
+    void debugDraw(btIDebugDraw *) override {}
 
     void createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
                               const btContactSolverInfo &info) override {
         if (m_numDofsFinalized != m_jacSizeBoth) finalizeMultiDof();
-        const btScalar q = m_bodyA->getJointPos(m_linkA), qd = m_bodyA->getJointVel(m_linkA);
         const btScalar dt = info.m_timeStep;
-        setPosition(0, q - m_lowerBound);
-        setPosition(1, m_upperBound - q);
-        for (int row = 0; row < 2; ++row) {
-            const btScalar distance = getPosition(row);
-            const btScalar approach = row ? qd : -qd;   // speed towards this limit
-            // Coupled motion can speed the joint up during the solve: keep a margin of a few rad/s (m/s) beyond the
-            // speed it has now. An inactive row costs nothing; an active one far from binding applies no impulse.
-            if (distance > dt * (2 * btFabs(approach) + 4)) continue;
-            btMultiBodySolverConstraint &c = rows.expandNonInitializing();
-            const btScalar relVel = fillJointRow(c, data, m_bodyA, m_linkA, row ? -1 : 1, 0, m_maxAppliedImpulse, 0, inertia);
-            c.m_orgConstraint = this;
-            c.m_orgDofIndex = row;
-            if (distance > 0) {
-                // Inside: the step may close the gap but not cross it.
-                c.m_rhs = (-distance / dt - relVel) * c.m_jacDiagABInv;
-            } else {
-                // Past the limit (as Bullet's limit): stop, and pull back by erp of the error per step.
-                const bool split = info.m_splitImpulse && distance <= info.m_splitImpulsePenetrationThreshold;
-                const btScalar erp = split ? info.m_erp2 : info.m_erp;
-                const btScalar positional = -distance * erp / dt * c.m_jacDiagABInv;
-                const btScalar velocity = -relVel * c.m_jacDiagABInv;
-                c.m_rhs = split ? velocity : positional + velocity;
-                c.m_rhsPenetration = split ? positional : 0;
+        for (int link = 0; link < (int)motors.size(); ++link) {
+            if (m_bodyA->getLink(link).m_dofCount != 1) continue;
+            const btScalar q = m_bodyA->getJointPos(link), qd = m_bodyA->getJointVel(link);
+            const Motor &m = motors[link];
+            if (m.enabled && m.maxImpulse != 0) {
+                btScalar rhs = m.kp * ((m.position - q) / dt) + qd + m.kd * (m.velocity - qd);
+                if (rhs > m.speedCap) rhs = m.speedCap;
+                if (rhs < -m.speedCap) rhs = -m.speedCap;
+                btMultiBodySolverConstraint &c = rows.expandNonInitializing();
+                fillJointRow(c, data, m_bodyA, link, 1, -m.maxImpulse, m.maxImpulse, rhs, inertia);
+                c.m_orgConstraint = this;
+                c.m_orgDofIndex = 3 * link;
+            }
+            const Limit &l = limits[link];
+            if (!l.enabled) continue;
+            for (int side = 0; side < 2; ++side) {
+                const btScalar distance = side ? l.upper - q : q - l.lower;
+                const btScalar approach = side ? qd : -qd;   // speed towards this limit
+                // Coupled motion can speed the joint up during the solve: keep a margin of a few rad/s (m/s) beyond
+                // the speed it has now. An inactive row costs nothing; an active one far from binding applies none.
+                if (distance > dt * (2 * btFabs(approach) + 4)) continue;
+                btMultiBodySolverConstraint &c = rows.expandNonInitializing();
+                const btScalar relVel = fillJointRow(c, data, m_bodyA, link, side ? -1 : 1, 0, m_maxAppliedImpulse, 0, inertia);
+                c.m_orgConstraint = this;
+                c.m_orgDofIndex = 3 * link + 1 + side;
+                if (distance > 0) {
+                    // Inside: the step may close the gap but not cross it.
+                    c.m_rhs = (-distance / dt - relVel) * c.m_jacDiagABInv;
+                } else {
+                    // Past the limit (as Bullet's limit): stop, and pull back by erp of the error per step.
+                    const bool split = info.m_splitImpulse && distance <= info.m_splitImpulsePenetrationThreshold;
+                    const btScalar erp = split ? info.m_erp2 : info.m_erp;
+                    const btScalar positional = -distance * erp / dt * c.m_jacDiagABInv;
+                    const btScalar velocity = -relVel * c.m_jacDiagABInv;
+                    c.m_rhs = split ? velocity : positional + velocity;
+                    c.m_rhsPenetration = split ? positional : 0;
+                }
             }
         }
+    }
+
+private:
+    int islandId() const {
+        if (const btMultiBodyLinkCollider *c = m_bodyA->getBaseCollider()) return c->getIslandTag();
+        for (int i = 0; i < m_bodyA->getNumLinks(); ++i)
+            if (m_bodyA->getLink(i).m_collider) return m_bodyA->getLink(i).m_collider->getIslandTag();
+        return -1;
     }
 };
 
 // The multibody solver, with two changes to its iterations:
-// - Joint-space rows (JointMotor, SpeculativeJointLimit on fixed-base multibodies) are solved by a sparse routine:
+// - Joint-space rows (JointDrive's, on fixed-base multibodies) are solved by a sparse routine:
 //   their Jacobian is one +-1 on one joint, so the row's velocity is one entry of the multibody's velocity change
 //   instead of a dot product over all 6 + n entries, and the update skips the six (zero) base entries. They are
 //   solved first in each iteration (Bullet solves rigid-body rows first), in Bullet's alternating direction.
@@ -486,15 +516,14 @@ private:
         for (int i = 0; i < m_multiBodyNonContactConstraints.size(); ++i) {
             const btMultiBodySolverConstraint &c = m_multiBodyNonContactConstraints[i];
             Row r{i, -1, 0, 0};
-            const btMultiBodyConstraint *org = c.m_orgConstraint;
-            const int type = org ? org->getConstraintType() : -1;
-            if (!warmStarted && (type == MULTIBODY_CONSTRAINT_LIMIT || type == MULTIBODY_CONSTRAINT_1DOF_JOINT_MOTOR) && c.m_multiBodyA &&
-                !c.m_multiBodyB && c.m_solverBodyIdB < 0 && c.m_multiBodyA->hasFixedBase() && c.m_linkA >= 0) {
+            const bool drive = dynamic_cast<const JointDrive *>(c.m_orgConstraint) != nullptr;
+            if (!warmStarted && drive && c.m_multiBodyA && !c.m_multiBodyB && c.m_solverBodyIdB < 0 &&
+                c.m_multiBodyA->hasFixedBase() && c.m_linkA >= 0) {
                 r.dof = c.m_multiBodyA->getLink(c.m_linkA).m_dofOffset;
                 r.ndof = c.m_multiBodyA->getNumDofs() + 6;
                 r.sign = m_data.m_jacobians[c.m_jacAindex + 6 + r.dof];
             }
-            if (type == MULTIBODY_CONSTRAINT_LIMIT) limitRows.push_back((int)rows.size());
+            if (drive && JointDrive::isLimitRow(c.m_orgDofIndex)) limitRows.push_back((int)rows.size());
             rows.push_back(r);
         }
     }
@@ -656,8 +685,7 @@ bs_world *bs_world_create(const bs_world_config *config) {
 void bs_world_destroy(bs_world *w) {
     if (!w) return;
     for (auto &a : w->articulations) {
-        for (auto *m : a.motors) if (m) { w->world->removeMultiBodyConstraint(m); delete m; }
-        for (auto *l : a.limits) { w->world->removeMultiBodyConstraint(l); delete l; }
+        if (a.drive) { w->world->removeMultiBodyConstraint(a.drive); delete a.drive; }
         for (auto *c : a.colliders) if (c) { w->world->removeCollisionObject(c); delete c; }
         if (a.finalized) w->world->removeMultiBody(a.body);
         delete a.body;
@@ -903,7 +931,6 @@ int bs_multibody_create(bs_world *w, int links, double base_mass, const double b
     a.body->setAngularDamping(0);
     a.colliders.assign(links + 1, nullptr);
     a.body_ids.assign(links + 1, -1);
-    a.motors.assign(links, nullptr);
     w->articulations.push_back(a);
     return (int)w->articulations.size() - 1;
 }
@@ -974,16 +1001,14 @@ int bs_multibody_finalize(bs_world *w, int m) {
                              : int(btBroadphaseProxy::AllFilter);
         w->world->addCollisionObject(c, group, mask);
     }
+    a.drive = new JointDrive(a.body);
+    a.drive->inertia = a.inertia.get();
     for (int i = 0; i < a.body->getNumLinks(); ++i) {
         const btMultibodyLink &l = a.body->getLink(i);
         if (l.m_jointType != btMultibodyLink::eRevolute && l.m_jointType != btMultibodyLink::ePrismatic) continue;
-        if (l.m_jointLowerLimit <= l.m_jointUpperLimit) {
-            auto *limit = new SpeculativeJointLimit(a.body, i, l.m_jointLowerLimit, l.m_jointUpperLimit);
-            limit->inertia = a.inertia.get();
-            w->world->addMultiBodyConstraint(limit);
-            a.limits.push_back(limit);
-        }
+        if (l.m_jointLowerLimit <= l.m_jointUpperLimit) a.drive->limits[i] = {true, l.m_jointLowerLimit, l.m_jointUpperLimit};
     }
+    w->world->addMultiBodyConstraint(a.drive);
     a.finalized = true;
     return 0;
 }
@@ -1043,27 +1068,23 @@ void bs_multibody_set_motor(bs_world *w, int m, int link, double target_position
                             double position_gain, double velocity_gain, double max_effort) {
     if (!w->validMB(m)) return;
     Articulation &a = w->articulations[m];
-    if (link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1) return;
-    btMultiBodyJointMotor *motor = a.motors[link];
-    if (!motor) {
-        auto *m = new JointMotor(a.body, link, 0, 0, max_effort * w->config.time_step);
-        m->inertia = a.inertia.get();
-        motor = m;
-        a.motors[link] = motor;
-        w->world->addMultiBodyConstraint(motor);
-    }
-    motor->setPositionTarget(target_position, position_gain);
-    motor->setVelocityTarget(target_velocity, velocity_gain);
-    motor->setMaxAppliedImpulse(max_effort * w->config.time_step);
+    if (!a.drive || link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1) return;
+    JointDrive::Motor &motor = a.drive->motors[link];
+    motor.enabled = true;
+    motor.position = target_position;
+    motor.velocity = target_velocity;
+    motor.kp = position_gain;
+    motor.kd = velocity_gain;
+    motor.maxImpulse = max_effort * w->config.time_step;
 }
 
 void bs_multibody_set_motor_max_velocity(bs_world *w, int m, int link, double max_velocity) {
     if (!w->validMB(m)) return;
     Articulation &a = w->articulations[m];
-    if (link < 0 || link >= a.body->getNumLinks() || !a.motors[link]) return;
-    // The motor's row asks for the velocity kp * erp * error / dt + kd * (target velocity - velocity) + velocity;
-    // the rhs clamp caps that request, which is how a joint speed limit enters (PyBullet's maxVelocity).
-    a.motors[link]->setRhsClamp(max_velocity > 0 ? max_velocity : SIMD_INFINITY);
+    if (!a.drive || link < 0 || link >= a.body->getNumLinks() || !a.drive->motors[link].enabled) return;
+    // The motor's row asks for the velocity kp * error / dt + kd * (target velocity - velocity) + velocity; the cap
+    // clamps that request, which is how a joint speed limit enters (PyBullet's maxVelocity).
+    a.drive->motors[link].speedCap = max_velocity > 0 ? max_velocity : SIMD_INFINITY;
 }
 
 void bs_multibody_get_motor_efforts(bs_world *w, int m, double *out) {
@@ -1072,7 +1093,8 @@ void bs_multibody_get_motor_efforts(bs_world *w, int m, double *out) {
     int k = 0;
     for (int i = 0; i < a.body->getNumLinks(); ++i) {
         if (a.body->getLink(i).m_dofCount != 1) continue;
-        out[k++] = a.motors[i] ? a.motors[i]->getAppliedImpulse(0) / w->config.time_step : 0;
+        const bool on = a.drive && a.drive->motors[i].enabled;
+        out[k++] = on ? a.drive->getAppliedImpulse(3 * i) / w->config.time_step : 0;
     }
 }
 
