@@ -30,8 +30,8 @@ let builtins: [EmbodimentDescriptor] = {
         let d = builtins.first { $0.name == name }!
         let r = try Conformance.jointLimitExcursion(d)
         print("[\(name)] worst limit excursion \(r.excursion) at \(r.joint)")
-        // Measured worst: 1.0e-4 rad (so100's elbow, whipped into its limit when the shoulder stops at its own), 2e-5
-        // (so101), under 2e-6 rad for the others: speculative limit rows plus extra limit sweeps in the shim's solver.
+        // Measured worst: 9.4e-5 rad (so100, whose elbow is whipped into its limit when the shoulder stops at its own),
+        // 9e-6 (so101), under 2e-6 rad for the others: speculative limit rows plus extra limit sweeps in the shim's solver.
         #expect(r.excursion < 0.05 * .pi / 180, "joint \(r.joint) went \(r.excursion) beyond its limit")
     }
 
@@ -56,7 +56,7 @@ let builtins: [EmbodimentDescriptor] = {
             let r = try Conformance.grasp(d, arm: arm, size: size, mass: mass, reach: reach)
             print("[\(name)] arm \(arm): \(r)")
             #expect(r.lift > 0.1)
-            // Slip = cube displacement relative to a finger over the 3 s hold; measured at most 0.002 mm (every
+            // Slip = cube displacement relative to a finger over the 3 s hold; measured at most 0.003 mm (every
             // embodiment and arm) with friction anchors on every collider (without them Bullet's friction crept ~1 mm/s).
             #expect(r.slip < 1e-4)
             #expect(r.fingersTouching)
