@@ -9,15 +9,15 @@
 #include <BulletCollision/CollisionShapes/btConvexHullShape.h>
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
 
 // btMultiBodyDynamicsWorld.h defines this (Bullet 3.x): applyGravity adds gravity to the multibodies' link forces
 // before the step, and solveExternalForces does not. DynamicsWorld::solveExternalForces relies on it.
 #ifndef BT_USE_VIRTUAL_CLEARFORCES_AND_GRAVITY
 #error "expected Bullet 3.x's btMultiBodyDynamicsWorld (gravity applied through applyGravity)"
 #endif
-#include <cmath>
-#include <memory>
-#include <vector>
 
 namespace {
 
@@ -64,12 +64,12 @@ void applyMaterial(btCollisionObject *object, const bs_material *m) {
     if (auto *rigid = btRigidBody::upcast(object)) rigid->setDamping(m->linear_damping, m->angular_damping);
 }
 
-// The joint-space inverse mass matrix of a fixed-base multibody at the current step, column by column on demand.
+// The joint-space mass matrix M of a fixed-base multibody at the current step, its Cholesky factor and its inverse.
 // A joint-space row (motor, limit) needs the joints' velocity response to a unit impulse on its own joint, which is
 // a column of M^-1. Bullet computes each with calcAccelerationDeltasMultiDof, an articulated-body pass over every
 // link (about 6,000 instructions for the Franka); here M is built once per step from the link frames, masses and
-// inertias (the composite form: M = sum over links of m J_v^T J_v + J_w^T I J_w), factored by Cholesky, and every
-// column after that costs a triangular solve. Same model, so the same response up to rounding.
+// inertias (composite rigid bodies), factored, and inverted once. The factor also serves stepVelocities. Same model,
+// so the same response up to rounding (checked: 2.5e-13 relative).
 struct JointSpaceInertia {
     btMultiBody *body = nullptr;
     bool supported = false;   // fixed base, one-dof or fixed joints, no kinematic links
