@@ -103,7 +103,7 @@ public enum Conformance {
         /// Cube centre in the first finger's frame at the start and the end of the hold.
         public var heldAt: (start: SIMD3<Double>, end: SIMD3<Double>)
         public var description: String {
-            String(format: "lift %.4f m, slip %.4f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
+            String(format: "lift %.4f m, slip %.6f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
                    fingersTouching ? "yes" : "no", heldAt.start.x, heldAt.start.y, heldAt.start.z, heldAt.end.x, heldAt.end.y, heldAt.end.z)
         }
     }

@@ -111,7 +111,8 @@ void bs_multibody_get_joints(bs_world *world, int mb, double *positions, double 
 void bs_multibody_set_joints(bs_world *world, int mb, const double *positions, const double *velocities);
 /// World poses of the base and each link frame (7 doubles each, base first: (link_count + 1) * 7).
 void bs_multibody_get_link_poses(bs_world *world, int mb, double *out);
-/// An implicit position/velocity motor on a link's joint (btMultiBodyJointMotor): the solver drives
+/// An implicit position/velocity motor on a link's joint (btMultiBodyJointMotor's law, one row of the articulation's
+/// joint drive in the shim): the solver drives
 /// position_gain * (q* - q) / dt + velocity_gain * (v* - v) towards zero with at most max_effort (N m or N).
 /// Implicit, so stiff gains stay stable at the fixed step.
 void bs_multibody_set_motor(bs_world *world, int mb, int link, double target_position, double target_velocity,
