@@ -76,17 +76,43 @@ public final class ReferencePolicy: Policy {
         // vertical).
         if isUnderactuated { home = Self.pointingDown(home) }
         let face = controller.embodiment.arms[arm].gripper?.fixedJawFace
+        var jaw: FixedJaw? = nil
+        var approach = TaskPlanner.travelClearance
         if face != nil || isUnderactuated {
             let x = (controller.basePose.orientation * home).act(SIMD3(1, 0, 0))
             let axis = SIMD2(x.x, x.y) / max(1e-9, (x.x * x.x + x.y * x.y).squareRoot())
+            jaw = face.map { FixedJaw(face: $0, axis: axis) }
             // It holds the gripper vertical only up to about 7 cm over the table: approach from just above.
-            plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
-                                        jaw: face.map { FixedJaw(face: $0, axis: axis) },
-                                        approach: isUnderactuated ? 0.04 : TaskPlanner.travelClearance)
+            approach = isUnderactuated ? 0.04 : TaskPlanner.travelClearance
         }
+        // Grasps square the gripper's own closing axis to the object's faces (the Robotiq on DROID's reset pose
+        // closes along a world diagonal; planning in world axes would grip a cube by its corners).
+        plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+                                    jaw: jaw, approach: approach, closingYaw: closingYaw())
         index = 0
         holdLeft = plan[0].hold
         rng = SeededRandom(seed: seed).fork("reference-policy")
+    }
+
+    /// World yaw of the acting gripper's closing axis at the home orientation: the TCP x axis for a jaw closing
+    /// against a fixed jaw, else the sliding axis of the first finger joint; pi/2 (world y) for other grippers.
+    private func closingYaw() -> Double {
+        let controller = access.controller, world = access.world
+        guard let gripper = controller.embodiment.arms[arm].gripper else { return .pi / 2 }
+        var axis: SIMD3<Double>
+        if gripper.fixedJawFace != nil {
+            axis = SIMD3(1, 0, 0)
+        } else {
+            let articulation = world.articulations[controller.articulation]
+            guard let name = gripper.joints.first, let joint = articulation.spec.joints.first(where: { $0.name == name }),
+                  joint.kind == .prismatic else { return .pi / 2 }
+            let finger = world.linkPoses(articulation)[joint.child]
+            let tcp = controller.basePose * controller.tcpPose(arm: arm)
+            axis = tcp.orientation.conjugate.act(finger.orientation.act(joint.axis))
+        }
+        axis = (controller.basePose.orientation * home).act(axis)
+        guard axis.x * axis.x + axis.y * axis.y > 1e-6 else { return .pi / 2 }
+        return atan2(axis.y, axis.x)
     }
 
     /// Whether the acting arm has fewer than 6 joints, so that not every TCP pose is reachable.

@@ -46,9 +46,11 @@ public enum TaskPlanner {
     /// - Parameters:
     ///   - jaw: the fixed jaw of a one-jaw gripper, nil for a parallel gripper.
     ///   - approach: height of the pre-grasp point above the object's top, metres.
+    ///   - closingYaw: world yaw of the gripper's closing axis at waypoint yaw 0, rad (the default, pi/2, is a
+    ///     gripper closing along world y, like the Franka Hand at its ready pose).
     public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                            approach: Double = travelClearance) throws -> [Waypoint] {
-        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach)
+                            approach: Double = travelClearance, closingYaw: Double = .pi / 2) throws -> [Waypoint] {
+        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, closingYaw: closingYaw)
     }
 
     /// Shifts a pick-and-carry path so that the object held against the fixed jaw follows the planned points.
@@ -67,7 +69,7 @@ public enum TaskPlanner {
     }
 
     static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                     approach: Double = travelClearance) throws -> [Waypoint] {
+                     approach: Double = travelClearance, closingYaw: Double = .pi / 2) throws -> [Waypoint] {
         func body(_ name: String) throws -> (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject) {
             guard let id = world.bodyID(named: name), let o = world.scene.object(named: name) else {
                 throw PlanError("the task names '\(name)', which is not an object of the scene")
@@ -78,12 +80,12 @@ public enum TaskPlanner {
         case .lifted(let name, let height):
             let o = try body(name)
             let rest = world.initialPoses[o.id].position.z
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, closingYaw: closingYaw)
             path.append(Waypoint("lift", SIMD3(o.pose.position.x, o.pose.position.y, rest + height + 0.05), yaw: path[0].yaw, aperture: 0, hold: 4))
             return holding(path, half: o.half, jaw: jaw)
         case .inside(let name, let containerName):
             let o = try body(name), c = try body(containerName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, closingYaw: closingYaw)
             let yaw = path[0].yaw
             let top = c.pose.position.z + c.half.z
             let above = SIMD3(c.pose.position.x, c.pose.position.y, top + o.half.z * 2 + travelClearance * 0.6)
@@ -95,7 +97,7 @@ public enum TaskPlanner {
             return holding(path, half: o.half, jaw: jaw)
         case .on(let name, let targetName, _):
             let o = try body(name), t = try body(targetName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, closingYaw: closingYaw)
             let yaw = path[0].yaw
             let top = t.pose.position.z + t.half.z
             let place = SIMD3(t.pose.position.x, t.pose.position.y, top + o.half.z + 0.008)
@@ -133,12 +135,12 @@ public enum TaskPlanner {
                 Waypoint("retreat", SIMD3(end.x - u.x * 0.03, end.y - u.y * 0.03, z + 0.08), yaw: yaw, aperture: 0),
             ]
         case .all(let parts), .any(let parts):
-            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach), !path.isEmpty { return path } }
+            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, closingYaw: closingYaw), !path.isEmpty { return path } }
             throw PlanError("no part of the task's predicate can be planned")
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
-                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach), half: o.half, jaw: jaw)
+                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach, closingYaw: closingYaw), half: o.half, jaw: jaw)
             }
             throw PlanError("the built-in policy cannot plan a '\(p)' task")
         }
@@ -203,9 +205,11 @@ public enum TaskPlanner {
         return abs((ax * u).sum()) * half.x + abs((ay * u).sum()) * half.y
     }
 
-    /// Approach from above, descend, close: a top-down grasp aligned with the object's yaw.
-    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance) -> [Waypoint] {
-        let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z)
+    /// Approach from above, descend, close: a top-down grasp with the gripper's closing axis (world yaw
+    /// `closingYaw` at waypoint yaw 0) square to the object's faces, turning the gripper by at most 45 degrees.
+    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance,
+                     closingYaw: Double = .pi / 2) -> [Waypoint] {
+        let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z - closingYaw)
         let p = pose.position
         let grasp = SIMD3(p.x, p.y, p.z + min(0.005, half.z * 0.2))
         return [
