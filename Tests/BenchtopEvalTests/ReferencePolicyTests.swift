@@ -61,8 +61,8 @@ import Foundation
         #expect(abs(offset - 0.003) < 1e-6)
     }
 
-    /// franka_droid (Robotiq-like gripper, absolute joint positions) places and stacks; seeds 3 and 14 failed
-    /// place_in_bowl when grasps were squared to world y instead of the gripper's own closing axis.
+    /// franka_droid (Robotiq-like gripper, absolute joint positions) places and stacks; seeds 23 and 38 failed
+    /// both tasks when grasps were squared to world y instead of the gripper's own closing axis.
     @Test(arguments: ["place_in_bowl", "stack_blocks"])
     func frankaDroidPlacesAndStacks(scene: String) throws {
         let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
@@ -70,7 +70,7 @@ import Foundation
         env.rendersImages = false
         let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
                                    settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
-        for seed: UInt64 in [3, 14] {
+        for seed: UInt64 in [23, 38] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "franka_droid \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
         }
