@@ -86,14 +86,19 @@ public final class ReferencePolicy: Policy {
         // vertical).
         if isUnderactuated { home = Self.pointingDown(home) }
         let face = controller.embodiment.arms[arm].gripper?.fixedJawFace
+        var jaw: FixedJaw? = nil
+        var approach = TaskPlanner.travelClearance
         if face != nil || isUnderactuated {
             let x = (controller.basePose.orientation * home).act(SIMD3(1, 0, 0))
             let axis = SIMD2(x.x, x.y) / max(1e-9, (x.x * x.x + x.y * x.y).squareRoot())
+            jaw = face.map { FixedJaw(face: $0, axis: axis) }
             // It holds the gripper vertical only up to about 7 cm over the table: approach from just above.
-            plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
-                                        jaw: face.map { FixedJaw(face: $0, axis: axis) },
-                                        approach: isUnderactuated ? 0.04 : TaskPlanner.travelClearance)
+            approach = isUnderactuated ? 0.04 : TaskPlanner.travelClearance
         }
+        // Grasps square the gripper's own closing axis to the object's faces (the Robotiq on DROID's reset pose
+        // closes along a world diagonal; planning in world axes would grip a cube by its corners).
+        plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+                                    jaw: jaw, approach: approach, gripper: gripperGeometry())
         pushHeight = TaskPlanner.pushHeight
         if plan[0].label == "above start" {
             // A push: an arm whose gripper does not start pointing down pushes with the tilt (and the arm) that
@@ -116,6 +121,51 @@ public final class ReferencePolicy: Policy {
         index = 0
         holdLeft = plan[0].hold
         rng = SeededRandom(seed: seed).fork("reference-policy")
+    }
+
+    /// The acting gripper's geometry from its links at the current state: the closing axis at the home orientation
+    /// (the TCP x axis for a jaw closing against a fixed jaw, else the sliding axis of the first finger joint; world
+    /// y when neither applies) and how far the finger links' collision shapes reach beyond the TCP.
+    private func gripperGeometry() -> GripperGeometry {
+        let controller = access.controller, world = access.world
+        var geometry = GripperGeometry()
+        guard let gripper = controller.embodiment.arms[arm].gripper else { return geometry }
+        let articulation = world.articulations[controller.articulation]
+        let links = world.linkPoses(articulation)
+        let tcp = controller.basePose * controller.tcpPose(arm: arm)
+        let fingers = gripper.joints.compactMap { name in articulation.spec.joints.first { $0.name == name } }
+        for joint in fingers {
+            for part in articulation.spec.links[joint.child].collision {
+                let toTCP = tcp.inverse * links[joint.child] * part.pose
+                for corner in Self.boundingCorners(part.shape) {
+                    geometry.fingertipDepth = max(geometry.fingertipDepth, toTCP.transform(corner).z)
+                }
+            }
+        }
+        var axis: SIMD3<Double>
+        if gripper.fixedJawFace != nil {
+            axis = SIMD3(1, 0, 0)
+        } else if let joint = fingers.first, joint.kind == .prismatic {
+            axis = tcp.orientation.conjugate.act(links[joint.child].orientation.act(joint.axis))
+        } else {
+            return geometry
+        }
+        axis = (controller.basePose.orientation * home).act(axis)
+        if axis.x * axis.x + axis.y * axis.y > 1e-6 { geometry.closingYaw = atan2(axis.y, axis.x) }
+        return geometry
+    }
+
+    /// The corners of a shape's bounding box in its own frame.
+    static func boundingCorners(_ shape: Shape) -> [SIMD3<Double>] {
+        let h: SIMD3<Double>
+        switch shape {
+        case .box(let e): h = e
+        case .sphere(let r): h = SIMD3(r, r, r)
+        case .cylinder(let r, let hh): h = SIMD3(r, r, hh)
+        case .capsule(let r, let hh): h = SIMD3(r, r, hh + r)
+        case .convexHull(let points): return points
+        }
+        return (0..<8).map { k in SIMD3(k & 1 == 0 ? -h.x : h.x, k & 2 == 0 ? -h.y : h.y, k & 4 == 0 ? -h.z : h.z) }
     }
 
     /// Whether the acting arm has fewer than 6 joints, so that not every TCP pose is reachable.

@@ -29,6 +29,18 @@ public struct FixedJaw: Sendable, Hashable {
     public init(face: Double, axis: SIMD2<Double>) { self.face = face; self.axis = axis }
 }
 
+/// What the planner needs to know of a gripper's shape.
+public struct GripperGeometry: Sendable, Hashable {
+    /// World yaw of the closing axis at waypoint yaw 0, rad; pi/2 is a gripper closing along world y (the Franka
+    /// Hand at its ready pose).
+    public var closingYaw: Double
+    /// How far the fingers reach beyond the TCP along its z axis (out of the jaws), metres.
+    public var fingertipDepth: Double
+    public init(closingYaw: Double = .pi / 2, fingertipDepth: Double = 0) {
+        self.closingYaw = closingYaw; self.fingertipDepth = fingertipDepth
+    }
+}
+
 /// Errors of planning a scene's task.
 public struct PlanError: Error, CustomStringConvertible, Sendable {
     public var description: String
@@ -48,10 +60,13 @@ public enum TaskPlanner {
     /// - Parameters:
     ///   - jaw: the fixed jaw of a one-jaw gripper, nil for a parallel gripper.
     ///   - approach: height of the pre-grasp point above the object's top, metres.
+    ///   - gripper: where the gripper closes and how far its fingers reach below the TCP.
     ///   - pushHeight: height of the TCP over a pushed object's base, metres.
     public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                            approach: Double = travelClearance, pushHeight: Double = pushHeight) throws -> [Waypoint] {
-        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, pushHeight: pushHeight)
+                            approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
+                            pushHeight: Double = pushHeight) throws -> [Waypoint] {
+        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+                 pushHeight: pushHeight)
     }
 
     /// Shifts a pick-and-carry path so that the object held against the fixed jaw follows the planned points.
@@ -70,7 +85,8 @@ public enum TaskPlanner {
     }
 
     static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                     approach: Double = travelClearance, pushHeight: Double = pushHeight) throws -> [Waypoint] {
+                     approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
+                     pushHeight: Double = pushHeight) throws -> [Waypoint] {
         func body(_ name: String) throws -> (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject) {
             guard let id = world.bodyID(named: name), let o = world.scene.object(named: name) else {
                 throw PlanError("the task names '\(name)', which is not an object of the scene")
@@ -81,12 +97,12 @@ public enum TaskPlanner {
         case .lifted(let name, let height):
             let o = try body(name)
             let rest = world.initialPoses[o.id].position.z
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
             path.append(Waypoint("lift", SIMD3(o.pose.position.x, o.pose.position.y, rest + height + 0.05), yaw: path[0].yaw, aperture: 0, hold: 4))
             return holding(path, half: o.half, jaw: jaw)
         case .inside(let name, let containerName):
             let o = try body(name), c = try body(containerName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
             let yaw = path[0].yaw
             let top = c.pose.position.z + c.half.z
             let above = SIMD3(c.pose.position.x, c.pose.position.y, top + o.half.z * 2 + travelClearance * 0.6)
@@ -98,7 +114,7 @@ public enum TaskPlanner {
             return holding(path, half: o.half, jaw: jaw)
         case .on(let name, let targetName, _):
             let o = try body(name), t = try body(targetName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach)
+            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
             let yaw = path[0].yaw
             let top = t.pose.position.z + t.half.z
             let place = SIMD3(t.pose.position.x, t.pose.position.y, top + o.half.z + 0.008)
@@ -136,12 +152,15 @@ public enum TaskPlanner {
                 Waypoint("retreat", SIMD3(end.x - u.x * 0.03, end.y - u.y * 0.03, z + 0.08), yaw: yaw, aperture: 0),
             ]
         case .all(let parts), .any(let parts):
-            for part in parts { if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, pushHeight: pushHeight), !path.isEmpty { return path } }
+            for part in parts {
+                if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+                                        pushHeight: pushHeight), !path.isEmpty { return path }
+            }
             throw PlanError("no part of the task's predicate can be planned")
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
-                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach), half: o.half, jaw: jaw)
+                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper), half: o.half, jaw: jaw)
             }
             throw PlanError("the built-in policy cannot plan a '\(p)' task")
         }
@@ -208,11 +227,15 @@ public enum TaskPlanner {
         return abs((ax * u).sum()) * half.x + abs((ay * u).sum()) * half.y
     }
 
-    /// Approach from above, descend, close: a top-down grasp aligned with the object's yaw.
-    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance) -> [Waypoint] {
-        let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z)
+    /// Approach from above, descend, close: a top-down grasp with the gripper's closing axis square to the
+    /// object's faces (turning the gripper by at most 45 degrees), its fingertips clear of the surface below.
+    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance,
+                     gripper: GripperGeometry = GripperGeometry()) -> [Waypoint] {
+        let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z - gripper.closingYaw)
         let p = pose.position
-        let grasp = SIMD3(p.x, p.y, p.z + min(0.005, half.z * 0.2))
+        // Long fingers on a low object would press into the table and be pushed open.
+        let clear = p.z - half.z + gripper.fingertipDepth + 0.002
+        let grasp = SIMD3(p.x, p.y, max(p.z + min(0.005, half.z * 0.2), clear))
         return [
             Waypoint("above", SIMD3(p.x, p.y, p.z + half.z + clearance), yaw: yaw, aperture: 1),
             Waypoint("descend", grasp, yaw: yaw, aperture: 1, hold: 3),

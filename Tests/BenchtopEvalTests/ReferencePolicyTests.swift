@@ -104,6 +104,66 @@ import Foundation
         let result = runner.run(seed: 11, task: env.task.stages.map(\.name))
         #expect(result.outcome == .success, "yam_bimanual ee_pose_left push_to_target seed 11: \(result.outcome)")
         #expect(policy.arm == 0)
+
+    /// franka_droid (Robotiq-like gripper, absolute joint positions) places and stacks; seeds 23 and 38 failed
+    /// both tasks when grasps were squared to world y instead of the gripper's own closing axis.
+    @Test(arguments: ["place_in_bowl", "stack_blocks"])
+    func frankaDroidPlacesAndStacks(scene: String) throws {
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
+                                          robot: "franka_droid", registry: Self.registry)
+        env.rendersImages = false
+        let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
+                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        for seed: UInt64 in [23, 38] {
+            let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
+            #expect(result.outcome == .success, "franka_droid \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
+        }
+    }
+
+    /// The grasp is planned from the gripper's own geometry: the Franka Hand closes along world y at its ready
+    /// pose, the Robotiq on DROID's reset pose along a diagonal (so its grasp yaw differs by 45 degrees), and the
+    /// Robotiq's long pads keep clear of the table on a 3 cm cube.
+    @Test func graspIsSquaredToTheGrippersClosingAxisAndClearOfTheTable() throws {
+        for (robot, offset) in [("franka", 0.0), ("franka_droid", Double.pi / 4)] {
+            let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube_small.yaml"),
+                                              robot: robot, registry: Self.registry)
+            env.rendersImages = false
+            for seed: UInt64 in [1, 2] {
+                _ = try env.reset(seed: seed)
+                let policy = ReferencePolicy(access: env)
+                try policy.reset(instruction: env.instruction, seed: seed)
+                let cube = try #require(env.world.bodyID(named: "cube"))
+                let pose = env.world.snapshot().bodies[cube].pose
+                let grasp = try #require(policy.plan.first { $0.label == "close" })
+                // The grasp yaw turns the closing axis onto a face normal: it differs from the expected value by a
+                // whole number of quarter turns, and is at most 45 degrees.
+                let turns = (pose.orientation.rollPitchYaw.z - offset - grasp.yaw) / (.pi / 2)
+                #expect(abs(turns - turns.rounded()) < 1e-6, "\(robot) seed \(seed): grasp yaw \(grasp.yaw)")
+                #expect(abs(grasp.yaw) <= .pi / 4 + 1e-9)
+                let aboveBase = grasp.position.z - (pose.position.z - 0.015)
+                if robot == "franka" {
+                    #expect(abs(grasp.position.z - (pose.position.z + 0.003)) < 1e-9, "the Franka Hand grasps 3 mm above the centre")
+                } else {
+                    // Pads reach 0.01875 m beyond the TCP; 2 mm above the table.
+                    #expect(abs(aboveBase - 0.02075) < 1e-4, "franka_droid grasp \(aboveBase) m above the cube's base")
+                }
+            }
+        }
+    }
+
+    /// The small place and stack scenes are within the SO arms' reach and jaw size; the Franka embodiments carry
+    /// the light cube too (it needs the scenes' 30 solver iterations to stay between their 10 N fingers).
+    @Test(arguments: ["so101", "so100", "franka", "franka_droid"], ["place_in_bowl_small", "stack_blocks_small"])
+    func placesAndStacksSmallCubes(robot: String, scene: String) throws {
+        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
+                                          robot: robot, registry: Self.registry)
+        env.rendersImages = false
+        let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
+                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        for seed: UInt64 in [5, 6] {
+            let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
+            #expect(result.outcome == .success, "\(robot) \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
+        }
     }
 
     @Test func traceStartsAtTheGripperAndEndsOverTheGoalInImageCoordinates() throws {

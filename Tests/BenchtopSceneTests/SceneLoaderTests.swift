@@ -13,7 +13,18 @@ import Testing
         return "."
     }()
 
-    @Test(arguments: ["pick_cube", "place_in_bowl", "stack_blocks", "push_to_target"])
+    /// Every scene file shipped in scenes/.
+    static let shippedScenes: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/scenes")) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }()
+
+    @Test func theShippedScenesAreFound() {
+        #expect(Set(["pick_cube", "pick_cube_small", "place_in_bowl", "place_in_bowl_small", "stack_blocks",
+                     "stack_blocks_small", "push_to_target"]).isSubset(of: Set(Self.shippedScenes)), "\(Self.shippedScenes)")
+    }
+
+    @Test(arguments: shippedScenes)
     func shippedScenesLoad(name: String) throws {
         let scene = try SceneLoader.load(path: "\(Self.root)/scenes/\(name).yaml")
         #expect(scene.name == name)
