@@ -67,6 +67,8 @@ int main(int argc, char **argv) {
             body->setSpinningFriction(spin);
             body->setRestitution(rest);
             body->setActivationState(DISABLE_DEACTIVATION);
+            // As Benchtop's shim: contacts inside the friction cone keep their anchor point (no creep).
+            body->setCollisionFlags(body->getCollisionFlags() | btCollisionObject::CF_HAS_FRICTION_ANCHOR);
             world.addRigidBody(body.get());
             bodies.push_back(std::move(body));
         }
