@@ -104,6 +104,7 @@ import Foundation
         let result = runner.run(seed: 11, task: env.task.stages.map(\.name))
         #expect(result.outcome == .success, "yam_bimanual ee_pose_left push_to_target seed 11: \(result.outcome)")
         #expect(policy.arm == 0)
+    }
 
     /// franka_droid (Robotiq-like gripper, absolute joint positions) places and stacks; seeds 23 and 38 failed
     /// both tasks when grasps were squared to world y instead of the gripper's own closing axis.
