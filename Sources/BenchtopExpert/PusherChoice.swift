@@ -53,29 +53,37 @@ enum PusherChoice {
                 let miss = trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
                 candidates.append((Pusher(arm: arm, orientation: o, height: height, miss: miss), path))
             }
-            // The widest run of consecutive reachable tilts; its middle tilt.
-            var best: Range<Int>?, k = 0
-            while k < candidates.count {
-                guard candidates[k].0.miss < tolerance else { k += 1; continue }
-                var end = k
-                while end < candidates.count && candidates[end].0.miss < tolerance { end += 1 }
-                if best == nil || end - k > best!.count { best = k..<end }
-                k = end
-            }
-            if let best { return candidates[(best.lowerBound + best.upperBound - 1) / 2] }
+            if let k = middleOfWidestRun(candidates.map { $0.0.miss < tolerance }) { return candidates[k] }
             for c in candidates where fallback == nil || c.0.miss < fallback!.0.miss { fallback = c }
         }
         return fallback
     }
 
-    /// How far the hand (the TCP link and every link it carries, gripper closed) reaches below the TCP when the
-    /// TCP has world orientation `orientation`, metres.
-    static func handDepth(controller: RobotController, arm: Int, orientation: Quaternion) -> Double {
+    /// The middle index of the widest run of consecutive true entries (the lower middle of an even run; the first
+    /// of equally wide runs), nil when none is true.
+    static func middleOfWidestRun(_ ok: [Bool]) -> Int? {
+        var best: Range<Int>?, k = 0
+        while k < ok.count {
+            guard ok[k] else { k += 1; continue }
+            var end = k
+            while end < ok.count && ok[end] { end += 1 }
+            if best == nil || end - k > best!.count { best = k..<end }
+            k = end
+        }
+        return best.map { ($0.lowerBound + $0.upperBound - 1) / 2 }
+    }
+
+    enum GripperState { case open, closed }
+
+    /// How far the hand (the TCP link and every link it carries, gripper closed or open) reaches below the TCP
+    /// when the TCP has world orientation `orientation`, metres.
+    static func handDepth(controller: RobotController, arm: Int, orientation: Quaternion,
+                          gripper state: GripperState = .closed) -> Double {
         let kinematics = controller.kinematics[arm]
         let spec = kinematics.tree.spec
         var q = controller.jointPositions
         if let g = controller.embodiment.arms[arm].gripper {
-            for (k, d) in controller.dofs(arm: arm).gripper.enumerated() { q[d] = g.closed[k] }
+            for (k, d) in controller.dofs(arm: arm).gripper.enumerated() { q[d] = state == .closed ? g.closed[k] : g.open[k] }
         }
         let links = kinematics.tree.linkPoses(q)
         let tcp = links[kinematics.tcpLink] * kinematics.tcpOffset

@@ -98,16 +98,33 @@ public final class ReferencePolicy: Policy {
         // Grasps square the gripper's own closing axis to the object's faces (the Robotiq on DROID's reset pose
         // closes along a world diagonal; planning in world axes would grip a cube by its corners).
         plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
-                                    jaw: jaw, approach: approach, gripper: gripperGeometry())
+                                    jaw: jaw, approach: approach, gripper: gripperGeometry(arm: arm, home: home))
         pushHeight = TaskPlanner.pushHeight
-        if plan[0].label == "above start" {
+        let arms = movable.sorted { a, b in
+            length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
+                < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
+        }
+        let chosen = arm
+        if plan.contains(where: { $0.label == "close" }) {
+            // A pick: an arm whose gripper does not start pointing down grasps with the tilt about its closing axis
+            // (and the arm) whose hand clears the table and that its IK reaches along the whole path.
+            if let (grasper, path) = try GraspChoice.choose(
+                controller: controller, arms: [chosen] + arms.filter { $0 != chosen },
+                start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
+                plan: { a, o, depth in
+                    // A tilted hand reaches below the TCP by `depth`, not by its fingertips' depth along the TCP z.
+                    var gripper = gripperGeometry(arm: a, home: o)
+                    gripper.fingertipDepth = depth
+                    return try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+                                                jaw: jaw, approach: approach, gripper: gripper)
+                }) {
+                arm = grasper.arm
+                home = grasper.orientation
+                plan = path
+            }
+        } else if plan[0].label == "above start" {
             // A push: an arm whose gripper does not start pointing down pushes with the tilt (and the arm) that
             // its IK reaches along the whole push.
-            let arms = movable.sorted { a, b in
-                length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
-                    < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
-            }
-            let chosen = arm
             if let (pusher, path) = try PusherChoice.choose(
                 controller: controller, arms: [chosen] + arms.filter { $0 != chosen },
                 start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
@@ -126,7 +143,7 @@ public final class ReferencePolicy: Policy {
     /// The acting gripper's geometry from its links at the current state: the closing axis at the home orientation
     /// (the TCP x axis for a jaw closing against a fixed jaw, else the sliding axis of the first finger joint; world
     /// y when neither applies) and how far the finger links' collision shapes reach beyond the TCP.
-    private func gripperGeometry() -> GripperGeometry {
+    private func gripperGeometry(arm: Int, home: Quaternion) -> GripperGeometry {
         let controller = access.controller, world = access.world
         var geometry = GripperGeometry()
         guard let gripper = controller.embodiment.arms[arm].gripper else { return geometry }

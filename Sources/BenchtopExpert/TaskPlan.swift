@@ -34,7 +34,8 @@ public struct GripperGeometry: Sendable, Hashable {
     /// World yaw of the closing axis at waypoint yaw 0, rad; pi/2 is a gripper closing along world y (the Franka
     /// Hand at its ready pose).
     public var closingYaw: Double
-    /// How far the fingers reach beyond the TCP along its z axis (out of the jaws), metres.
+    /// How far the hand reaches below the TCP at the grasp orientation, metres: for a gripper pointing down, how far
+    /// the fingers reach beyond the TCP along its z axis; for a tilted one, the depth of the whole hand (`GraspChoice`).
     public var fingertipDepth: Double
     public init(closingYaw: Double = .pi / 2, fingertipDepth: Double = 0) {
         self.closingYaw = closingYaw; self.fingertipDepth = fingertipDepth
