@@ -25,8 +25,6 @@ struct Grasper {
 /// planned grasp height and IK tracking from the current joints reaches the whole path. The chosen tilt is the
 /// middle of the widest run of such tilts, as for pushes (`PusherChoice`).
 enum GraspChoice {
-    /// Tilt candidates from the start orientation (0) to pointing down (1).
-    static let steps = 6
     /// Tilts whose grasp is raised less than this over the lowest reachable one count as equally low, metres.
     static let raiseTolerance = 0.001
 
@@ -42,27 +40,24 @@ enum GraspChoice {
         guard start(first).angle(to: ReferencePolicy.pointingDown(start(first))) > 1e-3 else { return nil }
         var fallback: (Grasper, [Waypoint])?
         for arm in arms {
-            let from = start(arm), down = ReferencePolicy.pointingDown(from)
-            let turn = (down * from.conjugate).normalized.rotationVector
             var candidates: [(Grasper, [Waypoint])] = []
-            for k in 0...steps {
-                let o = (Quaternion(rotationVector: turn * (Double(k) / Double(steps))) * from).normalized
+            for o in TiltSearch.tilts(from: start(arm)) {
                 let nominal = try plan(arm, o, 0)
                 let yaw = nominal.first?.yaw ?? 0
                 let yawed = (Quaternion(axis: SIMD3(0, 0, 1), angle: yaw) * o).normalized
-                let depth = PusherChoice.handDepth(controller: controller, arm: arm,
+                let depth = TiltSearch.handDepth(controller: controller, arm: arm,
                                                    orientation: controller.basePose.orientation * yawed, gripper: .open)
                 let path = try plan(arm, o, depth)
                 let grasp = { (p: [Waypoint]) in p.first { $0.label == "close" }?.position.z ?? 0 }
                 let raise = max(0, grasp(path) - grasp(nominal))
-                let miss = PusherChoice.trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
+                let miss = TiltSearch.trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
                 candidates.append((Grasper(arm: arm, orientation: o, depth: depth, miss: miss, raise: raise), path))
             }
             // Of the reachable tilts, those whose hand lets the TCP down nearest the planned grasp height.
-            let reachable = candidates.filter { $0.0.miss < PusherChoice.tolerance }
+            let reachable = candidates.filter { $0.0.miss < TiltSearch.tolerance }
             if let lowest = reachable.map(\.0.raise).min() {
-                let ok = candidates.map { $0.0.miss < PusherChoice.tolerance && $0.0.raise <= lowest + raiseTolerance }
-                if let k = PusherChoice.middleOfWidestRun(ok) { return candidates[k] }
+                let ok = candidates.map { $0.0.miss < TiltSearch.tolerance && $0.0.raise <= lowest + raiseTolerance }
+                if let k = TiltSearch.middleOfWidestRun(ok) { return candidates[k] }
             }
             for c in candidates where fallback == nil || c.0.miss < fallback!.0.miss { fallback = c }
         }

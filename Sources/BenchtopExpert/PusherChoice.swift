@@ -21,10 +21,6 @@ struct Pusher {
 /// keeps the hand's lowest point over the table. The chosen tilt is the middle of the widest range of tilts that
 /// reach the whole push, which leaves margin on both sides.
 enum PusherChoice {
-    /// Tilt candidates from the start orientation (0) to pointing down (1).
-    static let steps = 6
-    /// A push is reachable when IK tracking misses by less than this, metres.
-    static let tolerance = 0.003
     /// Gap between the hand's lowest point and the object's base while pushing, metres.
     static let floorClearance = 0.006
 
@@ -41,103 +37,18 @@ enum PusherChoice {
         let yaw = try plan(TaskPlanner.pushHeight).first?.yaw ?? 0
         var fallback: (Pusher, [Waypoint])?
         for arm in arms {
-            let from = start(arm), down = ReferencePolicy.pointingDown(from)
-            let turn = (down * from.conjugate).normalized.rotationVector
             var candidates: [(Pusher, [Waypoint])] = []
-            for k in 0...steps {
-                let o = (Quaternion(rotationVector: turn * (Double(k) / Double(steps))) * from).normalized
+            for o in TiltSearch.tilts(from: start(arm)) {
                 let yawed = (Quaternion(axis: SIMD3(0, 0, 1), angle: yaw) * o).normalized
-                let depth = handDepth(controller: controller, arm: arm, orientation: controller.basePose.orientation * yawed)
+                let depth = TiltSearch.handDepth(controller: controller, arm: arm, orientation: controller.basePose.orientation * yawed)
                 let height = max(TaskPlanner.pushHeight, depth + floorClearance)
                 let path = try plan(height)
-                let miss = trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
+                let miss = TiltSearch.trackingMiss(controller: controller, arm: arm, path: path, orientation: o)
                 candidates.append((Pusher(arm: arm, orientation: o, height: height, miss: miss), path))
             }
-            if let k = middleOfWidestRun(candidates.map { $0.0.miss < tolerance }) { return candidates[k] }
+            if let k = TiltSearch.middleOfWidestRun(candidates.map { $0.0.miss < TiltSearch.tolerance }) { return candidates[k] }
             for c in candidates where fallback == nil || c.0.miss < fallback!.0.miss { fallback = c }
         }
         return fallback
-    }
-
-    /// The middle index of the widest run of consecutive true entries (the lower middle of an even run; the first
-    /// of equally wide runs), nil when none is true.
-    static func middleOfWidestRun(_ ok: [Bool]) -> Int? {
-        var best: Range<Int>?, k = 0
-        while k < ok.count {
-            guard ok[k] else { k += 1; continue }
-            var end = k
-            while end < ok.count && ok[end] { end += 1 }
-            if best == nil || end - k > best!.count { best = k..<end }
-            k = end
-        }
-        return best.map { ($0.lowerBound + $0.upperBound - 1) / 2 }
-    }
-
-    enum GripperState { case open, closed }
-
-    /// How far the hand (the TCP link and every link it carries, gripper closed or open) reaches below the TCP
-    /// when the TCP has world orientation `orientation`, metres.
-    static func handDepth(controller: RobotController, arm: Int, orientation: Quaternion,
-                          gripper state: GripperState = .closed) -> Double {
-        let kinematics = controller.kinematics[arm]
-        let spec = kinematics.tree.spec
-        var q = controller.jointPositions
-        if let g = controller.embodiment.arms[arm].gripper {
-            for (k, d) in controller.dofs(arm: arm).gripper.enumerated() { q[d] = state == .closed ? g.closed[k] : g.open[k] }
-        }
-        let links = kinematics.tree.linkPoses(q)
-        let tcp = links[kinematics.tcpLink] * kinematics.tcpOffset
-        var carried: Set<Int> = [kinematics.tcpLink]
-        for joint in spec.joints where carried.contains(joint.parent) { carried.insert(joint.child) }
-        var depth = 0.0
-        for link in carried {
-            for part in spec.links[link].collision {
-                let local = tcp.inverse * links[link] * part.pose
-                let r = orientation * local.orientation
-                let centre = orientation.act(local.position).z
-                depth = max(depth, reachBelow(part.shape, rotation: r) - centre)
-            }
-        }
-        return depth
-    }
-
-    /// The extent of a shape below its centre along world -z, for the shape turned by `rotation`.
-    static func reachBelow(_ shape: Shape, rotation r: Quaternion) -> Double {
-        let down = r.conjugate.act(SIMD3(0, 0, -1))
-        switch shape {
-        case .box(let h): return abs(down.x) * h.x + abs(down.y) * h.y + abs(down.z) * h.z
-        case .sphere(let radius): return radius
-        case .cylinder(let radius, let hh): return abs(down.z) * hh + radius * (1 - down.z * down.z).squareRoot()
-        case .capsule(let radius, let hh): return abs(down.z) * hh + radius
-        case .convexHull(let points): return points.map { ($0 * down).sum() }.max() ?? 0
-        }
-    }
-
-    /// The largest miss of IK tracking (seeded from the previous solution, no restarts, as the policy does) from
-    /// the arm's current joints to the push's first waypoint and along the rest of the push down to its end.
-    static func trackingMiss(controller: RobotController, arm: Int, path: [Waypoint], orientation: Quaternion) -> Double {
-        let kinematics = controller.kinematics[arm]
-        let base = controller.basePose
-        var q = controller.targets
-        var current = kinematics.tcpPose(q)
-        var miss = 0.0
-        for (n, w) in path.prefix { $0.label != "retreat" }.enumerated() {
-            let target = Pose(position: base.inverse.transform(w.position),
-                              orientation: (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * orientation).normalized)
-            let distance = length(target.position - current.position)
-            let turn = (target.orientation * current.orientation.conjugate).normalized.rotationVector
-            let count = max(1, Int((max(distance / 0.01, length(turn) / 0.05)).rounded(.up)))
-            for s in 1...count {
-                let t = Double(s) / Double(count)
-                let pose = Pose(position: current.position + (target.position - current.position) * t,
-                                orientation: (Quaternion(rotationVector: turn * t) * current.orientation).normalized)
-                let solution = kinematics.solve(target: pose, seed: q, options: ArmKinematics.IKOptions())
-                q = solution.positions
-                // The way to the first waypoint is travel in free space; the push itself must be reached.
-                if n > 0 { miss = max(miss, solution.positionError + 0.1 * solution.orientationError) }
-            }
-            current = target
-        }
-        return miss
     }
 }
