@@ -23,19 +23,26 @@ import Foundation
         return r
     }()
 
-    func environment(_ scene: String) throws -> TabletopEnvironment {
+    /// A physics-only environment (no images) of a shipped scene: the scene's robot at 15 Hz, or `robot` at its
+    /// control mode's rate.
+    func environment(_ scene: String, robot: String? = nil, mode: String? = nil) throws -> TabletopEnvironment {
         let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
-                                          registry: Self.registry, controlRate: 15)
+                                          robot: robot, registry: Self.registry, mode: mode, controlRate: robot == nil ? 15 : nil)
         env.rendersImages = false
         return env
+    }
+
+    /// A runner over the scene's time limit with 8-step chunks.
+    func taskRunner(_ env: TabletopEnvironment, policy: ReferencePolicy) -> EpisodeRunner {
+        EpisodeRunner(environment: env, policy: policy,
+                      settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
     }
 
     @Test(arguments: ["pick_cube", "place_in_bowl", "stack_blocks", "push_to_target"])
     func solvesTheTask(scene: String) throws {
         let env = try environment(scene)
         let policy = ReferencePolicy(access: env)
-        let runner = EpisodeRunner(environment: env, policy: policy,
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = taskRunner(env, policy: policy)
         for seed: UInt64 in [11, 12] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "\(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
@@ -45,13 +52,10 @@ import Foundation
     /// A 5-joint arm with a rotary jaw: top-down grasp from the nearest down-pointing orientation, the cube held
     /// against the fixed jaw, in the LeRobot joint-position mode (actions through IK).
     @Test func so101LiftsTheSmallCube() throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube_small.yaml"),
-                                          robot: "so101", registry: Self.registry)
-        env.rendersImages = false
+        let env = try environment("pick_cube_small", robot: "so101")
         #expect(env.controller.basePose.position.x > 0.2, "an SO sits closer to the objects than the Franka")
         let policy = ReferencePolicy(access: env)
-        let runner = EpisodeRunner(environment: env, policy: policy,
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = taskRunner(env, policy: policy)
         let result = runner.run(seed: 7, task: env.task.stages.map(\.name))
         #expect(result.outcome == .success, "so101 seed 7: \(result.outcome), progression \(result.progression)")
         // The plan holds the cube beside the fixed jaw: the grasp point is off the cube's centre.
@@ -68,12 +72,9 @@ import Foundation
     /// the arm's base: the policy pushes with a tilt that its IK reaches along the whole push, at a TCP height
     /// where the tilted hand clears the table. A Franka gripper starts pointing down and pushes as planned.
     @Test func yamPushesWithATiltItsArmReaches() throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/push_to_target.yaml"),
-                                          robot: "yam_bimanual", registry: Self.registry)
-        env.rendersImages = false
+        let env = try environment("push_to_target", robot: "yam_bimanual")
         let policy = ReferencePolicy(access: env)
-        let runner = EpisodeRunner(environment: env, policy: policy,
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = taskRunner(env, policy: policy)
         for seed: UInt64 in [11, 12] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "yam_bimanual push_to_target seed \(seed): \(result.outcome), progression \(result.progression)")
@@ -95,12 +96,9 @@ import Foundation
 
     @Test func yamEndEffectorModeActsWithTheArmItDrives() throws {
         // ee_pose_left drives the left arm only; the push is nearer the right arm's base, which would otherwise act.
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/push_to_target.yaml"),
-                                          robot: "yam_bimanual", registry: Self.registry, mode: "ee_pose_left")
-        env.rendersImages = false
+        let env = try environment("push_to_target", robot: "yam_bimanual", mode: "ee_pose_left")
         let policy = ReferencePolicy(access: env)
-        let runner = EpisodeRunner(environment: env, policy: policy,
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = taskRunner(env, policy: policy)
         let result = runner.run(seed: 11, task: env.task.stages.map(\.name))
         #expect(result.outcome == .success, "yam_bimanual ee_pose_left push_to_target seed 11: \(result.outcome)")
         #expect(policy.arm == 0)
@@ -112,12 +110,9 @@ import Foundation
     /// every scene before (timeouts, the commanded TCP stopping above the cube).
     @Test(arguments: ["pick_cube_small", "place_in_bowl_small", "stack_blocks_small"])
     func yamGraspsSmallCubesWithATiltItsArmReaches(scene: String) throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
-                                          robot: "yam_bimanual", registry: Self.registry)
-        env.rendersImages = false
+        let env = try environment(scene, robot: "yam_bimanual")
         let policy = ReferencePolicy(access: env)
-        let runner = EpisodeRunner(environment: env, policy: policy,
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = taskRunner(env, policy: policy)
         for seed: UInt64 in [0, 2] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "yam_bimanual \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
@@ -138,11 +133,8 @@ import Foundation
     /// both tasks when grasps were squared to world y instead of the gripper's own closing axis.
     @Test(arguments: ["place_in_bowl", "stack_blocks"])
     func frankaDroidPlacesAndStacks(scene: String) throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
-                                          robot: "franka_droid", registry: Self.registry)
-        env.rendersImages = false
-        let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let env = try environment(scene, robot: "franka_droid")
+        let runner = taskRunner(env, policy: ReferencePolicy(access: env))
         for seed: UInt64 in [23, 38] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "franka_droid \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
@@ -154,9 +146,7 @@ import Foundation
     /// Robotiq's long pads keep clear of the table on a 3 cm cube.
     @Test func graspIsSquaredToTheGrippersClosingAxisAndClearOfTheTable() throws {
         for (robot, offset) in [("franka", 0.0), ("franka_droid", Double.pi / 4)] {
-            let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube_small.yaml"),
-                                              robot: robot, registry: Self.registry)
-            env.rendersImages = false
+            let env = try environment("pick_cube_small", robot: robot)
             for seed: UInt64 in [1, 2] {
                 _ = try env.reset(seed: seed)
                 let policy = ReferencePolicy(access: env)
@@ -184,11 +174,8 @@ import Foundation
     /// the light cube too (at the default 10 solver iterations, since friction anchors keep it between the fingers).
     @Test(arguments: ["so101", "so100", "franka", "franka_droid"], ["place_in_bowl_small", "stack_blocks_small"])
     func placesAndStacksSmallCubes(robot: String, scene: String) throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
-                                          robot: robot, registry: Self.registry)
-        env.rendersImages = false
-        let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let env = try environment(scene, robot: robot)
+        let runner = taskRunner(env, policy: ReferencePolicy(access: env))
         for seed: UInt64 in [5, 6] {
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             #expect(result.outcome == .success, "\(robot) \(scene) seed \(seed): \(result.outcome), progression \(result.progression)")
