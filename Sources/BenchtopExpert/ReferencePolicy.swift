@@ -76,10 +76,8 @@ public final class ReferencePolicy: Policy {
             }
         }
         guard !movable.isEmpty else { throw PlanError("control mode '\(controller.mode.name)' moves no arm") }
-        arm = movable.min { a, b in
-            length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
-                < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
-        } ?? 0
+        func distanceToGoal(_ a: Int) -> Double { length((controller.basePose * controller.tcpPose(arm: a)).position - goal) }
+        arm = movable.min { distanceToGoal($0) < distanceToGoal($1) } ?? 0
         home = controller.commandedTCPPose(arm: arm).orientation
         // A 5-joint arm (SO) starts with its gripper pointing forward; its top-down grasps start from the nearest
         // orientation pointing down, which it can reach with any yaw (pan and wrist roll both turn about the
@@ -100,16 +98,14 @@ public final class ReferencePolicy: Policy {
         plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
                                     jaw: jaw, approach: approach, gripper: gripperGeometry(arm: arm, home: home))
         pushHeight = TaskPlanner.pushHeight
-        let arms = movable.sorted { a, b in
-            length((controller.basePose * controller.tcpPose(arm: a)).position - goal)
-                < length((controller.basePose * controller.tcpPose(arm: b)).position - goal)
-        }
+        // Candidate arms for the grasp and push choices: the nearest first.
         let chosen = arm
+        let candidates = [chosen] + movable.sorted { distanceToGoal($0) < distanceToGoal($1) }.filter { $0 != chosen }
         if plan.contains(where: { $0.label == "close" }) {
             // A pick: an arm whose gripper does not start pointing down grasps with the tilt about its closing axis
             // (and the arm) whose hand clears the table and that its IK reaches along the whole path.
             if let (grasper, path) = try GraspChoice.choose(
-                controller: controller, arms: [chosen] + arms.filter { $0 != chosen },
+                controller: controller, arms: candidates,
                 start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
                 plan: { a, o, depth in
                     // A tilted hand reaches below the TCP by `depth`, not by its fingertips' depth along the TCP z.
@@ -126,7 +122,7 @@ public final class ReferencePolicy: Policy {
             // A push: an arm whose gripper does not start pointing down pushes with the tilt (and the arm) that
             // its IK reaches along the whole push.
             if let (pusher, path) = try PusherChoice.choose(
-                controller: controller, arms: [chosen] + arms.filter { $0 != chosen },
+                controller: controller, arms: candidates,
                 start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
                 plan: { h in try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position, pushHeight: h) }) {
                 arm = pusher.arm
