@@ -258,14 +258,8 @@ public final class Viewer {
 
     /// The world ray under the cursor through the main view.
     private func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
-        var x = 0.0, y = 0.0
-        glfwGetCursorPos(window, &x, &y)
-        var ww: Int32 = 0, wh: Int32 = 0, fw: Int32 = 0, fh: Int32 = 0
-        glfwGetWindowSize(window, &ww, &wh)
-        glfwGetFramebufferSize(window, &fw, &fh)
-        let scale = ww > 0 ? Double(fw) / Double(ww) : 1
+        let (x, y, scale, width, height) = cursor()
         input.lastCursor = SIMD2(x, y)
-        let width = Int(fw), height = Int(fh)
         let panelWidth = options.cameras.isEmpty && !showDepth ? 0 : min(width / 3, 384)
         let camera = orbit.pinhole(width: max(width - panelWidth, 1), height: max(height, 1))
         let p = camera.unproject(pixel: SIMD2(x * scale, y * scale), depth: 1)
@@ -312,14 +306,19 @@ public final class Viewer {
         return false
     }
 
-    private func handleMouse() {
+    /// The cursor in window coordinates, the window-to-framebuffer scale (HiDPI) and the framebuffer's size.
+    private func cursor() -> (x: Double, y: Double, scale: Double, width: Int, height: Int) {
         var x = 0.0, y = 0.0
         glfwGetCursorPos(window, &x, &y)
-        // Cursor positions are in window coordinates; scale to framebuffer pixels (HiDPI).
         var ww: Int32 = 0, wh: Int32 = 0, fw: Int32 = 0, fh: Int32 = 0
         glfwGetWindowSize(window, &ww, &wh)
         glfwGetFramebufferSize(window, &fw, &fh)
-        let scale = ww > 0 ? Double(fw) / Double(ww) : 1
+        return (x, y, ww > 0 ? Double(fw) / Double(ww) : 1, Int(fw), Int(fh))
+    }
+
+    private func handleMouse() {
+        // Cursor positions are in window coordinates; scale to framebuffer pixels (HiDPI).
+        let (x, y, scale, _, framebufferHeight) = cursor()
         let dx = (x - input.lastCursor.x) * scale, dy = (y - input.lastCursor.y) * scale
         input.lastCursor = SIMD2(x, y)
         let left = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS
@@ -330,7 +329,7 @@ public final class Viewer {
             _ = input.takeScroll()
             return
         }
-        if right || (left && shift) { orbit.pan(dx: dx, dy: dy, viewportHeight: Double(fh)) }
+        if right || (left && shift) { orbit.pan(dx: dx, dy: dy, viewportHeight: Double(framebufferHeight)) }
         else if left { orbit.orbit(dx: dx, dy: dy) }
         let scroll = input.takeScroll()
         if scroll != 0 { orbit.zoom(scroll) }
