@@ -181,10 +181,7 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         options.title = "Benchtop eval - \(environment.scene.name) (\(runner.policy.name); H: keys)"
         options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
                       stepsPerTick: environment.physicsStepsPerTick)
-        let viewer: Viewer
-        do { viewer = try Viewer(scene: environment.scene, simulation: self, options: options) } catch {
-            throw ViewerFailure(message: error.description)
-        }
+        let viewer = try ViewerFailure.openViewer(scene: environment.scene, simulation: self, options: options)
         let primary = environment.primaryCamera
         viewer.traceCamera = primary
         viewer.orbit = OrbitCamera(target: SIMD3(0.42, 0, 0.9), azimuth: 0.55, elevation: 0.38, distance: 1.55)

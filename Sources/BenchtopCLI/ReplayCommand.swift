@@ -59,10 +59,7 @@ struct ReplayCommand: ParsableCommand {
         options.screenshotPath = screenshot
         options.cameras = env.cameraNames
         options.vsync = frames == nil
-        let viewer: Viewer
-        do { viewer = try Viewer(scene: env.scene, simulation: simulation, options: options) } catch {
-            throw ViewerFailure(message: error.description)
-        }
+        let viewer = try ViewerFailure.openViewer(scene: env.scene, simulation: simulation, options: options)
         do { _ = try viewer.run() } catch { throw ViewerFailure(message: error.description) }
     }
 

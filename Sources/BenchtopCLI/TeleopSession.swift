@@ -68,10 +68,7 @@ final class TeleopSession: ViewerSimulation {
         options.title = "Benchtop record - \(environment.scene.name) (\(device.rawValue); H: keys)"
         options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
                       stepsPerTick: environment.physicsStepsPerTick)
-        let viewer: Viewer
-        do { viewer = try Viewer(scene: environment.scene, simulation: self, options: options) } catch {
-            throw ViewerFailure(message: error.description)
-        }
+        let viewer = try ViewerFailure.openViewer(scene: environment.scene, simulation: self, options: options)
         binding = TeleopBinding(device: device, input: { [unowned self] in self.receive($0) },
                                 marker: { [unowned self] in self.resetLeft > 0 ? nil : self.mapper.worldTarget },
                                 status: { [unowned self] in self.statusLines() })

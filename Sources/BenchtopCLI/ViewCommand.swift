@@ -75,10 +75,7 @@ struct ViewCommand: ParsableCommand {
         options.paused = paused
         options.vsync = frames == nil
         options.cameras = s.cameras.map(\.name)   // fixed cameras, then the robots' mounted cameras
-        let viewer: Viewer
-        do { viewer = try Viewer(scene: s, simulation: world, options: options) } catch {
-            throw ViewerFailure(message: error.description)
-        }
+        let viewer = try ViewerFailure.openViewer(scene: s, simulation: world, options: options)
         viewer.setHelpVisible(help)
         if demoOverlay { viewer.overlay = Self.demoOverlay(scene: s, bodies: world.bodies) }
         let summary: ViewerSummary
@@ -118,4 +115,11 @@ extension ViewCommand {
 struct ViewerFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+
+    /// Opens a viewer window, reporting a failure (no display, no GL) as a `ViewerFailure`.
+    static func openViewer(scene: Scene, simulation: ViewerSimulation, options: ViewerOptions) throws(ViewerFailure) -> Viewer {
+        do { return try Viewer(scene: scene, simulation: simulation, options: options) } catch {
+            throw ViewerFailure(message: error.description)
+        }
+    }
 }
