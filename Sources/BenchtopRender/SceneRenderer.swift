@@ -275,9 +275,7 @@ public final class SceneRenderer {
             glActiveTexture(GLenum(GL_TEXTURE0))
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
-        // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
-        // shading (llvmpipe shades every fragment that passes; drawing it first shaded nearly the whole image twice).
-        for group in groups.filter({ !$0.isGround }) + groups.filter(\.isGround) where group.count > 0 {
+        for group in groups where group.count > 0 {   // ground last (see buildInstances)
             glBindVertexArray(group.vertexArray)
             glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
                                     nil, GLsizei(group.count))
@@ -416,6 +414,9 @@ public final class SceneRenderer {
                                         vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
             start = end
         }
+        // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
+        // shading (llvmpipe shades every fragment that passes; drawing it first shaded nearly the whole image twice).
+        groups = groups.filter { !$0.isGround } + groups.filter(\.isGround)
     }
 
     private func makeVertexArray(mesh: MeshBuffers, firstInstance: Int) -> GLuint {
