@@ -64,7 +64,6 @@ struct LoopBench: ParsableCommand {
 
     /// robosuite's Lift env.step rate from `bench/loop_robosuite.py`, or nil when robosuite is not installed.
     private func robosuiteStepsPerSecond(cameras: Int) throws -> Double? {
-        guard let r = try? runProcess([python, "\(try benchDirectory())/loop_robosuite.py", "\(ticks)", "\(cameras)"]), r.status == 0 else { return nil }
-        return Double(r.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+        (try? peerRate([python, "\(try benchDirectory())/loop_robosuite.py", "\(ticks)", "\(cameras)"])) ?? nil
     }
 }

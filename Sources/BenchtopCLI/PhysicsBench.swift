@@ -46,9 +46,9 @@ struct PhysicsBench: ParsableCommand {
             try BenchmarkScene.export(try World(scene: benchScene, seed: 0)).write(toFile: sceneFile, atomically: true, encoding: .utf8)
             let raw = try compileRawBullet(dir: dir)
             peers = [
-                ("raw Bullet C++ (same world settings)", { try raw.map { try runPeer([$0, sceneFile, "\(steps)", "1"]) } ?? nil }),
-                ("PyBullet, equal step and iterations", { try runPeer(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "equal"]) }),
-                ("PyBullet, its defaults (50 iterations)", { try runPeer(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "defaults"]) }),
+                ("raw Bullet C++ (same world settings)", { try raw.map { try peerRate([$0, sceneFile, "\(steps)", "1"]) } ?? nil }),
+                ("PyBullet, equal step and iterations", { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "equal"]) }),
+                ("PyBullet, its defaults (50 iterations)", { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "defaults"]) }),
             ]
         }
         // Interleave the engines run by run, so that a busy machine slows all of them alike.
@@ -94,7 +94,7 @@ struct PhysicsBench: ParsableCommand {
             for r in 0..<runs {
                 ours.append(try RobotPhysicsBench.stepsPerSecondOnce(scene: base, robot: name, steps: steps, seed: UInt64(r)))
                 for (i, p) in peers.enumerated() {
-                    if let v = try runPeer(["python3", "\(dir!)/robot_peers.py", p.engine, "speed", "\(steps)"]) { theirs[i].append(v) }
+                    if let v = try peerRate(["python3", "\(dir!)/robot_peers.py", p.engine, "speed", "\(steps)"]) { theirs[i].append(v) }
                 }
             }
             let track = try RobotPhysicsBench.tracking(scene: base, robot: name)
@@ -129,12 +129,6 @@ struct PhysicsBench: ParsableCommand {
     }
 
     /// Runs a peer that prints its steps per second on its last line.
-    private func runPeer(_ arguments: [String]) throws -> Double? {
-        let result = try runProcess(arguments)
-        guard result.status == 0 else { return nil }
-        return Double(result.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
-    }
-
     /// Compiles bench/raw_bullet.cpp against the same Debian Bullet; nil (with a message) when it cannot.
     private func compileRawBullet(dir: String) throws -> String? {
         let binary = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-raw-bullet").path

@@ -44,13 +44,11 @@ struct RecordBench: ParsableCommand {
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
-                let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"])
-                if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { peer.append(v) }
+                if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"]) { peer.append(v) }
                 try? FileManager.default.removeItem(atPath: out)
                 if let python = lerobotPython {
-                    let result = try runProcess([python, "\(dir)/record_lerobot.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"],
-                                                environment: ["HF_HUB_OFFLINE": "1"])
-                    if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { lerobot.append(v) }
+                    if let v = try peerRate([python, "\(dir)/record_lerobot.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"],
+                                            environment: ["HF_HUB_OFFLINE": "1"]) { lerobot.append(v) }
                     try? FileManager.default.removeItem(atPath: out)
                 }
             }
@@ -136,8 +134,7 @@ struct RecordBench: ParsableCommand {
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
-                let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "10"])
-                if result.status == 0, let v = Double(result.output.split(separator: "\n").last ?? "") { peer.append(v) }
+                if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "10"]) { peer.append(v) }
                 try? FileManager.default.removeItem(atPath: out)
             }
         }

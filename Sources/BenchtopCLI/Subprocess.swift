@@ -33,3 +33,10 @@ struct BenchtopError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
 }
+
+/// Runs a peer benchmark script that prints its rate on its last line; nil when it fails or prints no number.
+func peerRate(_ arguments: [String], environment: [String: String]? = nil) throws -> Double? {
+    let result = try runProcess(arguments, environment: environment)
+    guard result.status == 0 else { return nil }
+    return Double(result.output.split(separator: "\n").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")
+}
