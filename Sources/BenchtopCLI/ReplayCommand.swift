@@ -48,7 +48,7 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         let first = report.firstDivergingStep.map { "step \($0)" } ?? "none"
-        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed")")
+        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed"); final state digest \(report.finalStateDigest)")
         if report.firstDivergingStep != nil { throw ExitCode(2) }
     }
 
