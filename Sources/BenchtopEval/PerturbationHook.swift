@@ -13,15 +13,22 @@ extension TabletopEnvironment {
     }
 }
 
+/// A perturbation as one stage of the runner's pipeline.
+final class PerturbationChunkStage: ChunkStage {
+    let stage: PerturbationStage
+    let policy: any Policy
+    init(_ stage: PerturbationStage, policy: any Policy) { self.stage = stage; self.policy = policy }
+    func process(_ chunk: inout ActionChunk, context: ChunkContext) {
+        stage.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)
+    }
+}
+
 extension PerturbationStage {
-    /// Puts the stage between `runner`'s policy and its environment: new chunks through the runner's chunk
-    /// transform, observations through the environment's observation transform (after any existing one).
+    /// Puts the stage between `runner`'s policy and its environment: new chunks through one more stage of the
+    /// runner's pipeline, observations through the environment's observation transform (after any existing one).
     public func attach(to runner: EpisodeRunner, environment: TabletopEnvironment) throws {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
-        let policy = runner.policy
-        runner.chunkTransform = { chunk, context in
-            self.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)
-        }
+        runner.stages.append(PerturbationChunkStage(self, policy: runner.policy))
         if perturbation.observation != nil {
             let existing = environment.observationTransform
             environment.observationTransform = { observation, seed in
