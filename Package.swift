@@ -35,7 +35,7 @@ let package = Package(
             path: "Sources/CBulletShim",
             cxxSettings: [
                 // SwiftPM drops -D flags from pkg-config output; without this the shim links against
-                // the float build's symbols and fails (see shared/design/native-layer.md).
+                // the float build's symbols and fails (see docs/native-layer.md).
                 .define("BT_USE_DOUBLE_PRECISION"),
                 .unsafeFlags(["-O2"]),
             ],
