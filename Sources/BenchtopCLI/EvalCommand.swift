@@ -170,6 +170,7 @@ struct EvalCommand: ParsableCommand {
         let evaluation: Evaluation
         do {
             evaluation = try builder.build(wrap: view ? { environment in
+                _ = try environment.reset(seed: firstSeed)   // the viewer shows the first episode's world from the start
                 let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
                 gated = gate
                 return gate

@@ -6,7 +6,7 @@ import EmbodimentKit
 extension TabletopEnvironment {
     /// The control mode's gripper channels with their encoded closed and open values.
     public var gripperChannels: [GripperChannel] {
-        controller.mode.action.enumerated().compactMap { i, channel in
+        controlMode.action.enumerated().compactMap { i, channel in
             guard case .gripper = channel.source else { return nil }
             return GripperChannel(index: i, closedValue: channel.encode(0), openValue: channel.encode(1))
         }
