@@ -7,6 +7,7 @@ import BenchtopPolicy
 import BenchtopReasoning
 import BenchtopRemote
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 
