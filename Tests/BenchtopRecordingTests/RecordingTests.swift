@@ -45,7 +45,7 @@ let repositoryRoot: String = {
                                          imageSize: 64, style: layout.style, cameras: env.cameraNames, teleop: "scripted")
         let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
                                         depthTokenizer: try GridDepthQuantizer.builtIn())
-        let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+        let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
                                    settings: RunnerSettings(horizon: ticks, actionSteps: 8))
         runner.subscribers = [recorder]
         for k in 0..<episodes {
