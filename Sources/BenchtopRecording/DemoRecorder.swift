@@ -80,7 +80,8 @@ public final class DemoRecorder: EpisodeSubscriber {
                 throw RecordingError("\(RecordingManifest.path(root: root)): cannot resume: \(field) is '\(a)', this run asks for '\(b)'")
             }
             do {
-                writer = try LeRobotDatasetWriter(resuming: root, expecting: layout.schema, version: version)
+                writer = try LeRobotDatasetWriter(resuming: root, expecting: layout.schema,
+                                                  version: version ?? existing.codebaseVersion.flatMap(DatasetVersion.init(rawValue:)))
             } catch let error as DatasetError {
                 throw RecordingError("cannot resume \(root): \(error)")
             }
@@ -104,6 +105,7 @@ public final class DemoRecorder: EpisodeSubscriber {
             }
             writer = try LeRobotDatasetWriter(creating: root, schema: layout.schema, version: version ?? .v3_0)
             self.manifest = manifest
+            self.manifest.codebaseVersion = writer.version.rawValue
             try? fm.removeItem(atPath: companionRoot)
         }
         try self.manifest.write(root: root)

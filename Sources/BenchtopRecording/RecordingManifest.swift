@@ -24,6 +24,8 @@ public struct RecordingManifest: Codable, Sendable {
     /// The tokenizer of the companion's depth codes: "builtin" (Benchtop's grid quantizer) or
     /// "molmoact-vqvae:FILE" (MolmoAct's VQ-VAE with those converted weights). Absent in older recordings: builtin.
     public var depthTokenizer: String?
+    /// The LeRobot layout ("v3.0" or "v2.1"), so a resume before the first committed episode keeps it.
+    public var codebaseVersion: String?
     /// How actions are kept exact: they are rounded to float32 before being applied, so the float32 `action`
     /// column holds exactly what the controller received.
     public var actionStorage = "float32: actions are rounded to float32 before they are applied"
