@@ -153,7 +153,7 @@ let package = Package(
                     dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
                                    "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
-                    exclude: ["interop.py"]),
+                    exclude: ["interop.py", "lerobot_probe.py"]),
         .testTarget(name: "BenchtopRemoteTests",
                     dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopRecordingTests",

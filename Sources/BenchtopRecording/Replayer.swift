@@ -83,12 +83,19 @@ public final class ReplaySession {
 
     public init(root: String, episode: Int, registry: EmbodimentRegistry = .shared, renders: Bool = false) throws {
         let manifest = try RecordingManifest.load(root: root)
-        guard let entry = manifest.episodes.first(where: { $0.index == episode }) else {
+        let dataset = try LeRobotDataset(root: root)
+        guard episode >= 0, episode < dataset.episodes.count else {
+            throw RecordingError("\(root): no episode \(episode); the dataset has 0 ..< \(dataset.episodes.count)")
+        }
+        recorded = try EpisodeStates.load(root: root, episode: episode)
+        if let listed = manifest.episodes.first(where: { $0.index == episode }) {
+            entry = listed
+        } else if let length = recorded.length, let success = recorded.success {
+            // Committed to the dataset, but the run stopped before the manifest listed it (resume adds it).
+            entry = .init(index: episode, seed: recorded.seed, length: length, success: success)
+        } else {
             throw RecordingError("\(RecordingManifest.path(root: root)): no episode \(episode); recorded: 0 ..< \(manifest.episodes.count)")
         }
-        self.entry = entry
-        recorded = try EpisodeStates.load(root: root, episode: episode)
-        let dataset = try LeRobotDataset(root: root)
         actions = try dataset.episode(episode).values["action"] ?? []
         width = dataset.schema.features.first { $0.name == "action" }?.width ?? 0
         guard width > 0, actions.count == entry.length * width else {
