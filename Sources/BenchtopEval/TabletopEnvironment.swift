@@ -108,6 +108,13 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     // MARK: - Environment
 
     public func reset(seed: UInt64) throws -> Observation {
+        try prepare(seed: seed)
+        return try observe()
+    }
+
+    /// Builds the episode's world for `seed` and opens the grippers, without rendering an observation (the
+    /// viewer reads the world before its runner thread renders: one thread may not hold GLX and EGL at once).
+    public func prepare(seed: UInt64) throws {
         current = try make(seed: seed)
         episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
@@ -116,7 +123,6 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
             for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
         }
-        return try observe()
     }
 
     public func observe() throws -> Observation {
