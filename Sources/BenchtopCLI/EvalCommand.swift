@@ -83,8 +83,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var steer: String?
 
+    @Flag(help: "Replace the results in a --out folder that is already used (its earlier contents are removed first).")
+    var overwrite = false
+
+    func validate() throws { try EvalFlagRules(self).check() }
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        let output: EvalOutput
+        do { output = try EvalOutput.prepare(out, overwrite: overwrite) } catch let e as EvalOutputError { throw BenchtopError(e.description) }
         if let sweep = sweepOptions.sweep {
             return try SweepCLI.run(specPath: sweep, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
                                     embodimentPath: embodimentPath)
@@ -95,7 +102,7 @@ struct EvalCommand: ParsableCommand {
         let s = try loadScene(scene)
         if view && perturb != nil { throw BenchtopError("--view shows one live run; leave out --perturb (or run it without --view)") }
         guard let perturb else {
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: output)
             printSummary(run.report, scene: s.name)
             print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
             return
@@ -105,7 +112,7 @@ struct EvalCommand: ParsableCommand {
         var variants: [PerturbationReport.Variant] = []
         for p in [nil] + spec.perturbations.map(Optional.some) {
             let name = p?.name ?? "baseline"
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: "\(out)/\(name)")
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: try output.variant(name))
             printSummary(run.report, scene: "\(s.name) [\(name)]")
             variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
                                   contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
@@ -124,8 +131,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
-    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
+    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out output: EvalOutput) throws
         -> (report: EvaluationReport, events: Int) {
+        let out = output.directory
         let environment = try TabletopEnvironment(scene: s, robot: robot, mode: mode, controlRate: controlRate)
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
         if policy == "builtin" && noVideo && noPanels && !view { environment.rendersImages = false }
@@ -143,6 +151,7 @@ struct EvalCommand: ParsableCommand {
         }
         let paths = PathRecorder()
         runner.subscribers.append(paths)
+        runner.subscribers.append(try EpisodeJournal(output: output))
         let fps = Int(environment.controlRate.rounded())
         let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera, fps: fps)
         if let video { runner.subscribers.append(video) }

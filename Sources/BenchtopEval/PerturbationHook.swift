@@ -18,6 +18,12 @@ extension PerturbationStage {
     /// transform, observations through the environment's observation transform (after any existing one).
     public func attach(to runner: EpisodeRunner, environment: TabletopEnvironment) throws {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
+        // A camera the observations do not have would make the perturbation a silent no-op.
+        for name in perturbation.observation?.cameras ?? [] where !environment.cameraNames.contains(name) {
+            throw PerturbationError("observation.cameras: no observation camera named '\(Excerpt.of(name))'"
+                                    + Suggestion.phrase(for: name, in: environment.cameraNames)
+                                    + "; cameras: \(environment.cameraNames.joined(separator: ", "))")
+        }
         let policy = runner.policy
         runner.chunkTransform = { chunk, context in
             self.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)

@@ -7,12 +7,16 @@ public enum SceneLoader {
     /// Loads the scene at `path`. A bare name such as `pick_cube` is looked up in `scenes/`.
     public static func load(path: String) throws -> Scene {
         let resolved = resolve(path)
-        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
-            throw SceneError(.unreadable, file: resolved, keyPath: "", "cannot read the file (missing, or not UTF-8 text)")
+        let text: String
+        do { text = try BoundedFile.readText(resolved, maxBytes: maxFileBytes) } catch {
+            throw SceneError(.unreadable, file: resolved, keyPath: "", "\(error)")
         }
         let fallbackName = URL(fileURLWithPath: resolved).deletingPathExtension().lastPathComponent
         return try parse(text, file: resolved, defaultName: fallbackName)
     }
+
+    /// Largest scene file read (the shipped scenes are about 2 KB).
+    public static let maxFileBytes = 4 << 20
 
     /// Finds a scene file: an existing path, else `scenes/NAME.yaml` under the current directory or the
     /// directory given by BENCHTOP_SCENES.
@@ -41,7 +45,9 @@ public enum SceneLoader {
         } catch let e as SceneError {
             throw e
         } catch let e as YamlError {
-            throw SceneError(.syntax, file: file, keyPath: "", "not valid YAML: \(e)")
+            // Yams quotes the offending line; keep only its first line, shortened.
+            let firstLine = "\(e)".split(separator: "\n").first.map(String.init) ?? ""
+            throw SceneError(.syntax, file: file, keyPath: "", "not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
         return try SceneParser(file: file).scene(NodeReader(node: root, path: "", file: file), defaultName: defaultName)
     }
@@ -94,8 +100,8 @@ private struct SceneParser {
         let m = try r.mapping()
         var p = PhysicsSettings()
         if let v = m.optional("time_step") {
-            p.timeStep = try v.positiveDouble()
-            guard p.timeStep <= 0.05 else { throw v.error(.outOfRange, "expected a step of at most 0.05 s, got \(p.timeStep)") }
+            // Below 0.1 ms a task's time limit is millions of steps; above 50 ms contacts are not resolved.
+            p.timeStep = try v.double(in: 1e-4...0.05, "s")
         }
         if let v = m.optional("solver_iterations") {
             p.solverIterations = try v.int()
@@ -293,8 +299,7 @@ private struct SceneParser {
         }
         var cam = Camera(name: name, mount: mount)
         if let v = m.optional("fov") {
-            let f = try v.positiveDouble()
-            guard f < 180 else { throw v.error(.outOfRange, "expected a vertical field of view in degrees below 180, got \(f)") }
+            let f = try v.double(in: 1...170, "degrees (vertical field of view)")
             cam.intrinsics = .verticalFieldOfView(degrees: f)
         }
         if let v = m.optional("intrinsics") {
@@ -312,8 +317,8 @@ private struct SceneParser {
                 throw v.error(.outOfRange, "expected width and height in 1...8192, got [\(cam.width), \(cam.height)]")
             }
         }
-        if let v = m.optional("near") { cam.near = try v.positiveDouble() }
-        if let v = m.optional("far") { cam.far = try v.positiveDouble() }
+        if let v = m.optional("near") { cam.near = try v.double(in: 1e-4...100, "m") }
+        if let v = m.optional("far") { cam.far = try v.double(in: 1e-3...1e4, "m") }
         guard cam.far > cam.near else { throw r.error(.outOfRange, "expected far > near, got near \(cam.near), far \(cam.far)") }
         try m.finish(allowed: ["name", "position", "look_at", "up", "orientation", "mount", "fov", "intrinsics",
                                "resolution", "near", "far"])
@@ -346,7 +351,7 @@ private struct SceneParser {
                 return stage
             }
         }
-        if let v = m.optional("time_limit") { spec.timeLimit = try v.positiveDouble() }
+        if let v = m.optional("time_limit") { spec.timeLimit = try v.double(in: 0.01...3600, "s") }
         try m.finish(allowed: ["instruction", "success", "stages", "time_limit"])
         return spec
     }
