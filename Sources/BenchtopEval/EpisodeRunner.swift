@@ -179,7 +179,8 @@ public final class EpisodeRunner {
             observation = try environment.reset(seed: seed)
             try policy.reset(instruction: environment.instruction, seed: seed)
         } catch {
-            outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
+            outcome = error is PolicyError ? .policyError("\(error)")
+                : .physicsError(error is SceneProblem ? "scene problem at reset: \(error)" : "reset failed: \(error)")
             return finish()
         }
         subscribers.forEach { $0.episodeDidReset(seed: seed, observation: observation) }

@@ -87,8 +87,15 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
 
     // MARK: - Environment
 
+    /// Fastest object speed (m/s) at which a tick's success still counts.
+    public static let maxPlausibleSpeed = 5.0
+
     public func reset(seed: UInt64) throws -> Observation {
         (world, controller) = try Self.build(scene: scene, seed: seed, robot: robotOverride, registry: registry, mode: modeName)
+        // A bad start (say, from a huge randomisation range) is the scene's fault: say so before a policy reads it.
+        if let problem = world.initialStateProblem() {
+            throw SceneProblem("scene '\(scene.name)', seed \(seed): \(problem); check the scene's positions and randomize ranges")
+        }
         episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
         taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
@@ -121,7 +128,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         let snapshot = world.snapshot()
         let contacts = world.contacts()
         let graph = PredicateEvaluator.ContactGraph(contacts)
-        let success = evaluator.evaluate(task.success, snapshot, graph)
+        // An exploding scene can fling an object "up" at tick 1: no success is credited while any object moves
+        // faster than anything in a tabletop task does.
+        let calm = snapshot.bodies.indices.allSatisfy { world.bodies[$0].kind != .object || length(snapshot.bodies[$0].linearVelocity) <= Self.maxPlausibleSpeed }
+        let success = calm && evaluator.evaluate(task.success, snapshot, graph)
         let stages = task.stages.map { evaluator.evaluate($0.predicate, snapshot, graph) }
         // New robot contacts with objects the task does not name.
         var collisions = Set<[Int]>()
@@ -162,4 +172,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         }
         return ids
     }
+}
+
+/// A scene that cannot start an episode (reported as the scene's problem, not the policy's).
+public struct SceneProblem: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

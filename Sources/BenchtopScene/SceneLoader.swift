@@ -252,9 +252,17 @@ private struct SceneParser {
     func randomization(_ r: NodeReader) throws -> PlacementRandomization {
         let m = try r.mapping()
         var p = PlacementRandomization()
-        if let v = m.optional("x") { p.x = try v.range() }
-        if let v = m.optional("y") { p.y = try v.range() }
-        if let v = m.optional("yaw") { p.yaw = try v.range() }
+        // Offsets beyond the floor (50 m) or a few turns are typos, not randomisation.
+        func bounded(_ v: NodeReader, _ limit: Double, _ unit: String) throws -> ClosedRange<Double> {
+            let r = try v.range()
+            guard r.lowerBound >= -limit, r.upperBound <= limit else {
+                throw v.error(.outOfRange, "expected offsets within -\(limit) ... \(limit) \(unit), got [\(r.lowerBound), \(r.upperBound)]")
+            }
+            return r
+        }
+        if let v = m.optional("x") { p.x = try bounded(v, 10, "m") }
+        if let v = m.optional("y") { p.y = try bounded(v, 10, "m") }
+        if let v = m.optional("yaw") { p.yaw = try bounded(v, 4 * .pi, "rad") }
         try m.finish(allowed: ["x", "y", "yaw"])
         return p
     }
