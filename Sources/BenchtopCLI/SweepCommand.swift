@@ -33,8 +33,8 @@ enum SweepCLI {
             results = try runWorkers(specPath: specPath, spec: spec, shard: shard, workers: workers, out: out, embodimentPath: embodimentPath)
         } else {
             let runner: SweepRunner
-            do { runner = try SweepRunner(spec: spec, scene: try loadScene(spec.scene)) }
-            catch let e as EmbodimentError { throw BenchtopError(e.description) }
+            do { runner = try SweepRunner(spec: spec, scene: try loadScene(try spec.scenePath(specFile: specPath))) }
+            catch let e as EmbodimentError { throw BenchtopError(e.description) } catch let e as VariationError { throw BenchtopError(e.description) }
             runner.outputDirectory = out
             let bar = ProgressBar(total: units, label: "sweep \(spec.scene) shard \(shard)")
             runner.progress = { done, _ in bar.update(done, note: "") }

@@ -1,9 +1,10 @@
 /// "Did you mean ...?" for unknown keys and names: the closest candidate by edit distance, when close enough
 /// to be a typo (`tcp_ofset` -> `tcp_offset`).
 public enum Suggestion {
-    /// The candidate nearest to `word`, if it is at most a third of the word's length away (at least 1 edit).
+    /// The candidate nearest to `word`, if it is close enough to be a typo.
     public static func closest(to word: String, in candidates: [String]) -> String? {
-        let limit = max(1, word.count / 3)
+        // Two edits cover a swapped pair of letters (`hadn` -> `hand`); longer words may be further off.
+        let limit = word.count < 4 ? 1 : max(2, word.count / 3)
         let scored = candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }
         return scored.min { $0.1 < $1.1 }?.0
     }

@@ -56,8 +56,22 @@ public struct EvalOutput: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try Data("benchtop eval output\n".utf8).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(Self.marker)))
         } catch {
-            throw EvalOutputError("--out \(directory): not writable (\((error as NSError).localizedFailureReason ?? error.localizedDescription))")
+            throw EvalOutputError("--out \(directory): not writable (\(Self.reason(directory)))")
         }
+    }
+
+    /// Why `path` cannot be created or written, from its nearest existing ancestor (Foundation's own message
+    /// is a bare "NSCocoaErrorDomain error 512").
+    static func reason(_ path: String) -> String {
+        let fm = FileManager.default
+        var ancestor = path
+        while !ancestor.isEmpty && ancestor != "/" && !fm.fileExists(atPath: ancestor) { ancestor = (ancestor as NSString).deletingLastPathComponent }
+        if ancestor.isEmpty { ancestor = "." }
+        var isDirectory: ObjCBool = false
+        _ = fm.fileExists(atPath: ancestor, isDirectory: &isDirectory)
+        if !isDirectory.boolValue { return "\(ancestor) is a file, not a folder" }
+        if !fm.isWritableFile(atPath: ancestor) { return "no permission to write in \(ancestor)" }
+        return "\(ancestor) refused the write (read-only file system or disk full?)"
     }
 
     /// The folder of one variant: `name` must be one plain folder name (not `.`, `..`, nor containing `/`).
@@ -78,6 +92,7 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
     public let directory: String
     private let lock = NSLock()
     private var results: [EpisodeResult] = []
+    private var closed = false
     private let handle: FileHandle
 
     public init(output: EvalOutput) throws {
@@ -100,6 +115,7 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
     public func episodeDidEnd(_ result: EpisodeResult) {
         lock.lock()
         defer { lock.unlock() }
+        guard !closed else { return }   // an interrupt is writing results.json: it holds what it holds
         let entry = EvaluationReport.episodeEntry(result, index: results.count)
         results.append(result)
         if let line = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]) {
@@ -110,7 +126,11 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
 
     /// Writes results.json from the finished episodes (what an interrupted run leaves).
     public func writeInterrupted(signal name: String) throws {
-        let done = finished
+        // Closed first: an episode ending while this runs must not land in the log without results.json.
+        lock.lock()
+        closed = true
+        let done = results
+        lock.unlock()
         let report = EvaluationReport(title: "interrupted by \(name) after \(done.count) episodes",
                                       settings: [("interrupted", "\(name) after \(done.count) finished episodes")],
                                       results: done, trajectories: [], videos: [])

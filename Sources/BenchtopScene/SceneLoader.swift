@@ -74,6 +74,7 @@ private struct SceneParser {
         try checkUniqueNames(scene.objects.map(\.name), r.child("objects", r.node), what: "object")
         try checkUniqueNames(scene.cameras.map(\.name), r.child("cameras", r.node), what: "camera")
         try checkUniqueNames(scene.robots.map(\.name), r.child("robots", r.node), what: "robot")
+        try checkStartsOutsideTheTable(scene, r.child("objects", r.node))
         if let t = taskReader { scene.task = try task(t, objects: Set(scene.objects.map(\.name)), scene: scene) }
         for (i, cam) in scene.cameras.enumerated() {
             if case .link(let robot, _, _) = cam.mount, !scene.robots.contains(where: { $0.name == robot }) {
@@ -82,6 +83,21 @@ private struct SceneParser {
             }
         }
         return scene
+    }
+
+    /// An object placed with an explicit z deep inside the table top is thrown out by the contact solver at
+    /// the first steps (and can "succeed" at being lifted with no robot near it): a scene error, not a start.
+    func checkStartsOutsideTheTable(_ scene: Scene, _ r: NodeReader) throws {
+        let t = scene.table
+        for (i, o) in scene.objects.enumerated() where !o.restsOnTable && !o.isStatic && o.orientation.x == 0 && o.orientation.y == 0 {
+            let h = o.asset.halfExtents
+            let overTable = abs(o.position.x - t.center.x) < t.size.x / 2 + h.x && abs(o.position.y - t.center.y) < t.size.y / 2 + h.y
+            let depth = t.height - (o.position.z - h.z)
+            guard overTable, depth > 0.005, o.position.z + h.z > t.height - t.thickness else { continue }
+            throw SceneError(.outOfRange, file: file, keyPath: "\(r.path)[\(i)].position", line: nil,
+                             String(format: "'%@' starts %.1f cm inside the table top (its bottom at z = %.3f m, the top at %.3f m); give [x, y] to rest it on the table",
+                                    o.name, depth * 100, o.position.z - h.z, t.height))
+        }
     }
 
     func checkUniqueNames(_ names: [String], _ r: NodeReader, what: String) throws {

@@ -59,6 +59,16 @@ public struct SweepSpec: Sendable, Hashable {
         return lines.joined(separator: "\n")
     }
 
+    /// The scene file this spec names: a bare name (`pick_cube`) is a shipped scene; any other name is a file
+    /// relative to the spec's own folder, which it may not leave (see `FileRoot`) unless `allowsOutsideRoot`.
+    public func scenePath(specFile: String, allowsOutsideRoot: Bool = false) throws -> String {
+        let isName = !scene.contains("/") && !["yaml", "yml", "json"].contains((scene as NSString).pathExtension)
+        if isName { return scene }
+        do { return try FileRoot(enclosing: specFile, allowsOutside: allowsOutsideRoot).resolve(scene) } catch {
+            throw VariationError("\(specFile): scene: \(error)")
+        }
+    }
+
     // MARK: - Loading
 
     /// Most episodes in one sweep (all cells together) and most ticks per episode.
