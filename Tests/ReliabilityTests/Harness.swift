@@ -5,8 +5,10 @@ import Testing
 let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The `benchtop` executable built next to the test bundle (the target depends on it, so it is built).
+/// The `benchtop` executable built next to the test bundle (the target depends on it, so it is built), or
+/// BENCHTOP_BINARY (to fuzz a release build, or a copy while the tree is rebuilt).
 func benchtopExecutable() throws -> String {
+    if let path = ProcessInfo.processInfo.environment["BENCHTOP_BINARY"] { return path }
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<4 {
         let candidate = dir.appendingPathComponent("benchtop").path
