@@ -57,8 +57,8 @@ public enum URDFParser {
         var links: [LinkSpec] = []
         var linkIndex: [String: Int] = [:]
         for l in robot.elements(forName: "link") {
-            guard let name = l.attribute(forName: "name")?.stringValue, !name.isEmpty else {
-                throw URDFError(file: file, element: "robot/link", "expected a name attribute")
+            guard let name = l.attribute(forName: "name")?.stringValue, !name.isEmpty, name.count <= 128 else {
+                throw URDFError(file: file, element: "robot/link", "expected a name attribute of 1 to 128 characters")
             }
             guard linkIndex[name] == nil else { throw URDFError(file: file, element: "robot/link[\(name)]", "duplicate link name") }
             linkIndex[name] = links.count
@@ -72,8 +72,8 @@ public enum URDFParser {
         struct RawJoint { var spec: JointSpec; var parent: String; var child: String }
         var raw: [RawJoint] = []
         for j in robot.elements(forName: "joint") {
-            guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty else {
-                throw URDFError(file: file, element: "robot/joint", "expected a name attribute")
+            guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty, name.count <= 128 else {
+                throw URDFError(file: file, element: "robot/joint", "expected a name attribute of 1 to 128 characters")
             }
             let path = "robot/joint[\(name)]"
             guard let parent = j.elements(forName: "parent").first?.attribute(forName: "link")?.stringValue else {
@@ -141,8 +141,9 @@ public enum URDFParser {
             }
             let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "," })
             let values = parts.compactMap { Double($0) }
-            guard values.count == count, parts.count == count, values.allSatisfy(\.isFinite) else {
-                throw err(path + "@" + attr, "expected \(count) finite number(s), got '\(text)'")
+            // Robot dimensions, masses, limits and gains are far below 1e6; 1e308 used to pass and overflow later.
+            guard values.count == count, parts.count == count, values.allSatisfy({ $0.isFinite && abs($0) <= 1e6 }) else {
+                throw err(path + "@" + attr, "expected \(count) number(s) of magnitude at most 1e6, got '\(Excerpt.of(text))'")
             }
             return values
         }
@@ -233,7 +234,7 @@ public enum URDFParser {
             case "continuous": kind = .revolute; continuous = true
             case "prismatic": kind = .prismatic
             case "fixed": kind = .fixed
-            default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(typeName)'")
+            default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(Excerpt.of(typeName))'")
             }
             var axis = SIMD3<Double>(1, 0, 0)   // the URDF default
             if let a = j.elements(forName: "axis").first {
