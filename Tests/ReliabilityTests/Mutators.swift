@@ -88,18 +88,12 @@ enum Mutators {
 
     static func mutate(_ text: String, kind: InputKind, _ rng: inout FuzzRandom) -> (String, Result) {
         var lines = text.components(separatedBy: "\n")
-        // The regular expressions below backtrack quadratically on a 200 KB run of letters (a mutant that is
-        // already huge): such texts only get the plain edits.
-        let choice = text.utf8.count > 20_000 ? 3 + rng.below(7) : rng.below(kind == .urdf ? 13 : 12)
-        switch choice {
-        case 0, 1, 2:   // a number (or a scalar after ': ') replaced by an extreme
-            let pattern = try! NSRegularExpression(pattern: kind == .urdf ? "-?[0-9]+(\\.[0-9]+)?([eE]-?[0-9]+)?" : "(?<=[:\\[, ])\\s*-?[0-9][0-9.eE-]*")
-            let matches = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
-            guard !matches.isEmpty else { return ("none", .text(text)) }
-            let m = rng.pick(matches)
+        switch rng.below(kind == .urdf ? 13 : 12) {
+        case 0, 1, 2:   // a number replaced by an extreme
+            let spans = numberSpans(Array(text.utf8), anywhere: kind == .urdf)
+            guard !spans.isEmpty else { return ("none", .text(text)) }
             let value = rng.pick(extremes)
-            let r = Range(m.range, in: text)!
-            return ("number->\(value)", .text(text.replacingCharacters(in: r, with: kind == .urdf ? value.replacingOccurrences(of: "\"", with: "") : " " + value)))
+            return ("number->\(value)", .text(replacing(rng.pick(spans), in: text, with: kind == .urdf ? value.replacingOccurrences(of: "\"", with: "") : value)))
         case 3:
             guard !lines.isEmpty else { return ("none", .text(text)) }
             lines.remove(at: rng.below(lines.count))
@@ -113,13 +107,13 @@ enum Mutators {
             lines.swapAt(i, j)
             return ("swap lines", .text(lines.joined(separator: "\n")))
         case 6:   // a key misspelt: one character dropped
-            let keyPattern = try! NSRegularExpression(pattern: kind == .urdf ? "[a-z_]{3,}(?==)" : "[a-z_]{3,}(?=:)")
-            let matches = keyPattern.matches(in: text, range: NSRange(text.startIndex..., in: text))
-            guard !matches.isEmpty else { return ("none", .text(text)) }
-            let r = Range(rng.pick(matches).range, in: text)!
-            var key = String(text[r])
-            key.remove(at: key.index(key.startIndex, offsetBy: rng.below(key.count)))
-            return ("typo \(key)", .text(text.replacingCharacters(in: r, with: key)))
+            let spans = keySpans(Array(text.utf8), before: kind == .urdf ? UInt8(ascii: "=") : UInt8(ascii: ":"))
+            guard !spans.isEmpty else { return ("none", .text(text)) }
+            let span = rng.pick(spans)
+            var key = Array(text.utf8)[span]
+            key.remove(at: key.startIndex + rng.below(key.count))
+            let typo = String(decoding: key, as: UTF8.self)
+            return ("typo \(typo)", .text(replacing(span, in: text, with: typo)))
         case 7:
             let cut = rng.below(text.utf8.count + 1)
             return ("truncate at \(cut)", .bytes(Data(text.utf8.prefix(cut))))
@@ -133,6 +127,42 @@ enum Mutators {
         default:
             return formatAttack(text, kind: kind, &rng)
         }
+    }
+
+    // Linear scans (regular expressions backtrack quadratically on the long runs that earlier mutations make).
+
+    /// Byte ranges of numbers: after one of `: [ , ` (or anywhere, for XML attributes).
+    static func numberSpans(_ b: [UInt8], anywhere: Bool) -> [Range<Int>] {
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        var spans: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            let start = i
+            if b[i] == UInt8(ascii: "-") && i + 1 < b.count && isDigit(b[i + 1]) { i += 1 }
+            guard isDigit(b[i]), anywhere || (start > 0 && [UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: " ")].contains(b[start - 1])),
+                  start == 0 || !isDigit(b[start - 1]) else { i = start + 1; continue }
+            while i < b.count, isDigit(b[i]) || b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") { i += 1 }
+            spans.append(start..<i)
+        }
+        return spans
+    }
+
+    /// Byte ranges of keys: runs of at least three of `a-z _` directly before `terminator`.
+    static func keySpans(_ b: [UInt8], before terminator: UInt8) -> [Range<Int>] {
+        var spans: [Range<Int>] = []
+        var i = 0
+        while i < b.count {
+            let start = i
+            while i < b.count, (b[i] >= 0x61 && b[i] <= 0x7A) || b[i] == UInt8(ascii: "_") { i += 1 }
+            if i - start >= 3, i < b.count, b[i] == terminator { spans.append(start..<i) }
+            if i == start { i += 1 }
+        }
+        return spans
+    }
+
+    static func replacing(_ span: Range<Int>, in text: String, with replacement: String) -> String {
+        let b = Array(text.utf8)
+        return String(decoding: b[..<span.lowerBound] + Array(replacement.utf8) + b[span.upperBound...], as: UTF8.self)
     }
 
     static func formatAttack(_ text: String, kind: InputKind, _ rng: inout FuzzRandom) -> (String, Result) {
