@@ -4,6 +4,7 @@ import BenchtopEval
 import BenchtopReasoning
 import BenchtopRecording
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 
@@ -117,7 +118,7 @@ struct RecordCommand: ParsableCommand {
     }
 
     private func recordScripted(env: TabletopEnvironment, recorder: DemoRecorder, firstSeed: UInt64, target: Int, horizon: Int) throws {
-        let policy = RecordingSetup.scriptedTeleop(environment: env, noise: noise)
+        let policy = try RecordingSetup.scriptedTeleop(environment: env, noise: noise)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))
         runner.subscribers = [recorder]
         let wanted = target - recorder.episodeCount

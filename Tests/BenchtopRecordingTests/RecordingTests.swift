@@ -47,7 +47,7 @@ let repositoryRoot: String = {
         named.depthTokenizer = tokenizerName
         let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: named, resume: false,
                                         depthTokenizer: try GridDepthQuantizer.builtIn())
-        let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+        let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
                                    settings: RunnerSettings(horizon: ticks, actionSteps: 8))
         runner.subscribers = [recorder]
         for k in 0..<episodes {

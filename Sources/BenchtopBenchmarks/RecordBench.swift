@@ -116,7 +116,7 @@ struct RecordBench: ParsableCommand {
                                              imageSize: 256, style: .molmoAct2, cameras: env.cameraNames, teleop: "scripted")
             let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
                                             depthTokenizer: try GridDepthQuantizer.builtIn())
-            let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+            let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
                                        settings: RunnerSettings(horizon: frames, actionSteps: 8, stopOnSuccess: false))
             runner.subscribers = [recorder]
             return (env, recorder, runner)
