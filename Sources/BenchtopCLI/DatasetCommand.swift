@@ -2,11 +2,11 @@ import ArgumentParser
 import BenchtopDataset
 import Foundation
 
-/// `benchtop dataset ...`: inspect and check LeRobot datasets.
+/// `benchtop dataset ...`: inspect, check and merge LeRobot datasets.
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dataset", abstract: "Inspect and check LeRobot datasets.",
-        subcommands: [DatasetCheck.self, DatasetWriteTest.self])
+        commandName: "dataset", abstract: "Inspect, check and merge LeRobot datasets.",
+        subcommands: [DatasetCheck.self, DatasetMergeCommand.self, DatasetWriteTest.self])
 }
 
 /// `benchtop dataset check ROOT`: loads a dataset, checks every episode (and video), prints a summary.
