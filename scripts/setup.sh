@@ -39,4 +39,9 @@ if [ "${1:-}" = "--test" ]; then
     python3 -m pip install -q "${pip_packages[@]}" 2>/dev/null \
       || python3 -m pip install -q --break-system-packages "${pip_packages[@]}"
   fi
+  # Ray, pinned: the benchtop-ray test (python/benchtop-ray) starts a real two-node cluster on loopback.
+  if ! python3 -c "import ray, sys; sys.exit(ray.__version__ != '2.60.0')" 2>/dev/null; then
+    echo "setup: pip installing ray==2.60.0"
+    python3 -m pip install -q "ray==2.60.0" 2>/dev/null || python3 -m pip install -q --break-system-packages "ray==2.60.0"
+  fi
 fi
