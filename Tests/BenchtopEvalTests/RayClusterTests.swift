@@ -31,23 +31,24 @@ import Testing
         throw RayTestError("cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
     }
 
-    /// Runs a process in the repository root, killing it after `timeout` seconds (SIGTERM, then SIGKILL).
+    /// Runs a process in the repository root, killing it after `timeout` seconds (SIGTERM, then SIGKILL); its output
+    /// goes through files (no pipe can fill up while the test waits).
     func run(_ path: String, _ args: [String], timeout: TimeInterval) throws -> (Int32, String, String) {
+        let logs = NSTemporaryDirectory() + "benchtop-ray-log-\(UUID().uuidString.prefix(8))"
+        FileManager.default.createFile(atPath: logs + ".out", contents: nil)
+        FileManager.default.createFile(atPath: logs + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: logs + ".out")
+            try? FileManager.default.removeItem(atPath: logs + ".err")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logs + ".out"))
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logs + ".err"))
         try p.run()
         let deadline = Date().addingTimeInterval(timeout)
-        var stdout = Data(), stderr = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stdout = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter()
-        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         while p.isRunning && Date() < deadline { usleep(100_000) }
         if p.isRunning {
             p.terminate()   // the script stops its cluster on SIGTERM
@@ -56,8 +57,9 @@ import Testing
             if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         }
         p.waitUntilExit()
-        group.wait()
-        return (p.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        let out = (try? String(contentsOfFile: logs + ".out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: logs + ".err", encoding: .utf8)) ?? ""
+        return (p.terminationStatus, out, err)
     }
 
     func files(_ root: String) -> [String] {
