@@ -80,8 +80,8 @@ def main() -> int:
         return report(summary, 0)
     finally:
         t0 = time.time()
-        cluster.stop()
-        sys.stderr.write(f"cluster stopped in {time.time() - t0:.1f} s\n")
+        left = cluster.stop()
+        sys.stderr.write(f"cluster stopped in {time.time() - t0:.1f} s, {left} of its processes left\n")
 
 
 def report(summary, status):

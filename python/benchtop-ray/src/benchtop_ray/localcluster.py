@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from typing import Dict, List, Optional
 
 
@@ -28,6 +29,14 @@ def _terminate_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except Exception:
         pass
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def free_port(host: str = "127.0.0.2") -> int:
@@ -45,7 +54,10 @@ class LocalCluster:
         self.head_ip = "127.0.0.2"
         self.nodes: Dict[str, subprocess.Popen] = {}
         self.object_store_bytes = object_store_bytes
-        self.env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", RAY_health_check_period_ms=str(health_check_ms),
+        # Every process of a node inherits these, so that stop() finds the ones that left the node's process group
+        # (Ray workers start their own sessions) by this cluster's id, and nothing else.
+        self.id = uuid.uuid4().hex
+        self.env = dict(os.environ, BENCHTOP_RAY_CLUSTER=self.id, RAY_USAGE_STATS_ENABLED="0", RAY_health_check_period_ms=str(health_check_ms),
                         RAY_health_check_failure_threshold="4", RAY_health_check_initial_delay_ms="1000")
 
     @property
@@ -59,7 +71,8 @@ class LocalCluster:
         cmd = [ray if os.path.exists(ray) else "ray", "start", "--block", "--disable-usage-stats", f"--temp-dir={temp}",
                f"--object-store-memory={self.object_store_bytes}", *args]
         log = open(os.path.join(self.root, f"{name}.log"), "w")
-        self.nodes[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
+        env = dict(self.env, BENCHTOP_RAY_NODE=name)
+        self.nodes[name] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
                                             preexec_fn=_terminate_with_parent)
 
     def start_head(self, cpus: int = 1, resources: str = "{}") -> None:
@@ -90,15 +103,43 @@ class LocalCluster:
             time.sleep(0.5)
         raise TimeoutError(f"fewer than {count} Ray nodes alive after {timeout_s} s; logs in {self.root}")
 
+    def _processes(self, node: Optional[str] = None) -> List[int]:
+        """Pids of this cluster's processes (of one node), by the marker in their environment."""
+        marks = {f"BENCHTOP_RAY_CLUSTER={self.id}".encode()}
+        if node:
+            marks.add(f"BENCHTOP_RAY_NODE={node}".encode())
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as f:
+                    env = set(f.read().split(b"\0"))
+            except OSError:
+                continue
+            if marks <= env:
+                pids.append(int(entry))
+        return pids
+
+    def _kill(self, pids: List[int]) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def kill_node(self, name: str) -> None:
+        """Ends a node as a machine failure would: SIGKILL to every process it started."""
         p = self.nodes[name]
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self._kill(self._processes(name))
         p.wait()
 
-    def stop(self, grace_s: float = 3) -> None:
+    def stop(self, grace_s: float = 3) -> int:
+        """Stops every node; returns how many of its processes are still there afterwards (0 unless unkillable)."""
         try:
             import ray
 
@@ -124,8 +165,12 @@ class LocalCluster:
             except ProcessLookupError:
                 pass
             p.wait()
+        self._kill(self._processes())  # workers in sessions of their own
+        time.sleep(0.5)
+        left = [pid for pid in self._processes() if not _is_zombie(pid)]
         if self.owns_root:
             shutil.rmtree(self.root, ignore_errors=True)
+        return len(left)
 
     def __enter__(self) -> "LocalCluster":
         return self
