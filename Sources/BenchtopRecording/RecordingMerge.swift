@@ -66,9 +66,14 @@ public enum RecordingMerge {
             }
         }
         try merged.write(root: out)
-        let basename = ((out.hasSuffix("/") ? String(out.dropLast()) : out) as NSString).lastPathComponent
-        try MolmoActCompanion.write(companion: companion, datasetName: basename, episodes: merged.episodes.map(\.index),
-                                    mode: environment.controller.mode, primaryCamera: camera)
+        let first = DemoRecorder.companionPath(root: inputs[0])
+        try copyFile(first + "/depth_tokenizer.txt", to: companion + "/depth_tokenizer.txt")
+        try MolmoActCompanion.write(root: out, episodes: merged.episodes.map(\.index), mode: environment.controller.mode,
+                                    primaryCamera: camera)
+        // The MolmoAct v1 export (--style molmoact) is made again from the merged recording, in the shards' layout.
+        if let export = try? LeRobotDataset(root: first + "/lerobot") {
+            try MolmoActV1Export.write(root: out, to: companion + "/lerobot", mode: environment.controller.mode, version: export.version)
+        }
         return summary
     }
 
