@@ -113,14 +113,24 @@ public struct EpisodeResult: Sendable {
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
     /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
+    /// Every policy problem of the episode by category (`action`, `depth`, `trace`, `server`, `timeout`, ...): the
+    /// errors above plus problems in answers that did not change the actions (a malformed depth string or trace).
+    public var policyErrorFields: [String: Int]
+    /// The first few of those problems' messages, in order.
+    public var policyErrorMessages: [String]
+
+    /// Messages kept per episode.
+    public static let keptPolicyErrorMessages = 5
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
                 completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
-                collisions: Int, latencies: [Double], policyErrors: Int) {
+                collisions: Int, latencies: [Double], policyErrors: Int, policyErrorFields: [String: Int] = [:],
+                policyErrorMessages: [String] = []) {
         self.seed = seed; self.outcome = outcome; self.successAtEnd = successAtEnd; self.successAnyTime = successAnyTime
         self.progression = progression; self.ticks = ticks; self.completionTime = completionTime
         self.cartesianPathLength = cartesianPathLength; self.jointPathLength = jointPathLength; self.meanJerk = meanJerk
         self.rmsJerk = rmsJerk; self.collisions = collisions; self.latencies = latencies; self.policyErrors = policyErrors
+        self.policyErrorFields = policyErrorFields; self.policyErrorMessages = policyErrorMessages
     }
 }
 
@@ -163,14 +173,31 @@ public final class EpisodeRunner {
         var collisions = 0
         var ticks = 0
         var recoveredErrors = 0
+        var endingError: PolicyError?
+        var errorFields: [String: Int] = [:]
+        var errorMessages: [String] = []
+        func note(_ errors: [PolicyError]) {
+            for e in errors {
+                errorFields[e.category, default: 0] += 1
+                if errorMessages.count < EpisodeResult.keptPolicyErrorMessages { errorMessages.append(e.description) }
+            }
+        }
+        func collectRecovered() {
+            guard let reporting = policy as? any RecoveredErrorReporting else { return }
+            let errors = reporting.takeRecoveredErrors()
+            recoveredErrors += errors.count
+            note(errors + reporting.takeOutputWarnings())
+        }
         var outcome = EpisodeOutcome.timeout
         var lastAction: [Double]?
         func finish() -> EpisodeResult {
+            if case .policyError = outcome { note([endingError ?? .server(outcomeMessage(outcome))]) }
             let r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
                                   progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
                                   cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
                                   meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
-                                  policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0))
+                                  policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0),
+                                  policyErrorFields: errorFields, policyErrorMessages: errorMessages)
             subscribers.forEach { $0.episodeDidEnd(r) }
             return r
         }
@@ -179,6 +206,7 @@ public final class EpisodeRunner {
             observation = try environment.reset(seed: seed)
             try policy.reset(instruction: environment.instruction, seed: seed)
         } catch {
+            endingError = error as? PolicyError
             outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
             return finish()
         }
@@ -205,12 +233,14 @@ public final class EpisodeRunner {
                     for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
                     queries += 1
                 } catch {
+                    collectRecovered()
+                    endingError = error as? PolicyError
                     outcome = .policyError("\(error)")
                     return finish()
                 }
                 let latency = clock() - started
                 latencies.append(latency)
-                if let reporting = policy as? any RecoveredErrorReporting { recoveredErrors += reporting.takeRecoveredErrors().count }
+                collectRecovered()
                 var skip = 0
                 if settings.timing == .realTime, lastAction != nil {
                     // While the policy thought, the arm went on with the previous chunk (holding its last action
@@ -261,6 +291,11 @@ public final class EpisodeRunner {
             return false
         }
         return true
+    }
+
+    private func outcomeMessage(_ outcome: EpisodeOutcome) -> String {
+        if case .policyError(let m) = outcome { return m }
+        return outcome.label
     }
 
     private func validate(_ chunk: ActionChunk) throws {
