@@ -157,7 +157,7 @@ func deadPort() throws -> Int {
         let (status, output) = try benchtop(["eval", "pick_cube", "--policy", "openpi=ws://127.0.0.1:\(port)", "--episodes", "2", "--no-video",
                                              "--no-panels", "--policy-retries", "0", "--out", dir])
         #expect(status != 0 && output.contains("no episode reached a task outcome (policy_error 2)"), "\(status): \(output)")
-        #expect(output.contains("policy errors in 2/2 episodes: server 2"), output)
+        #expect(output.contains("policy errors in 2/2 episodes: server 2"), "\(output)")
         #expect(FileManager.default.fileExists(atPath: "\(dir)/results.json"))
         // An episode that failed before its first tick still gets its (empty) reasoning file, not a bare newline.
         let timeline = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/timeline/episode_001.jsonl"))
