@@ -76,7 +76,10 @@ public final class ReasoningTimeline: ChunkObserving {
     public func episodeDidEnd(_ result: EpisodeResult) {
         if !inEpisode {
             // The episode failed before its reset reached subscribers: it has no ticks, but still its own file.
-            ticks = []; chunk = []; reasoning = nil; episode += 1
+            ticks = []
+            chunk = []
+            reasoning = nil
+            episode += 1
         }
         inEpisode = false
         guard let directory else { return }

@@ -88,7 +88,8 @@ public final class HTTPClient {
                     break
                 }
                 guard size <= maxResponseBytes - body.count else {
-                    c.close(); connection = nil
+                    c.close()
+                    connection = nil
                     throw tooLarge("the chunked response (over \(body.count + size) bytes)")
                 }
                 body += try c.read(count: size, deadline: deadline)
@@ -97,7 +98,8 @@ public final class HTTPClient {
         } else if let lengthText = headers["content-length"] {
             guard let length = Int(lengthText), length >= 0 else { throw TransportError.protocolViolation("bad Content-Length '\(lengthText)'") }
             guard length <= maxResponseBytes else {
-                c.close(); connection = nil
+                c.close()
+                connection = nil
                 throw tooLarge("the response's Content-Length \(length) bytes")
             }
             body = try c.read(count: length, deadline: deadline)
@@ -106,7 +108,11 @@ public final class HTTPClient {
             do {
                 while true {
                     body += try c.read(count: 1, deadline: deadline)
-                    if body.count > maxResponseBytes { c.close(); connection = nil; throw tooLarge("the response (read until close)") }
+                    if body.count > maxResponseBytes {
+                        c.close()
+                        connection = nil
+                        throw tooLarge("the response (read until close)")
+                    }
                 }
             } catch TransportError.closed { }
         }

@@ -101,16 +101,25 @@ func withRetries<T>(_ settings: RemoteSettings, server: String, link: ServerLink
             case .timeout(let s):
                 throw PolicyError.timeout("\(server): \(s) (limit \(limit ?? settings.timeout) s)")
             case .connect, .closed:
-                if mayRetry() { pause(); continue }
+                if mayRetry() {
+                    pause()
+                    continue
+                }
                 throw PolicyError.server("\(server): \(e) (\(attempts()))")
             case .resolve:
-                if attempt < settings.retries { pause(); continue }
+                if attempt < settings.retries {
+                    pause()
+                    continue
+                }
                 throw PolicyError.server("\(server): \(e) (\(attempts()))")
             default:
                 throw PolicyError.server("\(server): \(e)")
             }
         } catch RetryableHTTPStatus.status(let code, let detail) {
-            if mayRetry() { pause(); continue }
+            if mayRetry() {
+                pause()
+                continue
+            }
             throw PolicyError.server("\(server): HTTP \(code): \(detail) (\(attempts()))")
         }
     }

@@ -178,6 +178,15 @@ func deadPort() throws -> Int {
         let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         let chunk = try #require(first["chunk"] as? [[Double]])
         #expect((first["depth_tokens"] as? [Int])?.count == 100 && (first["text"] as? String)?.contains("<DEPTH_START>") == true)
+        // LIBERO deltas in robosuite units: the TCP moves at most about 5 cm per 20 Hz tick (not tens of centimetres).
+        let tcps = try lines.map { line -> SIMD3<Double> in
+            let t = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["tcp"] as? [Double])
+            return SIMD3(t[0], t[1], t[2])
+        }
+        for k in 1..<tcps.count {
+            let step = tcps[k] - tcps[k - 1]
+            #expect((step * step).sum().squareRoot() < 0.06, "tick \(k): \(step)")
+        }
         // Offline: the same answer through `benchtop molmoact parse` gives the chunk the robot ran.
         let (ps, parsed) = try benchtop(["molmoact", "parse", "\(dir)/timeline/episode_000.jsonl", "--norm-stats", stats, "--unnorm-key", liberoKey])
         #expect(ps == 0, "\(parsed)")
