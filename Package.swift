@@ -35,7 +35,7 @@ let package = Package(
             path: "Sources/CBulletShim",
             cxxSettings: [
                 // SwiftPM drops -D flags from pkg-config output; without this the shim links against
-                // the float build's symbols and fails (see shared/design/native-layer.md).
+                // the float build's symbols and fails (see docs/native-layer.md).
                 .define("BT_USE_DOUBLE_PRECISION"),
                 .unsafeFlags(["-O2"]),
             ],
@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
-        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
@@ -155,11 +155,12 @@ let package = Package(
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
                     exclude: ["interop.py", "lerobot_probe.py"]),
         .testTarget(name: "BenchtopRemoteTests",
-                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
+                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
+                                   "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopRecordingTests",
                     dependencies: ["BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
                                    "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment"]),
-        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
@@ -168,7 +169,7 @@ let package = Package(
         .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
                                                              "FrankaEmbodiment"]),
         .testTarget(name: "EmbodimentConformanceTests",
-                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
                                    "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"],
                     resources: [.copy("Fixtures")]),
     ],
