@@ -111,6 +111,13 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public static let maxPlausibleSpeed = 5.0
 
     public func reset(seed: UInt64) throws -> Observation {
+        try prepare(seed: seed)
+        return try observe()
+    }
+
+    /// Builds the episode's world for `seed` and opens the grippers, without rendering an observation (the
+    /// viewer reads the world before its runner thread renders: one thread may not hold GLX and EGL at once).
+    public func prepare(seed: UInt64) throws {
         current = try make(seed: seed)
         // A bad start (say, from a huge randomisation range) is the scene's fault: say so before a policy reads it.
         if let problem = world.initialStateProblem() {
@@ -123,7 +130,6 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
             for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
         }
-        return try observe()
     }
 
     public func observe() throws -> Observation {
