@@ -73,4 +73,9 @@ if [ "${1:-}" = "--test" ]; then
     "$cache/venv-lerobot-0.3.3/bin/pip" install -q "lerobot==0.3.3"
     touch "$cache/venv-lerobot-0.3.3/.benchtop-lerobot-0.3.3"
   fi
+  # Ray, pinned: the benchtop-ray test (python/benchtop-ray) starts a real two-node cluster on loopback.
+  if ! python3 -c "import ray, sys; sys.exit(ray.__version__ != '2.60.0')" 2>/dev/null; then
+    echo "setup: pip installing ray==2.60.0"
+    python3 -m pip install -q "ray==2.60.0" 2>/dev/null || python3 -m pip install -q --break-system-packages "ray==2.60.0"
+  fi
 fi

@@ -44,11 +44,11 @@ public struct EvaluationBuilder {
 
     /// Builds the environment, the policy and the runner, with the perturbation stage attached and the
     /// subscribers in order. `wrap` puts another environment in front of the runner (the viewer's gate).
-    public func build(wrap: ((TabletopEnvironment) -> any Environment)? = nil) throws -> Evaluation {
+    public func build(wrap: ((TabletopEnvironment) throws -> any Environment)? = nil) throws -> Evaluation {
         let environment = try makeEnvironment()
         let policy = try PolicyFactory.make(self.policy, environment: environment, options: policyOptions)
         let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
-        let runner = EpisodeRunner(environment: wrap?(environment) ?? environment, policy: policy,
+        let runner = EpisodeRunner(environment: try wrap?(environment) ?? environment, policy: policy,
                                    settings: RunnerSettings(horizon: ticks, actionSteps: policyOptions.actionSteps, timing: timing))
         var stage: PerturbationStage?
         if let (p, seed) = perturbation {

@@ -69,6 +69,8 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var sweepOptions: SweepOptions
 
+    @OptionGroup var remoteOptions: RemotePolicyOptions
+
     @Flag(help: "Run the closed loop live in the viewer, with reasoning panels, a timeline ([ and ]) and mouse steering (needs a display; xvfb-run -a on a headless machine).")
     var view = false
 
@@ -96,6 +98,7 @@ struct EvalCommand: ParsableCommand {
             let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
             printSummary(run.report, scene: s.name)
             print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
+            if let failure = run.report.summary.noTaskOutcomeFailure { throw BenchtopError(failure) }
             return
         }
         let spec: PerturbationSpec
@@ -111,6 +114,7 @@ struct EvalCommand: ParsableCommand {
         let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policySpec)", specYAML: spec.yaml, variants: variants)
         try report.write(to: out)
         print("wrote \(out)/results.json, \(out)/perturbations.csv, \(out)/report.html (each variant's own report in its folder)")
+        if let failure = RunSummary(variants.flatMap(\.results)).noTaskOutcomeFailure { throw BenchtopError(failure) }
     }
 
     private var policySpec: String { policy ?? "builtin" }
@@ -141,8 +145,10 @@ struct EvalCommand: ParsableCommand {
         guard refused.isEmpty else {
             throw BenchtopError("--sweep takes its settings from \(specPath); set them there instead of: \(refused.joined(separator: ", "))")
         }
+        var policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey)
+        policyOptions.remote = try remoteOptions.settings()
         try SweepCLI.run(specPath: specPath, spec: spec, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
-                         embodimentPath: embodimentPath, policyOptions: PolicyOptions(normStats: normStats, unnormKey: unnormKey))
+                         embodimentPath: embodimentPath, policyOptions: policyOptions)
     }
 
     private func printSummary(_ report: EvaluationReport, scene: String) {
@@ -151,6 +157,7 @@ struct EvalCommand: ParsableCommand {
                      scene, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
                      summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
         print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        summary.policyErrorLines.forEach { print($0) }
     }
 
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
@@ -161,6 +168,7 @@ struct EvalCommand: ParsableCommand {
         builder.controlRate = controlRate
         do { builder.policy = try PolicySpec(parsing: policySpec) } catch let e as PolicySpecError { throw BenchtopError(e.message) }
         builder.policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey, actionSteps: actionSteps ?? 8)
+        builder.policyOptions.remote = try remoteOptions.settings()
         builder.horizon = horizon
         builder.timing = timingMode
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
@@ -170,6 +178,7 @@ struct EvalCommand: ParsableCommand {
         let evaluation: Evaluation
         do {
             evaluation = try builder.build(wrap: view ? { environment in
+                _ = try environment.reset(seed: firstSeed)   // the viewer shows the first episode's world from the start
                 let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
                 gated = gate
                 return gate
@@ -193,6 +202,11 @@ struct EvalCommand: ParsableCommand {
         if let gated {
             gated.timeline.cameraModel = { try? environment.primaryPinhole() }
             if noPanels { runner.subscribers.append(gated.timeline) }
+        } else if noPanels {
+            // The parsed reasoning is always written (timeline/episode_NNN.jsonl), panels or not.
+            let log = ReasoningTimeline(camera: environment.primaryCamera, directory: out)
+            log.keepsImages = false
+            runner.subscribers.append(log)
         }
         if !noPanels {
             let timeline = gated?.timeline ?? ReasoningTimeline(camera: environment.primaryCamera, directory: out)

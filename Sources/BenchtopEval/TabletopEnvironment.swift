@@ -17,6 +17,8 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public let embodiment: EmbodimentDescriptor
     public let robotName: String
     public let modeName: String
+    /// The control mode the controller runs in (known before any world is built).
+    public let controlMode: ControlMode
     /// Observation cameras, primary first.
     public let cameraNames: [String]
     public let controlRate: Double
@@ -41,7 +43,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     private var taskObjects = Set<Int>()
 
     public var instruction: String { task.instruction }
-    public var actionDimension: Int { controller.mode.action.count }
+    public var actionDimension: Int { controlMode.action.count }
     public var primaryCamera: String { cameraNames[0] }
 
     /// - Parameters:
@@ -74,6 +76,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
             throw EvaluationError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
         }
         modeName = mode.name
+        controlMode = mode
         let rate = controlRate ?? mode.rate
         let steps = (1 / (rate * scene.physics.timeStep)).rounded()
         guard steps >= 1, abs(steps * rate * scene.physics.timeStep - 1) < 1e-6 else {
@@ -91,8 +94,8 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
             current = made
             return made
         } catch {
-            // The same scene compiled and built at init time of every caller that reads it first; a failure here
-            // is a programming error (reset reports build failures as errors).
+            // Building depends on the compiled articulations, not the seed: a scene whose world cannot be built
+            // fails every reset with that error first; commands reset before reading the world (`--view` too).
             fatalError("building the world of '\(scene.name)' failed: \(error)")
         }
     }
