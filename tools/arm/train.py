@@ -173,9 +173,13 @@ def vocabulary_of(instructions):
     return sorted({w for text in set(instructions) for w in arm.words(text)})
 
 
-def photometric(x, generator):
-    """x [N, 3, H, W] normalised: per-image brightness and contrast jitter and pixel noise."""
+def photometric(x, generator, blur_prob=0.3):
+    """x [N, 3, H, W] normalised: per-image brightness and contrast jitter, pixel noise and, for a fraction, a 3x3
+    box blur (renders at other sizes pooled to 128 px, video compression)."""
     n = x.shape[0]
+    blurred = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1)
+    use = (torch.rand(n, 1, 1, 1, device=x.device, generator=generator) < blur_prob).to(x.dtype)
+    x = use * blurred + (1 - use) * x
     gain = 1 + 0.15 * (torch.rand(n, 1, 1, 1, device=x.device, generator=generator) * 2 - 1)
     bias = 0.3 * (torch.rand(n, 1, 1, 1, device=x.device, generator=generator) * 2 - 1)
     return x * gain + bias + 0.08 * torch.randn(x.shape, device=x.device, generator=generator)
