@@ -151,6 +151,9 @@ public final class EpisodeRunner {
     /// A stage between policy and robot (perturbations, steering): edits each new chunk before it runs. The
     /// edited chunk is validated again and is what subscribers see.
     public var chunkTransform: ((inout ActionChunk, ChunkContext) -> Void)?
+    /// Called just before each policy query (query index, ticks so far, episode seed): stages that act inside a
+    /// policy's reasoning chain (`ReasoningChain`) arm their edits here.
+    public var queryWillStart: ((_ query: Int, _ tick: Int, _ episodeSeed: UInt64) -> Void)?
 
     public init(environment: any Environment, policy: any Policy, settings: RunnerSettings) {
         self.environment = environment; self.policy = policy; self.settings = settings
@@ -193,6 +196,7 @@ public final class EpisodeRunner {
                 let started = clock()
                 var chunk: ActionChunk
                 do {
+                    queryWillStart?(queries, ticks, seed)
                     chunk = try policy.act(on: observation)
                     try validate(chunk)
                     if let chunkTransform {
