@@ -42,7 +42,7 @@ extension ARMModel {
     }
 
     /// [x, y, z, sin roll, cos roll, sin pitch, cos pitch, sin yaw, cos yaw, gripper], normalised.
-    func stateFeatures(_ state: [Double]) throws -> [Float] {
+    public func stateFeatures(_ state: [Double]) throws -> [Float] {
         guard state.count == 7, state.allSatisfy(\.isFinite) else {
             throw ARMError("the state has \(state.count) values; the '\(metadata.mode)' mode's ARM expects 7 finite values [x, y, z, roll, pitch, yaw, gripper]")
         }

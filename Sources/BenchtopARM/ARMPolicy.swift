@@ -75,7 +75,7 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
     public func intervene(atNextQuery intervention: ReasoningIntervention?) { nextIntervention = intervention }
 
     /// The polyline from its point nearest `gripper` on: that point, then the later vertices.
-    static func remainder(of polyline: [SIMD2<Double>], from gripper: SIMD2<Double>) -> [SIMD2<Double>] {
+    public static func remainder(of polyline: [SIMD2<Double>], from gripper: SIMD2<Double>) -> [SIMD2<Double>] {
         guard polyline.count > 1 else { return polyline }
         var best = (distance: Double.infinity, segment: 0, point: polyline[0])
         for i in 0..<(polyline.count - 1) {

@@ -23,10 +23,33 @@ import Testing
         func maxError(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
         #expect(maxError(out.depthLogits.values, try io.floats("depth_logits_\(size)", shape: [128, 10, 10])) < 1e-4)
         #expect(out.predictedCodes == (try io.floats("codes_\(size)", shape: [100])).map { Int($0) })
-        #expect(maxError(out.primaryFeatures, try io.floats("primary_features_\(size)", shape: [128])) < 1e-4)
-        #expect(maxError(out.wristFeatures, try io.floats("wrist_features_\(size)", shape: [128])) < 1e-4)
+        #expect(maxError(out.primaryFeatures, try io.floats("primary_feature_\(size)", shape: [128])) < 1e-4)
+        #expect(maxError(out.wristFeatures, try io.floats("wrist_feature_\(size)", shape: [128])) < 1e-4)
         #expect(maxError(out.trace, try io.floats("trace_\(size)", shape: [10])) < 1e-4)
         #expect(maxError(out.actions.flatMap { $0 }, try io.floats("actions_\(size)", shape: [8, 7])) < 1e-4)
+        #expect(maxError(model.languageFeatures(instruction), try io.floats("lang", shape: [64])) < 1e-6)
+        #expect(maxError(try model.stateFeatures(state), try io.floats("state_norm", shape: [10])) < 1e-5)
+    }
+
+    /// Codes replaced before the trace stage and a trace replaced before the action stage, as PyTorch computes them.
+    @Test func replacementsPropagateAsInPyTorch() throws {
+        BLAS.setThreadCount(1)
+        let model = try fixtureModel()
+        let io = try SafetensorsFile(path: "\(fixtures)/arm-fixture-io.safetensors")
+        func image(_ key: String) throws -> FeatureMap {
+            let values = try io.floats(key, shape: [128, 128, 3])
+            return ARMModel.preprocess(width: 128, height: 128) { y, x, c in values[(y * 128 + x) * 3 + c] }
+        }
+        let codes = try io.floats("replaced_codes", shape: [100]).map { Int($0) }
+        let trace = ARMModel.points(try io.floats("replaced_trace", shape: [10]))
+        let state = try io.floats("state", shape: [7]).map(Double.init)
+        let instruction = try #require(io.metadata["instruction"])
+        let out = try model.infer(primary: try image("primary_128"), wrist: try image("wrist_128"), state: state, instruction: instruction,
+                                  edits: ReasoningIntervention(depthTokens: { _ in codes }, trace: { _ in trace }))
+        func maxError(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
+        #expect(out.codes == codes && out.predictedCodes != codes)
+        #expect(maxError(out.predictedTrace, try io.floats("trace_replaced_codes", shape: [10])) < 1e-4)
+        #expect(maxError(out.actions.flatMap { $0 }, try io.floats("actions_replaced_trace", shape: [8, 7])) < 1e-4)
     }
 
     @Test func sameInputsGiveTheSameBits() throws {
