@@ -24,7 +24,18 @@ public struct ARMOutput: Sendable {
 extension ARMModel {
     /// Image bytes (RGB, any size) -> 3 x 128 x 128, adaptive average pooled, then (x / 255 - 0.5) / 0.25.
     public static func preprocess(_ image: RGBImage) -> FeatureMap {
-        preprocess(width: image.width, height: image.height) { y, x, c in Float(image.pixels[(y * image.width + x) * 3 + c]) }
+        let w = image.width, h = image.height, n = w * h
+        let chw = [Float](unsafeUninitializedCapacity: 3 * n) { out, count in
+            image.pixels.withUnsafeBufferPointer { p in
+                for i in 0..<n {
+                    out[i] = Float(p[3 * i]) / 255
+                    out[n + i] = Float(p[3 * i + 1]) / 255
+                    out[2 * n + i] = Float(p[3 * i + 2]) / 255
+                }
+            }
+            count = 3 * n
+        }
+        return normalised(FeatureMap(channels: 3, height: h, width: w, values: chw))
     }
 
     /// The same from height x width x 3 values in 0 ... 255 (fixtures store images this way).
@@ -35,9 +46,16 @@ extension ARMModel {
                 for c in 0..<3 { chw[(c * height + y) * width + x] = value(y, x, c) / 255 }
             }
         }
-        var map = FeatureMap(channels: 3, height: height, width: width, values: chw)
-        if width != imageSize || height != imageSize { map = map.adaptiveAveragePooled(height: imageSize, width: imageSize) }
-        for i in map.values.indices { map.values[i] = (map.values[i] - 0.5) / 0.25 }
+        return normalised(FeatureMap(channels: 3, height: height, width: width, values: chw))
+    }
+
+    /// Pools to 128 x 128 when needed, then (x - 0.5) / 0.25.
+    static func normalised(_ image: FeatureMap) -> FeatureMap {
+        var map = image
+        if map.width != imageSize || map.height != imageSize { map = map.adaptiveAveragePooled(height: imageSize, width: imageSize) }
+        map.values.withUnsafeMutableBufferPointer { v in
+            for i in v.indices { v[i] = (v[i] - 0.5) / 0.25 }
+        }
         return map
     }
 

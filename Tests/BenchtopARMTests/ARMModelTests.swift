@@ -116,3 +116,14 @@ import Testing
         }
     }
 }
+
+extension ARMModelTests {
+    /// The camera path (bytes) and the fixture path (values) preprocess to the same bits at any size.
+    @Test(arguments: [(256, 256), (128, 128), (200, 150)]) func bytesAndValuesPreprocessAlike(size: (Int, Int)) {
+        let image = noiseImage(width: size.0, height: size.1, seed: 3)
+        let fromValues = ARMModel.preprocess(width: size.0, height: size.1) { y, x, c in Float(image.pixels[(y * size.0 + x) * 3 + c]) }
+        let fromBytes = ARMModel.preprocess(image)
+        #expect(fromBytes.values.map(\.bitPattern) == fromValues.values.map(\.bitPattern))
+        #expect(fromBytes.height == 128 && fromBytes.width == 128)
+    }
+}
