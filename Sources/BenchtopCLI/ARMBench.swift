@@ -33,7 +33,7 @@ struct ARMBench: ParsableCommand {
             try model.infer(primary: ARMModel.preprocess(primary), wrist: ARMModel.preprocess(wrist), state: state, instruction: instruction)
         }
         for _ in 0..<5 { _ = try query() }
-        var swiftWall: [Double] = [], swiftCPU: [Double] = [], torch: [Double] = []
+        var swiftWall: [Double] = [], swiftCPU: [Double] = [], torch: [Double] = [], torchCPU: [Double] = []
         var torchVersion = "?"
         let clock = ContinuousClock()
         for round in 0..<rounds {
@@ -52,8 +52,10 @@ struct ARMBench: ParsableCommand {
             if peer.status == 0, let last = peer.output.split(separator: "\n").last,
                let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], let ms = object["ms_median"] as? Double {
                 torch.append(ms)
+                torchCPU.append(object["cpu_ms_median"] as? Double ?? .nan)
                 torchVersion = object["torch"] as? String ?? "?"
-                print(String(format: "round %d: PyTorch %@ %.3f ms wall (median of %d)", round + 1, torchVersion, ms, reps))
+                print(String(format: "round %d: PyTorch %@ %.3f ms wall, %.3f ms thread CPU (median of %d)", round + 1, torchVersion, ms,
+                             torchCPU.last!, reps))
             } else {
                 print("round \(round + 1): PyTorch peer failed (status \(peer.status)); pass --python with a venv that has torch and safetensors")
             }
@@ -62,8 +64,8 @@ struct ARMBench: ParsableCommand {
         print(String(format: "Benchtop ARM, %d x %d images, %@, load average %@: benchtop %.3f ms/query wall (%.3f ms thread CPU), median of %d rounds",
                      imageSize, imageSize, DepthBench.cpuName(), load, median(swiftWall), median(swiftCPU), rounds))
         if !torch.isEmpty {
-            print(String(format: "PyTorch %@ CPU, 1 thread: %.3f ms/query; benchtop / PyTorch = %.2f", torchVersion, median(torch),
-                         median(swiftWall) / median(torch)))
+            print(String(format: "PyTorch %@ CPU, 1 thread: %.3f ms/query wall (%.3f ms thread CPU); benchtop / PyTorch = %.2f wall, %.2f thread CPU",
+                         torchVersion, median(torch), median(torchCPU), median(swiftWall) / median(torch), median(swiftCPU) / median(torchCPU)))
         }
     }
 }
