@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "benchtop", targets: ["benchtop"]),
+        .executable(name: "benchtop-bench", targets: ["BenchtopBenchmarks"]),
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
@@ -105,19 +106,37 @@ let package = Package(
         .target(name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
                 exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
+        // Interactive sessions that drive a loop from the viewer: eval --view, teleoperated recording, replay.
+        .target(name: "BenchtopSessions",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
+                               "BenchtopRecording", "BenchtopViewer"]),
+
         .target(
             name: "BenchtopCLI",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopARM",
+                "BenchtopSessions", "BenchtopExpert", "BenchtopARM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmarks each issue names, as their own program (swift-nio's NIOPerformanceTester is the model);
+        // `benchtop bench ...` runs it.
+        .executableTarget(
+            name: "BenchtopBenchmarks",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
+                "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopExpert", "BenchtopDataset",
+                "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
+        // Same seed, same bits: fixed commands through the real binary against golden.json.
+        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),

@@ -8,6 +8,7 @@ import BenchtopPolicy
 import BenchtopReasoning
 import BenchtopRemote
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 
