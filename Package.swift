@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "benchtop", targets: ["benchtop"]),
+        .executable(name: "benchtop-bench", targets: ["BenchtopBenchmarks"]),
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
         .library(name: "BenchtopDataset", targets: ["BenchtopDataset"]),
         .library(name: "BenchtopRecording", targets: ["BenchtopRecording"]),
+        .library(name: "BenchtopARM", targets: ["BenchtopARM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,6 +77,9 @@ let package = Package(
         .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
+        // The Benchtop ARM: a small learned action reasoning model (depth codes -> trace -> actions) on OpenBLAS.
+        .target(name: "BenchtopARM", dependencies: ["BenchtopCore", "BenchtopNumerics", "BenchtopPolicy", "BenchtopReasoning"],
+                resources: [.copy("Resources")]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         .target(name: "BenchtopEval",
@@ -101,23 +106,46 @@ let package = Package(
         .target(name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
                 exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
+        // Interactive sessions that drive a loop from the viewer: eval --view, teleoperated recording, replay.
+        .target(name: "BenchtopSessions",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
+                               "BenchtopRecording", "BenchtopViewer"]),
+
         .target(
             name: "BenchtopCLI",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
+                "BenchtopSessions", "BenchtopExpert", "BenchtopARM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The benchmarks each issue names, as their own program (swift-nio's NIOPerformanceTester is the model);
+        // `benchtop bench ...` runs it.
+        .executableTarget(
+            name: "BenchtopBenchmarks",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
+                "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopExpert", "BenchtopDataset",
+                "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
+        // Same seed, same bits: fixed commands through the real binary against golden.json.
+        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "BenchtopARMTests",
+                    dependencies: ["BenchtopARM", "BenchtopNumerics", "BenchtopReasoning", "BenchtopPolicy", "BenchtopCore", "BenchtopEval",
+                                   "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopARM
 import BenchtopCore
 import BenchtopEval
 import BenchtopExpert
@@ -7,6 +8,7 @@ import BenchtopPolicy
 import BenchtopReasoning
 import BenchtopRemote
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 
@@ -21,7 +23,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT.")
+    @Option(help: "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT.")
     var policy = "builtin"
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
@@ -229,9 +231,13 @@ struct EvalCommand: ParsableCommand {
             let tokenizer = try GridDepthQuantizer.builtIn()
             reference.depthTokenizer = { depth in (try? tokenizer.encode(depth))?.codes }
             return reference
+        case _ where ARMPolicy.isARM(policy):
+            do { return try ARMPolicy.make(spec: policy, embodiment: environment.embodiment.name, mode: environment.modeName) } catch let e as ARMError {
+                throw BenchtopError(e.description)
+            }
         default:
             guard RemotePolicyFactory.isRemote(policy) else {
-                throw BenchtopError("unknown policy '\(policy)'; expected builtin, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT")
+                throw BenchtopError("unknown policy '\(policy)'; expected builtin, arm, arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT")
             }
             do {
                 return try RemotePolicyFactory.make(spec: policy, normStats: normStats, unnormKey: unnormKey,

@@ -4,6 +4,7 @@ import BenchtopEval
 import BenchtopReasoning
 import BenchtopRecording
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 

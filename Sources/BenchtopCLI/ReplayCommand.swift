@@ -4,6 +4,7 @@ import BenchtopDataset
 import BenchtopEval
 import BenchtopRecording
 import BenchtopScene
+import BenchtopSessions
 import BenchtopViewer
 import EmbodimentKit
 import Foundation
@@ -48,7 +49,7 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         let first = report.firstDivergingStep.map { "step \($0)" } ?? "none"
-        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed")")
+        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed"); final state digest \(report.finalStateDigest)")
         if report.firstDivergingStep != nil { throw ExitCode(2) }
     }
 
@@ -129,23 +130,4 @@ struct ReplayCommand: ParsableCommand {
             print(String(format: "largest |simulated - recorded observation.state| %.3f (dataset units) at step %d", worst, worstStep))
         }
     }
-}
-
-/// Drives a replay from the viewer: physics steps from the viewer's clock become recorded actions, one per
-/// control tick; after the last action the world holds still.
-final class ReplayViewerSimulation: ViewerSimulation {
-    let session: ReplaySession
-    private var carry = 0
-    init(session: ReplaySession) { self.session = session }
-    var bodies: [BodyDescription] { session.environment.world.bodies }
-    var timeStep: Double { session.environment.scene.physics.timeStep }
-    func snapshot() -> WorldSnapshot { session.environment.world.snapshot() }
-    func step(_ count: Int) throws {
-        carry += count
-        while carry >= session.environment.physicsStepsPerTick {
-            carry -= session.environment.physicsStepsPerTick
-            guard try session.advance() else { carry = 0; return }
-        }
-    }
-    func reset() throws {}
 }

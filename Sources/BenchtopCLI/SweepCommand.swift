@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopARM
 import BenchtopEval
 import BenchtopScene
 import BenchtopVariation
@@ -35,6 +36,9 @@ enum SweepCLI {
             let runner: SweepRunner
             do { runner = try SweepRunner(spec: spec, scene: try loadScene(spec.scene)) }
             catch let e as EmbodimentError { throw BenchtopError(e.description) }
+            if ARMPolicy.isARM(spec.policy) {
+                runner.makePolicy = { env, spec in try ARMPolicy.make(spec: spec.policy, embodiment: env.embodiment.name, mode: env.modeName) }
+            }
             runner.outputDirectory = out
             let bar = ProgressBar(total: units, label: "sweep \(spec.scene) shard \(shard)")
             runner.progress = { done, _ in bar.update(done, note: "") }

@@ -15,6 +15,13 @@ public protocol Environment: AnyObject {
     func observe() throws -> Observation
     /// Applies one action and advances the physics by one control tick.
     func step(_ action: [Double]) throws -> TickInfo
+    /// A digest of the whole simulated state (`WorldSnapshot.digestText`), for bit-for-bit comparisons of runs;
+    /// nil when the environment has none.
+    var stateDigest: String? { get }
+}
+
+extension Environment {
+    public var stateDigest: String? { nil }
 }
 
 /// The outcome of one control tick.
@@ -113,6 +120,8 @@ public struct EpisodeResult: Sendable {
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
     /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
+    /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
+    public var finalStateDigest: String?
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
                 completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
@@ -151,6 +160,9 @@ public final class EpisodeRunner {
     /// A stage between policy and robot (perturbations, steering): edits each new chunk before it runs. The
     /// edited chunk is validated again and is what subscribers see.
     public var chunkTransform: ((inout ActionChunk, ChunkContext) -> Void)?
+    /// Called just before each policy query (query index, ticks so far, episode seed): stages that act inside a
+    /// policy's reasoning chain (`ReasoningChain`) arm their edits here.
+    public var queryWillStart: ((_ query: Int, _ tick: Int, _ episodeSeed: UInt64) -> Void)?
 
     public init(environment: any Environment, policy: any Policy, settings: RunnerSettings) {
         self.environment = environment; self.policy = policy; self.settings = settings
@@ -166,11 +178,12 @@ public final class EpisodeRunner {
         var outcome = EpisodeOutcome.timeout
         var lastAction: [Double]?
         func finish() -> EpisodeResult {
-            let r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
+            var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
                                   progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
                                   cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
                                   meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
                                   policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0))
+            r.finalStateDigest = environment.stateDigest
             subscribers.forEach { $0.episodeDidEnd(r) }
             return r
         }
@@ -193,6 +206,7 @@ public final class EpisodeRunner {
                 let started = clock()
                 var chunk: ActionChunk
                 do {
+                    queryWillStart?(queries, ticks, seed)
                     chunk = try policy.act(on: observation)
                     try validate(chunk)
                     if let chunkTransform {

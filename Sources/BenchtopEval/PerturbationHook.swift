@@ -19,6 +19,9 @@ extension PerturbationStage {
     public func attach(to runner: EpisodeRunner, environment: TabletopEnvironment) throws {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
         let policy = runner.policy
+        if let chain = policy as? any ReasoningChain {
+            runner.queryWillStart = { query, tick, seed in self.prepare(chain, query: query, tick: tick, episodeSeed: seed) }
+        }
         runner.chunkTransform = { chunk, context in
             self.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)
         }

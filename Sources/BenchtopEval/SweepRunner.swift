@@ -150,11 +150,14 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
     public var policyErrors: Int
     /// What the variation changed.
     public var changes: [String]
+    /// Digest of the world state at the episode's end (equal digests, equal bits).
+    public var finalStateDigest: String?
 
     enum CodingKeys: String, CodingKey {
         case cell, axis, level, episode, seed, instruction, outcome, error, success, progression, ticks, collisions, latencies, changes
         case successAnyTime = "success_any_time", completionTime = "completion_time_s", cartesianPathLength = "cartesian_path_length_m"
         case jointPathLength = "joint_path_length_rad", meanJerk = "mean_jerk_m_s3", rmsJerk = "rms_jerk_m_s3", policyErrors = "policy_errors"
+        case finalStateDigest = "final_state_digest"
     }
 
     public init(cell: SweepCell, unit: SweepUnit, result r: EpisodeResult, instruction: String, changes: [String]) {
@@ -168,6 +171,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         completionTime = r.completionTime; cartesianPathLength = r.cartesianPathLength; jointPathLength = r.jointPathLength
         meanJerk = r.meanJerk; rmsJerk = r.rmsJerk; collisions = r.collisions; latencies = r.latencies; policyErrors = r.policyErrors
         self.changes = changes
+        finalStateDigest = r.finalStateDigest
     }
 
     /// The record as an `EpisodeResult`, for summaries.
@@ -178,9 +182,11 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         case "physics_error": .physicsError(error ?? "")
         default: .timeout
         }
-        return EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
-                             completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
-                             meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors)
+        var r = EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
+                              completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
+                              meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors)
+        r.finalStateDigest = finalStateDigest
+        return r
     }
 
     /// The record without wall-clock fields, for comparing runs.

@@ -137,6 +137,8 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
                         newCollisions: fresh)
     }
 
+    public var stateDigest: String? { world.snapshot().digestText }
+
     // MARK: - PrivilegedAccess
 
     public func primaryPinhole() throws -> PinholeCamera {

@@ -59,6 +59,8 @@ public struct ReplayReport: Sendable {
     /// The first state whose robot or object values differ at all, nil when the replay is exact.
     public var firstDivergingStep: Int? { robotDivergence.indices.first { robotDivergence[$0] != 0 || objectDivergence[$0] != 0 } }
     public var success: Bool
+    /// Digest of the world state after the last replayed tick (`WorldSnapshot.digestText`).
+    public var finalStateDigest: String
 }
 
 /// Replays recorded episodes: rebuilds the scene from the manifest's scene text and the episode's seed, applies the
@@ -134,7 +136,8 @@ public final class ReplaySession {
     }
 
     public var report: ReplayReport {
-        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success)
+        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success,
+                     finalStateDigest: environment.world.snapshot().digestText)
     }
 
     private func compare(_ k: Int) {
