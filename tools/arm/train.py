@@ -165,7 +165,8 @@ def command_line(argv, steps):
         if a in ("--budget-seconds", "--steps"):
             skip = True
             continue
-        out.append(os.path.basename(a.rstrip("/")) if os.path.isdir(a) else a)
+        # Only names: no machine paths in the weights' metadata.
+        out.append(os.path.basename(a.rstrip("/")) if os.path.isdir(a) or os.path.isabs(a) else a)
     return out + ["--steps", str(steps)]
 
 
