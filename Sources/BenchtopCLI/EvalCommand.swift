@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
+    @Option(help: "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
     var policy: String?
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
