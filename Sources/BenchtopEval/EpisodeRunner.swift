@@ -125,16 +125,26 @@ public struct EpisodeResult: Sendable {
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
     /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
+    /// Every policy problem of the episode by category (`action`, `depth`, `trace`, `server`, `timeout`, ...): the
+    /// errors above plus problems in answers that did not change the actions (a malformed depth string or trace).
+    public var policyErrorFields: [String: Int]
+    /// The first few of those problems' messages, in order.
+    public var policyErrorMessages: [String]
+
+    /// Messages kept per episode.
+    public static let keptPolicyErrorMessages = 5
     /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
     public var finalStateDigest: String?
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
                 completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
-                collisions: Int, latencies: [Double], policyErrors: Int) {
+                collisions: Int, latencies: [Double], policyErrors: Int, policyErrorFields: [String: Int] = [:],
+                policyErrorMessages: [String] = []) {
         self.seed = seed; self.outcome = outcome; self.successAtEnd = successAtEnd; self.successAnyTime = successAnyTime
         self.progression = progression; self.ticks = ticks; self.completionTime = completionTime
         self.cartesianPathLength = cartesianPathLength; self.jointPathLength = jointPathLength; self.meanJerk = meanJerk
         self.rmsJerk = rmsJerk; self.collisions = collisions; self.latencies = latencies; self.policyErrors = policyErrors
+        self.policyErrorFields = policyErrorFields; self.policyErrorMessages = policyErrorMessages
     }
 }
 
@@ -157,7 +167,14 @@ public struct ChunkContext {
 /// the last stage leaves is what runs and what subscribers see. Stages keep chunks valid (same length of
 /// action, finite values): the policy's answer is the one place a chunk is checked.
 public protocol ChunkStage: AnyObject {
+    /// Before the policy is queried for the chunk `context` describes: stages that act inside a policy's
+    /// reasoning chain (`ReasoningChain`) hand it their edits here. Does nothing by default.
+    func prepare(_ context: ChunkContext)
     func process(_ chunk: inout ActionChunk, context: ChunkContext)
+}
+
+extension ChunkStage {
+    public func prepare(_ context: ChunkContext) {}
 }
 
 /// Everything an episode accumulates while it runs, as one value.
@@ -171,6 +188,11 @@ struct EpisodeState {
     var queries = 0
     var recoveredErrors = 0
     var outcome = EpisodeOutcome.timeout
+    /// The policy error that ended the episode, when one did.
+    var endingError: PolicyError?
+    /// Policy problems by category and the first few messages (`EpisodeResult.policyErrorFields`).
+    var errorFields: [String: Int] = [:]
+    var errorMessages: [String] = []
     /// The last action applied, and the current chunk's actions beyond the executed part (real-time mode).
     var lastAction: [Double]?
     var remainder: [[Double]] = []
@@ -178,12 +200,29 @@ struct EpisodeState {
     /// What the robot would go on with without a new chunk (see `ChunkContext.previous`).
     var previous: [[Double]]? { lastAction.map { remainder + [$0] } }
 
+    /// Counts policy problems by category and keeps the first messages.
+    mutating func note(_ errors: [PolicyError]) {
+        for e in errors {
+            errorFields[e.category, default: 0] += 1
+            if errorMessages.count < EpisodeResult.keptPolicyErrorMessages { errorMessages.append(e.description) }
+        }
+    }
+
+    /// Ends the episode on a policy failure.
+    mutating func fail(with error: Error) {
+        endingError = error as? PolicyError
+        outcome = .policyError("\(error)")
+    }
+
     func result(seed: UInt64, finalStateDigest: String?) -> EpisodeResult {
+        var state = self
+        if case .policyError(let message) = outcome { state.note([endingError ?? .server(message)]) }
         var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
                               progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
                               cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
                               meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
-                              policyErrors: recoveredErrors + (outcome.isPolicyError ? 1 : 0))
+                              policyErrors: recoveredErrors + (outcome.isPolicyError ? 1 : 0),
+                              policyErrorFields: state.errorFields, policyErrorMessages: state.errorMessages)
         r.finalStateDigest = finalStateDigest
         return r
     }
@@ -221,7 +260,11 @@ public final class EpisodeRunner {
         } catch {
             let empty = Observation(images: [], state: [], instruction: environment.instruction, time: 0)
             state = EpisodeState(observation: empty, progress: progress, metrics: metrics)
-            state.outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
+            if error is PolicyError {
+                state.fail(with: error)
+            } else {
+                state.outcome = .physicsError(error is SceneProblem ? "scene problem at reset: \(error)" : "reset failed: \(error)")
+            }
             return finish(state)
         }
         let first = state.observation
@@ -234,12 +277,13 @@ public final class EpisodeRunner {
                 let started = clock()
                 let chunk: ActionChunk
                 do { chunk = try nextChunk(&state, seed: seed) } catch {
-                    state.outcome = .policyError("\(error)")
+                    collectRecovered(&state)
+                    state.fail(with: error)
                     return finish(state)
                 }
                 let latency = clock() - started
                 state.latencies.append(latency)
-                if let reporting = policy as? any RecoveredErrorReporting { state.recoveredErrors += reporting.takeRecoveredErrors().count }
+                collectRecovered(&state)
                 var skip = 0
                 if settings.timing == .realTime, let last = state.lastAction {
                     // While the policy thought, the arm went on with the previous chunk (holding its last action
@@ -267,10 +311,11 @@ public final class EpisodeRunner {
 
     /// Asks the policy, checks its answer once, and passes it through the stages; chunk observers see the result.
     private func nextChunk(_ state: inout EpisodeState, seed: UInt64) throws -> ActionChunk {
-        var chunk = try policy.act(on: state.observation)
-        try validate(chunk)
         let context = ChunkContext(query: state.queries, tick: state.ticks, episodeSeed: seed, observation: state.observation,
                                    previous: state.previous)
+        for stage in stages { stage.prepare(context) }
+        var chunk = try policy.act(on: state.observation)
+        try validate(chunk)
         for stage in stages { stage.process(&chunk, context: context) }
         for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
         state.queries += 1
@@ -297,6 +342,14 @@ public final class EpisodeRunner {
             return false
         }
         return true
+    }
+
+    /// Counts the bad answers a policy recovered from, and warnings about parts of answers that did not drive actions.
+    private func collectRecovered(_ state: inout EpisodeState) {
+        guard let reporting = policy as? any RecoveredErrorReporting else { return }
+        let errors = reporting.takeRecoveredErrors()
+        state.recoveredErrors += errors.count
+        state.note(errors + reporting.takeOutputWarnings())
     }
 
     private func validate(_ chunk: ActionChunk) throws {
