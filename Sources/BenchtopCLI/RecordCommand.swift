@@ -62,7 +62,7 @@ struct RecordCommand: ParsableCommand {
         guard rate == rate.rounded(), rate >= 1 else {
             throw BenchtopError("the control rate \(rate) Hz is not a whole number of frames per second; give --fps")
         }
-        let controlMode = env.controller.mode
+        let controlMode = env.controlMode
         var exportV1 = false
         if let style {
             guard let s = RecordingStyle(rawValue: style) else {
