@@ -36,7 +36,7 @@ let package = Package(
             path: "Sources/CBulletShim",
             cxxSettings: [
                 // SwiftPM drops -D flags from pkg-config output; without this the shim links against
-                // the float build's symbols and fails (see shared/design/native-layer.md).
+                // the float build's symbols and fails (see docs/native-layer.md).
                 .define("BT_USE_DOUBLE_PRECISION"),
                 .unsafeFlags(["-O2"]),
             ],
@@ -82,14 +82,20 @@ let package = Package(
                 resources: [.copy("Resources")]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
+        // The runner, the tabletop environment, stages, metrics, reports and sweeps: sees policies only through
+        // the Policy protocol.
         .target(name: "BenchtopEval",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "BenchtopExpert", "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                               "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
                                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
+        // One policy factory (builtin, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
+        .target(name: "BenchtopBuilder",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
+                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
-                               "BenchtopExpert", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit"]),
+                               "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit"]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
@@ -117,7 +123,7 @@ let package = Package(
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopSessions", "BenchtopExpert", "BenchtopARM",
+                "BenchtopSessions", "BenchtopBuilder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,7 +133,7 @@ let package = Package(
             name: "BenchtopBenchmarks",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
-                "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopExpert", "BenchtopDataset",
+                "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
                 "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -140,7 +146,7 @@ let package = Package(
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
-        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopARMTests",
@@ -148,27 +154,28 @@ let package = Package(
                                    "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
-                    dependencies: ["BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
+                    dependencies: ["BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
                                    "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
                                    "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop"]),
         .testTarget(name: "BenchtopVariationTests",
                     dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
                                    "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
-                    exclude: ["interop.py"]),
+                    exclude: ["interop.py", "lerobot_probe.py"]),
         .testTarget(name: "BenchtopRemoteTests",
-                    dependencies: ["BenchtopRemote", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
+                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
+                                   "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopRecordingTests",
-                    dependencies: ["BenchtopRecording", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
+                    dependencies: ["BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
                                    "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment"]),
-        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
         .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
                                                              "FrankaEmbodiment"]),
         .testTarget(name: "EmbodimentConformanceTests",
-                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
                                    "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"],
                     resources: [.copy("Fixtures")]),
     ],

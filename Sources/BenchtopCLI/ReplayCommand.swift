@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopBuilder
 import BenchtopCore
 import BenchtopDataset
 import BenchtopEval
@@ -29,11 +30,19 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Control mode for --robot (default: the embodiment's first joint-position mode).") var mode: String?
     @Option(help: "Scene for --robot.") var scene = "pick_cube"
     @Flag(help: "Print every step's divergence.") var perStep = false
+    @OptionGroup var plugins: EmbodimentPathOptions
     @Option(help: "Exit the viewer after this many frames (scripted runs).") var frames: Int?
     @Option(help: "Write a PNG screenshot of the viewer when it ends.") var screenshot: String?
 
     func run() throws {
+        try plugins.load()
         if let robot { return try replayExternal(robot: robot) }
+        do { try replayRecording() } catch let e as EmbodimentError where plugins.paths.isEmpty {
+            throw BenchtopError("\(e.description) (a recording made with a data-only plugin replays with --embodiment-path DIR)")
+        }
+    }
+
+    private func replayRecording() throws {
         let report: ReplayReport
         if view {
             let session = try ReplaySession(root: dataset, episode: episode)
@@ -94,8 +103,11 @@ struct ReplayCommand: ParsableCommand {
         let stateColumns = stateNames.map { sn in m.state.map { ch in sn.firstIndex { Self.normalized($0) == Self.normalized(ch.name) } } }
         let base = try loadScene(scene)
         let rate = Double(data.schema.fps)
-        let env = try TabletopEnvironment(scene: base, robot: robot, mode: m.name, controlRate: rate)
-        env.rendersImages = false
+        var builder = EvaluationBuilder(scene: base, robot: robot)
+        builder.mode = m.name
+        builder.controlRate = rate
+        builder.rendersImages = false
+        let env = try builder.makeEnvironment()
         _ = try env.reset(seed: 0)
         let e = try data.episode(episode)
         let width = actionFeature.width

@@ -192,15 +192,20 @@ public struct Material: Sendable, Hashable {
     public var restitution: Double = 0
     public var linearDamping: Double = 0
     public var angularDamping: Double = 0
+    /// Contacts touching this collider keep their first point while they stick (grippers: no creep of a held
+    /// object). Off elsewhere: an anchored table lets round things roll away on their own.
+    public var frictionAnchor: Bool = false
 
     public init(friction: Double, rollingFriction: Double = 0, spinningFriction: Double = 0, restitution: Double = 0,
-                linearDamping: Double = 0, angularDamping: Double = 0) {
+                linearDamping: Double = 0, angularDamping: Double = 0, frictionAnchor: Bool = false) {
         self.friction = friction; self.rollingFriction = rollingFriction; self.spinningFriction = spinningFriction
         self.restitution = restitution; self.linearDamping = linearDamping; self.angularDamping = angularDamping
+        self.frictionAnchor = frictionAnchor
     }
 
     fileprivate var native: bs_material {
         bs_material(friction: friction, rolling_friction: rollingFriction, spinning_friction: spinningFriction,
-                    restitution: restitution, linear_damping: linearDamping, angular_damping: angularDamping)
+                    restitution: restitution, linear_damping: linearDamping, angular_damping: angularDamping,
+                    friction_anchor: frictionAnchor ? 1 : 0)
     }
 }

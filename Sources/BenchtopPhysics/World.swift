@@ -182,7 +182,9 @@ public final class World {
             if !link.collision.isEmpty {
                 let inCom = link.collision.map { ShapePart($0.shape, pose: comFrame.inverse * $0.pose) }
                 let shape = native.makeShape(inCom)
-                let id = native.setLinkShape(mb, link: nativeLink, shape: shape, material: Material(friction: link.friction))
+                // Robot links anchor their contacts' friction: a held object does not creep down the fingers.
+                let material = Material(friction: link.friction, frictionAnchor: true)
+                let id = native.setLinkShape(mb, link: nativeLink, shape: shape, material: material)
                 guard id >= 0 else { throw PhysicsError.invalidArticulation(name: spec.name, detail: "link '\(link.name)' collider rejected") }
                 nativeBody = id
             }

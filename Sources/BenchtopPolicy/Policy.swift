@@ -66,13 +66,31 @@ public enum PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
         case .malformedOutput(let field, let detail): "malformed output in \(field): \(detail)"
         }
     }
+
+    /// The bucket reports count this error in: the answer's top-level field for malformed output (`action`,
+    /// `depth`, `trace`, `response`, ...), else the kind (`server`, `timeout`, `invalid_action`).
+    public var category: String {
+        switch self {
+        case .invalidAction: "invalid_action"
+        case .server: "server"
+        case .timeout: "timeout"
+        case .malformedOutput(let field, _):
+            String(field.prefix { $0 != "[" && $0 != "." && $0 != "(" }).lowercased()
+        }
+    }
 }
 
 /// Policies that recover from some bad answers (e.g. MolmoAct's zero action on a parse failure) report what they
 /// recovered from, so the evaluation can count the errors although the episode went on.
 public protocol RecoveredErrorReporting: AnyObject {
-    /// Errors recovered from since the last call; the list is cleared.
+    /// Errors recovered from since the last call (answers whose actions were replaced); the list is cleared.
     func takeRecoveredErrors() -> [PolicyError]
+    /// Problems in parts of answers that did not change the actions (depth, trace), since the last call.
+    func takeOutputWarnings() -> [PolicyError]
+}
+
+extension RecoveredErrorReporting {
+    public func takeOutputWarnings() -> [PolicyError] { [] }
 }
 
 /// Policies that can be steered by a visual trace (points in 0 ... 255 coordinates of the primary image): the

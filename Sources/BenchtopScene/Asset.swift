@@ -70,6 +70,17 @@ public enum Asset: Sendable, Hashable {
         return true
     }
 
+    /// Rolling friction an object of this asset gets unless the scene gives one (metres: torque limit per newton of
+    /// normal force). Round things get 0.1 mm, about a hard ball on wood (rolling coefficient 0.005 times a 2 cm
+    /// radius): enough that a lying can settles instead of creeping or rolling off on solver noise, small enough that
+    /// a pushed ball still rolls. Flat-faced assets get none (they do not roll, and the rows cost solver time).
+    public var defaultRollingFriction: Double {
+        switch self {
+        case .sphere, .cylinder, .can, .bottle, .ellipsoid, .prism: return 1e-4
+        default: return 0
+        }
+    }
+
     /// Half extents of the asset's bounding box (the asset frame is at its centre).
     public var halfExtents: SIMD3<Double> {
         switch self {

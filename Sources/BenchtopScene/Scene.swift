@@ -90,6 +90,8 @@ public struct SceneObject: Sendable, Hashable {
     /// Roll, pitch, yaw in radians.
     public var orientation: SIMD3<Double>
     public var friction: Double
+    /// Resistance to rolling, in metres (Bullet's torque limit per newton of normal force); round assets default to
+    /// `Asset.defaultRollingFriction`.
     public var rollingFriction: Double
     public var spinningFriction: Double
     public var restitution: Double
@@ -101,11 +103,11 @@ public struct SceneObject: Sendable, Hashable {
 
     public init(name: String, asset: Asset, mass: Double, color: Color, position: SIMD3<Double>,
                 restsOnTable: Bool = true, orientation: SIMD3<Double> = .zero, friction: Double = 0.8,
-                rollingFriction: Double = 0.0, spinningFriction: Double = 0.001, restitution: Double = 0.0,
+                rollingFriction: Double? = nil, spinningFriction: Double = 0.001, restitution: Double = 0.0,
                 isStatic: Bool = false, randomization: PlacementRandomization? = nil, texture: ObjectTexture? = nil) {
         self.name = name; self.asset = asset; self.mass = mass; self.color = color; self.position = position
         self.restsOnTable = restsOnTable; self.orientation = orientation; self.friction = friction
-        self.rollingFriction = rollingFriction; self.spinningFriction = spinningFriction
+        self.rollingFriction = rollingFriction ?? asset.defaultRollingFriction; self.spinningFriction = spinningFriction
         self.restitution = restitution; self.isStatic = isStatic; self.randomization = randomization
         self.texture = texture
     }

@@ -6,8 +6,12 @@ namespace benchtop_shim {
 void applyMaterial(btCollisionObject *object, const bs_material *m) {
     // Friction anchors: a contact point whose friction stays inside the Coulomb cone keeps its first position, and
     // the friction rows pull back any drift from it. Without them a held cube creeps about 1 mm/s down the fingers;
-    // a point whose friction leaves the cone is replaced as before, so sliding and pushing still slide.
-    object->setCollisionFlags(object->getCollisionFlags() | btCollisionObject::CF_HAS_FRICTION_ANCHOR);
+    // a point whose friction leaves the cone is replaced as before, so sliding and pushing still slide. Bullet anchors
+    // a contact when either collider has the flag, so it goes on the grippers only: anchored on the table, a sphere or
+    // a lying can rolls away on its own (the anchor's pull-back turns it a little each step, and it never settles).
+    const int anchor = btCollisionObject::CF_HAS_FRICTION_ANCHOR;
+    const int flags = object->getCollisionFlags();
+    object->setCollisionFlags(m && m->friction_anchor ? flags | anchor : flags & ~anchor);
     if (!m) return;
     object->setFriction(m->friction);
     object->setRollingFriction(m->rolling_friction);

@@ -96,7 +96,7 @@ import Testing
     }
 
     @Test func aTracePerturbationMovesTheExecutedPath() throws {
-        let model = try fixtureModel()
+        let model = try ARMModel.shipped()
         let baseline = try executedPath(nil, model: model, ticks: 24)
         let again = try executedPath(nil, model: model, ticks: 24)
         #expect(baseline.path == again.path)

@@ -131,9 +131,11 @@ import Testing
         return all
     }
 
-    /// The recorded states and the recorded actions, as digests of their files.
+    /// The recorded states, as a digest of their JSON with sorted keys (the file's key order follows Swift's
+    /// per-process dictionary order, so its bytes vary between runs while its values do not).
     func recordingFacts(_ root: String, output: String) throws -> [String: String] {
-        let states = try Data(contentsOf: URL(fileURLWithPath: "\(root)/meta/benchtop/episode-000000.json"))
+        let file = try Data(contentsOf: URL(fileURLWithPath: "\(root)/meta/benchtop/episode-000000.json"))
+        let states = try JSONSerialization.data(withJSONObject: try JSONSerialization.jsonObject(with: file), options: [.sortedKeys])
         let frames = output.split(separator: "\n").last { $0.hasPrefix("wrote") }.flatMap { $0.split(separator: "(").dropFirst().first }
         return ["states_digest": digest(states), "frames": frames.map { String($0.prefix { $0 != ")" }) } ?? "absent"]
     }

@@ -57,7 +57,7 @@ let builtins: [EmbodimentDescriptor] = {
             print("[\(name)] arm \(arm): \(r)")
             #expect(r.lift > 0.1)
             // Slip = cube displacement relative to a finger over the 3 s hold; measured at most 0.003 mm (every
-            // embodiment and arm) with friction anchors on every collider (without them Bullet's friction crept ~1 mm/s).
+            // embodiment and arm) with friction anchors on the robot links (without them Bullet's friction crept ~1 mm/s).
             #expect(r.slip < 1e-4)
             #expect(r.fingersTouching)
         }

@@ -29,6 +29,7 @@ typedef struct {
     double restitution;
     double linear_damping;
     double angular_damping;
+    int friction_anchor;          // 1: contacts touching this collider keep their first point while they stick
 } bs_material;
 
 /// One contact point; bodies are body ids (a link's id for articulated robots).
