@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench
+.PHONY: setup build demo test bench fuzz
 
 setup:
 	./scripts/setup.sh
@@ -24,3 +24,8 @@ test:
 
 bench: build
 	.build/release/benchtop bench physics
+
+# The long fuzz run (README, Reliability): BENCHTOP_FUZZ_CASES mutants per input kind, seed BENCHTOP_FUZZ_SEED.
+fuzz:
+	$(SWIFT) build --build-tests
+	BENCHTOP_FUZZ_CASES=$${BENCHTOP_FUZZ_CASES:-500} BENCHTOP_FUZZ_SEED=$${BENCHTOP_FUZZ_SEED:-1} $(SWIFT) test --skip-build --filter FuzzTests
