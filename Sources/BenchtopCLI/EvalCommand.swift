@@ -67,6 +67,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Perturbation spec (YAML): run the unperturbed baseline and each perturbation over the same seeds and report them side by side.")
     var perturb: String?
 
+    @Flag(help: "Clamp every action to the joint limits and the gripper range (a stage after any perturbation).")
+    var safetyLimits = false
+
     @OptionGroup var sweepOptions: SweepOptions
 
     @OptionGroup var remoteOptions: RemotePolicyOptions
@@ -86,8 +89,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var steer: String?
 
+    @Flag(help: "Replace the results in a --out folder that is already used (its earlier contents are removed first).")
+    var overwrite = false
+
+    func validate() throws { try EvalFlagRules(self).check() }
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        let output: EvalOutput
+        do { output = try EvalOutput.prepare(out, overwrite: overwrite) } catch let e as EvalOutputError { throw BenchtopError(e.description) }
         if let sweep = sweepOptions.sweep { return try runSweep(specPath: sweep) }
         guard let timingMode = PolicyTiming(rawValue: timing ?? "paused") else {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -95,7 +105,7 @@ struct EvalCommand: ParsableCommand {
         let s = try loadScene(scene)
         if view && perturb != nil { throw BenchtopError("--view shows one live run; leave out --perturb (or run it without --view)") }
         guard let perturb else {
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: output)
             printSummary(run.report, scene: s.name)
             print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
             if let failure = run.report.summary.noTaskOutcomeFailure { throw BenchtopError(failure) }
@@ -106,7 +116,7 @@ struct EvalCommand: ParsableCommand {
         var variants: [PerturbationReport.Variant] = []
         for p in [nil] + spec.perturbations.map(Optional.some) {
             let name = p?.name ?? "baseline"
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: "\(out)/\(name)")
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: try output.variant(name))
             printSummary(run.report, scene: "\(s.name) [\(name)]")
             variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
                                   contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
@@ -141,6 +151,7 @@ struct EvalCommand: ParsableCommand {
         if timing != nil { refused.append("--timing (sweeps run paused)") }
         if perturb != nil { refused.append("--perturb (a sweep varies scenes; run perturbations on their own)") }
         if view { refused.append("--view") }
+        if safetyLimits { refused.append("--safety-limits (not a sweep setting yet)") }
         if scene != "pick_cube" { refused.append("the scene argument (the spec's scene: \(spec.scene))") }
         guard refused.isEmpty else {
             throw BenchtopError("--sweep takes its settings from \(specPath); set them there instead of: \(refused.joined(separator: ", "))")
@@ -161,8 +172,9 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
-    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
+    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out output: EvalOutput) throws
         -> (report: EvaluationReport, events: Int) {
+        let out = output.directory
         var builder = EvaluationBuilder(scene: s, robot: robot)
         builder.mode = mode
         builder.controlRate = controlRate
@@ -174,11 +186,12 @@ struct EvalCommand: ParsableCommand {
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
         if builder.policy == .builtin && noVideo && noPanels && !view { builder.rendersImages = false }
         builder.perturbation = perturbation.map { (perturbation: $0.0, seed: $0.1) }
+        if safetyLimits { builder.safetyLimits = SafetyLimits() }
         var gated: GatedEnvironment?
         let evaluation: Evaluation
         do {
             evaluation = try builder.build(wrap: view ? { environment in
-                _ = try environment.reset(seed: firstSeed)   // the viewer shows the first episode's world from the start
+                try environment.prepare(seed: firstSeed)   // the viewer shows the first episode's world from the start
                 let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
                 gated = gate
                 return gate
@@ -194,6 +207,7 @@ struct EvalCommand: ParsableCommand {
         gated?.policy = policyObject
         let paths = PathRecorder()
         runner.subscribers.append(paths)
+        runner.subscribers.append(try EpisodeJournal(output: output))
         let fps = Int(environment.controlRate.rounded())
         let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera, fps: fps)
         if let video { runner.subscribers.append(video) }
@@ -247,6 +261,7 @@ struct EvalCommand: ParsableCommand {
                         ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
                         ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue)]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
             settings: settings, results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])

@@ -260,7 +260,11 @@ public final class EpisodeRunner {
         } catch {
             let empty = Observation(images: [], state: [], instruction: environment.instruction, time: 0)
             state = EpisodeState(observation: empty, progress: progress, metrics: metrics)
-            if error is PolicyError { state.fail(with: error) } else { state.outcome = .physicsError("reset failed: \(error)") }
+            if error is PolicyError {
+                state.fail(with: error)
+            } else {
+                state.outcome = .physicsError(error is SceneProblem ? "scene problem at reset: \(error)" : "reset failed: \(error)")
+            }
             return finish(state)
         }
         let first = state.observation

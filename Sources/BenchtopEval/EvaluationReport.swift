@@ -47,17 +47,7 @@ public struct EvaluationReport {
                               "by_field": s.policyErrorFields, "first_messages": s.firstPolicyErrorMessages] as [String: Any],
         ]
         let episodes: [[String: Any]] = results.enumerated().map { i, r in
-            var e: [String: Any] = [
-                "episode": i, "seed": r.seed, "outcome": r.outcome.label, "success": r.successAtEnd, "success_any_time": r.successAnyTime,
-                "progression": r.progression, "ticks": r.ticks, "completion_time_s": opt(r.completionTime),
-                "cartesian_path_length_m": r.cartesianPathLength, "joint_path_length_rad": r.jointPathLength,
-                "mean_jerk_m_s3": r.meanJerk, "rms_jerk_m_s3": r.rmsJerk, "collisions": r.collisions,
-                "latency_s": r.latencies, "policy_errors": r.policyErrors,
-                "policy_error_fields": r.policyErrorFields, "policy_error_messages": r.policyErrorMessages,
-            ]
-            if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
-            if case .policyError(let m) = r.outcome { e["error"] = m }
-            if case .physicsError(let m) = r.outcome { e["error"] = m }
+            var e = Self.episodeEntry(r, index: i)
             if i < videos.count, let v = videos[i] { e["video"] = v }
             if i < contactSheets.count, let v = contactSheets[i] { e["contact_sheet"] = v }
             return e
@@ -66,6 +56,23 @@ public struct EvaluationReport {
             "title": title, "settings": Dictionary(settings, uniquingKeysWith: { $1 }), "summary": summaryObject, "episodes": episodes,
         ]
         return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// One episode as results.json (and the incremental episodes.jsonl) stores it.
+    public static func episodeEntry(_ r: EpisodeResult, index i: Int) -> [String: Any] {
+        func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
+        var e: [String: Any] = [
+            "episode": i, "seed": r.seed, "outcome": r.outcome.label, "success": r.successAtEnd, "success_any_time": r.successAnyTime,
+            "progression": r.progression, "ticks": r.ticks, "completion_time_s": opt(r.completionTime),
+            "cartesian_path_length_m": r.cartesianPathLength, "joint_path_length_rad": r.jointPathLength,
+            "mean_jerk_m_s3": r.meanJerk, "rms_jerk_m_s3": r.rmsJerk, "collisions": r.collisions,
+            "latency_s": r.latencies, "policy_errors": r.policyErrors,
+            "policy_error_fields": r.policyErrorFields, "policy_error_messages": r.policyErrorMessages,
+        ]
+        if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
+        if case .policyError(let m) = r.outcome { e["error"] = m }
+        if case .physicsError(let m) = r.outcome { e["error"] = m }
+        return e
     }
 
     // MARK: - episodes.csv

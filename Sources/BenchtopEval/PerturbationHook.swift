@@ -32,6 +32,12 @@ extension PerturbationStage {
     /// runner's pipeline, observations through the environment's observation transform (after any existing one).
     public func attach(to runner: EpisodeRunner, environment: TabletopEnvironment) throws {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
+        // A camera the observations do not have would make the perturbation a silent no-op.
+        for name in perturbation.observation?.cameras ?? [] where !environment.cameraNames.contains(name) {
+            throw PerturbationError("observation.cameras: no observation camera named '\(Excerpt.of(name))'"
+                                    + Suggestion.phrase(for: name, in: environment.cameraNames)
+                                    + "; cameras: \(environment.cameraNames.joined(separator: ", "))")
+        }
         runner.stages.append(PerturbationChunkStage(self, policy: runner.policy))
         if perturbation.observation != nil {
             let existing = environment.observationTransform

@@ -107,8 +107,22 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
 
     // MARK: - Environment
 
+    /// Fastest object speed (m/s) at which a tick's success still counts.
+    public static let maxPlausibleSpeed = 5.0
+
     public func reset(seed: UInt64) throws -> Observation {
+        try prepare(seed: seed)
+        return try observe()
+    }
+
+    /// Builds the episode's world for `seed` and opens the grippers, without rendering an observation (the
+    /// viewer reads the world before its runner thread renders: one thread may not hold GLX and EGL at once).
+    public func prepare(seed: UInt64) throws {
         current = try make(seed: seed)
+        // A bad start (say, from a huge randomisation range) is the scene's fault: say so before a policy reads it.
+        if let problem = world.initialStateProblem() {
+            throw SceneProblem("scene '\(scene.name)', seed \(seed): \(problem); check the scene's positions and randomize ranges")
+        }
         episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
         taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
@@ -116,7 +130,6 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
             for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
         }
-        return try observe()
     }
 
     public func observe() throws -> Observation {
@@ -142,7 +155,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         let contacts = world.contacts()
         let graph = PredicateEvaluator.ContactGraph(contacts)
         if evaluator == nil { evaluator = PredicateEvaluator(world: world) }
-        let success = evaluator!.evaluate(task.success, snapshot, graph)
+        // An exploding scene can fling an object "up" at tick 1: no success is credited while any object moves
+        // faster than anything in a tabletop task does.
+        let calm = snapshot.bodies.indices.allSatisfy { world.bodies[$0].kind != .object || length(snapshot.bodies[$0].linearVelocity) <= Self.maxPlausibleSpeed }
+        let success = calm && evaluator!.evaluate(task.success, snapshot, graph)
         let stages = task.stages.map { evaluator!.evaluate($0.predicate, snapshot, graph) }
         // New robot contacts with objects the task does not name.
         var collisions = Set<[Int]>()
@@ -185,6 +201,12 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         }
         return ids
     }
+}
+
+/// A scene that cannot start an episode (reported as the scene's problem, not the policy's).
+public struct SceneProblem: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A setting the evaluation cannot run with (no task, no robot, a control rate that does not divide physics).
