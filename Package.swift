@@ -88,10 +88,11 @@ let package = Package(
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
                                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
                                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
-        // One policy factory (builtin, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
+        // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(name: "BenchtopBuilder",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
-                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit"]),
+                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit",
+                               "BenchtopARM"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
