@@ -90,7 +90,7 @@ let package = Package(
                                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
         // One policy factory (builtin, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(name: "BenchtopBuilder",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
+                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert", "BenchtopARM",
                                "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
