@@ -59,9 +59,9 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try spec(policy: "builtin").write(toFile: "\(dir)/sweep.yaml", atomically: true, encoding: .utf8)
-        let disagree = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--policy", "openpi=ws://127.0.0.1:1", "--out", "\(dir)/x"], status: 1)
+        let disagree = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--policy", "openpi=ws://127.0.0.1:1", "--out", "\(dir)/x1"], status: 1)
         #expect(disagree.contains("disagrees with the sweep spec's policy: builtin"), "\(disagree)")
-        let ignored = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--episodes", "5", "--robot", "so101", "--out", "\(dir)/x"], status: 1)
+        let ignored = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--episodes", "5", "--robot", "so101", "--out", "\(dir)/x2"], status: 1)
         #expect(ignored.contains("--episodes") && ignored.contains("--robot"), "\(ignored)")
     }
 
