@@ -45,6 +45,9 @@ let package = Package(
             ]
         ),
 
+        // Mesh files (OBJ + MTL, STL, glTF/GLB, ...) through Debian's Assimp, read by BenchtopMesh alone.
+        .systemLibrary(name: "CAssimp", path: "Sources/CAssimp", pkgConfig: "assimp", providers: [.apt(["libassimp-dev"])]),
+
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
@@ -64,7 +67,8 @@ let package = Package(
         .target(name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
-        .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
+        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
+        .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
                 resources: [.copy("Resources")]),
@@ -116,7 +120,7 @@ let package = Package(
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
-        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene"]),
+        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",

@@ -67,6 +67,8 @@ public enum EpisodeOutcome: Sendable, Equatable {
     case timeout
     case policyError(String)
     case physicsError(String)
+    /// The policy declined the task at reset (the reason is in the report and on the console).
+    case unsupportedTask(String)
 
     public var label: String {
         switch self {
@@ -74,6 +76,7 @@ public enum EpisodeOutcome: Sendable, Equatable {
         case .timeout: "timeout"
         case .policyError: "policy_error"
         case .physicsError: "physics_error"
+        case .unsupportedTask: "unsupported_task"
         }
     }
 }
@@ -179,7 +182,12 @@ public final class EpisodeRunner {
             observation = try environment.reset(seed: seed)
             try policy.reset(instruction: environment.instruction, seed: seed)
         } catch {
-            outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
+            if let unsupported = error as? UnsupportedTask {
+                outcome = .unsupportedTask(unsupported.reason)
+                FileHandle.standardError.write(Data("episode seed \(seed): \(unsupported)\n".utf8))
+            } else {
+                outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
+            }
             return finish()
         }
         subscribers.forEach { $0.episodeDidReset(seed: seed, observation: observation) }

@@ -54,6 +54,7 @@ public struct EvaluationReport {
             ]
             if case .policyError(let m) = r.outcome { e["error"] = m }
             if case .physicsError(let m) = r.outcome { e["error"] = m }
+            if case .unsupportedTask(let m) = r.outcome { e["error"] = m }
             if i < videos.count, let v = videos[i] { e["video"] = v }
             if i < contactSheets.count, let v = contactSheets[i] { e["contact_sheet"] = v }
             return e
@@ -131,10 +132,10 @@ public struct EvaluationReport {
     }
 
     private func outcomeBars(_ s: RunSummary) -> String {
-        let labels = ["success", "timeout", "policy_error", "physics_error"]
-        let colors = ["#2e9d4f", "#c9a227", "#c0392b", "#7d3c98"]
+        let labels = ["success", "timeout", "policy_error", "physics_error", "unsupported_task"]
+        let colors = ["#2e9d4f", "#c9a227", "#c0392b", "#7d3c98", "#5d6d7e"]
         let maxCount = max(1, labels.map { s.outcomes[$0] ?? 0 }.max() ?? 1)
-        var svg = "<svg width='320' height='180' xmlns='http://www.w3.org/2000/svg'>"
+        var svg = "<svg width='400' height='180' xmlns='http://www.w3.org/2000/svg'>"
         for (i, label) in labels.enumerated() {
             let count = s.outcomes[label] ?? 0
             let h = 130.0 * Double(count) / Double(maxCount)

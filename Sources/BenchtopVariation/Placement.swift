@@ -185,6 +185,8 @@ enum NovelObjects {
         case .bottle(let r, let h): .bottle(radius: r * s, height: h * s)
         case .ellipsoid(let radii): .ellipsoid(radii: radii * s)
         case .prism(let n, let r, let h): .prism(sides: n, radius: r * s, height: h * s)
+        case .mesh(let m): .mesh(m.scaled(by: s))
+        case .urdf: a   // joints and limits do not scale with the links: articulated objects keep their size
         }
     }
 }
