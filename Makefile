@@ -11,6 +11,7 @@ setup:
 
 build: setup
 	$(SWIFT) build -c release --product benchtop
+	$(SWIFT) build -c release --product benchtop-bench
 
 demo: build
 	.build/release/benchtop eval pick_cube --robot franka --policy builtin --episodes 10 --seed 0 --out out/eval

@@ -26,7 +26,7 @@ public enum FrankaPlugin: EmbodimentPlugin {
         let arm = Arm(name: "arm", joints: armJoints, tcpLink: "hand", tcpOffset: Pose(position: SIMD3(0, 0, 0.1034)), home: ready,
                       gripper: Gripper(joints: ["finger_joint1", "finger_joint2"], open: [0.04, 0.04], closed: [0, 0], effort: 10))
         let ee = ControlMode.endEffector(name: "molmoact", kind: .endEffectorDelta, rate: 10,
-                                         notes: "MolmoAct v1 / LIBERO: [dx, dy, dz, droll, dpitch, dyaw, gripper], gripper 1 = open (model output; the raw dataset stores 1 = close and the pipeline uses 1 - g)")
+                                         notes: "MolmoAct v1 / LIBERO: [dx, dy, dz, droll, dpitch, dyaw, gripper], gripper aperture 1 = open, 0 = closed (as MolmoAct's decoded outputs are); the MolmoAct v1 export and companion store MolmoAct's raw convention +1 = close, which its preprocessing turns into 1 - g")
         let pose = ControlMode.endEffector(name: "ee_pose", kind: .endEffectorPose, rate: 10)
         let joints = ControlMode.jointPosition(name: "joint_position", arms: [arm], names: [armJoints], gripperNames: ["gripper"],
                                                gripperClosed: 0, gripperOpen: 1, gripperUnit: "aperture 0..1 (1 = open)", rate: 15)

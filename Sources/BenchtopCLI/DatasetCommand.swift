@@ -1,17 +1,21 @@
 import ArgumentParser
 import BenchtopDataset
+import BenchtopRecording
+import EmbodimentKit
 import Foundation
 
 /// `benchtop dataset ...`: inspect and check LeRobot datasets.
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset", abstract: "Inspect and check LeRobot datasets.",
-        subcommands: [DatasetCheck.self, DatasetWriteTest.self])
+        subcommands: [DatasetCheck.self, DatasetMolmoAct.self, DatasetWriteTest.self])
 }
 
 /// `benchtop dataset check ROOT`: loads a dataset, checks every episode (and video), prints a summary.
+/// Fails where LeRobot fails (0.6.1 for v3.0, 0.3.3 for v2.1; the tests compare the two on every commit point).
 struct DatasetCheck: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Load and check a LeRobot dataset (v3.0 or v2.1).")
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Load and check a LeRobot dataset (v3.0 or v2.1): fails where LeRobot's loader fails.")
 
     @Argument(help: "Dataset folder (holds meta/info.json).")
     var root: String
@@ -26,7 +30,43 @@ struct DatasetCheck: ParsableCommand {
         for f in d.schema.features {
             print("  \(f.name): \(f.dtype.rawValue) \(f.shape)\(f.names.map { " " + $0.joined(separator: ",") } ?? "")")
         }
+        if d.pendingEpisodes > 0 {
+            print("note: meta/episodes lists \(d.pendingEpisodes) more episode(s) than info.json (a commit cut short); LeRobot loads \(d.episodes.count); `benchtop record --resume` completes it")
+        }
         print("ok")
+    }
+}
+
+/// `benchtop dataset molmoact ROOT`: rebuilds a recording's MolmoAct companion table (after a crash, or to
+/// refresh it), and with `--lerobot-v1` exports the MolmoAct v1 LeRobot layout.
+struct DatasetMolmoAct: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "molmoact",
+        abstract: "Rebuild a recording's MolmoAct companion table (ROOT_molmoact) from its per-episode annotations.")
+
+    @Argument(help: "Recording folder (written by `benchtop record`).") var root: String
+    @Flag(help: "Also export the MolmoAct v1 LeRobot layout (image, wrist_image, gripper +1 = close) to ROOT_molmoact/lerobot.")
+    var lerobotV1 = false
+    @Option(help: "Layout of the v1 export: v2.1 (default; lerobot 0.3.3, MolmoAct's pin) or v3.0.") var format = "v2.1"
+    @Option(help: "Folder of data-only embodiment plugins to load.") var embodimentPath: String?
+
+    func run() throws {
+        if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        let manifest = try RecordingManifest.load(root: root)
+        let dataset = try LeRobotDataset(root: root)
+        let embodiment = try EmbodimentRegistry.shared.embodiment(named: manifest.embodiment)
+        guard let mode = embodiment.controlMode(manifest.mode) else {
+            throw BenchtopError("\(RecordingManifest.path(root: root)): embodiment \(manifest.embodiment) has no control mode '\(manifest.mode)'")
+        }
+        let episodes = Array(0..<dataset.episodes.count)
+        try MolmoActCompanion.write(root: root, episodes: episodes, mode: mode, primaryCamera: manifest.cameras.first ?? "primary")
+        print("wrote \(MolmoActCompanion.dataPath(companion: DemoRecorder.companionPath(root: root))) (\(episodes.count) episodes)")
+        if lerobotV1 {
+            guard let v = DatasetVersion(rawValue: format) else { throw BenchtopError("--format must be v3.0 or v2.1, got '\(format)'") }
+            let target = DemoRecorder.companionPath(root: root) + "/lerobot"
+            try MolmoActV1Export.write(root: root, to: target, mode: mode, version: v)
+            print("exported the MolmoAct v1 layout to \(target)")
+        }
     }
 }
 
@@ -49,7 +89,7 @@ struct DatasetWriteTest: ParsableCommand {
         guard let v = DatasetVersion(rawValue: version) else { throw ValidationError("--version must be v3.0 or v2.1") }
         guard let c = VideoCodec(rawValue: codec) else { throw ValidationError("--codec must be h264 or av1") }
         let synthetic = SyntheticFrames(video: VideoSettings(codec: c))
-        let writer = resume ? try LeRobotDatasetWriter(resuming: root)
+        let writer = resume ? try LeRobotDatasetWriter(resuming: root, expecting: synthetic.schema, version: v)
                             : try LeRobotDatasetWriter(creating: root, schema: synthetic.schema, version: v)
         let first = writer.episodeCount
         for e in first..<(first + episodes) {

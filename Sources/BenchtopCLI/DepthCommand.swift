@@ -28,6 +28,7 @@ struct DepthCommand: ParsableCommand {
         @Option(help: "Layout seed of the scene.") var seed: UInt64 = 0
         @Flag(help: "Ray-cast the collision primitives on the CPU instead of rendering with EGL (test fixture; no robots).")
         var raycast = false
+        @OptionGroup var plugins: EmbodimentPathOptions
     }
 
     struct Encode: ParsableCommand {
@@ -96,6 +97,7 @@ struct DepthCommand: ParsableCommand {
             return (DepthNormalization.modelInput(nearness: bytes, width: png.width, height: png.height, size: size), nil)
         }
         let scene = try SceneLoader.load(path: input)
+        try options.plugins.load()
         let depth = try SceneDepth.makeRenderer(raycast: options.raycast).depth(scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
         return (DepthNormalization.modelInput(depth, size: size), depth)
     }

@@ -1,12 +1,13 @@
 import ArgumentParser
+import BenchtopBuilder
 import BenchtopCore
 import BenchtopEval
-import BenchtopExpert
 import BenchtopPerturbation
 import BenchtopPolicy
-import BenchtopReasoning
 import BenchtopRemote
 import BenchtopScene
+import BenchtopSessions
+import BenchtopVariation
 import EmbodimentKit
 import Foundation
 
@@ -21,8 +22,8 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT.")
-    var policy = "builtin"
+    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
+    var policy: String?
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
     var normStats: String?
@@ -30,11 +31,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Key of the norm stats to un-normalise with (e.g. libero_spatial_no_noops_modified).")
     var unnormKey: String?
 
-    @Option(help: "Episodes to run.")
-    var episodes = 10
+    @Option(help: "Episodes to run (default: 10).")
+    var episodes: Int?
 
-    @Option(help: "Seed of the first episode; episode k uses seed + k.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of the first episode; episode k uses seed + k (default: 0).")
+    var seed: UInt64?
 
     @Option(help: "Output directory for results.json, episodes.csv and report.html.")
     var out = "out/eval"
@@ -45,11 +46,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Control rate in Hz (default: the mode's rate).")
     var controlRate: Double?
 
-    @Option(help: "Actions executed per chunk before the policy is asked again (n_action_steps).")
-    var actionSteps = 8
+    @Option(help: "Actions executed per chunk before the policy is asked again (n_action_steps; default: 8).")
+    var actionSteps: Int?
 
-    @Option(help: "Policy timing: paused or real-time.")
-    var timing = "paused"
+    @Option(help: "Policy timing: paused or real-time (default: paused).")
+    var timing: String?
 
     @Option(help: "Horizon in control ticks (default: the task's time limit).")
     var horizon: Int?
@@ -85,11 +86,8 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
-        if let sweep = sweepOptions.sweep {
-            return try SweepCLI.run(specPath: sweep, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
-                                    embodimentPath: embodimentPath)
-        }
-        guard let timingMode = PolicyTiming(rawValue: timing) else {
+        if let sweep = sweepOptions.sweep { return try runSweep(specPath: sweep) }
+        guard let timingMode = PolicyTiming(rawValue: timing ?? "paused") else {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let s = try loadScene(scene)
@@ -110,9 +108,41 @@ struct EvalCommand: ParsableCommand {
             variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
                                   contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
         }
-        let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policy)", specYAML: spec.yaml, variants: variants)
+        let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policySpec)", specYAML: spec.yaml, variants: variants)
         try report.write(to: out)
         print("wrote \(out)/results.json, \(out)/perturbations.csv, \(out)/report.html (each variant's own report in its folder)")
+    }
+
+    private var policySpec: String { policy ?? "builtin" }
+    private var episodeCount: Int { episodes ?? 10 }
+    private var firstSeed: UInt64 { seed ?? 0 }
+
+    /// `--sweep`: the spec holds the scene, robot, policy, episodes, seed, mode, rates and horizon; the flags that
+    /// would set them again must agree with it or stay out, and flags a sweep has no use for are refused.
+    private func runSweep(specPath: String) throws {
+        let spec: SweepSpec
+        do { spec = try SweepSpec.load(path: specPath) } catch let e as VariationError { throw BenchtopError(e.description) }
+        if let policy, policy != spec.policy {
+            throw BenchtopError("--policy \(policy) disagrees with the sweep spec's policy: \(spec.policy) (\(specPath)); edit the spec or leave out --policy")
+        }
+        do { _ = try PolicySpec(parsing: spec.policy) } catch let e as PolicySpecError { throw BenchtopError("\(specPath): policy: \(e.message)") }
+        var refused: [String] = []
+        if episodes != nil { refused.append("--episodes (the spec's episodes: \(spec.episodes))") }
+        if seed != nil { refused.append("--seed (the spec's seed: \(spec.seed))") }
+        if robot != nil { refused.append("--robot (the spec's robot: \(spec.robot ?? "the scene's"))") }
+        if mode != nil { refused.append("--mode (the spec's mode:)") }
+        if controlRate != nil { refused.append("--control-rate (the spec's control_rate:)") }
+        if horizon != nil { refused.append("--horizon (the spec's horizon:)") }
+        if actionSteps != nil { refused.append("--action-steps (the spec's action_steps:)") }
+        if timing != nil { refused.append("--timing (sweeps run paused)") }
+        if perturb != nil { refused.append("--perturb (a sweep varies scenes; run perturbations on their own)") }
+        if view { refused.append("--view") }
+        if scene != "pick_cube" { refused.append("the scene argument (the spec's scene: \(spec.scene))") }
+        guard refused.isEmpty else {
+            throw BenchtopError("--sweep takes its settings from \(specPath); set them there instead of: \(refused.joined(separator: ", "))")
+        }
+        try SweepCLI.run(specPath: specPath, spec: spec, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
+                         embodimentPath: embodimentPath, policyOptions: PolicyOptions(normStats: normStats, unnormKey: unnormKey))
     }
 
     private func printSummary(_ report: EvaluationReport, scene: String) {
@@ -126,21 +156,33 @@ struct EvalCommand: ParsableCommand {
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
     private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
         -> (report: EvaluationReport, events: Int) {
-        let environment = try TabletopEnvironment(scene: s, robot: robot, mode: mode, controlRate: controlRate)
+        var builder = EvaluationBuilder(scene: s, robot: robot)
+        builder.mode = mode
+        builder.controlRate = controlRate
+        do { builder.policy = try PolicySpec(parsing: policySpec) } catch let e as PolicySpecError { throw BenchtopError(e.message) }
+        builder.policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey, actionSteps: actionSteps ?? 8)
+        builder.horizon = horizon
+        builder.timing = timingMode
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
-        if policy == "builtin" && noVideo && noPanels && !view { environment.rendersImages = false }
-        let policyObject = try makePolicy(environment: environment)
-        let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
-        let gated = view ? GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out)) : nil
-        gated?.policy = policyObject
-        let runner = EpisodeRunner(environment: gated ?? environment, policy: policyObject,
-                                   settings: RunnerSettings(horizon: ticks, actionSteps: actionSteps, timing: timingMode))
-        var stage: PerturbationStage?
-        if let (p, seed) = perturbation {
-            let st = PerturbationStage(p, seed: seed, grippers: environment.gripperChannels)
-            do { try st.attach(to: runner, environment: environment) } catch let e as PerturbationError { throw BenchtopError("\(p.name): \(e.description)") }
-            stage = st
+        if builder.policy == .builtin && noVideo && noPanels && !view { builder.rendersImages = false }
+        builder.perturbation = perturbation.map { (perturbation: $0.0, seed: $0.1) }
+        var gated: GatedEnvironment?
+        let evaluation: Evaluation
+        do {
+            evaluation = try builder.build(wrap: view ? { environment in
+                let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
+                gated = gate
+                return gate
+            } : nil)
+        } catch let e as PerturbationError {
+            throw BenchtopError(e.description)
+        } catch let e as PolicySpecError {
+            throw BenchtopError(e.message)
         }
+        let environment = evaluation.environment
+        let runner = evaluation.runner
+        let policyObject = evaluation.policy
+        gated?.policy = policyObject
         let paths = PathRecorder()
         runner.subscribers.append(paths)
         let fps = Int(environment.controlRate.rounded())
@@ -156,7 +198,7 @@ struct EvalCommand: ParsableCommand {
             let timeline = gated?.timeline ?? ReasoningTimeline(camera: environment.primaryCamera, directory: out)
             timeline.cameraModel = { try? environment.primaryPinhole() }
             runner.subscribers.append(timeline)
-            let tokenizer = try GridDepthQuantizer.builtIn()
+            let tokenizer = try PolicyFactory.depthTokenizer()
             if !noVideo {
                 panelVideo = ReasoningVideoRecorder(timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 256),
                                                     directory: "\(out)/videos", fps: fps)
@@ -168,7 +210,7 @@ struct EvalCommand: ParsableCommand {
         }
         var results: [EpisodeResult] = []
         if let gated {
-            let session = EvalViewSession(gated: gated, runner: runner, tokenizer: try GridDepthQuantizer.builtIn())
+            let session = EvalViewSession(gated: gated, runner: runner, tokenizer: try PolicyFactory.depthTokenizer())
             let parts = size.split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts.allSatisfy({ $0 >= 64 && $0 <= 8192 }) else {
                 throw BenchtopError("--size must look like 1280x800, got '\(size)'")
@@ -177,20 +219,19 @@ struct EvalCommand: ParsableCommand {
             session.frames = frames
             session.screenshot = screenshot
             if let steer { session.scriptedStroke = try Self.parseStroke(steer) }
-            results = try session.run(episodes: episodes, firstSeed: seed, stages: environment.task.stages.map(\.name))
+            results = try session.run(episodes: episodeCount, firstSeed: firstSeed, stages: environment.task.stages.map(\.name))
         }
-        let progress = ProgressBar(total: gated == nil ? episodes : 0, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
-        for k in 0..<(gated == nil ? episodes : 0) {
-            let r = runner.run(seed: seed + UInt64(k), task: environment.task.stages.map(\.name))
-            results.append(r)
+        let progress = ProgressBar(total: gated == nil ? episodeCount : 0, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
+        for k in 0..<(gated == nil ? episodeCount : 0) {
+            results.append(evaluation.run(seed: firstSeed + UInt64(k)))
             progress.update(k + 1, note: "success \(results.filter(\.successAtEnd).count)/\(k + 1)")
         }
         progress.finish()
         var settings = [("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
-                        ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodes)"),
-                        ("seeds", "\(seed) ... \(seed + UInt64(max(episodes, 1) - 1))"),
+                        ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodeCount)"),
+                        ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(episodeCount, 1) - 1))"),
                         ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
-                        ("horizon", "\(ticks) ticks"), ("action steps", "\(actionSteps)"), ("timing", timingMode.rawValue)]
+                        ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue)]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
@@ -200,13 +241,13 @@ struct EvalCommand: ParsableCommand {
             FileHandle.standardError.write(Data("video: \(failure)\n".utf8))
         }
         try report.write(to: out)
-        if let stage {
+        if let stage = evaluation.perturbation {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             let lines = try stage.events.map { String(decoding: try enc.encode($0), as: UTF8.self) }
             try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: "\(out)/perturbation_log.jsonl", atomically: true, encoding: .utf8)
         }
-        return (report, stage?.events.count ?? 0)
+        return (report, evaluation.perturbation?.events.count ?? 0)
     }
 
     /// `--steer "x1,y1;x2,y2;..."`: a mouse stroke in primary-camera image pixels.
@@ -220,26 +261,6 @@ struct EvalCommand: ParsableCommand {
         }
         guard points.count >= 2 else { throw BenchtopError("--steer needs at least two points, got \(points.count)") }
         return points
-    }
-
-    private func makePolicy(environment: TabletopEnvironment) throws -> any Policy {
-        switch policy {
-        case "builtin":
-            let reference = ReferencePolicy(access: environment, chunkSize: max(8, actionSteps), executedSteps: actionSteps)
-            let tokenizer = try GridDepthQuantizer.builtIn()
-            reference.depthTokenizer = { depth in (try? tokenizer.encode(depth))?.codes }
-            return reference
-        default:
-            guard RemotePolicyFactory.isRemote(policy) else {
-                throw BenchtopError("unknown policy '\(policy)'; expected builtin, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT")
-            }
-            do {
-                return try RemotePolicyFactory.make(spec: policy, normStats: normStats, unnormKey: unnormKey,
-                                                    embodiment: environment.embodiment.name)
-            } catch {
-                throw BenchtopError("\(error)")
-            }
-        }
     }
 }
 

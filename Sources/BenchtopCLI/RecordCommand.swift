@@ -4,6 +4,7 @@ import BenchtopEval
 import BenchtopReasoning
 import BenchtopRecording
 import BenchtopScene
+import BenchtopSessions
 import EmbodimentKit
 import Foundation
 
@@ -14,9 +15,12 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Record demonstrations (keyboard, gamepad or scripted teleoperation) as a LeRobot dataset with action-reasoning annotations.",
         discussion: """
-        Writes OUT (the LeRobot dataset; meta/benchtop.json and meta/benchtop/ hold what `benchtop replay` needs) and
+        Writes OUT (a LeRobot v3.0 dataset with observation.images.<camera>, observation.state and action, which
+        current LeRobot trains on; meta/benchtop.json and meta/benchtop/ hold what `benchtop replay` needs) and
         OUT_molmoact (16-bit depth PNGs in mm, per-episode annotations, the MolmoAct fine-tuning table
-        data/train-00000-of-00001.parquet and dataset_statistics.json). Each episode's scene is re-randomised with
+        data/train-00000-of-00001.parquet and dataset_statistics.json; `benchtop dataset molmoact OUT` rebuilds them
+        after a crash). --style molmoact also exports the MolmoAct v1 layout (image, wrist_image, gripper +1 = close,
+        v2.1 for lerobot 0.3.3) to OUT_molmoact/lerobot. Each episode's scene is re-randomised with
         seed = --seed + attempt. Scripted teleoperation keeps successful episodes only unless --keep-failures.
         """)
 
@@ -26,12 +30,14 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Dataset folder.") var out = "recordings/demo"
     @Option(help: "Teleoperation: keyboard, gamepad or scripted.") var teleop = "scripted"
     @Option(help: "Frames per second = control rate (default: the control mode's rate).") var fps: Int?
-    @Option(help: "LeRobot layout: v3.0 or v2.1 (default: v2.1 for the MolmoAct v1 style, which lerobot 0.3.3 reads; else v3.0).")
+    @Option(help: "LeRobot layout: v3.0 (default; lerobot >= 0.4) or v2.1 (lerobot 0.3.x, openpi, GR00T). With --resume: the folder's.")
     var format: String?
     @Flag(help: "Append to an existing recording (robot, mode, scene, fps and features must match).") var resume = false
     @Option(help: "Control mode (default: the embodiment's first).") var mode: String?
-    @Option(help: "Column style: molmoact (image, wrist_image, 7-D EE delta) or molmoact2 (observation.images.*); default from the mode.")
+    @Option(help: "molmoact2 (default: observation.images.*, what LeRobot trains on) or molmoact (the same dataset, plus the MolmoAct v1 layout exported to OUT_molmoact/lerobot).")
     var style: String?
+    @Option(help: "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py) for the companion's depth tokens; default: Benchtop's built-in tokenizer.")
+    var vqvae: String?
     @Option(help: "Seed of the first episode.") var seed: UInt64 = 0
     @Option(help: "Render every observation camera at this square size (default: the cameras' sizes, 256x256 for the shipped ones).")
     var imageSize: Int?
@@ -54,34 +60,39 @@ struct RecordCommand: ParsableCommand {
             throw BenchtopError("the control rate \(rate) Hz is not a whole number of frames per second; give --fps")
         }
         let controlMode = env.controller.mode
-        let recordingStyle: RecordingStyle
+        var exportV1 = false
         if let style {
             guard let s = RecordingStyle(rawValue: style) else {
                 throw BenchtopError("--style must be one of: \(RecordingStyle.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            recordingStyle = s
-        } else {
-            recordingStyle = .automatic(for: controlMode)
+            exportV1 = s == .molmoAct
+            if exportV1 { try MolmoActV1Export.checkMode(controlMode) }
         }
-        let version: DatasetVersion
+        var version: DatasetVersion?
         if let format {
             guard let v = DatasetVersion(rawValue: format) else { throw BenchtopError("--format must be v3.0 or v2.1, got '\(format)'") }
             version = v
-        } else {
-            version = recordingStyle == .molmoAct ? .v2_1 : .v3_0
         }
         let cameras = env.cameraNames.map { name in
             let c = env.scene.cameras.first { $0.name == name }!
             return (name: name, width: c.width, height: c.height)
         }
-        let layout = try RecordingLayout(style: recordingStyle, mode: controlMode, cameras: cameras, fps: Int(rate),
+        let layout = try RecordingLayout(style: .molmoAct2, mode: controlMode, cameras: cameras, fps: Int(rate),
                                          robotType: env.embodiment.name)
-        let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: resolved, sceneYAML: yaml, robot: robot,
+        var manifest = RecordingManifest(sceneName: env.scene.name, scenePath: resolved, sceneYAML: yaml, robot: robot,
                                          embodiment: env.embodiment.name, mode: env.modeName, controlRate: rate,
                                          physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
-                                         imageSize: imageSize, style: recordingStyle, cameras: env.cameraNames, teleop: teleop)
+                                         imageSize: imageSize, style: .molmoAct2, cameras: env.cameraNames, teleop: teleop)
+        let tokenizer: any DepthTokenizer
+        if let vqvae {
+            tokenizer = try DepthVQVAE(configuration: .molmoAct, weightsPath: vqvae)
+            manifest.depthTokenizer = "molmoact-vqvae:" + (vqvae as NSString).lastPathComponent
+        } else {
+            tokenizer = try GridDepthQuantizer.builtIn()
+            manifest.depthTokenizer = "builtin"
+        }
         let recorder = try DemoRecorder(root: out, environment: env, layout: layout, version: version, manifest: manifest,
-                                        resume: resume, depthTokenizer: try GridDepthQuantizer.builtIn())
+                                        resume: resume, depthTokenizer: tokenizer)
         let firstSeed = resume ? (recorder.usedSeeds.max().map { $0 + 1 } ?? seed) : seed
         let target = recorder.episodeCount + episodes
         let horizon = Int(((episodeTime ?? env.task.timeLimit) * rate).rounded())
@@ -98,11 +109,16 @@ struct RecordCommand: ParsableCommand {
             throw BenchtopError("--teleop must be keyboard, gamepad or scripted, got '\(teleop)'")
         }
         try recorder.finish()
-        print("wrote \(recorder.episodeCount) episodes (\(recorder.writer.frameCount) frames) to \(out) [\(version.rawValue), \(recordingStyle.rawValue) columns] and the MolmoAct table to \(DemoRecorder.companionPath(root: out))")
+        print("wrote \(recorder.episodeCount) episodes (\(recorder.writer.frameCount) frames) to \(out) [\(recorder.writer.version.rawValue)] and the MolmoAct table to \(DemoRecorder.companionPath(root: out))")
+        if exportV1 {
+            let target = DemoRecorder.companionPath(root: out) + "/lerobot"
+            try MolmoActV1Export.write(root: out, to: target, mode: controlMode, version: version ?? .v2_1)
+            print("exported the MolmoAct v1 layout to \(target)")
+        }
     }
 
     private func recordScripted(env: TabletopEnvironment, recorder: DemoRecorder, firstSeed: UInt64, target: Int, horizon: Int) throws {
-        let policy = RecordingSetup.scriptedTeleop(environment: env, noise: noise)
+        let policy = try RecordingSetup.scriptedTeleop(environment: env, noise: noise)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))
         runner.subscribers = [recorder]
         let wanted = target - recorder.episodeCount

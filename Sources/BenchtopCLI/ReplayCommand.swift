@@ -1,9 +1,11 @@
 import ArgumentParser
+import BenchtopBuilder
 import BenchtopCore
 import BenchtopDataset
 import BenchtopEval
 import BenchtopRecording
 import BenchtopScene
+import BenchtopSessions
 import BenchtopViewer
 import EmbodimentKit
 import Foundation
@@ -28,11 +30,19 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Control mode for --robot (default: the embodiment's first joint-position mode).") var mode: String?
     @Option(help: "Scene for --robot.") var scene = "pick_cube"
     @Flag(help: "Print every step's divergence.") var perStep = false
+    @OptionGroup var plugins: EmbodimentPathOptions
     @Option(help: "Exit the viewer after this many frames (scripted runs).") var frames: Int?
     @Option(help: "Write a PNG screenshot of the viewer when it ends.") var screenshot: String?
 
     func run() throws {
+        try plugins.load()
         if let robot { return try replayExternal(robot: robot) }
+        do { try replayRecording() } catch let e as EmbodimentError where plugins.paths.isEmpty {
+            throw BenchtopError("\(e.description) (a recording made with a data-only plugin replays with --embodiment-path DIR)")
+        }
+    }
+
+    private func replayRecording() throws {
         let report: ReplayReport
         if view {
             let session = try ReplaySession(root: dataset, episode: episode)
@@ -48,7 +58,7 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         let first = report.firstDivergingStep.map { "step \($0)" } ?? "none"
-        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed")")
+        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed"); final state digest \(report.finalStateDigest)")
         if report.firstDivergingStep != nil { throw ExitCode(2) }
     }
 
@@ -93,8 +103,11 @@ struct ReplayCommand: ParsableCommand {
         let stateColumns = stateNames.map { sn in m.state.map { ch in sn.firstIndex { Self.normalized($0) == Self.normalized(ch.name) } } }
         let base = try loadScene(scene)
         let rate = Double(data.schema.fps)
-        let env = try TabletopEnvironment(scene: base, robot: robot, mode: m.name, controlRate: rate)
-        env.rendersImages = false
+        var builder = EvaluationBuilder(scene: base, robot: robot)
+        builder.mode = m.name
+        builder.controlRate = rate
+        builder.rendersImages = false
+        let env = try builder.makeEnvironment()
         _ = try env.reset(seed: 0)
         let e = try data.episode(episode)
         let width = actionFeature.width
@@ -129,23 +142,4 @@ struct ReplayCommand: ParsableCommand {
             print(String(format: "largest |simulated - recorded observation.state| %.3f (dataset units) at step %d", worst, worstStep))
         }
     }
-}
-
-/// Drives a replay from the viewer: physics steps from the viewer's clock become recorded actions, one per
-/// control tick; after the last action the world holds still.
-final class ReplayViewerSimulation: ViewerSimulation {
-    let session: ReplaySession
-    private var carry = 0
-    init(session: ReplaySession) { self.session = session }
-    var bodies: [BodyDescription] { session.environment.world.bodies }
-    var timeStep: Double { session.environment.scene.physics.timeStep }
-    func snapshot() -> WorldSnapshot { session.environment.world.snapshot() }
-    func step(_ count: Int) throws {
-        carry += count
-        while carry >= session.environment.physicsStepsPerTick {
-            carry -= session.environment.physicsStepsPerTick
-            guard try session.advance() else { carry = 0; return }
-        }
-    }
-    func reset() throws {}
 }

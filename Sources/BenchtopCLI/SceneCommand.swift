@@ -78,10 +78,9 @@ func sceneWithRobots(_ path: String, robot: String?, noRobots: Bool, seed: UInt6
     if noRobots { s.robots = [] }
     try plugins.load()
     do {
-        let placements = try RobotAssembly.placements(scene: s, robot: robot, registry: .shared)
-        s = RobotAssembly.addingMountedCameras(to: s, placements: placements)
-        let (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: robot, registry: .shared)
-        return (s, world)
+        let compiled = try CompiledScene(scene: s, robot: robot, registry: .shared)
+        let (world, _) = try compiled.makeWorld(seed: seed, mode: nil)
+        return (compiled.scene, world)
     } catch let e as EmbodimentError {
         throw BenchtopError(e.description)
     }

@@ -30,7 +30,7 @@ final class EGLDepthRenderer: SceneDepthRenderer {
     func depth(scene: Scene, seed: UInt64, camera name: String, eyeOffset: SIMD3<Double>) throws -> DepthImage {
         // The scene's robots stand in their home poses, as the model sees them at the start of an episode.
         let world = scene.robots.isEmpty ? try World(scene: scene, seed: seed)
-            : try RobotAssembly.makeWorld(scene: scene, seed: seed, registry: EmbodimentRegistry.shared).0
+            : try CompiledScene(scene: scene, registry: EmbodimentRegistry.shared).makeWorld(seed: seed, mode: nil).0
         let snapshot = world.snapshot()
         let key = "\(scene.name)#\(scene.hashValue)"
         let renderer: CameraRenderer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchtopCore
+import BenchtopEval
 import BenchtopImage
 import BenchtopRender
 import BenchtopRobot
@@ -47,17 +48,12 @@ extension SceneCommand {
             }
             try plugins.load()
             var base = try loadScene(scene)
-            let placements = try RobotAssembly.placements(scene: base, robot: robot, registry: .shared)
-            base.robots = placements.map(\.0)
-            var robots: [String: RobotJoints] = [:]
-            for (p, d) in placements {
-                robots[p.name] = RobotJoints(home: d.homePositions, armJoints: d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) },
-                                             limits: d.joints.map { $0.lower <= $0.upper ? $0.lower...$0.upper : -Double.infinity...Double.infinity })
-            }
+            let compiled = try CompiledScene(scene: base, robot: robot, registry: .shared)
+            base.robots = compiled.robots.map(\.placement)
+            let context = VariationContext(compiled: compiled)
             for level in levels.isEmpty ? Array(0...VariationAxis.maxLevel) : levels {
                 let v: Variation
-                let mounted = RobotAssembly.addingMountedCameras(to: base, placements: placements).cameras.filter { c in !base.cameras.contains { $0.name == c.name } }
-                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: VariationContext(robots: robots, mountedCameras: mounted)) }
+                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: context) }
                 catch let e as VariationError { throw BenchtopError(e.description) }
                 print("\(a.rawValue) level \(level), seed \(seed):" + (v.changes.isEmpty ? " (as recorded)" : ""))
                 for c in v.changes { print("  " + c) }
@@ -66,9 +62,9 @@ extension SceneCommand {
         }
 
         func renderVariation(_ v: Variation, level: Int) throws {
-            let withCameras = RobotAssembly.addingMountedCameras(to: v.scene, placements: try RobotAssembly.placements(scene: v.scene, robot: nil, registry: .shared))
-            let (world, _) = try RobotAssembly.makeWorld(scene: withCameras, seed: seed, robot: nil, registry: .shared)
-            let renderer = try CameraRenderer(scene: withCameras, bodies: world.bodies)
+            let compiled = try CompiledScene(scene: v.scene, registry: .shared)
+            let (world, _) = try compiled.makeWorld(seed: seed, mode: nil)
+            let renderer = try CameraRenderer(scene: compiled.scene, bodies: world.bodies)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let names = cameras.isEmpty ? v.scene.cameras.map(\.name) : cameras
             for name in names {

@@ -45,7 +45,7 @@ struct SimCommand: ParsableCommand {
         let world: World
         do {
             // Robots hold their home pose (or the scene's joints) with their joint motors.
-            (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: robot, registry: EmbodimentRegistry.shared)
+            (world, _) = try CompiledScene(scene: s, robot: robot, registry: EmbodimentRegistry.shared).makeWorld(seed: seed, mode: nil)
         } catch let e as EmbodimentError {
             throw ValidationError(e.description)
         }

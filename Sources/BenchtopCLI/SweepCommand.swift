@@ -1,5 +1,7 @@
 import ArgumentParser
+import BenchtopBuilder
 import BenchtopEval
+import BenchtopRemote
 import BenchtopScene
 import BenchtopVariation
 import EmbodimentKit
@@ -19,22 +21,21 @@ struct SweepOptions: ParsableArguments {
 }
 
 enum SweepCLI {
-    static func run(specPath: String, shardText: String?, workers requested: Int?, out: String, embodimentPath: String?) throws {
-        let spec: SweepSpec
+    static func run(specPath: String, spec: SweepSpec, shardText: String?, workers requested: Int?, out: String, embodimentPath: String?,
+                    policyOptions: PolicyOptions) throws {
         let shard: Shard
-        do {
-            spec = try SweepSpec.load(path: specPath)
-            shard = try shardText.map(Shard.init(parsing:)) ?? .whole
-        } catch let e as VariationError { throw BenchtopError(e.description) }
+        do { shard = try shardText.map(Shard.init(parsing:)) ?? .whole } catch let e as VariationError { throw BenchtopError(e.description) }
         let units = spec.units.indices.filter { shard.contains(unitIndex: $0) }.count
         let workers = max(1, min(requested ?? ProcessInfo.processInfo.activeProcessorCount, units))
         let results: SweepResults
         if workers > 1 {
-            results = try runWorkers(specPath: specPath, spec: spec, shard: shard, workers: workers, out: out, embodimentPath: embodimentPath)
+            results = try runWorkers(specPath: specPath, spec: spec, shard: shard, workers: workers, out: out, embodimentPath: embodimentPath,
+                                     policyOptions: policyOptions)
         } else {
             let runner: SweepRunner
-            do { runner = try SweepRunner(spec: spec, scene: try loadScene(spec.scene)) }
+            do { runner = try EvaluationBuilder.sweepRunner(spec: spec, scene: try loadScene(spec.scene), options: policyOptions) }
             catch let e as EmbodimentError { throw BenchtopError(e.description) }
+            catch let e as PolicySpecError { throw BenchtopError(e.message) }
             runner.outputDirectory = out
             let bar = ProgressBar(total: units, label: "sweep \(spec.scene) shard \(shard)")
             runner.progress = { done, _ in bar.update(done, note: "") }
@@ -58,7 +59,8 @@ enum SweepCLI {
     }
 
     /// Spawns one `benchtop eval --sweep` child per sub-shard, waits for all, and merges their results.
-    static func runWorkers(specPath: String, spec: SweepSpec, shard: Shard, workers: Int, out: String, embodimentPath: String?) throws -> SweepResults {
+    static func runWorkers(specPath: String, spec: SweepSpec, shard: Shard, workers: Int, out: String, embodimentPath: String?,
+                           policyOptions: PolicyOptions) throws -> SweepResults {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let workDir = "\(out)/.workers"
         try? FileManager.default.removeItem(atPath: workDir)
@@ -71,6 +73,7 @@ enum SweepCLI {
             p.executableURL = URL(fileURLWithPath: exe)
             p.arguments = ["eval", "--sweep", specPath, "--shard", sub.description, "--workers", "1", "--out", dir]
                 + (embodimentPath.map { ["--embodiment-path", $0] } ?? [])
+                + (policyOptions.normStats.map { ["--norm-stats", $0] } ?? []) + (policyOptions.unnormKey.map { ["--unnorm-key", $0] } ?? [])
             FileManager.default.createFile(atPath: "\(dir)/log.txt", contents: nil)
             let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/log.txt"))
             p.standardOutput = log

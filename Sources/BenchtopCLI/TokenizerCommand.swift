@@ -23,7 +23,10 @@ struct TokenizerCommand: ParsableCommand {
         var raycast = false
         @Option(help: "Output file.") var out = "Sources/BenchtopReasoning/Resources/default-depth-tokenizer.safetensors"
 
+        @OptionGroup var plugins: EmbodimentPathOptions
+
         func run() throws {
+            try plugins.load()
             let renderer = try SceneDepth.makeRenderer(raycast: raycast)
             let files = try FileManager.default.contentsOfDirectory(atPath: scenes).filter { $0.hasSuffix(".yaml") }.sorted()
             guard !files.isEmpty else { throw ValidationError("\(scenes): no .yaml scenes") }

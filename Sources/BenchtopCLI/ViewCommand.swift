@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchtopCore
 import BenchtopPhysics
 import BenchtopScene
+import BenchtopSessions
 import BenchtopViewer
 import Foundation
 
@@ -107,19 +108,6 @@ extension ViewCommand {
                 }
             }
             return overlay
-        }
-    }
-}
-
-/// A viewer failure reported without the usage text (the command line itself was fine).
-struct ViewerFailure: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-
-    /// Opens a viewer window, reporting a failure (no display, no GL) as a `ViewerFailure`.
-    static func openViewer(scene: Scene, simulation: ViewerSimulation, options: ViewerOptions) throws(ViewerFailure) -> Viewer {
-        do { return try Viewer(scene: scene, simulation: simulation, options: options) } catch {
-            throw ViewerFailure(message: error.description)
         }
     }
 }

@@ -66,4 +66,22 @@ public struct WorldSnapshot: Sendable, Hashable {
         }
         return bits
     }
+
+    /// A 64-bit FNV-1a digest of `bitPattern`: one number that changes when any bit of the state changes, so
+    /// runs can be compared bit for bit from their results files.
+    public var digest: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for word in bitPattern {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                hash = (hash ^ ((word >> UInt64(shift)) & 0xff)) &* 0x0000_0100_0000_01b3
+            }
+        }
+        return hash
+    }
+
+    /// `digest` as 16 hex digits.
+    public var digestText: String {
+        let hex = String(digest, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
 }

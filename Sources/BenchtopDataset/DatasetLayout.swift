@@ -42,6 +42,39 @@ struct DatasetLayout {
 
     func absolute(_ relative: String) -> String { root + "/" + relative }
 
+    /// Fills a LeRobot path template (`{name}` or `{name:03d}` fields, Python format syntax) and checks that the
+    /// result stays inside the dataset: relative, without `..`. Errors name `file` and `key`.
+    static func fill(_ template: String, _ values: [String: Any], file: String, key: String) throws -> String {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw DatasetError(file: file, location: key, "unclosed '{' in the template \"\(template)\"")
+            }
+            let field = rest[rest.index(after: open)..<close]
+            let parts = field.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let name = parts.first, let value = values[name] else {
+                throw DatasetError(file: file, location: key, "unknown field {\(field)} in \"\(template)\" (known: \(values.keys.sorted().joined(separator: ", ")))")
+            }
+            if parts.count == 2 {
+                let spec = parts[1]
+                guard spec.hasSuffix("d"), let number = value as? Int else {
+                    throw DatasetError(file: file, location: key, "unsupported format {\(field)} in \"\(template)\" (expected {name:0Nd})")
+                }
+                out += pad(number, Int(spec.dropLast().drop { $0 == "0" }) ?? 0)
+            } else {
+                out += "\(value)"
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        if out.hasPrefix("/") || out.split(separator: "/").contains("..") {
+            throw DatasetError(file: file, location: key, "\"\(template)\" points outside the dataset folder (\(out)); LeRobot resolves it against the root")
+        }
+        return out
+    }
+
     /// A temporary sibling of a final path: hidden, with a suffix no loader globs (`*.parquet`, `*.mp4`).
     static func temporary(_ path: String) -> String {
         let url = URL(fileURLWithPath: path)

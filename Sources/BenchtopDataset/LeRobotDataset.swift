@@ -30,6 +30,9 @@ public struct LeRobotDataset {
     /// Global statistics from meta/stats.json (empty when absent).
     public let stats: [String: FeatureStats]
     public let chunksSize: Int
+    /// v3.0: rows of the episodes table beyond info.json's `total_episodes` (a commit a crash interrupted).
+    /// LeRobot does not load them; `LeRobotDatasetWriter(resuming:)` completes the commit.
+    public let pendingEpisodes: Int
     /// Numeric features in data-file column order.
     let numericColumnOrder: [Feature]
     private let locations: [EpisodeLocation]
@@ -41,11 +44,16 @@ public struct LeRobotDataset {
 
     public var totalFrames: Int { episodes.last?.datasetTo ?? 0 }
 
-    /// Reads the metadata of the dataset at `root`. With `requireConsistentTotals` (the default), the
-    /// totals in info.json must match the episode metadata; resuming a crashed recording relaxes this.
-    public init(root: String, requireConsistentTotals: Bool = true) throws {
+    /// Reads the metadata of the dataset at `root` and fails where LeRobot fails (0.6.x for v3.0, 0.3.3 for
+    /// v2.1): totals that disagree with the episode metadata, no episodes, tasks without their pandas index,
+    /// path templates outside the folder, v2.1 data files that no episode lists. With `resuming`, a v3.0
+    /// episode row past info.json's totals (an interrupted commit) counts as an episode.
+    public init(root: String, resuming: Bool = false) throws {
         self.root = root
         let infoPath = root + "/meta/info.json"
+        guard FileManager.default.fileExists(atPath: infoPath) else {
+            throw DatasetError(file: infoPath, "missing: not a LeRobot dataset, or a recording that never committed an episode (resume it with `benchtop record --resume`, or record anew)")
+        }
         let info = try Self.readJSON(infoPath)
         func key<T>(_ k: String, _ t: T.Type) throws -> T {
             guard let v = info[k] as? T else { throw DatasetError(file: infoPath, location: k, "missing or not a \(T.self)") }
@@ -87,7 +95,20 @@ public struct LeRobotDataset {
         let video = VideoSettings(codec: codec, crf: videoInfo["video.crf"] as? Int, preset: videoInfo["video.preset"] as? String,
                                   keyframeInterval: videoInfo["video.g"] as? Int ?? 2)
         let robot = info["robot_type"] as? String
-        let layout = DatasetLayout(root: root, version: v, chunksSize: chunksSize)
+        let dataTemplate = try key("data_path", String.self)
+        let videoTemplate = info["video_path"] as? String
+        if videoTemplate == nil, let f = features.first(where: \.isVideo) {
+            throw DatasetError(file: infoPath, location: "video_path", "null, but \(f.name) is a video feature")
+        }
+        func dataPath(chunk: Int, file: Int, episode: Int) throws -> String {
+            root + "/" + (try DatasetLayout.fill(dataTemplate, ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk, "episode_index": episode],
+                                                 file: infoPath, key: "data_path"))
+        }
+        func videoPath(chunk: Int, file: Int, episode: Int, key: String) throws -> String {
+            root + "/" + (try DatasetLayout.fill(videoTemplate ?? "", ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk,
+                                                                         "episode_index": episode, "video_key": key],
+                                                 file: infoPath, key: "video_path"))
+        }
 
         // Tasks.
         var tasks: [String] = []
@@ -95,7 +116,12 @@ public struct LeRobotDataset {
         case .v3_0:
             let path = root + "/meta/tasks.parquet"
             let file = try ParquetFile(path: path)
-            let taskColumn = file.schema.contains { $0.name == "task" } ? "task" : "__index_level_0__"
+            // LeRobot reads the task string from the pandas index (tasks.iloc[i].name): without it, tasks are row numbers.
+            let pandas = file.keyValueMetadata["pandas"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            guard let indexColumns = pandas?["index_columns"] as? [String], indexColumns.count == 1,
+                  let taskColumn = indexColumns.first, file.schema.contains(where: { $0.name == taskColumn }) else {
+                throw DatasetError(file: path, location: "pandas metadata", "the task strings are not the pandas index (index_columns [\"task\"]); LeRobot would return row numbers as tasks")
+            }
             guard case .string(let names) = try file.readColumn(taskColumn).values,
                   case .int64(let idx) = try file.readColumn("task_index").values else {
                 throw DatasetError(file: path, location: "column task / task_index", "expected string and int64 columns")
@@ -152,15 +178,14 @@ public struct LeRobotDataset {
                 }
                 let perEpisodeStats = try Self.readEpisodeStats(file, features: features + Feature.defaults, rows: idx.count)
                 for r in idx.indices {
-                    let dataRel = "data/chunk-\(DatasetLayout.pad(dChunk[r], 3))/file-\(DatasetLayout.pad(dFile[r], 3)).parquet"
                     var vids: [String: (String, Double)] = [:]
                     for f in videoFeatures {
                         let (c, fi, ft) = videoCols[f.name]!
-                        vids[f.name] = (root + "/videos/\(f.name)/chunk-\(DatasetLayout.pad(c[r], 3))/file-\(DatasetLayout.pad(fi[r], 3)).mp4", ft[r])
+                        vids[f.name] = (try videoPath(chunk: c[r], file: fi[r], episode: idx[r], key: f.name), ft[r])
                     }
                     episodes.append(EpisodeRecord(index: idx[r], length: to[r] - from[r], tasks: taskLists[r],
                                                   datasetFrom: from[r], datasetTo: to[r], stats: perEpisodeStats[r]))
-                    locations.append(EpisodeLocation(dataFile: root + "/" + dataRel, videoFiles: vids))
+                    locations.append(EpisodeLocation(dataFile: try dataPath(chunk: dChunk[r], file: dFile[r], episode: idx[r]), videoFiles: vids))
                 }
             }
         case .v2_1:
@@ -182,8 +207,9 @@ public struct LeRobotDataset {
                 episodes.append(EpisodeRecord(index: e, length: n, tasks: o["tasks"] as? [String] ?? [], datasetFrom: from,
                                               datasetTo: from + n, stats: statsByEpisode[e] ?? [:]))
                 var vids: [String: (String, Double)] = [:]
-                for f in videoFeatures { vids[f.name] = (layout.absolute(layout.videoPath(episode: e, key: f.name)), 0) }
-                locations.append(EpisodeLocation(dataFile: layout.absolute(layout.dataPath(episode: e)), videoFiles: vids))
+                let chunk = e / max(chunksSize, 1)
+                for f in videoFeatures { vids[f.name] = (try videoPath(chunk: chunk, file: e, episode: e, key: f.name), 0) }
+                locations.append(EpisodeLocation(dataFile: try dataPath(chunk: chunk, file: e, episode: e), videoFiles: vids))
                 from += n
             }
         }
@@ -197,11 +223,41 @@ public struct LeRobotDataset {
             }
             expectedFrom = e.datasetTo
         }
-        if requireConsistentTotals {
-            let totals: [(String, Int)] = [("total_episodes", episodes.count), ("total_frames", expectedFrom), ("total_tasks", tasks.count)]
-            for (k, actual) in totals {
-                guard let declared = info[k] as? Int, declared == actual else {
-                    throw DatasetError(file: infoPath, location: k, "says \(info[k] ?? "nothing"), the episode metadata has \(actual)")
+        // What LeRobot loads: info.json's totals decide (a v3.0 loader ignores episode rows past total_episodes and
+        // looks for missing ones on the Hub; 0.3.3 checks the files of total_episodes episodes, then loads every
+        // data file and every episodes.jsonl line).
+        let declaredEpisodes = info["total_episodes"] as? Int ?? -1
+        let metadataFile = v == .v3_0 ? root + "/meta/episodes" : root + "/meta/episodes.jsonl"
+        var pending = 0
+        if v == .v3_0, declaredEpisodes >= 0, episodes.count > declaredEpisodes {
+            pending = episodes.count - declaredEpisodes
+            if !resuming {
+                episodes.removeLast(pending)
+                locations.removeLast(pending)
+            }
+        }
+        pendingEpisodes = pending
+        if !resuming {
+            guard declaredEpisodes > 0 else {
+                throw DatasetError(file: infoPath, location: "total_episodes", "\(info["total_episodes"] ?? "missing"): LeRobot cannot load a dataset without episodes")
+            }
+            guard v == .v2_1 ? declaredEpisodes <= episodes.count : declaredEpisodes == episodes.count else {
+                throw DatasetError(file: infoPath, location: "total_episodes", "says \(declaredEpisodes), \(metadataFile) has \(episodes.count) (LeRobot would look for the rest on the Hub)")
+            }
+            let frames = episodes.last?.datasetTo ?? 0
+            let declaredFrames = v == .v2_1 ? episodes.prefix(declaredEpisodes).last?.datasetTo ?? 0 : frames
+            guard let totalFrames = info["total_frames"] as? Int, totalFrames == declaredFrames else {
+                throw DatasetError(file: infoPath, location: "total_frames", "says \(info["total_frames"] ?? "nothing"), the episode metadata has \(declaredFrames)")
+            }
+            guard let totalTasks = info["total_tasks"] as? Int, totalTasks > 0, totalTasks <= tasks.count else {
+                throw DatasetError(file: infoPath, location: "total_tasks", "says \(info["total_tasks"] ?? "nothing"), the tasks file has \(tasks.count) (LeRobot loads no tasks when it is 0)")
+            }
+            if v == .v2_1 {
+                // 0.3.3 loads every parquet file under data/ and checks timestamps across episode boundaries taken
+                // from episodes.jsonl: a file no line lists (a commit cut short) fails that check.
+                let listed = Set(locations.map { URL(fileURLWithPath: $0.dataFile).standardized.path })
+                for file in Self.dataFiles(root + "/data") where !listed.contains(URL(fileURLWithPath: file).standardized.path) {
+                    throw DatasetError(file: file, "no episode in meta/episodes.jsonl lists this data file (a commit cut short; `benchtop record --resume` or LeRobotDatasetWriter(resuming:) removes it); LeRobot 0.3.3 rejects the dataset")
                 }
             }
         }
@@ -209,7 +265,7 @@ public struct LeRobotDataset {
         self.locations = locations
 
         // Numeric column order from the first data file (keeps resumed files identical in layout).
-        var numeric = features.filter { !$0.isVideo }
+        var numeric = features.filter { !$0.isVideo }.sorted { $0.name < $1.name }
         if let first = locations.first, let file = try? ParquetFile(path: first.dataFile) {
             let order = file.schema.map(\.name)
             numeric.sort { (order.firstIndex(of: $0.name) ?? Int.max) < (order.firstIndex(of: $1.name) ?? Int.max) }
@@ -273,6 +329,9 @@ public struct LeRobotDataset {
             if let rows = episodeRows {
                 let w = f.width
                 values = rows.flatMap { values[($0 * w)..<(($0 + 1) * w)] }
+            }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw DatasetError(file: path, location: "column \(f.name), row \(bad / max(f.width, 1))", "\(values[bad]): not a finite number (a trainer's loss and LeRobot's statistics become NaN)")
             }
             raw[f.name] = values
         }
@@ -339,6 +398,17 @@ public struct LeRobotDataset {
             out.append(o)
         }
         return out
+    }
+
+    /// Every parquet file under `dir` that `datasets.load_dataset(data_dir:)` picks up (not hidden), sorted.
+    static func dataFiles(_ dir: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let rel = walker.nextObject() as? String {
+            let parts = rel.split(separator: "/")
+            if rel.hasSuffix(".parquet"), !parts.contains(where: { $0.hasPrefix(".") || $0.hasPrefix("__") }) { out.append(dir + "/" + rel) }
+        }
+        return out.sorted()
     }
 
     /// `<dir>/*/*.parquet`, sorted (the order LeRobot's loader globs).

@@ -16,10 +16,17 @@ public struct EpisodeRecord: Sendable, Hashable {
 
 /// Writes a LeRobot dataset (v3.0 by default, v2.1 on request) episode by episode.
 ///
-/// Nothing of an episode is visible until `saveEpisode()` commits it: its videos and data are written to
-/// hidden temporary files, renamed into place, and then the metadata (episodes, tasks, stats, info.json)
-/// is replaced through temporary files and renames. A process killed mid-episode leaves a dataset that
-/// loads with its complete episodes; `init(resuming:)` removes the leftovers and continues it.
+/// Nothing of an episode is visible until `saveEpisode()` commits it. Every file is written to a hidden
+/// temporary name and renamed into place, in this order (the names are the crash points of `CrashPoint`):
+/// - v3.0: `videos`, `data`, `tasks` (tasks.parquet), `episodes` (meta/episodes), `stats`, `info` (info.json).
+///   LeRobot's v3.0 loader takes the episode count from info.json and ignores episode rows and data past it,
+///   so every prefix loads as the previous dataset; info.json is the commit point.
+/// - v2.1: `videos`, `tasks` (tasks.jsonl), `episodes_stats`, `data`, `episodes` (episodes.jsonl), `stats`, `info`.
+///   LeRobot 0.3.3 loads every data file and checks timestamps at the episode boundaries of episodes.jsonl,
+///   so between `data` and `episodes` (two files, no atomic pair) it rejects the folder; `LeRobotDataset`
+///   reports that state and `init(resuming:)` removes the uncommitted data file. Every other prefix loads.
+/// Nothing is written before the first episode is saved: LeRobot cannot load a dataset without episodes.
+/// `init(resuming:)` removes leftovers, completes a v3.0 commit that reached meta/episodes, and continues.
 public final class LeRobotDatasetWriter {
     public let root: String
     public let schema: DatasetSchema
@@ -48,32 +55,87 @@ public final class LeRobotDatasetWriter {
         var workers: [CameraWorker]
     }
 
-    /// Starts a new dataset in `root`, which must not exist or be empty.
+    /// Starts a new dataset in `root`, which must not exist or be empty. Files appear with the first saved episode.
     public init(creating root: String, schema: DatasetSchema, version: DatasetVersion = .v3_0) throws {
         try schema.validate(file: root + "/meta/info.json")
         let fm = FileManager.default
         if fm.fileExists(atPath: root), !((try? fm.contentsOfDirectory(atPath: root))?.isEmpty ?? true) {
-            throw DatasetError(file: root, "the folder exists and is not empty (resume it with LeRobotDatasetWriter(resuming:), or choose a new folder)")
+            throw DatasetError(file: root, "the folder exists and is not empty (resume it, or choose a new folder)")
+        }
+        do { try fm.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
+            throw DatasetError(file: root, "cannot create the folder: \(error)")
         }
         self.root = root; self.schema = schema; self.version = version
         layout = DatasetLayout(root: root, version: version, chunksSize: 1000)
         numericFeatures = schema.numericFeatures
-        try writeMetadata()
     }
 
-    /// Continues an existing dataset: keeps its complete episodes, deletes temporary files and files of
-    /// episodes that were never committed, and rewrites info.json and stats.json to match.
-    public init(resuming root: String) throws {
-        let dataset = try LeRobotDataset(root: root, requireConsistentTotals: false)
-        self.root = root; schema = dataset.schema; version = dataset.version
+    /// Continues an existing dataset: keeps its committed episodes (completing a v3.0 commit that reached
+    /// meta/episodes), deletes temporary files and files of episodes that were never committed, and rewrites
+    /// the metadata to match.
+    /// - Parameters:
+    ///   - expected: the schema this run records. Features are compared as a set (info.json does not keep their
+    ///     order) and the new episodes use this order. Required when no episode was ever committed (no
+    ///     meta/info.json): the dataset then starts over in place.
+    ///   - requested: the layout this run asks for; nil accepts the folder's (v3.0 for an empty folder).
+    public init(resuming root: String, expecting expected: DatasetSchema? = nil, version requested: DatasetVersion? = nil) throws {
+        let infoPath = root + "/meta/info.json"
+        guard FileManager.default.fileExists(atPath: infoPath) else {
+            guard let expected else {
+                throw DatasetError(file: infoPath, "missing: no episode was ever committed, so there is nothing to resume (record anew)")
+            }
+            try expected.validate(file: infoPath)
+            self.root = root; schema = expected; version = requested ?? .v3_0
+            layout = DatasetLayout(root: root, version: version, chunksSize: 1000)
+            numericFeatures = expected.numericFeatures
+            try removeLeftovers()
+            return
+        }
+        let dataset = try LeRobotDataset(root: root, resuming: true)
+        if let requested, requested != dataset.version {
+            throw DatasetError(file: infoPath, location: "codebase_version", "cannot resume: the dataset is \(dataset.version.rawValue), this run asks for \(requested.rawValue)")
+        }
+        self.root = root; version = dataset.version
         layout = DatasetLayout(root: root, version: version, chunksSize: dataset.chunksSize)
         numericFeatures = dataset.numericColumnOrder
+        if let expected {
+            try Self.checkCompatible(dataset.schema, expected, file: infoPath)
+            schema = DatasetSchema(fps: dataset.schema.fps, robotType: dataset.schema.robotType,
+                                   features: expected.videoFeatures + dataset.numericColumnOrder, video: dataset.schema.video)
+        } else {
+            schema = dataset.schema
+        }
+        // The commit order writes an episode's files before its metadata: a listed episode without them was
+        // changed outside the writer, and continuing would build on a dataset LeRobot cannot load.
+        for e in dataset.episodes.indices {
+            let files = [dataset.dataFile(episode: e)] + schema.videoFeatures.compactMap { dataset.video(episode: e, feature: $0.name)?.path }
+            if let missing = files.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+                throw DatasetError(file: missing, "cannot resume: episode \(e) is in the metadata but this file is missing (the folder was changed outside the recorder)")
+            }
+        }
         episodes = dataset.episodes
         tasks = dataset.tasks
         for (i, t) in tasks.enumerated() { taskIndex[t] = i }
         frameCount = episodes.last?.datasetTo ?? 0
         try removeLeftovers()
         try writeMetadata()
+    }
+
+    /// Throws unless both schemas have the same fps and the same features (name, dtype, shape, names) in any order.
+    static func checkCompatible(_ existing: DatasetSchema, _ expected: DatasetSchema, file: String) throws {
+        var problems: [String] = []
+        if existing.fps != expected.fps { problems.append("fps \(existing.fps), this run \(expected.fps)") }
+        let have = Dictionary(existing.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let want = Dictionary(expected.features.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in want.keys.sorted() where have[name] == nil { problems.append("no feature \(name)") }
+        for name in have.keys.sorted() where want[name] == nil { problems.append("\(name) is not recorded by this run") }
+        for name in have.keys.sorted() {
+            guard let a = have[name], let b = want[name], a != b else { continue }
+            problems.append("\(name) is \(a.dtype.rawValue) \(a.shape) \(a.names ?? []), this run \(b.dtype.rawValue) \(b.shape) \(b.names ?? [])")
+        }
+        if !problems.isEmpty {
+            throw DatasetError(file: file, "cannot resume: the dataset differs from this run: " + problems.joined(separator: "; "))
+        }
     }
 
     // MARK: Recording
@@ -88,6 +150,9 @@ public final class LeRobotDatasetWriter {
             }
             guard v.count == f.width else {
                 throw DatasetError(file: root, location: "frame \(open!.length), feature \(f.name)", "\(v.count) values, expected \(f.width)")
+            }
+            if let bad = v.first(where: { !$0.isFinite }) {
+                throw DatasetError(file: root, location: "frame \(open!.length), feature \(f.name)", "\(bad) is not a finite number")
             }
         }
         for f in schema.videoFeatures {
@@ -140,7 +205,7 @@ public final class LeRobotDatasetWriter {
             throw DatasetError(file: root, "saveEpisode without frames (add frames first)")
         }
         open = nil
-        let e = episodes.count, n = episode.length, from = frameCount
+        let n = episode.length
         var stats: [String: FeatureStats] = [:]
 
         // Videos: every worker flushes in parallel; then check the frame counts.
@@ -157,6 +222,49 @@ public final class LeRobotDatasetWriter {
             for w in episode.workers { try? FileManager.default.removeItem(atPath: w.path) }
             throw videoFailure
         }
+        return try commit(episode, videos: episode.workers.map { ($0.feature.name, $0.path) }, stats: stats)
+    }
+
+    /// Commits an episode whose videos are already encoded (an export of another dataset's episode): `values` of
+    /// every numeric feature (frame-major), the task of every frame, and per video feature an mp4 holding exactly
+    /// these frames from time 0 (copied) with its statistics. Returns the episode index.
+    @discardableResult
+    public func saveEpisode(values: [String: [Double]], frameTasks: [String], videos: [String: (path: String, stats: FeatureStats)]) throws -> Int {
+        guard open == nil else { throw DatasetError(file: root, "an episode is open; save or discard it first") }
+        let n = frameTasks.count
+        guard n > 0 else { throw DatasetError(file: root, "saveEpisode without frames") }
+        for f in numericFeatures {
+            guard let v = values[f.name], v.count == n * f.width, v.allSatisfy(\.isFinite) else {
+                throw DatasetError(file: root, location: "feature \(f.name)", "expected \(n) x \(f.width) finite values, got \(values[f.name]?.count ?? 0)")
+            }
+        }
+        var episode = OpenEpisode(values: values, workers: [])
+        episode.length = n
+        for task in frameTasks {
+            let t: Int
+            if let known = taskIndex[task] { t = known } else { t = tasks.count; tasks.append(task); taskIndex[task] = t }
+            if !episode.tasks.contains(task) { episode.tasks.append(task) }
+            episode.taskIndices.append(Int64(t))
+        }
+        var files: [(String, String)] = [], stats: [String: FeatureStats] = [:]
+        for f in schema.videoFeatures {
+            guard let source = videos[f.name] else { throw DatasetError(file: root, location: "feature \(f.name)", "no video given") }
+            let tmp = DatasetLayout.temporary(layout.absolute(layout.videoPath(episode: episodes.count, key: f.name)))
+            try FileOps.makeDirectory(for: tmp)
+            try? FileManager.default.removeItem(atPath: tmp)
+            do { try FileManager.default.copyItem(atPath: source.path, toPath: tmp) } catch {
+                throw DatasetError(file: source.path, "cannot copy the video: \(error)")
+            }
+            files.append((f.name, tmp))
+            stats[f.name] = source.stats
+        }
+        return try commit(episode, videos: files, stats: stats)
+    }
+
+    /// Writes an episode's data file and moves everything into place in the commit order.
+    private func commit(_ episode: OpenEpisode, videos: [(feature: String, path: String)], stats videoStats: [String: FeatureStats]) throws -> Int {
+        let e = episodes.count, n = episode.length, from = frameCount
+        var stats = videoStats
 
         // Frame data: declared numeric features, then the five defaults.
         var columns: [ParquetColumn] = []
@@ -206,12 +314,20 @@ public final class LeRobotDatasetWriter {
         try writer.write(columns)
         try writer.close()
 
-        // Into place: videos, then data, then the metadata (the commit).
-        for w in episode.workers { try FileOps.rename(w.path, to: layout.absolute(layout.videoPath(episode: e, key: w.feature.name))) }
-        try FileOps.rename(tmp, to: dataPath)
+        // Into place in the commit order (see the type's documentation).
+        for v in videos { try FileOps.rename(v.path, to: layout.absolute(layout.videoPath(episode: e, key: v.feature))) }
+        CrashPoint.reached("videos", episode: e)
         episodes.append(EpisodeRecord(index: e, length: n, tasks: episode.tasks, datasetFrom: from, datasetTo: from + n, stats: stats))
         frameCount += n
-        try writeMetadata()
+        if version == .v2_1 {
+            try writeTasksJSONLines()
+            CrashPoint.reached("tasks", episode: e)
+            try writeEpisodeStatsJSONLines()
+            CrashPoint.reached("episodes_stats", episode: e)
+        }
+        try FileOps.rename(tmp, to: dataPath)
+        CrashPoint.reached("data", episode: e)
+        try writeMetadata(episode: e)
         return e
     }
 
@@ -237,6 +353,9 @@ public final class LeRobotDatasetWriter {
                 var orphan = DatasetLayout.isTemporary(name)
                 if top == "data" && name.hasSuffix(".parquet") && !keepData.contains(path) { orphan = true }
                 if top == "videos" && name.hasSuffix(".mp4") && !keepVideos.contains(path) { orphan = true }
+                // No committed episode: the metadata of an interrupted first commit goes too.
+                if top == "meta" && episodes.isEmpty && (rel == "tasks.parquet" || rel == "stats.json" || rel.hasPrefix("episodes/")
+                                                          || rel == "tasks.jsonl" || rel.hasPrefix("episodes")) && name.contains(".") { orphan = true }
                 if orphan {
                     do { try fm.removeItem(atPath: path) } catch { throw DatasetError(file: path, "cannot remove a leftover file: \(error)") }
                 }
@@ -246,19 +365,29 @@ public final class LeRobotDatasetWriter {
 
     // MARK: Metadata
 
-    private func writeMetadata() throws {
+    /// Writes the metadata in the commit order; `episode` names the crash points (-1: a repair, no crash points).
+    private func writeMetadata(episode e: Int = -1) throws {
         let global = globalStats()
         switch version {
         case .v3_0:
             try writeTasksParquet()
-            try writeEpisodesParquet()   // the commit point of an episode
+            CrashPoint.reached("tasks", episode: e)
+            try writeEpisodesParquet()
+            CrashPoint.reached("episodes", episode: e)
         case .v2_1:
-            try writeJSONLines()
+            if e < 0 {
+                try writeTasksJSONLines()
+                try writeEpisodeStatsJSONLines()
+            }
+            try writeEpisodesJSONLines()   // the commit point of an episode in v2.1
+            CrashPoint.reached("episodes", episode: e)
         }
         var statsJSON: [String: Any] = [:]
         for (name, s) in global { statsJSON[name] = s.jsonObject() }
         try FileOps.atomicWrite(try FileOps.json(statsJSON), to: root + "/meta/stats.json")
+        CrashPoint.reached("stats", episode: e)
         try FileOps.atomicWrite(try FileOps.json(infoJSON()), to: root + "/meta/info.json")   // last: the totals
+        CrashPoint.reached("info", episode: e)
     }
 
     func globalStats() -> [String: FeatureStats] {
@@ -356,21 +485,38 @@ public final class LeRobotDatasetWriter {
         try writeParquetAtomically(root + "/meta/episodes/chunk-000/file-000.parquet", columns)
     }
 
-    private func writeJSONLines() throws {
-        func lines(_ objects: [[String: Any]]) throws -> Data {
-            var d = Data()
-            for o in objects { d.append(try FileOps.json(o, pretty: false)); d.append(0x0A) }
-            return d
-        }
-        try FileOps.atomicWrite(try lines(tasks.enumerated().map { ["task_index": $0.offset, "task": $0.element] }),
+    private static func jsonLines(_ objects: [[String: Any]]) throws -> Data {
+        var d = Data()
+        for o in objects { d.append(try FileOps.json(o, pretty: false)); d.append(0x0A) }
+        return d
+    }
+
+    private func writeTasksJSONLines() throws {
+        try FileOps.atomicWrite(try Self.jsonLines(tasks.enumerated().map { ["task_index": $0.offset, "task": $0.element] }),
                                 to: root + "/meta/tasks.jsonl")
-        try FileOps.atomicWrite(try lines(episodes.map { e in
+    }
+
+    private func writeEpisodeStatsJSONLines() throws {
+        try FileOps.atomicWrite(try Self.jsonLines(episodes.map { e in
             var stats: [String: Any] = [:]
             for (name, s) in e.stats { stats[name] = s.jsonObject() }
             return ["episode_index": e.index, "stats": stats]
         }), to: root + "/meta/episodes_stats.jsonl")
-        // Last: episodes.jsonl is the commit point of an episode in v2.1.
-        try FileOps.atomicWrite(try lines(episodes.map { ["episode_index": $0.index, "tasks": $0.tasks, "length": $0.length] }),
+    }
+
+    private func writeEpisodesJSONLines() throws {
+        try FileOps.atomicWrite(try Self.jsonLines(episodes.map { ["episode_index": $0.index, "tasks": $0.tasks, "length": $0.length] }),
                                 to: root + "/meta/episodes.jsonl")
+    }
+}
+
+/// Fault injection for the crash tests: with `BENCHTOP_CRASH_AT=<point>:<episode>` in the environment, the process
+/// kills itself with SIGKILL right after that step of that episode's commit (a real `kill -9`, mid-commit).
+public enum CrashPoint {
+    private static let target = ProcessInfo.processInfo.environment["BENCHTOP_CRASH_AT"]
+
+    public static func reached(_ point: String, episode: Int) {
+        guard let target, episode >= 0, target == "\(point):\(episode)" else { return }
+        kill(getpid(), SIGKILL)
     }
 }

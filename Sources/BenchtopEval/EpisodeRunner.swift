@@ -15,6 +15,13 @@ public protocol Environment: AnyObject {
     func observe() throws -> Observation
     /// Applies one action and advances the physics by one control tick.
     func step(_ action: [Double]) throws -> TickInfo
+    /// A digest of the whole simulated state (`WorldSnapshot.digestText`), for bit-for-bit comparisons of runs;
+    /// nil when the environment has none.
+    var stateDigest: String? { get }
+}
+
+extension Environment {
+    public var stateDigest: String? { nil }
 }
 
 /// The outcome of one control tick.
@@ -116,6 +123,8 @@ public struct EpisodeResult: Sendable {
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
     /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
+    /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
+    public var finalStateDigest: String?
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
                 completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
@@ -169,11 +178,12 @@ public final class EpisodeRunner {
         var outcome = EpisodeOutcome.timeout
         var lastAction: [Double]?
         func finish() -> EpisodeResult {
-            let r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
+            var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
                                   progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
                                   cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
                                   meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
                                   policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0))
+            r.finalStateDigest = environment.stateDigest
             subscribers.forEach { $0.episodeDidEnd(r) }
             return r
         }

@@ -52,6 +52,7 @@ public struct EvaluationReport {
                 "mean_jerk_m_s3": r.meanJerk, "rms_jerk_m_s3": r.rmsJerk, "collisions": r.collisions,
                 "latency_s": r.latencies, "policy_errors": r.policyErrors,
             ]
+            if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
             if case .policyError(let m) = r.outcome { e["error"] = m }
             if case .physicsError(let m) = r.outcome { e["error"] = m }
             if case .unsupportedTask(let m) = r.outcome { e["error"] = m }

@@ -1,5 +1,4 @@
 import BenchtopCore
-import BenchtopExpert
 import BenchtopImage
 import BenchtopPolicy
 import BenchtopRobot
@@ -17,31 +16,26 @@ public final class SweepRunner {
     public let scene: Scene
     public let context: VariationContext
     public let registry: EmbodimentRegistry
-    /// Makes the policy for an environment; the default is the built-in reference policy.
-    public var makePolicy: (TabletopEnvironment, SweepSpec) throws -> any Policy = { env, spec in
-        guard spec.policy == "builtin" else { throw PlanError("sweep policy '\(spec.policy)' is not supported here; expected builtin") }
-        return ReferencePolicy(access: env, chunkSize: max(8, spec.actionSteps), executedSteps: spec.actionSteps)
-    }
+    /// Makes the policy for each unit's environment (the evaluation layer's policy factory; a remote policy's
+    /// one client may serve every unit of this runner).
+    public let makePolicy: (TabletopEnvironment) throws -> any Policy
     /// Where to write one example picture per cell (`pictures/<cell>.png` under it); nil writes none.
     public var outputDirectory: String?
     /// Called after each unit with (units done, units in this shard).
     public var progress: ((Int, Int) -> Void)?
 
-    public init(spec: SweepSpec, scene baseScene: Scene, registry: EmbodimentRegistry = .shared) throws {
+    public init(spec: SweepSpec, scene baseScene: Scene, registry: EmbodimentRegistry = .shared,
+                makePolicy: @escaping (TabletopEnvironment) throws -> any Policy) throws {
         self.spec = spec
         self.registry = registry
-        let placements = try RobotAssembly.placements(scene: baseScene, robot: spec.robot, registry: registry)
+        self.makePolicy = makePolicy
+        let compiled = try CompiledScene(scene: baseScene, robot: spec.robot, registry: registry)
+        // Variations apply to the scene as written with its robots resolved; mounted cameras reach the camera
+        // axis through the context, and each unit's varied scene is compiled again.
         var s = baseScene
-        s.robots = placements.map(\.0)
+        s.robots = compiled.robots.map(\.placement)
         scene = s
-        var robots: [String: RobotJoints] = [:]
-        for (p, d) in placements {
-            let arm = d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) }
-            let limits = d.joints.map { $0.lower <= $0.upper ? $0.lower...$0.upper : -Double.infinity...Double.infinity }
-            robots[p.name] = RobotJoints(home: d.homePositions, armJoints: arm, limits: limits)
-        }
-        let mounted = RobotAssembly.addingMountedCameras(to: s, placements: placements).cameras.filter { c in !s.cameras.contains { $0.name == c.name } }
-        context = VariationContext(robots: robots, mountedCameras: mounted)
+        context = VariationContext(compiled: compiled)
     }
 
     /// The seed of episode k of every cell (the same as `benchtop eval --seed S`'s episode k).
@@ -55,7 +49,7 @@ public final class SweepRunner {
 
     /// The environment of a unit, with the variation's observation settings applied.
     public func environment(for v: Variation, rendersImages: Bool) throws -> TabletopEnvironment {
-        let env = try TabletopEnvironment(scene: v.scene, robot: nil, registry: registry, mode: spec.mode, controlRate: spec.controlRate)
+        let env = try TabletopEnvironment(scene: v.scene, registry: registry, mode: spec.mode, controlRate: spec.controlRate)
         env.rendersImages = rendersImages
         if let noise = v.sensorNoise {
             env.observationTransform = { obs, episodeSeed in
@@ -79,7 +73,7 @@ public final class SweepRunner {
             let cell = cells[unit.cell]
             let v = try variation(cell: cell, episode: unit.episode)
             let env = try environment(for: v, rendersImages: renders)
-            let policy = try makePolicy(env, spec)
+            let policy = try makePolicy(env)
             let horizon = spec.horizon ?? Int((env.task.timeLimit * env.controlRate).rounded())
             let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: spec.actionSteps))
             let seed = episodeSeed(unit.episode)
@@ -150,11 +144,14 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
     public var policyErrors: Int
     /// What the variation changed.
     public var changes: [String]
+    /// Digest of the world state at the episode's end (equal digests, equal bits).
+    public var finalStateDigest: String?
 
     enum CodingKeys: String, CodingKey {
         case cell, axis, level, episode, seed, instruction, outcome, error, success, progression, ticks, collisions, latencies, changes
         case successAnyTime = "success_any_time", completionTime = "completion_time_s", cartesianPathLength = "cartesian_path_length_m"
         case jointPathLength = "joint_path_length_rad", meanJerk = "mean_jerk_m_s3", rmsJerk = "rms_jerk_m_s3", policyErrors = "policy_errors"
+        case finalStateDigest = "final_state_digest"
     }
 
     public init(cell: SweepCell, unit: SweepUnit, result r: EpisodeResult, instruction: String, changes: [String]) {
@@ -168,6 +165,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         completionTime = r.completionTime; cartesianPathLength = r.cartesianPathLength; jointPathLength = r.jointPathLength
         meanJerk = r.meanJerk; rmsJerk = r.rmsJerk; collisions = r.collisions; latencies = r.latencies; policyErrors = r.policyErrors
         self.changes = changes
+        finalStateDigest = r.finalStateDigest
     }
 
     /// The record as an `EpisodeResult`, for summaries.
@@ -179,9 +177,11 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         case "unsupported_task": .unsupportedTask(error ?? "")
         default: .timeout
         }
-        return EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
-                             completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
-                             meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors)
+        var r = EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
+                              completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
+                              meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors)
+        r.finalStateDigest = finalStateDigest
+        return r
     }
 
     /// The record without wall-clock fields, for comparing runs.
@@ -269,5 +269,20 @@ public struct SweepResults: Codable, Sendable, Equatable {
         do { return try JSONDecoder().decode(SweepResults.self, from: data) } catch {
             throw VariationError("\(file): not a sweep results.json (\(error))")
         }
+    }
+}
+
+extension VariationContext {
+    /// What the variation axes need to know about a compiled scene's robots: each robot's home joints, arm
+    /// joints and limits (robot-init axis) and the cameras the robots mount (camera axis).
+    public init(compiled: CompiledScene) {
+        var robots: [String: RobotJoints] = [:]
+        for robot in compiled.robots {
+            let d = robot.embodiment
+            let arm = d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) }
+            let limits = d.joints.map { $0.lower <= $0.upper ? $0.lower...$0.upper : -Double.infinity...Double.infinity }
+            robots[robot.placement.name] = RobotJoints(home: d.homePositions, armJoints: arm, limits: limits)
+        }
+        self.init(robots: robots, mountedCameras: compiled.mountedCameras)
     }
 }

@@ -1,5 +1,4 @@
 import BenchtopCore
-import BenchtopExpert
 import BenchtopPhysics
 import BenchtopPolicy
 import BenchtopRender
@@ -29,12 +28,15 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public var observationTransform: ((inout Observation, _ episodeSeed: UInt64) -> Void)?
     private var episodeSeed: UInt64 = 0
 
-    public private(set) var world: World
-    public private(set) var controller: RobotController
-    private let registry: EmbodimentRegistry
-    private let robotOverride: String?
+    /// The current episode's world and robot controller, built by `reset(seed:)` (or, when read before the
+    /// first reset, with seed 0).
+    public var world: World { built().world }
+    public var controller: RobotController { built().controller }
+    /// The scene compiled for this robot: worlds are built from it at each reset.
+    public let compiled: CompiledScene
+    private var current: (world: World, controller: RobotController)?
     private var renderer: CameraRenderer?
-    private var evaluator: PredicateEvaluator
+    private var evaluator: PredicateEvaluator?
     private var previousCollisions = Set<[Int]>()
     private var taskObjects = Set<Int>()
 
@@ -46,49 +48,64 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     ///   - robot: an embodiment that replaces the scene's (placed at its default base), or nil for the scene's.
     ///   - mode: control mode name; nil is the embodiment's first (its dataset convention).
     ///   - controlRate: control ticks per second; nil uses the mode's rate.
-    public init(scene baseScene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared, mode: String? = nil,
-                controlRate: Double? = nil, seed: UInt64 = 0) throws {
-        guard let task = baseScene.task else {
-            throw PlanError("scene '\(baseScene.name)' has no task block; evaluation needs an instruction and a success predicate")
+    public convenience init(scene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared, mode: String? = nil,
+                            controlRate: Double? = nil) throws {
+        try self.init(compiled: try CompiledScene(scene: scene, robot: robot, registry: registry), mode: mode, controlRate: controlRate)
+    }
+
+    /// An environment of a compiled scene's first robot. No world is built until the first reset.
+    public init(compiled: CompiledScene, mode: String? = nil, controlRate: Double? = nil) throws {
+        let scene = compiled.scene
+        guard let task = scene.task else {
+            throw EvaluationError("scene '\(scene.name)' has no task block; evaluation needs an instruction and a success predicate")
         }
-        let placements = try RobotAssembly.placements(scene: baseScene, robot: robot, registry: registry)
-        guard let (placement, descriptor) = placements.first else {
-            throw PlanError("scene '\(baseScene.name)' places no robot; give --robot NAME")
+        guard let robot = compiled.robots.first else {
+            throw EvaluationError("scene '\(scene.name)' places no robot; give --robot NAME")
         }
-        // The embodiment's mounted cameras join the scene's cameras (scene cameras win on a name clash).
-        let scene = RobotAssembly.addingMountedCameras(to: baseScene, placements: [(placement, descriptor)])
+        let descriptor = robot.embodiment
+        self.compiled = compiled
         self.scene = scene
         self.task = task
         self.embodiment = descriptor
-        self.robotName = placement.name
-        self.registry = registry
-        self.robotOverride = robot
+        self.robotName = robot.placement.name
         let names = descriptor.cameras.map(\.name)
         cameraNames = names.isEmpty ? scene.cameras.map(\.name) : names
         guard let mode = descriptor.controlMode(mode) else {
-            throw PlanError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
+            throw EvaluationError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
         }
         modeName = mode.name
         let rate = controlRate ?? mode.rate
         let steps = (1 / (rate * scene.physics.timeStep)).rounded()
         guard steps >= 1, abs(steps * rate * scene.physics.timeStep - 1) < 1e-6 else {
-            throw PlanError("control rate \(rate) Hz does not divide the physics rate \(1 / scene.physics.timeStep) Hz into whole steps")
+            throw EvaluationError("control rate \(rate) Hz does not divide the physics rate \(1 / scene.physics.timeStep) Hz into whole steps")
         }
         self.controlRate = rate
         physicsStepsPerTick = Int(steps)
-        (world, controller) = try Self.build(scene: scene, seed: seed, robot: robot, registry: registry, mode: modeName)
-        evaluator = PredicateEvaluator(world: world)
     }
 
-    private static func build(scene: Scene, seed: UInt64, robot: String?, registry: EmbodimentRegistry, mode: String) throws -> (World, RobotController) {
-        let (world, controllers) = try RobotAssembly.makeWorld(scene: scene, seed: seed, robot: robot, registry: registry, mode: mode)
+    /// The current world, built with seed 0 when read before the first reset.
+    private func built() -> (world: World, controller: RobotController) {
+        if let current { return current }
+        do {
+            let made = try make(seed: 0)
+            current = made
+            return made
+        } catch {
+            // The same scene compiled and built at init time of every caller that reads it first; a failure here
+            // is a programming error (reset reports build failures as errors).
+            fatalError("building the world of '\(scene.name)' failed: \(error)")
+        }
+    }
+
+    private func make(seed: UInt64) throws -> (world: World, controller: RobotController) {
+        let (world, controllers) = try compiled.makeWorld(seed: seed, mode: modeName)
         return (world, controllers[0])
     }
 
     // MARK: - Environment
 
     public func reset(seed: UInt64) throws -> Observation {
-        (world, controller) = try Self.build(scene: scene, seed: seed, robot: robotOverride, registry: registry, mode: modeName)
+        current = try make(seed: seed)
         episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
         taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
@@ -121,8 +138,9 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         let snapshot = world.snapshot()
         let contacts = world.contacts()
         let graph = PredicateEvaluator.ContactGraph(contacts)
-        let success = evaluator.evaluate(task.success, snapshot, graph)
-        let stages = task.stages.map { evaluator.evaluate($0.predicate, snapshot, graph) }
+        if evaluator == nil { evaluator = PredicateEvaluator(world: world) }
+        let success = evaluator!.evaluate(task.success, snapshot, graph)
+        let stages = task.stages.map { evaluator!.evaluate($0.predicate, snapshot, graph) }
         // New robot contacts with objects the task does not name.
         var collisions = Set<[Int]>()
         for c in contacts {
@@ -137,11 +155,13 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
                         newCollisions: fresh)
     }
 
-    // MARK: - PrivilegedAccess
+    public var stateDigest: String? { world.snapshot().digestText }
+
+    // MARK: - PrivilegedAccess (for policies that read the world; the runner sees only `Environment`)
 
     public func primaryPinhole() throws -> PinholeCamera {
         guard let camera = scene.cameras.first(where: { $0.name == primaryCamera }) else {
-            throw PlanError("no camera named '\(primaryCamera)'")
+            throw EvaluationError("no camera named '\(primaryCamera)'")
         }
         return try camera.pinhole(bodies: world.bodies, snapshot: world.snapshot())
     }
@@ -162,4 +182,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         }
         return ids
     }
+}
+
+/// A setting the evaluation cannot run with (no task, no robot, a control rate that does not divide physics).
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -6,18 +6,6 @@ import BenchtopScene
 import EmbodimentKit
 import Foundation
 
-/// What a privileged policy may read: the live world, the robot's controller, the task and the cameras.
-public protocol PrivilegedAccess: AnyObject {
-    var world: World { get }
-    var controller: RobotController { get }
-    var task: TaskSpec { get }
-    var controlRate: Double { get }
-    /// The camera whose image the reasoning refers to (depth tokens, traces).
-    var primaryCamera: String { get }
-    /// The primary camera's model at the current state.
-    func primaryPinhole() throws -> PinholeCamera
-}
-
 /// The built-in action reasoning policy: a scripted planner with privileged access to the scene that emits the
 /// three stages a MolmoAct model emits — depth tokens of the primary depth image, a trace of up to 5 planned
 /// waypoints projected into the primary image (0 ... 255 coordinates), and action chunks in the embodiment's

@@ -14,8 +14,14 @@ import Foundation
 /// - `R/meta/benchtop.json`, `R/meta/benchtop/episode-N.json` — scene, seed, robot, mode, rates and the exact
 ///   world states of every step, for `benchtop replay`;
 /// - `R_molmoact/` — the companion: 16-bit depth PNGs of the primary camera (millimetres), per-episode
-///   annotation files, and at `finish()` the MolmoAct fine-tuning table `data/train-00000-of-00001.parquet`
-///   (`depth`, `trace`, `processed_action`, `language_instruction`, ...) with `dataset_statistics.json`.
+///   annotation files, `depth_tokenizer.json` (which tokenizer made the depth codes), and at `finish()` the
+///   MolmoAct fine-tuning table `data/train-00000-of-00001.parquet` (`depth`, `trace`, `processed_action`,
+///   `language_instruction`, ...) with `dataset_statistics.json` (rebuildable: `benchtop dataset molmoact R`).
+///
+/// Commit order of an episode: its depth PNGs, annotation and exact states first (files LeRobot ignores), then
+/// the dataset commit (`LeRobotDatasetWriter`), then `meta/benchtop.json`. The dataset decides which episodes
+/// exist; resuming rebuilds the manifest's episode list from the per-episode states and deletes per-episode
+/// files of episodes the dataset never committed, so seeds, replay and the companion stay aligned.
 ///
 /// It is an `EpisodeSubscriber` (the runner drives it); interactive teleoperation calls the same methods.
 /// Actions must be float32 values (see `quantized(_:)`), so that the dataset's float32 column is exact.
@@ -26,7 +32,7 @@ public final class DemoRecorder: EpisodeSubscriber {
     public let layout: RecordingLayout
     public private(set) var manifest: RecordingManifest
     public let writer: LeRobotDatasetWriter
-    private let tokenizer: GridDepthQuantizer?
+    private let tokenizer: (any DepthTokenizer)?
     private let objectIDs: [Int]
 
     // The open episode.
@@ -48,36 +54,79 @@ public final class DemoRecorder: EpisodeSubscriber {
         (root.hasSuffix("/") ? String(root.dropLast()) : root) + "_molmoact"
     }
 
-    /// Creates a recording at `root`, or resumes one (`resume`: the dataset and its manifest must match).
-    public init(root: String, environment: TabletopEnvironment, layout: RecordingLayout, version: DatasetVersion,
-                manifest: RecordingManifest, resume: Bool, depthTokenizer: GridDepthQuantizer?) throws {
+    /// Creates a recording at `root`, or resumes one (`resume`: the dataset and its manifest must match this run).
+    /// - Parameters:
+    ///   - version: the LeRobot layout; nil = v3.0 for a new recording, the folder's own when resuming.
+    ///   - depthTokenizer: makes the companion's depth codes; `manifest.depthTokenizer` names it.
+    public init(root: String, environment: TabletopEnvironment, layout: RecordingLayout, version: DatasetVersion?,
+                manifest: RecordingManifest, resume: Bool, depthTokenizer: (any DepthTokenizer)?) throws {
         self.root = root
         companionRoot = Self.companionPath(root: root)
         self.environment = environment
         self.layout = layout
         tokenizer = depthTokenizer
         objectIDs = environment.world.bodies.indices.filter { environment.world.bodies[$0].kind == .object }
+        let fm = FileManager.default
         if resume {
+            guard fm.fileExists(atPath: RecordingManifest.path(root: root)) else {
+                throw RecordingError("\(RecordingManifest.path(root: root)): missing; --resume continues a folder written by `benchtop record` (choose a new --out to start one)")
+            }
             let existing = try RecordingManifest.load(root: root)
             for (field, a, b) in [("embodiment", existing.embodiment, manifest.embodiment), ("mode", existing.mode, manifest.mode),
                                   ("style", existing.style.rawValue, manifest.style.rawValue),
                                   ("scene", existing.sceneName, manifest.sceneName),
-                                  ("control rate", "\(existing.controlRate)", "\(manifest.controlRate)")] where a != b {
+                                  ("control rate", "\(existing.controlRate)", "\(manifest.controlRate)"),
+                                  ("depth tokenizer", existing.depthTokenizer ?? "builtin", manifest.depthTokenizer ?? "builtin")] where a != b {
                 throw RecordingError("\(RecordingManifest.path(root: root)): cannot resume: \(field) is '\(a)', this run asks for '\(b)'")
             }
-            writer = try LeRobotDatasetWriter(resuming: root)
-            guard writer.schema.features == layout.schema.features, writer.schema.fps == layout.schema.fps else {
-                throw RecordingError("\(root)/meta/info.json: cannot resume: its features or fps differ from this run's (\(layout.schema.fps) fps, \(layout.schema.features.map(\.name)))")
+            do {
+                writer = try LeRobotDatasetWriter(resuming: root, expecting: layout.schema,
+                                                  version: version ?? existing.codebaseVersion.flatMap(DatasetVersion.init(rawValue:)))
+            } catch let error as DatasetError {
+                throw RecordingError("cannot resume \(root): \(error)")
             }
+            // The dataset decides which episodes exist: the manifest's list is rebuilt from the per-episode states
+            // (written before each dataset commit); files of episodes never committed are deleted.
             var m = existing
-            m.episodes = Array(existing.episodes.prefix(writer.episodeCount))
+            m.episodes = []
+            for e in 0..<writer.episodeCount {
+                if let known = existing.episodes.first(where: { $0.index == e }) { m.episodes.append(known); continue }
+                let states = try EpisodeStates.load(root: root, episode: e)
+                guard let length = states.length, let success = states.success else {
+                    throw RecordingError("\(RecordingManifest.statesPath(root: root, episode: e)): cannot resume: episode \(e) is committed but its states file has no length/success")
+                }
+                m.episodes.append(.init(index: e, seed: states.seed, length: length, success: success))
+            }
             self.manifest = m
+            Self.removeEpisodeFiles(root: root, companion: companionRoot, from: writer.episodeCount)
         } else {
-            writer = try LeRobotDatasetWriter(creating: root, schema: layout.schema, version: version)
+            if fm.fileExists(atPath: root), !((try? fm.contentsOfDirectory(atPath: root))?.isEmpty ?? true) {
+                throw RecordingError("\(root) exists and is not empty: add --resume to append to that recording, or choose another --out")
+            }
+            writer = try LeRobotDatasetWriter(creating: root, schema: layout.schema, version: version ?? .v3_0)
             self.manifest = manifest
-            try? FileManager.default.removeItem(atPath: companionRoot)
+            self.manifest.codebaseVersion = writer.version.rawValue
+            try? fm.removeItem(atPath: companionRoot)
         }
         try self.manifest.write(root: root)
+        try atomicWrite(Data((manifest.depthTokenizer ?? "builtin").utf8), to: companionRoot + "/depth_tokenizer.txt")
+    }
+
+    /// Deletes the per-episode files (states, annotations, depth PNGs) of episodes `from` and later.
+    static func removeEpisodeFiles(root: String, companion: String, from first: Int) {
+        let fm = FileManager.default
+        let groups: [(String, String)] = [(root + "/meta/benchtop", "episode-"), (companion + "/annotations", "episode-")]
+        for (dir, prefix) in groups {
+            for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(prefix) {
+                if let n = Int(name.dropFirst(prefix.count).prefix(6)), n >= first { try? fm.removeItem(atPath: dir + "/" + name) }
+            }
+        }
+        for camera in (try? fm.contentsOfDirectory(atPath: companion + "/depth")) ?? [] {
+            let dir = companion + "/depth/" + camera
+            for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix("episode-") {
+                if let n = Int(name.dropFirst(8).prefix(6)), n >= first { try? fm.removeItem(atPath: dir + "/" + name) }
+            }
+        }
     }
 
     /// Seeds already used by saved episodes.
@@ -165,12 +214,12 @@ public final class DemoRecorder: EpisodeSubscriber {
         actions = []
     }
 
-    /// Commits the open episode: dataset frames, annotations, exact states and the manifest. Returns its index.
+    /// Commits the open episode: annotations and exact states, then the dataset, then the manifest. Returns its index.
     @discardableResult
     public func saveEpisode() throws -> Int {
         if let failure { discardEpisode(); throw failure }
         guard !actions.isEmpty else { throw RecordingError("save without frames: the episode recorded no tick") }
-        let index = try writer.saveEpisode()
+        let index = writer.episodeCount
         let n = actions.count
         let traces = TraceLabels.traces(tcp: Array(tcp.prefix(n)), cameras: Array(cameras.prefix(n)))
         let annotation = EpisodeAnnotation(episodeIndex: index, task: environment.instruction,
@@ -181,10 +230,16 @@ public final class DemoRecorder: EpisodeSubscriber {
         let encoder = JSONEncoder()
         try atomicWrite(try encoder.encode(annotation), to: EpisodeAnnotation.path(companion: companionRoot, episode: index))
         let objectNames = objectIDs.map { environment.world.bodies[$0].name }
-        let exact = EpisodeStates(seed: seed, objectNames: objectNames, robot: robotStates, objects: objectStates)
+        var exact = EpisodeStates(seed: seed, objectNames: objectNames, robot: robotStates, objects: objectStates)
+        exact.length = n
+        exact.success = lastSuccess
         try atomicWrite(try encoder.encode(exact), to: RecordingManifest.statesPath(root: root, episode: index))
+        CrashPoint.reached("annotations", episode: index)
+        let committed = try writer.saveEpisode()
+        guard committed == index else { throw RecordingError("the dataset committed episode \(committed), expected \(index)") }
         manifest.episodes.append(.init(index: index, seed: seed, length: n, success: lastSuccess))
         try manifest.write(root: root)
+        CrashPoint.reached("manifest", episode: index)
         actions = []
         return index
     }
@@ -193,8 +248,7 @@ public final class DemoRecorder: EpisodeSubscriber {
     public func finish() throws {
         if writer.hasOpenEpisode { discardEpisode() }
         writer.close()
-        let basename = ((root.hasSuffix("/") ? String(root.dropLast()) : root) as NSString).lastPathComponent
-        try MolmoActCompanion.write(companion: companionRoot, datasetName: basename, episodes: manifest.episodes.map(\.index),
+        try MolmoActCompanion.write(root: root, episodes: manifest.episodes.map(\.index),
                                     mode: environment.controller.mode, primaryCamera: environment.primaryCamera)
     }
 }

@@ -20,6 +20,13 @@ public enum MolmoActCompanion {
         }
     }
 
+    /// Writes the table and statistics of a recording's companion from its per-episode annotations.
+    public static func write(root: String, episodes: [Int], mode: ControlMode, primaryCamera: String) throws {
+        let trimmed = root.hasSuffix("/") ? String(root.dropLast()) : root
+        try write(companion: DemoRecorder.companionPath(root: root), datasetName: (trimmed as NSString).lastPathComponent,
+                  episodes: episodes, mode: mode, primaryCamera: primaryCamera)
+    }
+
     static func write(companion: String, datasetName: String, episodes: [Int], mode: ControlMode, primaryCamera: String) throws {
         let decoder = JSONDecoder()
         var annotations: [EpisodeAnnotation] = []
@@ -65,9 +72,12 @@ public enum MolmoActCompanion {
             (ParquetField("depth_codes", .int32, listDepth: 1), .int32(codes), .perRow(codeShapes)),
             (ParquetField("depth_path", .string), .string(depthPath), .scalar),
         ]
-        let writer = try ParquetWriter(path: dataPath(companion: companion), schema: fields.map(\.0))
+        // Through a temporary file: a reader (or a crash) sees the previous table or the new one.
+        let path = dataPath(companion: companion), tmp = companion + "/data/.train.parquet.partial"
+        let writer = try ParquetWriter(path: tmp, schema: fields.map(\.0))
         if !episodeIndex.isEmpty { try writer.write(fields.map { ParquetColumn($0.0, $0.1, shape: $0.2) }) }
         try writer.close()
+        guard rename(tmp, path) == 0 else { throw RecordingError("\(path): cannot move the new table into place (errno \(errno))") }
 
         func block(_ s: VectorStatistics, mask: [Bool]?) -> [String: Any] {
             var d: [String: Any] = ["mean": s.mean, "std": s.std, "min": s.min, "max": s.max, "q01": s.q01, "q99": s.q99]

@@ -21,6 +21,11 @@ public struct RecordingManifest: Codable, Sendable {
     public var style: RecordingStyle
     public var cameras: [String]
     public var teleop: String
+    /// The tokenizer of the companion's depth codes: "builtin" (Benchtop's grid quantizer) or
+    /// "molmoact-vqvae:FILE" (MolmoAct's VQ-VAE with those converted weights). Absent in older recordings: builtin.
+    public var depthTokenizer: String?
+    /// The LeRobot layout ("v3.0" or "v2.1"), so a resume before the first committed episode keeps it.
+    public var codebaseVersion: String?
     /// How actions are kept exact: they are rounded to float32 before being applied, so the float32 `action`
     /// column holds exactly what the controller received.
     public var actionStorage = "float32: actions are rounded to float32 before they are applied"
@@ -73,6 +78,9 @@ public struct EpisodeStates: Codable, Sendable, Equatable {
     public var robot: [[Double]]
     /// Per step, position (3) and quaternion x, y, z, w (4) of each object in `objectNames` order.
     public var objects: [[Double]]
+    /// Ticks and task success of the episode (what the manifest lists; resume rebuilds the list from these).
+    public var length: Int?
+    public var success: Bool?
 
     public init(seed: UInt64, objectNames: [String], robot: [[Double]], objects: [[Double]]) {
         self.seed = seed; self.objectNames = objectNames; self.robot = robot; self.objects = objects

@@ -10,10 +10,9 @@ public enum RecordingStyle: String, Sendable, CaseIterable, Codable {
     /// (for joint modes: the next joint targets).
     case molmoAct2 = "molmoact2"
 
-    /// MolmoAct v1 for a 7-D end-effector delta mode, MolmoAct2 otherwise.
-    public static func automatic(for mode: ControlMode) -> RecordingStyle {
-        mode.kind == .endEffectorDelta && mode.action.count == 7 ? .molmoAct : .molmoAct2
-    }
+    /// The default for every mode: MolmoAct2 / LeRobot columns, which current LeRobot trains on (the MolmoAct v1
+    /// layout is an export: `MolmoActV1Export`).
+    public static func automatic(for mode: ControlMode) -> RecordingStyle { .molmoAct2 }
 }
 
 /// The dataset layout of a recording: features derived from the embodiment's control mode and cameras.

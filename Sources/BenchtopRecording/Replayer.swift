@@ -1,46 +1,31 @@
 import BenchtopCore
 import BenchtopDataset
 import BenchtopEval
-import BenchtopExpert
+import BenchtopBuilder
 import BenchtopPolicy
 import BenchtopRobot
 import BenchtopScene
 import EmbodimentKit
 import Foundation
 
-/// Builds recording environments: the scene with the robot's mounted cameras, every observation camera
-/// optionally resized to a square `imageSize`.
+/// Builds recording environments and the scripted teleoperator through the evaluation builder, so recording,
+/// replay and evaluation make environments and policies the same way.
 public enum RecordingSetup {
+    /// The scene with the robot's mounted cameras, every observation camera optionally resized to a square
+    /// `imageSize`.
     public static func environment(scene base: Scene, robot: String?, mode: String?, controlRate: Double?, imageSize: Int?,
                                    registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
-        var scene = base
-        if let imageSize {
-            let placements = try RobotAssembly.placements(scene: base, robot: robot, registry: registry)
-            scene = RobotAssembly.addingMountedCameras(to: base, placements: placements)
-            for i in scene.cameras.indices { scene.cameras[i].width = imageSize; scene.cameras[i].height = imageSize }
-        }
-        return try TabletopEnvironment(scene: scene, robot: robot, registry: registry, mode: mode, controlRate: controlRate)
+        var builder = EvaluationBuilder(scene: base, robot: robot, registry: registry)
+        builder.mode = mode
+        builder.controlRate = controlRate
+        builder.imageSize = imageSize
+        return try builder.makeEnvironment()
     }
 
     /// The built-in scripted teleoperator: the reference planner with small seeded translation noise, its actions
     /// rounded to float32 (so the dataset stores exactly what was applied).
-    public static func scriptedTeleop(environment: TabletopEnvironment, noise: Double = 0.001) -> any Policy {
-        let reference = ReferencePolicy(access: environment, chunkSize: 8, executedSteps: 8)
-        reference.translationNoise = noise
-        return Float32Actions(reference)
-    }
-}
-
-/// Rounds every action of a policy's chunks to float32 values.
-public final class Float32Actions: Policy {
-    public let inner: any Policy
-    public var name: String { inner.name }
-    public init(_ inner: any Policy) { self.inner = inner }
-    public func reset(instruction: String, seed: UInt64) throws { try inner.reset(instruction: instruction, seed: seed) }
-    public func act(on observation: Observation) throws -> ActionChunk {
-        var chunk = try inner.act(on: observation)
-        chunk.actions = chunk.actions.map(DemoRecorder.quantized)
-        return chunk
+    public static func scriptedTeleop(environment: TabletopEnvironment, noise: Double = 0.001) throws -> any Policy {
+        try PolicyFactory.make(.builtin, environment: environment, options: PolicyOptions(actionSteps: 8, demonstrationNoise: noise))
     }
 }
 
@@ -59,6 +44,8 @@ public struct ReplayReport: Sendable {
     /// The first state whose robot or object values differ at all, nil when the replay is exact.
     public var firstDivergingStep: Int? { robotDivergence.indices.first { robotDivergence[$0] != 0 || objectDivergence[$0] != 0 } }
     public var success: Bool
+    /// Digest of the world state after the last replayed tick (`WorldSnapshot.digestText`).
+    public var finalStateDigest: String
 }
 
 /// Replays recorded episodes: rebuilds the scene from the manifest's scene text and the episode's seed, applies the
@@ -96,12 +83,19 @@ public final class ReplaySession {
 
     public init(root: String, episode: Int, registry: EmbodimentRegistry = .shared, renders: Bool = false) throws {
         let manifest = try RecordingManifest.load(root: root)
-        guard let entry = manifest.episodes.first(where: { $0.index == episode }) else {
+        let dataset = try LeRobotDataset(root: root)
+        guard episode >= 0, episode < dataset.episodes.count else {
+            throw RecordingError("\(root): no episode \(episode); the dataset has 0 ..< \(dataset.episodes.count)")
+        }
+        recorded = try EpisodeStates.load(root: root, episode: episode)
+        if let listed = manifest.episodes.first(where: { $0.index == episode }) {
+            entry = listed
+        } else if let length = recorded.length, let success = recorded.success {
+            // Committed to the dataset, but the run stopped before the manifest listed it (resume adds it).
+            entry = .init(index: episode, seed: recorded.seed, length: length, success: success)
+        } else {
             throw RecordingError("\(RecordingManifest.path(root: root)): no episode \(episode); recorded: 0 ..< \(manifest.episodes.count)")
         }
-        self.entry = entry
-        recorded = try EpisodeStates.load(root: root, episode: episode)
-        let dataset = try LeRobotDataset(root: root)
         actions = try dataset.episode(episode).values["action"] ?? []
         width = dataset.schema.features.first { $0.name == "action" }?.width ?? 0
         guard width > 0, actions.count == entry.length * width else {
@@ -134,7 +128,8 @@ public final class ReplaySession {
     }
 
     public var report: ReplayReport {
-        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success)
+        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success,
+                     finalStateDigest: environment.world.snapshot().digestText)
     }
 
     private func compare(_ k: Int) {

@@ -65,14 +65,6 @@ public enum RobotAssembly {
     /// A world holding the scene and its robots, and one controller per robot (in scene order).
     public static func makeWorld(scene: Scene, seed: UInt64 = 0, robot: String? = nil, registry: EmbodimentRegistry,
                                  mode: String? = nil) throws -> (World, [RobotController]) {
-        let robots = try placements(scene: scene, robot: robot, registry: registry)
-        let specs = try robots.map { try articulation(for: $0.0, embodiment: $0.1) }
-        let world = try World(scene: scene, seed: seed, articulations: specs)
-        let controllers = try robots.enumerated().map { i, r in
-            let c = try RobotController(world: world, articulation: i, embodiment: r.1, mode: mode)
-            c.setJointTargets(specs[i].initialPositions)
-            return c
-        }
-        return (world, controllers)
+        try CompiledScene(scene: scene, robot: robot, registry: registry).makeWorld(seed: seed, mode: mode)
     }
 }

@@ -21,6 +21,8 @@ public final class RobotController {
     private let armDofs: [[Int]]
     private let gripperDofs: [[Int]]
     private let efforts: [Double]
+    /// Roll, pitch, yaw of each arm's TCP at the home pose: state angles are reported within ±π of these.
+    private let homeRollPitchYaw: [SIMD3<Double>]
     public var ikOptions = ArmKinematics.IKOptions()
 
     /// Attaches to the articulation named `robot` (the scene robot name) or at index `articulation`.
@@ -39,6 +41,8 @@ public final class RobotController {
         var e = embodiment.joints.map { $0.effort > 0 ? $0.effort : 1e6 }
         for (a, arm) in embodiment.arms.enumerated() { if let g = arm.gripper { for d in gripperDofs[a] { e[d] = g.effort } } }
         efforts = e
+        let home = embodiment.homePositions
+        homeRollPitchYaw = kinematics.map { $0.tcpPose(home).orientation.rollPitchYaw }
         targets = world.jointState(articulation: articulation).jointPositions
         commandedTCP = [Pose?](repeating: nil, count: embodiment.arms.count)
     }
@@ -82,11 +86,19 @@ public final class RobotController {
             case .joint(let a, let i): si = q[armDofs[a][i]]
             case .gripper(let a): si = embodiment.arms[a].gripper!.aperture(positions: gripperDofs[a].map { q[$0] })
             case .tcpPosition(let a, let axis): si = tcp[a].position[axis]
-            case .tcpRotation(let a, let axis): si = tcp[a].orientation.rollPitchYaw[axis]
+            case .tcpRotation(let a, let axis):
+                si = Self.angle(tcp[a].orientation.rollPitchYaw[axis], around: homeRollPitchYaw[a][axis])
             case .tcpDeltaPosition, .tcpDeltaRotation: si = 0
             }
             return ch.encode(si)
         }
+    }
+
+    /// `angle` shifted by whole turns into [centre − π, centre + π]. State angles are centred on the home pose's so
+    /// that they are continuous wherever an arm works: a gripper pointing down has roll ≈ ±π, where the usual
+    /// (−π, π] range would jump by 2π between frames (and make roll statistics meaningless).
+    static func angle(_ angle: Double, around centre: Double) -> Double {
+        angle - 2 * .pi * ((angle - centre) / (2 * .pi)).rounded()
     }
 
     /// Applies one action of the current mode (dataset units) by setting joint-motor targets.

@@ -224,6 +224,35 @@ def dataset(root):
                       "tasks": tasks, "videos": videos}))
 
 
+def corrupt(root, kind):
+    """Breaks a valid dataset in one way LeRobot's loader (or a trainer) fails on."""
+    import glob
+    import os
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    info_path = os.path.join(root, "meta/info.json")
+    info = json.load(open(info_path))
+    if kind == "video-path-outside":
+        info["video_path"] = "../elsewhere/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+        json.dump(info, open(info_path, "w"), indent=2)
+    elif kind == "nan-action":
+        path = sorted(glob.glob(os.path.join(root, "data/*/*.parquet")))[0]
+        table = pq.read_table(path)
+        actions = table.column("action").to_pylist()
+        actions[1][0] = float("nan")
+        column = pa.array(actions, table.schema.field("action").type)
+        table = table.set_column(table.schema.get_field_index("action"), "action", column)
+        pq.write_table(table, path)
+    elif kind == "tasks-no-index":
+        path = os.path.join(root, "meta/tasks.parquet")
+        table = pq.read_table(path).replace_schema_metadata(None)
+        pq.write_table(table, path)
+    else:
+        print("unknown corruption " + kind, file=sys.stderr)
+        sys.exit(2)
+    print(json.dumps({"ok": True}))
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "check":
@@ -234,6 +263,8 @@ if __name__ == "__main__":
         write_parquet(sys.argv[2], sys.argv[3])
     elif command == "dataset":
         dataset(sys.argv[2])
+    elif command == "corrupt":
+        corrupt(sys.argv[2], sys.argv[3])
     elif command == "video":
         video(sys.argv[2])
     else:

@@ -1,3 +1,4 @@
+import BenchtopBuilder
 import BenchtopEval
 import BenchtopScene
 import BenchtopVariation
@@ -62,7 +63,7 @@ private func benchtopExecutable() throws -> String {
         let spec = try SweepSpec.parse(Self.specText)
         #expect(spec.units.count == 2)
         let scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml")
-        let inProcess = try SweepRunner(spec: spec, scene: scene, registry: SweepTests.registry).run()
+        let inProcess = try EvaluationBuilder.sweepRunner(spec: spec, scene: scene, registry: SweepTests.registry).run()
 
         let workers = try benchtop(["eval", "--sweep", specPath, "--workers", "2", "--out", "\(dir)/workers"])
         #expect(workers.contains("2 worker processes"))

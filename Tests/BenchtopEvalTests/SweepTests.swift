@@ -1,4 +1,5 @@
 import BenchtopCore
+import BenchtopBuilder
 import BenchtopEval
 import BenchtopExpert
 import BenchtopScene
@@ -29,7 +30,7 @@ import Testing
     """
 
     func runner(_ spec: SweepSpec) throws -> SweepRunner {
-        try SweepRunner(spec: spec, scene: try SceneLoader.load(path: spec.scene), registry: Self.registry)
+        try EvaluationBuilder.sweepRunner(spec: spec, scene: try SceneLoader.load(path: spec.scene), registry: Self.registry)
     }
 
     @Test func shardsMergeIntoTheUnshardedRunAndTheBaselineMatchesAPlainEval() throws {

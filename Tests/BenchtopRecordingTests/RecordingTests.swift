@@ -29,7 +29,7 @@ let repositoryRoot: String = {
     static let ticks = 24
 
     /// Records `episodes` scripted episodes of `ticks` ticks into a fresh folder; returns the root.
-    func record(episodes: Int, ticks: Int = ticks, mode: String? = nil) throws -> (String, DemoRecorder) {
+    func record(episodes: Int, ticks: Int = ticks, mode: String? = nil, tokenizerName: String = "builtin") throws -> (String, DemoRecorder) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-recording-\(UUID().uuidString)").path
         let scenePath = "\(repositoryRoot)/scenes/pick_cube.yaml"
         let scene = try SceneLoader.load(path: scenePath)
@@ -43,9 +43,11 @@ let repositoryRoot: String = {
                                          embodiment: env.embodiment.name, mode: env.modeName, controlRate: env.controlRate,
                                          physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
                                          imageSize: 64, style: layout.style, cameras: env.cameraNames, teleop: "scripted")
-        let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
+        var named = manifest
+        named.depthTokenizer = tokenizerName
+        let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: named, resume: false,
                                         depthTokenizer: try GridDepthQuantizer.builtIn())
-        let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+        let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
                                    settings: RunnerSettings(horizon: ticks, actionSteps: 8))
         runner.subscribers = [recorder]
         for k in 0..<episodes {
@@ -61,7 +63,8 @@ let repositoryRoot: String = {
         defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact") }
         let dataset = try LeRobotDataset(root: root)
         #expect(dataset.episodes.count == 2)
-        #expect(dataset.schema.features.map(\.name) == ["image", "wrist_image", "observation.state", "action"])
+        // The default layout is the one current LeRobot trains on, for the Franka's MolmoAct mode too.
+        #expect(dataset.schema.features.map(\.name) == ["observation.images.primary", "observation.images.wrist", "observation.state", "action"])
         for e in 0..<2 {
             let report = try Replayer.replay(root: root, episode: e, registry: Self.registry)
             #expect(report.steps == Self.ticks)
@@ -74,6 +77,61 @@ let repositoryRoot: String = {
         let a = try EpisodeStates.load(root: root, episode: 0), b = try EpisodeStates.load(root: root, episode: 1)
         #expect(a.objects[0] != b.objects[0])
         #expect(a.robot.last != a.robot.first, "the arm moved")
+    }
+
+    @Test func endEffectorRollIsContinuousAndTheV1ExportClosesAtPlusOne() throws {
+        let (root, _) = try record(episodes: 2, ticks: 20)
+        let companion = DemoRecorder.companionPath(root: root)
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: companion) }
+        let dataset = try LeRobotDataset(root: root)
+        let names = try #require(dataset.schema.features.first { $0.name == "observation.state" }?.names)
+        let roll = try #require(names.firstIndex(of: "roll"))
+        var rolls: [Double] = []
+        for e in 0..<2 {
+            let data = try dataset.episode(e)
+            let values = (0..<data.length).map { data.value("observation.state", frame: $0)[roll] }
+            // The gripper points down (roll near +-pi): the reported roll must not jump by 2 pi between frames.
+            for k in 1..<values.count { #expect(abs(values[k] - values[k - 1]) < 0.5, "episode \(e) frame \(k): roll \(values[k - 1]) -> \(values[k])") }
+            rolls += values
+        }
+        #expect(rolls.allSatisfy { abs(abs($0) - .pi) < 0.6 }, "the gripper points down")
+        let stats = try #require(dataset.stats["observation.state"])
+        #expect(stats.std[roll] < 0.3, "roll std \(stats.std[roll]) rad")
+
+        // The MolmoAct v1 export: image / wrist_image, v2.1, gripper +1 = close where the recording has 1 = open.
+        let mode = try #require(Self.registry.embodiment(named: "franka").controlMode("molmoact"))
+        let target = companion + "/lerobot"
+        try MolmoActV1Export.write(root: root, to: target, mode: mode)
+        let export = try LeRobotDataset(root: target)
+        try export.validate()
+        #expect(export.version == .v2_1)
+        #expect(Set(export.schema.features.map(\.name)) == ["image", "wrist_image", "observation.state", "action"])
+        for e in 0..<2 {
+            let ours = try dataset.episode(e), theirs = try export.episode(e)
+            #expect(theirs.values["observation.state"] == ours.values["observation.state"])
+            for k in 0..<ours.length {
+                let a = ours.value("action", frame: k), b = theirs.value("action", frame: k)
+                #expect(Array(b.prefix(6)) == Array(a.prefix(6)))
+                #expect(b[6] == Double(Float(1 - a[6])), "frame \(k): recorded gripper \(a[6]), v1 \(b[6])")
+            }
+        }
+        #expect(try String(contentsOfFile: companion + "/depth_tokenizer.txt", encoding: .utf8) == "builtin")
+    }
+
+    @Test func resumeRefusesAnotherDepthTokenizer() throws {
+        let (root, _) = try record(episodes: 1, ticks: 6, tokenizerName: "builtin")
+        defer { try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact") }
+        let scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml")
+        let env = try RecordingSetup.environment(scene: scene, robot: nil, mode: nil, controlRate: nil, imageSize: 64, registry: Self.registry)
+        let layout = try RecordingLayout(style: .molmoAct2, mode: env.controller.mode, cameras: env.cameraNames.map { (name: $0, width: 64, height: 64) },
+                                         fps: Int(env.controlRate), robotType: env.embodiment.name)
+        var manifest = try RecordingManifest.load(root: root)
+        manifest.depthTokenizer = "molmoact-vqvae:depth-vqvae.safetensors"
+        let error = #expect(throws: RecordingError.self) {
+            try DemoRecorder(root: root, environment: env, layout: layout, version: nil, manifest: manifest, resume: true,
+                             depthTokenizer: try GridDepthQuantizer.builtIn())
+        }
+        #expect(error?.description.contains("depth tokenizer") == true, "\(String(describing: error))")
     }
 
     @Test func replayDetectsATamperedAction() throws {

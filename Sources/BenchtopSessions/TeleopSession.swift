@@ -9,7 +9,7 @@ import Foundation
 /// the TCP through `TeleopMapper`; episodes run for the time limit or until Right arrow saves them, Left arrow
 /// re-records, Esc saves and stops. Between episodes a reset period (world frozen) runs, then the scene is
 /// rebuilt with the next seed.
-final class TeleopSession: ViewerSimulation {
+public final class TeleopSession: ViewerSimulation {
     let environment: TabletopEnvironment
     let recorder: DemoRecorder
     let device: TeleopDevice
@@ -17,8 +17,8 @@ final class TeleopSession: ViewerSimulation {
     let horizon: Int
     let resetTime: Double
     /// Exit after this many viewer frames (scripted checks under xvfb), with a screenshot.
-    var frames: Int?
-    var screenshot: String?
+    public var frames: Int?
+    public var screenshot: String?
 
     private var mapper: TeleopMapper
     private var seed: UInt64
@@ -31,9 +31,9 @@ final class TeleopSession: ViewerSimulation {
     private var binding: TeleopBinding!
     private let worker = PinnedThread(name: "benchtop-record")
 
-    init(environment: TabletopEnvironment, recorder: DemoRecorder, device: String, firstSeed: UInt64, target: Int, horizon: Int,
+    public init(environment: TabletopEnvironment, recorder: DemoRecorder, device: String, firstSeed: UInt64, target: Int, horizon: Int,
          resetTime: Double) throws {
-        guard let d = TeleopDevice(rawValue: device) else { throw BenchtopError("unknown teleop device '\(device)'") }
+        guard let d = TeleopDevice(rawValue: device) else { throw ViewerFailure(message: "unknown teleop device '\(device)'") }
         self.environment = environment; self.recorder = recorder; self.device = d; self.target = target
         self.horizon = horizon; self.resetTime = resetTime; seed = firstSeed
         mapper = TeleopMapper(controller: environment.controller)
@@ -41,12 +41,12 @@ final class TeleopSession: ViewerSimulation {
 
     // MARK: - ViewerSimulation
 
-    var bodies: [BodyDescription] { environment.world.bodies }
-    var timeStep: Double { environment.scene.physics.timeStep }
-    func snapshot() -> WorldSnapshot { environment.world.snapshot() }
-    func reset() throws { try worker.sync { try beginEpisode() } }
+    public var bodies: [BodyDescription] { environment.world.bodies }
+    public var timeStep: Double { environment.scene.physics.timeStep }
+    public func snapshot() -> WorldSnapshot { environment.world.snapshot() }
+    public func reset() throws { try worker.sync { try beginEpisode() } }
 
-    func step(_ count: Int) throws { try worker.sync { try advance(count) } }
+    public func step(_ count: Int) throws { try worker.sync { try advance(count) } }
 
     private func advance(_ count: Int) throws {
         if resetLeft > 0 {
@@ -63,7 +63,7 @@ final class TeleopSession: ViewerSimulation {
 
     // MARK: - Episodes
 
-    func run() throws {
+    public func run() throws {
         var options = ViewerOptions()
         options.title = "Benchtop record - \(environment.scene.name) (\(device.rawValue); H: keys)"
         options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,

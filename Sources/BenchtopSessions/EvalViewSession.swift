@@ -16,9 +16,9 @@ struct ViewerInterrupt: Error, CustomStringConvertible {
 /// while it waits, the world, the timeline and the planned path are published for the viewer to draw. The runner
 /// (policy queries, EGL observation rendering, physics) lives on its own thread: libglvnd refuses one thread a
 /// GLX (window) and an EGL current context together.
-final class GatedEnvironment: Environment, @unchecked Sendable {
+public final class GatedEnvironment: Environment, @unchecked Sendable {
     /// What the viewer draws, copied at each gate (the runner is blocked meanwhile, so the copies are consistent).
-    struct Published {
+    public struct Published {
         var snapshot: WorldSnapshot
         var ticks: [TimelineTick] = []
         var episode = 0
@@ -29,9 +29,9 @@ final class GatedEnvironment: Environment, @unchecked Sendable {
         var finished = false
     }
 
-    let inner: TabletopEnvironment
-    let timeline: ReasoningTimeline
-    var policy: (any Policy)?
+    public let inner: TabletopEnvironment
+    public let timeline: ReasoningTimeline
+    public var policy: (any Policy)?
     private let condition = NSCondition()
     private var permits = 0
     private var waiting = false
@@ -42,18 +42,18 @@ final class GatedEnvironment: Environment, @unchecked Sendable {
     var results: [EpisodeResult] = []
     var seed: UInt64 = 0
 
-    init(_ inner: TabletopEnvironment, timeline: ReasoningTimeline) {
+    public init(_ inner: TabletopEnvironment, timeline: ReasoningTimeline) {
         self.inner = inner; self.timeline = timeline
         state = Published(snapshot: inner.world.snapshot())
     }
 
-    var actionDimension: Int { inner.actionDimension }
-    var controlRate: Double { inner.controlRate }
-    var instruction: String { inner.instruction }
-    func reset(seed: UInt64) throws -> Observation { try inner.reset(seed: seed) }
-    func observe() throws -> Observation { try inner.observe() }
+    public var actionDimension: Int { inner.actionDimension }
+    public var controlRate: Double { inner.controlRate }
+    public var instruction: String { inner.instruction }
+    public func reset(seed: UInt64) throws -> Observation { try inner.reset(seed: seed) }
+    public func observe() throws -> Observation { try inner.observe() }
 
-    func step(_ action: [Double]) throws -> TickInfo {
+    public func step(_ action: [Double]) throws -> TickInfo {
         try gate()
         return try inner.step(action)
     }
@@ -130,15 +130,15 @@ final class GatedEnvironment: Environment, @unchecked Sendable {
 
 /// `benchtop eval --view`: the closed loop live in the viewer with the reasoning panel, the planned and executed
 /// TCP paths in the scene, a timeline over the current episode ([ and ]) and mouse steering on the primary panel.
-final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
+public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     let gated: GatedEnvironment
     let runner: EpisodeRunner
     let panel: ReasoningPanel
-    var frames: Int?
-    var screenshot: String?
-    var size = (1280, 800)
+    public var frames: Int?
+    public var screenshot: String?
+    public var size = (1280, 800)
     /// A stroke in primary-camera image pixels performed as if drawn with the mouse (tests: no xdotool).
-    var scriptedStroke: [SIMD2<Double>] = []
+    public var scriptedStroke: [SIMD2<Double>] = []
 
     private var environment: TabletopEnvironment { gated.inner }
     private var viewTick: Int?          // nil: live; else the timeline tick shown
@@ -148,7 +148,7 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     private var published: GatedEnvironment.Published
     private var restarts = 0
 
-    init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
+    public init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
         self.gated = gated; self.runner = runner
         panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: true)
         published = gated.published
@@ -157,25 +157,25 @@ final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
 
     // MARK: - ViewerSimulation
 
-    let bodies: [BodyDescription]
-    var timeStep: Double { environment.scene.physics.timeStep }
-    func snapshot() -> WorldSnapshot { published.snapshot }
+    public let bodies: [BodyDescription]
+    public var timeStep: Double { environment.scene.physics.timeStep }
+    public func snapshot() -> WorldSnapshot { published.snapshot }
     private var carry = 0
-    func step(_ count: Int) throws {
+    public func step(_ count: Int) throws {
         carry += count
         let ticks = carry / environment.physicsStepsPerTick
         carry -= ticks * environment.physicsStepsPerTick
         if ticks > 0 { viewTick = nil; gated.advance(ticks, wait: frames != nil) }
         published = gated.published
     }
-    func reset() throws {
+    public func reset() throws {
         gated.interrupt(restartEpisode: true)
         restarts += 1
     }
 
     /// Runs `episodes` episodes from `firstSeed` on a runner thread under the viewer; returns the finished
     /// episodes' results (those cut short by closing the window or by R are left out).
-    func run(episodes: Int, firstSeed: UInt64, stages: [String]) throws -> [EpisodeResult] {
+    public func run(episodes: Int, firstSeed: UInt64, stages: [String]) throws -> [EpisodeResult] {
         var options = ViewerOptions()
         options.width = size.0; options.height = size.1
         options.title = "Benchtop eval - \(environment.scene.name) (\(runner.policy.name); H: keys)"

@@ -22,7 +22,7 @@ struct PolicyClientBench: ParsableCommand {
     var servers = "scripts/policy-servers"
 
     func run() throws {
-        guard (1...10_000).contains(queries), (0...1_000).contains(warmup) else { throw BenchtopError("--queries must be 1 ... 10000 and --warmup 0 ... 1000") }
+        guard (1...10_000).contains(queries), (0...1_000).contains(warmup) else { throw BenchError("--queries must be 1 ... 10000 and --warmup 0 ... 1000") }
         let peer = try benchDirectory() + "/policy_client_python.py"
         let stats = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-bench-norm.json").path
         try #"{"bench": {"action": {"q01": [-1, -1, -1, -1, -1, -1, 0], "q99": [1, 1, 1, 1, 1, 1, 1], "mask": [true, true, true, true, true, true, false]}}}"#
@@ -125,7 +125,7 @@ final class LoopbackServer {
     let port: Int
 
     init(_ script: String, _ arguments: [String], health: String) throws {
-        guard FileManager.default.fileExists(atPath: script) else { throw BenchtopError("cannot find \(script); run from the repository root or pass --servers DIR") }
+        guard FileManager.default.fileExists(atPath: script) else { throw BenchError("cannot find \(script); run from the repository root or pass --servers DIR") }
         let out = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-u", script] + arguments
@@ -134,17 +134,17 @@ final class LoopbackServer {
         var line = Data()
         while !line.contains(0x0A) {
             let d = out.fileHandleForReading.availableData
-            if d.isEmpty { throw BenchtopError("\(script) exited before announcing its port (missing pip packages? pip install openpi-client openpi-server fastapi uvicorn json-numpy numpy msgpack pillow requests)") }
+            if d.isEmpty { throw BenchError("\(script) exited before announcing its port (missing pip packages? pip install openpi-client openpi-server fastapi uvicorn json-numpy numpy msgpack pillow requests)") }
             line.append(d)
         }
         guard let p = String(decoding: line, as: UTF8.self).split(separator: "\n").first.flatMap({ Int($0.split(separator: " ").last ?? "") }) else {
-            process.terminate(); throw BenchtopError("\(script) did not print 'PORT n'")
+            process.terminate(); throw BenchError("\(script) did not print 'PORT n'")
         }
         port = p
         let client = HTTPClient(host: "127.0.0.1", port: p, timeout: 2)
         let deadline = Date().addingTimeInterval(30)
         while (try? client.request("GET", path: health))?.status != 200 {
-            guard Date() < deadline, process.isRunning else { stop(); throw BenchtopError("\(script) did not become ready") }
+            guard Date() < deadline, process.isRunning else { stop(); throw BenchError("\(script) did not become ready") }
             Thread.sleep(forTimeInterval: 0.1)
         }
         client.close()

@@ -19,15 +19,22 @@ struct RecordBench: ParsableCommand {
     @Option(help: "Episodes of the memory run (0 skips it).") var memoryEpisodes = 100
     @Option(help: "Frames per episode in the memory run.") var memoryFrames = 30
     @Flag(help: "Skip the Python peer.") var noPeers = false
-    @Option(help: "Python with lerobot 0.4.x installed (a separate venv: it brings torch); runs LeRobot's own recording path as a peer.")
+    @Option(help: "Python of a venv with lerobot (>= 0.4; it brings torch); runs LeRobot's own recording path as a peer, labelled with the version that runs.")
     var lerobotPython: String?
     @Option(help: "Record this scene for real (Franka, scripted teleop, two 256x256 cameras, annotations) instead of synthetic frames.")
     var scene: String?
 
     func run() throws {
-        if let scene { return try runReal(scene: scene) }
+        // A scratch folder of this run only, so concurrent runs do not write into each other's datasets.
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        if let scene { return try runReal(scene: scene, tmp: tmp) }
         let synthetic = SyntheticFrames()
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
+        let lerobotLabel = try lerobotPython.map { python -> String in
+            let probe = try runProcess([python, "-c", "import lerobot; print(lerobot.__version__)"])
+            let version = probe.output.split(separator: "\n").last.map(String.init) ?? ""
+            return probe.status == 0 && !version.isEmpty ? "LeRobot \(version)" : "LeRobot (version unknown: \(python) could not import lerobot)"
+        }
         var ours: [Double] = [], peer: [Double] = [], lerobot: [Double] = []
         let dir = noPeers ? nil : try benchDirectory()
         for r in 0..<runs {
@@ -63,10 +70,10 @@ struct RecordBench: ParsableCommand {
             print("| Python: pyarrow + PyAV (bench/record_peer.py) | unavailable (pip install pyarrow av numpy) | |")
         }
         if !lerobot.isEmpty {
-            print(String(format: "| LeRobot 0.4.x: LeRobotDataset add_frame / save_episode (bench/record_lerobot.py) | %.1f | %.2fx |",
-                         median(lerobot), median(ours) / median(lerobot)))
+            print(String(format: "| %@: LeRobotDataset add_frame / save_episode (bench/record_lerobot.py) | %.1f | %.2fx |",
+                         lerobotLabel ?? "LeRobot", median(lerobot), median(ours) / median(lerobot)))
         } else {
-            print("| LeRobot 0.4.x recording path | not measured (pass --lerobot-python PATH of a venv with lerobot) | |")
+            print("| LeRobot recording path | not measured (pass --lerobot-python PATH of a venv with lerobot) | |")
         }
 
         if memoryEpisodes > 0 {
@@ -95,22 +102,21 @@ struct RecordBench: ParsableCommand {
     /// The whole recording loop on a real scene: physics, two 256x256 cameras and depth rendered (EGL), depth PNG +
     /// tokens + trace annotations, LeRobot writing with video encoding on the writer's worker threads (overlapping
     /// the next ticks' simulation and rendering). Fixed-length episodes (failures kept) so runs compare.
-    private func runReal(scene: String) throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench").path
+    private func runReal(scene: String, tmp: String) throws {
         let base = try loadScene(scene)
         func makeRecorder(_ root: String) throws -> (TabletopEnvironment, DemoRecorder, EpisodeRunner) {
             try? FileManager.default.removeItem(atPath: root)
             let env = try RecordingSetup.environment(scene: base, robot: "franka", mode: nil, controlRate: nil, imageSize: 256)
             let cameras = env.cameraNames.map { n in (name: n, width: 256, height: 256) }
-            let layout = try RecordingLayout(style: .molmoAct, mode: env.controller.mode, cameras: cameras, fps: Int(env.controlRate),
+            let layout = try RecordingLayout(style: .molmoAct2, mode: env.controller.mode, cameras: cameras, fps: Int(env.controlRate),
                                              robotType: "franka")
             let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: scene, sceneYAML: "", robot: "franka",
                                              embodiment: "franka", mode: env.modeName, controlRate: env.controlRate,
                                              physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
-                                             imageSize: 256, style: .molmoAct, cameras: env.cameraNames, teleop: "scripted")
+                                             imageSize: 256, style: .molmoAct2, cameras: env.cameraNames, teleop: "scripted")
             let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
                                             depthTokenizer: try GridDepthQuantizer.builtIn())
-            let runner = EpisodeRunner(environment: env, policy: RecordingSetup.scriptedTeleop(environment: env),
+            let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
                                        settings: RunnerSettings(horizon: frames, actionSteps: 8, stopOnSuccess: false))
             runner.subscribers = [recorder]
             return (env, recorder, runner)

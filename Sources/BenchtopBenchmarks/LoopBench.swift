@@ -1,7 +1,6 @@
 import ArgumentParser
+import BenchtopBuilder
 import BenchtopEval
-import BenchtopExpert
-import BenchtopReasoning
 import BenchtopScene
 import Foundation
 
@@ -26,13 +25,12 @@ struct LoopBench: ParsableCommand {
     func run() throws {
         let scene = try loadScene("pick_cube")
         var ours: [Double] = [], theirs: [Double] = [], theirsWithoutCameras: [Double] = []
-        let tokenizer = try GridDepthQuantizer.builtIn()
+        var builder = EvaluationBuilder(scene: scene, robot: "franka")
+        builder.controlRate = 15
+        builder.horizon = ticks
         for _ in 0..<runs {
-            let env = try TabletopEnvironment(scene: scene, robot: "franka", controlRate: 15)
-            let policy = ReferencePolicy(access: env)
-            policy.depthTokenizer = { (try? tokenizer.encode($0))?.codes }
             // Episodes back to back (a new one when the task is done), every tick rendered and reasoned about.
-            let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: ticks, actionSteps: 8))
+            let runner = try builder.build().runner
             let clock = ContinuousClock()
             let start = clock.now
             var done = 0, seed: UInt64 = 0

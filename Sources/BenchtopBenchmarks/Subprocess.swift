@@ -19,7 +19,7 @@ func runProcess(_ arguments: [String], environment: [String: String]? = nil) thr
 func benchDirectory() throws -> String {
     let candidates = [ProcessInfo.processInfo.environment["BENCHTOP_ROOT"].map { "\($0)/bench" }, "bench"].compactMap { $0 }
     for c in candidates where FileManager.default.fileExists(atPath: "\(c)/raw_bullet.cpp") { return c }
-    throw BenchtopError("cannot find bench/ (the peer programs); run from the repository root or set BENCHTOP_ROOT")
+    throw BenchError("cannot find bench/ (the peer programs); run from the repository root or set BENCHTOP_ROOT")
 }
 
 /// Median of a non-empty list.
