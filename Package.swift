@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
         // Out-of-distribution variations as pure scene transforms, and sweep specs.
-        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
+        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopMesh", "Yams"]),
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
         .target(name: "BenchtopExpert",

@@ -67,6 +67,14 @@ final class BulletWorld {
     /// One native shape for a list of parts: the primitive itself when it is alone and unposed, else a compound.
     func makeShape(_ parts: [ShapePart]) -> Int32 {
         if parts.count == 1, parts[0].pose == .identity { return makeShape(parts[0].shape) }
+        // A mesh split by material collides as one hull of all its vertices, not as overlapping hulls of each part.
+        if parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
+            var points: [SIMD3<Double>] = []
+            for part in parts {
+                if case .mesh(let m) = part.shape { points += m.positions.map { part.pose.transform($0) } }
+            }
+            return makeShape(.mesh(TriangleMesh(positions: points, normals: [], indices: [])))
+        }
         let compound = bs_shape_compound(handle)
         for part in parts {
             let child = makeShape(part.shape)
