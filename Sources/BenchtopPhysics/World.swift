@@ -49,6 +49,7 @@ public final class World {
     private var native: BulletWorld
     private var nativeID: [Int32?] = []            // body id -> native body id (nil: not simulated)
     private var bodyForNative: [Int32: Int] = [:]  // native body id -> body id
+    private var linkNative: [Int: Int32] = [:]     // body id of an articulation link -> its collider's native id
     private var fixedPose: [Pose?] = []
     private var stateBuffer: [Double] = []
 
@@ -73,6 +74,7 @@ public final class World {
     public func reset() throws {
         native = World.makeNative(scene.physics)
         bodies = []; nativeID = []; bodyForNative = [:]; fixedPose = []; initialPoses = []; articulations = []
+        linkNative = [:]
         try build()
     }
 
@@ -221,7 +223,10 @@ public final class World {
             nativeID.append(nil)                 // link poses come from the multibody, not the body table
             fixedPose.append(nil)
             initialPoses.append(.identity)
-            if let nativeBody { bodyForNative[nativeBody] = linkBody[index] }
+            if let nativeBody {
+                bodyForNative[nativeBody] = linkBody[index]
+                linkNative[linkBody[index]] = nativeBody
+            }
         }
         guard native.finalizeMultibody(mb) else {
             throw PhysicsError.invalidArticulation(name: spec.name, detail: "the native layer could not finalise the multibody")
@@ -365,9 +370,9 @@ public final class World {
         if let n = nativeBody(id) { native.setVelocity(n, linear: linear, angular: angular) }
     }
 
-    /// Applies a force (N) at a world point during the next step.
+    /// Applies a force (N) at a world point during the next step (rigid bodies and articulation links).
     public func applyForce(body id: Int, _ force: SIMD3<Double>, at point: SIMD3<Double>) {
-        if let n = nativeBody(id) { native.applyForce(n, force, at: point) }
+        if let n = nativeBody(id) ?? linkNative[id] { native.applyForce(n, force, at: point) }
     }
 
     /// Applies an impulse (N s) at a world point now.
