@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
         .library(name: "BenchtopDataset", targets: ["BenchtopDataset"]),
         .library(name: "BenchtopRecording", targets: ["BenchtopRecording"]),
+        .library(name: "BenchtopARM", targets: ["BenchtopARM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,7 +36,7 @@ let package = Package(
             path: "Sources/CBulletShim",
             cxxSettings: [
                 // SwiftPM drops -D flags from pkg-config output; without this the shim links against
-                // the float build's symbols and fails (see shared/design/native-layer.md).
+                // the float build's symbols and fails (see docs/native-layer.md).
                 .define("BT_USE_DOUBLE_PRECISION"),
                 .unsafeFlags(["-O2"]),
             ],
@@ -80,6 +81,9 @@ let package = Package(
         .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopMesh", "Yams"]),
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
+        // The Benchtop ARM: a small learned action reasoning model (depth codes -> trace -> actions) on OpenBLAS.
+        .target(name: "BenchtopARM", dependencies: ["BenchtopCore", "BenchtopNumerics", "BenchtopPolicy", "BenchtopReasoning"],
+                resources: [.copy("Resources")]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         // The runner, the tabletop environment, stages, metrics, reports and sweeps: sees policies only through
@@ -88,10 +92,11 @@ let package = Package(
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
                                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
                                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
-        // One policy factory (builtin, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
+        // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(name: "BenchtopBuilder",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
-                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit"]),
+                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit",
+                               "BenchtopARM"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
@@ -134,7 +139,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
-                "BenchtopRecording", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -149,6 +154,10 @@ let package = Package(
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "BenchtopARMTests",
+                    dependencies: ["BenchtopARM", "BenchtopNumerics", "BenchtopReasoning", "BenchtopPolicy", "BenchtopCore", "BenchtopEval",
+                                   "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
                                    "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
@@ -159,18 +168,21 @@ let package = Package(
         .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
                     exclude: ["interop.py", "lerobot_probe.py"]),
         .testTarget(name: "BenchtopRemoteTests",
-                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
+                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
+                                   "EmbodimentKit", "FrankaEmbodiment"]),
         .testTarget(name: "BenchtopRecordingTests",
                     dependencies: ["BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
                                    "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment"]),
-        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene"]),
+        .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopRenderTests",
                     dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
+        // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
+        .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
         .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
                                                              "FrankaEmbodiment"]),
         .testTarget(name: "EmbodimentConformanceTests",
-                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene",
+                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
                                    "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"],
                     resources: [.copy("Fixtures")]),
     ],

@@ -56,6 +56,9 @@ def main():
     print(json.dumps({
         "frames": len(frames), "size": list(frames[0].shape), "depth_mm": [float(depth.min()), float(depth.max())],
         "error_mm": {"max": float(errors.max()), "p99": float(np.percentile(errors, 99)), "mean": float(errors.mean())},
+        "error_mm_by_depth": {f"<= {limit} mm": {"max": float(errors[depth <= limit].max()), "mean": float(errors[depth <= limit].mean()),
+                                                 "share_over_1mm": float((errors[depth <= limit] > 1).mean())}
+                              for limit in (1500, 3000, 10000) if (depth <= limit).any()},
         "quantisation_step_mm": [step(depth.min()), step(depth.max())],
         "bytes": {"png16": png_bytes, "video": os.path.getsize(video)},
         "encoder": {"vcodec": config.vcodec, "pix_fmt": config.pix_fmt, "extra_options": config.extra_options,

@@ -47,35 +47,36 @@ if [ "${1:-}" = "--test" ]; then
   #   venv-lerobot-0.3.3  lerobot 0.3.3 (reads v2.1, MolmoAct v1's pin; only its dataset loader is used)
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/benchtop"
   mkdir -p "$cache"
-  # A Python of at least 3.$1: on PATH, under pyenv, or (last resort) one uv downloads.
+  # The first Python found of the given versions (in order of preference): on PATH, under pyenv, or (last resort)
+  # one that uv downloads.
   find_python() {
-    local minor=$1 candidate
-    for candidate in python3.13 python3.12 python3 $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[2-9]*/bin/python3 2>/dev/null); do
-      if "$candidate" -c "import sys; sys.exit(0 if sys.version_info >= (3, $minor) else 1)" 2>/dev/null; then
-        command -v "$candidate"
-        return 0
-      fi
+    local version candidate
+    for version in "$@"; do
+      for candidate in "python$version" $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/"$version".*/bin/python3 2>/dev/null); do
+        if "$candidate" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$version' else 1)" 2>/dev/null; then
+          command -v "$candidate"
+          return 0
+        fi
+      done
     done
     python3 -m pip install -q --user uv 2>/dev/null || python3 -m pip install -q --user --break-system-packages uv
-    "$(python3 -m site --user-base)/bin/uv" python install "3.$minor" >&2 && "$(python3 -m site --user-base)/bin/uv" python find "3.$minor"
+    "$(python3 -m site --user-base)/bin/uv" python install "$1" >&2 && "$(python3 -m site --user-base)/bin/uv" python find "$1"
   }
   if [ ! -f "$cache/venv-torch/.benchtop-lerobot-0.6.1" ]; then
     echo "setup: creating $cache/venv-torch (lerobot 0.6.1; a few GB on the first run)"
-    py=$(find_python 12)
-    [ -x "$cache/venv-torch/bin/python" ] || "$py" -m venv "$cache/venv-torch"
+    [ -x "$cache/venv-torch/bin/python" ] || "$(find_python 3.12 3.13)" -m venv "$cache/venv-torch"
     "$cache/venv-torch/bin/pip" install -q "lerobot[training]==0.6.1" safetensors "pyarrow>=17" av
     touch "$cache/venv-torch/.benchtop-lerobot-0.6.1"
   fi
   if [ ! -f "$cache/venv-lerobot-0.3.3/.benchtop-lerobot-0.3.3" ]; then
-    echo "setup: creating $cache/venv-lerobot-0.3.3 (lerobot 0.3.3's dataset loader)"
-    py=$(find_python 10)
-    [ -x "$cache/venv-lerobot-0.3.3/bin/python" ] || "$py" -m venv "$cache/venv-lerobot-0.3.3"
-    # lerobot 0.3.3 pins torch < 2.8 for its policies; its dataset loader runs on any torch 2.x, so any torch
-    # pip offers (a local CPU wheel included) is taken and lerobot's own dependencies are listed by hand.
-    "$cache/venv-lerobot-0.3.3/bin/pip" install -q torch torchvision
-    "$cache/venv-lerobot-0.3.3/bin/pip" install -q --no-deps "lerobot==0.3.3"
-    "$cache/venv-lerobot-0.3.3/bin/pip" install -q "datasets==3.6.0" "huggingface-hub>=0.34.2,<1.0" "av>=14.2.0" jsonlines \
-      packaging einops "draccus==0.10.0" "deepdiff>=7.0.1,<9" termcolor "imageio[ffmpeg]>=2.34,<3" "pyarrow>=17,<22" numpy
+    echo "setup: creating $cache/venv-lerobot-0.3.3 (lerobot 0.3.3 for v2.1; a few GB on the first run)"
+    [ -x "$cache/venv-lerobot-0.3.3/bin/python" ] || "$(find_python 3.11 3.10 3.12)" -m venv "$cache/venv-lerobot-0.3.3"
+    "$cache/venv-lerobot-0.3.3/bin/pip" install -q "lerobot==0.3.3"
     touch "$cache/venv-lerobot-0.3.3/.benchtop-lerobot-0.3.3"
+  fi
+  # Ray, pinned: the benchtop-ray test (python/benchtop-ray) starts a real two-node cluster on loopback.
+  if ! python3 -c "import ray, sys; sys.exit(ray.__version__ != '2.60.0')" 2>/dev/null; then
+    echo "setup: pip installing ray==2.60.0"
+    python3 -m pip install -q "ray==2.60.0" 2>/dev/null || python3 -m pip install -q --break-system-packages "ray==2.60.0"
   fi
 fi

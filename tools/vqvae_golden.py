@@ -2,7 +2,7 @@
 """Golden fixtures and a PyTorch CPU timing for Benchtop's depth VQ-VAE.
 
 An independent re-implementation, written from the architecture description in
-shared/reference/molmoact.md section 12 (not copied from upstream code): the same module
+docs/reference/molmoact.md section 12 (not copied from upstream code): the same module
 indices, so state_dict keys match the released `vae-final.pt`.
 
     python3 tools/vqvae_golden.py --out Tests/BenchtopReasoningTests/Fixtures   # fixtures

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes yam_bimanual.urdf: two I2RT YAM v0 arms with linear_4310 grippers, primitive shapes only.
 
-Every number is from /work/shared/reference/embodiments.md section 3 (sources in README.md); run
+Every number is from docs/reference/embodiments.md section 3 (sources in README.md); run
 `python3 make_urdf.py > yam_bimanual.urdf` after changing one.
 """
 import math

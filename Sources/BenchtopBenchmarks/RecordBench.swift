@@ -108,7 +108,7 @@ struct RecordBench: ParsableCommand {
             try? FileManager.default.removeItem(atPath: root)
             let env = try RecordingSetup.environment(scene: base, robot: "franka", mode: nil, controlRate: nil, imageSize: 256)
             let cameras = env.cameraNames.map { n in (name: n, width: 256, height: 256) }
-            let layout = try RecordingLayout(style: .molmoAct2, mode: env.controller.mode, cameras: cameras, fps: Int(env.controlRate),
+            let layout = try RecordingLayout(style: .molmoAct2, mode: env.controlMode, cameras: cameras, fps: Int(env.controlRate),
                                              robotType: "franka")
             let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: scene, sceneYAML: "", robot: "franka",
                                              embodiment: "franka", mode: env.modeName, controlRate: env.controlRate,

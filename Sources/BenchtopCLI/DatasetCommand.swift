@@ -4,11 +4,11 @@ import BenchtopRecording
 import EmbodimentKit
 import Foundation
 
-/// `benchtop dataset ...`: inspect and check LeRobot datasets.
+/// `benchtop dataset ...`: inspect, check and merge LeRobot datasets.
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dataset", abstract: "Inspect and check LeRobot datasets.",
-        subcommands: [DatasetCheck.self, DatasetMolmoAct.self, DatasetWriteTest.self])
+        commandName: "dataset", abstract: "Inspect, check and merge LeRobot datasets.",
+        subcommands: [DatasetCheck.self, DatasetMolmoAct.self, DatasetMergeCommand.self, DatasetWriteTest.self])
 }
 
 /// `benchtop dataset check ROOT`: loads a dataset, checks every episode (and video), prints a summary.

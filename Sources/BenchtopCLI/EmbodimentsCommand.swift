@@ -40,9 +40,12 @@ struct EmbodimentPathOptions: ParsableArguments {
     @Option(name: .customLong("embodiment-path"), help: "Folder of a data-only embodiment plugin (embodiment.yaml + URDF), or a folder of such folders.")
     var paths: [String] = []
 
+    @Flag(name: .customLong("allow-outside-root"), help: "Let a plugin manifest name files outside its own folder (absolute paths, '..', symbolic links leading out).")
+    var allowOutsideRoot = false
+
     func load() throws {
         for p in paths {
-            do { try EmbodimentRegistry.shared.loadPlugins(at: p) } catch { throw ValidationError("\(error)") }
+            do { try EmbodimentRegistry.shared.loadPlugins(at: p, allowsOutsideRoot: allowOutsideRoot) } catch { throw ValidationError("\(error)") }
         }
     }
 }

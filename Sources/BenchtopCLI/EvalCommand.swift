@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
+    @Option(help: "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
     var policy: String?
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
@@ -67,7 +67,12 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Perturbation spec (YAML): run the unperturbed baseline and each perturbation over the same seeds and report them side by side.")
     var perturb: String?
 
+    @Flag(help: "Clamp every action to the joint limits and the gripper range (a stage after any perturbation).")
+    var safetyLimits = false
+
     @OptionGroup var sweepOptions: SweepOptions
+
+    @OptionGroup var remoteOptions: RemotePolicyOptions
 
     @Flag(help: "Run the closed loop live in the viewer, with reasoning panels, a timeline ([ and ]) and mouse steering (needs a display; xvfb-run -a on a headless machine).")
     var view = false
@@ -84,8 +89,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var steer: String?
 
+    @Flag(help: "Replace the results in a --out folder that is already used (its earlier contents are removed first).")
+    var overwrite = false
+
+    func validate() throws { try EvalFlagRules(self).check() }
+
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
+        let output: EvalOutput
+        do { output = try EvalOutput.prepare(out, overwrite: overwrite) } catch let e as EvalOutputError { throw BenchtopError(e.description) }
         if let sweep = sweepOptions.sweep { return try runSweep(specPath: sweep) }
         guard let timingMode = PolicyTiming(rawValue: timing ?? "paused") else {
             throw BenchtopError("--timing must be one of: \(PolicyTiming.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -93,9 +105,10 @@ struct EvalCommand: ParsableCommand {
         let s = try loadScene(scene)
         if view && perturb != nil { throw BenchtopError("--view shows one live run; leave out --perturb (or run it without --view)") }
         guard let perturb else {
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: out)
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: nil, out: output)
             printSummary(run.report, scene: s.name)
             print("wrote \(out)/results.json, \(out)/episodes.csv, \(out)/report.html")
+            if let failure = run.report.summary.noTaskOutcomeFailure { throw BenchtopError(failure) }
             return
         }
         let spec: PerturbationSpec
@@ -103,7 +116,7 @@ struct EvalCommand: ParsableCommand {
         var variants: [PerturbationReport.Variant] = []
         for p in [nil] + spec.perturbations.map(Optional.some) {
             let name = p?.name ?? "baseline"
-            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: "\(out)/\(name)")
+            let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: try output.variant(name))
             printSummary(run.report, scene: "\(s.name) [\(name)]")
             variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
                                   contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
@@ -111,6 +124,7 @@ struct EvalCommand: ParsableCommand {
         let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policySpec)", specYAML: spec.yaml, variants: variants)
         try report.write(to: out)
         print("wrote \(out)/results.json, \(out)/perturbations.csv, \(out)/report.html (each variant's own report in its folder)")
+        if let failure = RunSummary(variants.flatMap(\.results)).noTaskOutcomeFailure { throw BenchtopError(failure) }
     }
 
     private var policySpec: String { policy ?? "builtin" }
@@ -137,12 +151,15 @@ struct EvalCommand: ParsableCommand {
         if timing != nil { refused.append("--timing (sweeps run paused)") }
         if perturb != nil { refused.append("--perturb (a sweep varies scenes; run perturbations on their own)") }
         if view { refused.append("--view") }
+        if safetyLimits { refused.append("--safety-limits (not a sweep setting yet)") }
         if scene != "pick_cube" { refused.append("the scene argument (the spec's scene: \(spec.scene))") }
         guard refused.isEmpty else {
             throw BenchtopError("--sweep takes its settings from \(specPath); set them there instead of: \(refused.joined(separator: ", "))")
         }
+        var policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey)
+        policyOptions.remote = try remoteOptions.settings()
         try SweepCLI.run(specPath: specPath, spec: spec, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
-                         embodimentPath: embodimentPath, policyOptions: PolicyOptions(normStats: normStats, unnormKey: unnormKey))
+                         embodimentPath: embodimentPath, policyOptions: policyOptions)
     }
 
     private func printSummary(_ report: EvaluationReport, scene: String) {
@@ -151,25 +168,30 @@ struct EvalCommand: ParsableCommand {
                      scene, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
                      summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
         print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        summary.policyErrorLines.forEach { print($0) }
     }
 
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
-    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out: String) throws
+    private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out output: EvalOutput) throws
         -> (report: EvaluationReport, events: Int) {
+        let out = output.directory
         var builder = EvaluationBuilder(scene: s, robot: robot)
         builder.mode = mode
         builder.controlRate = controlRate
         do { builder.policy = try PolicySpec(parsing: policySpec) } catch let e as PolicySpecError { throw BenchtopError(e.message) }
         builder.policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey, actionSteps: actionSteps ?? 8)
+        builder.policyOptions.remote = try remoteOptions.settings()
         builder.horizon = horizon
         builder.timing = timingMode
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
         if builder.policy == .builtin && noVideo && noPanels && !view { builder.rendersImages = false }
         builder.perturbation = perturbation.map { (perturbation: $0.0, seed: $0.1) }
+        if safetyLimits { builder.safetyLimits = SafetyLimits() }
         var gated: GatedEnvironment?
         let evaluation: Evaluation
         do {
             evaluation = try builder.build(wrap: view ? { environment in
+                try environment.prepare(seed: firstSeed)   // the viewer shows the first episode's world from the start
                 let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
                 gated = gate
                 return gate
@@ -185,6 +207,7 @@ struct EvalCommand: ParsableCommand {
         gated?.policy = policyObject
         let paths = PathRecorder()
         runner.subscribers.append(paths)
+        runner.subscribers.append(try EpisodeJournal(output: output))
         let fps = Int(environment.controlRate.rounded())
         let video = noVideo ? nil : EpisodeVideoRecorder(directory: "\(out)/videos", camera: environment.primaryCamera, fps: fps)
         if let video { runner.subscribers.append(video) }
@@ -193,6 +216,11 @@ struct EvalCommand: ParsableCommand {
         if let gated {
             gated.timeline.cameraModel = { try? environment.primaryPinhole() }
             if noPanels { runner.subscribers.append(gated.timeline) }
+        } else if noPanels {
+            // The parsed reasoning is always written (timeline/episode_NNN.jsonl), panels or not.
+            let log = ReasoningTimeline(camera: environment.primaryCamera, directory: out)
+            log.keepsImages = false
+            runner.subscribers.append(log)
         }
         if !noPanels {
             let timeline = gated?.timeline ?? ReasoningTimeline(camera: environment.primaryCamera, directory: out)
@@ -233,6 +261,7 @@ struct EvalCommand: ParsableCommand {
                         ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
                         ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue)]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
             settings: settings, results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])

@@ -39,6 +39,8 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py) for the companion's depth tokens; default: Benchtop's built-in tokenizer.")
     var vqvae: String?
     @Option(help: "Seed of the first episode.") var seed: UInt64 = 0
+    @Option(help: "Scripted: try exactly the seeds --seed ..< --seed + N once each (instead of --episodes), keeping the successes; consecutive ranges shard a recording (`benchtop dataset merge`).")
+    var attempts: Int?
     @Option(help: "Render every observation camera at this square size (default: the cameras' sizes, 256x256 for the shipped ones).")
     var imageSize: Int?
     @Option(help: "Episode time limit in seconds (default: the task's time limit).") var episodeTime: Double?
@@ -50,6 +52,7 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Interactive: write a viewer screenshot when it exits.") var screenshot: String?
 
     func run() throws {
+        if attempts != nil, teleop != "scripted" { throw BenchtopError("--attempts needs --teleop scripted") }
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
         let resolved = SceneLoader.resolve(scene)
         let base = try loadScene(scene)
@@ -59,7 +62,7 @@ struct RecordCommand: ParsableCommand {
         guard rate == rate.rounded(), rate >= 1 else {
             throw BenchtopError("the control rate \(rate) Hz is not a whole number of frames per second; give --fps")
         }
-        let controlMode = env.controller.mode
+        let controlMode = env.controlMode
         var exportV1 = false
         if let style {
             guard let s = RecordingStyle(rawValue: style) else {
@@ -121,11 +124,11 @@ struct RecordCommand: ParsableCommand {
         let policy = try RecordingSetup.scriptedTeleop(environment: env, noise: noise)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))
         runner.subscribers = [recorder]
-        let wanted = target - recorder.episodeCount
+        let wanted = attempts ?? (target - recorder.episodeCount)
         let progress = ProgressBar(total: wanted, label: "record \(env.scene.name)")
         var seed = firstSeed, failures = 0
-        while recorder.episodeCount < target {
-            guard failures <= 3 * wanted + 5 else {
+        while attempts.map({ seed < firstSeed + UInt64($0) }) ?? (recorder.episodeCount < target) {
+            guard attempts != nil || failures <= 3 * wanted + 5 else {
                 progress.finish()
                 throw BenchtopError("the scripted expert failed \(failures) episodes; stopping (last seed \(seed - 1)); try --keep-failures or another scene")
             }
@@ -137,7 +140,7 @@ struct RecordCommand: ParsableCommand {
                 recorder.discardEpisode()
                 failures += 1
             }
-            progress.update(wanted - (target - recorder.episodeCount), note: "seed \(seed - 1) \(result.outcome.label), \(failures) discarded")
+            progress.update(attempts.map { _ in Int(seed - firstSeed) } ?? (wanted - (target - recorder.episodeCount)), note: "seed \(seed - 1) \(result.outcome.label), \(failures) discarded")
         }
         progress.finish()
     }

@@ -17,8 +17,12 @@ struct SceneCommand: ParsableCommand {
         @Argument(help: "Scene file, or a name under scenes/ (e.g. pick_cube).")
         var scene: String
 
+        @OptionGroup var plugins: EmbodimentPathOptions
+
         func run() throws {
-            let s = try loadScene(scene)
+            // Build the world too, so that check rejects what sim would (unknown embodiments, joint counts and
+            // ranges, cameras on links a robot does not have).
+            let (s, _) = try sceneWithRobots(scene, robot: nil, noRobots: false, seed: 0, plugins: plugins)
             print(SceneSummary(scene: s, path: SceneLoader.resolve(scene)).text)
         }
     }

@@ -34,8 +34,10 @@ struct SimCommand: ParsableCommand {
     @OptionGroup var plugins: EmbodimentPathOptions
 
     func validate() throws {
-        guard steps >= 0 else { throw ValidationError("--steps must be >= 0") }
+        // 10^8 steps are about three hours at Benchtop's speed; more is a typo, not a run.
+        guard (0...100_000_000).contains(steps) else { throw ValidationError("--steps: expected 0 ... 100000000, got \(steps)") }
         guard every > 0 else { throw ValidationError("--every must be > 0") }
+        if every != 24 && !json { throw ValidationError("--every only applies with --json") }
     }
 
     func run() throws {

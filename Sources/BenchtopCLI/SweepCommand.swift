@@ -33,9 +33,13 @@ enum SweepCLI {
                                      policyOptions: policyOptions)
         } else {
             let runner: SweepRunner
-            do { runner = try EvaluationBuilder.sweepRunner(spec: spec, scene: try loadScene(spec.scene), options: policyOptions) }
+            do {
+                runner = try EvaluationBuilder.sweepRunner(spec: spec, scene: try loadScene(try spec.scenePath(specFile: specPath)),
+                                                           options: policyOptions)
+            }
             catch let e as EmbodimentError { throw BenchtopError(e.description) }
             catch let e as PolicySpecError { throw BenchtopError(e.message) }
+            catch let e as VariationError { throw BenchtopError(e.description) }
             runner.outputDirectory = out
             let bar = ProgressBar(total: units, label: "sweep \(spec.scene) shard \(shard)")
             runner.progress = { done, _ in bar.update(done, note: "") }
@@ -74,8 +78,8 @@ enum SweepCLI {
             p.arguments = ["eval", "--sweep", specPath, "--shard", sub.description, "--workers", "1", "--out", dir]
                 + (embodimentPath.map { ["--embodiment-path", $0] } ?? [])
                 + (policyOptions.normStats.map { ["--norm-stats", $0] } ?? []) + (policyOptions.unnormKey.map { ["--unnorm-key", $0] } ?? [])
-            FileManager.default.createFile(atPath: "\(dir)/log.txt", contents: nil)
-            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/log.txt"))
+            FileManager.default.createFile(atPath: "\(dir).log", contents: nil)
+            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir).log"))
             p.standardOutput = log
             p.standardError = log
             try p.run()
@@ -87,7 +91,7 @@ enum SweepCLI {
         for (p, dir, sub) in children {
             p.waitUntilExit()
             guard p.terminationStatus == 0 else {
-                let log = (try? String(contentsOfFile: "\(dir)/log.txt", encoding: .utf8)) ?? ""
+                let log = (try? String(contentsOfFile: "\(dir).log", encoding: .utf8)) ?? ""
                 failures.append("worker \(sub) exited with status \(p.terminationStatus): \(log.split(separator: "\n").suffix(3).joined(separator: " / "))")
                 continue
             }

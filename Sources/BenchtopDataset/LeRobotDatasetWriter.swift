@@ -339,6 +339,24 @@ public final class LeRobotDatasetWriter {
 
     deinit { discardEpisode() }
 
+    // MARK: Merging (DatasetMerge.swift)
+
+    var layoutChunksSize: Int { layout.chunksSize }
+
+    /// Commits episodes whose data and video files a merge has already put in place; they must continue this
+    /// dataset's numbering. `newTasks` are added in order (if new). The metadata is written once.
+    func adoptEpisodes(_ records: [EpisodeRecord], tasks newTasks: [String]) throws {
+        for t in newTasks where taskIndex[t] == nil { taskIndex[t] = tasks.count; tasks.append(t) }
+        for r in records {
+            guard r.index == episodes.count, r.datasetFrom == frameCount else {
+                throw DatasetError(file: root, location: "episode \(r.index)", "does not continue the dataset (expected episode \(episodes.count) from frame \(frameCount))")
+            }
+            episodes.append(r)
+            frameCount = r.datasetTo
+        }
+        try writeMetadata()
+    }
+
     // MARK: Recovery
 
     private func removeLeftovers() throws {

@@ -77,6 +77,11 @@ public enum EpisodeOutcome: Sendable, Equatable {
     /// The policy declined the task at reset (the reason is in the report and on the console).
     case unsupportedTask(String)
 
+    public var isPolicyError: Bool {
+        if case .policyError = self { return true }
+        return false
+    }
+
     public var label: String {
         switch self {
         case .success: "success"
@@ -123,16 +128,26 @@ public struct EpisodeResult: Sendable {
     /// Policy queries whose output was rejected (NaN, wrong shape) or failed, plus bad answers the policy
     /// recovered from (reported through `RecoveredErrorReporting`).
     public var policyErrors: Int
+    /// Every policy problem of the episode by category (`action`, `depth`, `trace`, `server`, `timeout`, ...): the
+    /// errors above plus problems in answers that did not change the actions (a malformed depth string or trace).
+    public var policyErrorFields: [String: Int]
+    /// The first few of those problems' messages, in order.
+    public var policyErrorMessages: [String]
+
+    /// Messages kept per episode.
+    public static let keptPolicyErrorMessages = 5
     /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
     public var finalStateDigest: String?
 
     public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
                 completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
-                collisions: Int, latencies: [Double], policyErrors: Int) {
+                collisions: Int, latencies: [Double], policyErrors: Int, policyErrorFields: [String: Int] = [:],
+                policyErrorMessages: [String] = []) {
         self.seed = seed; self.outcome = outcome; self.successAtEnd = successAtEnd; self.successAnyTime = successAnyTime
         self.progression = progression; self.ticks = ticks; self.completionTime = completionTime
         self.cartesianPathLength = cartesianPathLength; self.jointPathLength = jointPathLength; self.meanJerk = meanJerk
         self.rmsJerk = rmsJerk; self.collisions = collisions; self.latencies = latencies; self.policyErrors = policyErrors
+        self.policyErrorFields = policyErrorFields; self.policyErrorMessages = policyErrorMessages
     }
 }
 
@@ -150,135 +165,197 @@ public struct ChunkContext {
     public var previous: [[Double]]?
 }
 
+/// A stage between the policy and the robot (a handler in swift-nio's ChannelPipeline): each new chunk passes
+/// through the runner's stages in order (perturbations, then whatever follows) after it was validated; what
+/// the last stage leaves is what runs and what subscribers see. Stages keep chunks valid (same length of
+/// action, finite values): the policy's answer is the one place a chunk is checked.
+public protocol ChunkStage: AnyObject {
+    /// Before the policy is queried for the chunk `context` describes: stages that act inside a policy's
+    /// reasoning chain (`ReasoningChain`) hand it their edits here. Does nothing by default.
+    func prepare(_ context: ChunkContext)
+    func process(_ chunk: inout ActionChunk, context: ChunkContext)
+}
+
+extension ChunkStage {
+    public func prepare(_ context: ChunkContext) {}
+}
+
+/// Everything an episode accumulates while it runs, as one value.
+struct EpisodeState {
+    var observation: Observation
+    var progress: TaskProgress
+    var metrics: TrajectoryMetrics
+    var latencies: [Double] = []
+    var collisions = 0
+    var ticks = 0
+    var queries = 0
+    var recoveredErrors = 0
+    var outcome = EpisodeOutcome.timeout
+    /// The policy error that ended the episode, when one did.
+    var endingError: PolicyError?
+    /// Policy problems by category and the first few messages (`EpisodeResult.policyErrorFields`).
+    var errorFields: [String: Int] = [:]
+    var errorMessages: [String] = []
+    /// The last action applied, and the current chunk's actions beyond the executed part (real-time mode).
+    var lastAction: [Double]?
+    var remainder: [[Double]] = []
+
+    /// What the robot would go on with without a new chunk (see `ChunkContext.previous`).
+    var previous: [[Double]]? { lastAction.map { remainder + [$0] } }
+
+    /// Counts policy problems by category and keeps the first messages.
+    mutating func note(_ errors: [PolicyError]) {
+        for e in errors {
+            errorFields[e.category, default: 0] += 1
+            if errorMessages.count < EpisodeResult.keptPolicyErrorMessages { errorMessages.append(e.description) }
+        }
+    }
+
+    /// Ends the episode on a policy failure.
+    mutating func fail(with error: Error) {
+        endingError = error as? PolicyError
+        outcome = .policyError("\(error)")
+    }
+
+    func result(seed: UInt64, finalStateDigest: String?) -> EpisodeResult {
+        var state = self
+        if case .policyError(let message) = outcome { state.note([endingError ?? .server(message)]) }
+        var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
+                              progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
+                              cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
+                              meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
+                              policyErrors: recoveredErrors + (outcome.isPolicyError ? 1 : 0),
+                              policyErrorFields: state.errorFields, policyErrorMessages: state.errorMessages)
+        r.finalStateDigest = finalStateDigest
+        return r
+    }
+}
+
 /// Runs episodes: reset with a seed, then each tick observe, ask the policy (or take the rest of the current
-/// chunk), apply the action, step, evaluate. Never crashes on a bad policy or a physics blow-up: the episode
-/// ends with that outcome and the run goes on.
+/// chunk), pass a new chunk through the stages, apply the action, step, evaluate. Never crashes on a bad
+/// policy or a physics blow-up: the episode ends with that outcome and the run goes on.
 public final class EpisodeRunner {
     public let environment: any Environment
     public let policy: any Policy
     public var settings: RunnerSettings
     public var subscribers: [any EpisodeSubscriber] = []
+    /// The stages between policy and robot, in order (perturbations and the like).
+    public var stages: [any ChunkStage] = []
     /// Wall clock for latency; replaceable so timing tests need not sleep.
     public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
-    /// A stage between policy and robot (perturbations, steering): edits each new chunk before it runs. The
-    /// edited chunk is validated again and is what subscribers see.
-    public var chunkTransform: ((inout ActionChunk, ChunkContext) -> Void)?
 
     public init(environment: any Environment, policy: any Policy, settings: RunnerSettings) {
         self.environment = environment; self.policy = policy; self.settings = settings
     }
 
-    public func run(seed: UInt64, task stages: [String]) -> EpisodeResult {
-        var progress = TaskProgress(stageNames: stages)
-        var metrics = TrajectoryMetrics(sampleInterval: 1 / environment.controlRate)
-        var latencies: [Double] = []
-        var collisions = 0
-        var ticks = 0
-        var recoveredErrors = 0
-        var outcome = EpisodeOutcome.timeout
-        var lastAction: [Double]?
-        func finish() -> EpisodeResult {
-            var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
-                                  progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
-                                  cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
-                                  meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
-                                  policyErrors: recoveredErrors + (outcome.label == "policy_error" ? 1 : 0))
-            r.finalStateDigest = environment.stateDigest
+    public func run(seed: UInt64, task stageNames: [String]) -> EpisodeResult {
+        let progress = TaskProgress(stageNames: stageNames)
+        let metrics = TrajectoryMetrics(sampleInterval: 1 / environment.controlRate)
+        func finish(_ state: EpisodeState) -> EpisodeResult {
+            let r = state.result(seed: seed, finalStateDigest: environment.stateDigest)
             subscribers.forEach { $0.episodeDidEnd(r) }
             return r
         }
-        var observation: Observation
+        var state: EpisodeState
         do {
-            observation = try environment.reset(seed: seed)
+            state = EpisodeState(observation: try environment.reset(seed: seed), progress: progress, metrics: metrics)
             try policy.reset(instruction: environment.instruction, seed: seed)
         } catch {
+            let empty = Observation(images: [], state: [], instruction: environment.instruction, time: 0)
+            state = EpisodeState(observation: empty, progress: progress, metrics: metrics)
             if let unsupported = error as? UnsupportedTask {
-                outcome = .unsupportedTask(unsupported.reason)
+                state.outcome = .unsupportedTask(unsupported.reason)
                 FileHandle.standardError.write(Data("episode seed \(seed): \(unsupported)\n".utf8))
+            } else if error is PolicyError {
+                state.fail(with: error)
             } else {
-                outcome = error is PolicyError ? .policyError("\(error)") : .physicsError("reset failed: \(error)")
+                state.outcome = .physicsError(error is SceneProblem ? "scene problem at reset: \(error)" : "reset failed: \(error)")
             }
-            return finish()
+            return finish(state)
         }
-        subscribers.forEach { $0.episodeDidReset(seed: seed, observation: observation) }
+        let first = state.observation
+        subscribers.forEach { $0.episodeDidReset(seed: seed, observation: first) }
 
         var queue: [[Double]] = []          // actions still to execute from the current chunk
-        var remainder: [[Double]] = []      // the chunk's actions beyond the executed part (real-time mode)
         var pendingReasoning: Reasoning?
-        var queries = 0
-        while ticks < settings.horizon {
+        while state.ticks < settings.horizon {
             if queue.isEmpty {
                 let started = clock()
-                var chunk: ActionChunk
-                do {
-                    chunk = try policy.act(on: observation)
-                    try validate(chunk)
-                    if let chunkTransform {
-                        let previous = lastAction.map { remainder + [$0] }
-                        chunkTransform(&chunk, ChunkContext(query: queries, tick: ticks, episodeSeed: seed, observation: observation, previous: previous))
-                        try validate(chunk)
-                    }
-                    let context = ChunkContext(query: queries, tick: ticks, episodeSeed: seed, observation: observation,
-                                               previous: lastAction.map { remainder + [$0] })
-                    for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
-                    queries += 1
-                } catch {
-                    outcome = .policyError("\(error)")
-                    return finish()
+                let chunk: ActionChunk
+                do { chunk = try nextChunk(&state, seed: seed) } catch {
+                    collectRecovered(&state)
+                    state.fail(with: error)
+                    return finish(state)
                 }
                 let latency = clock() - started
-                latencies.append(latency)
-                if let reporting = policy as? any RecoveredErrorReporting { recoveredErrors += reporting.takeRecoveredErrors().count }
+                state.latencies.append(latency)
+                collectRecovered(&state)
                 var skip = 0
-                if settings.timing == .realTime, lastAction != nil {
+                if settings.timing == .realTime, let last = state.lastAction {
                     // While the policy thought, the arm went on with the previous chunk (holding its last action
                     // once that ran out); the new chunk's first actions belong to those ticks and are stale.
                     let delayTicks = Int((latency * environment.controlRate + 1e-9).rounded(.down))
-                    for _ in 0..<delayTicks where ticks < settings.horizon {
-                        let action = remainder.isEmpty ? lastAction! : remainder.removeFirst()
-                        if !tick(action, observation: &observation, reasoning: nil, progress: &progress, metrics: &metrics,
-                                 collisions: &collisions, ticks: &ticks, outcome: &outcome, lastAction: &lastAction) { return finish() }
-                        if outcome == .success { return finish() }
+                    for _ in 0..<delayTicks where state.ticks < settings.horizon {
+                        let action = state.remainder.isEmpty ? (state.lastAction ?? last) : state.remainder.removeFirst()
+                        if !tick(action, reasoning: nil, &state) || state.outcome == .success { return finish(state) }
                     }
                     skip = min(delayTicks, chunk.actions.count - 1)
                 }
                 let steps = max(1, settings.actionSteps)
                 queue = Array(chunk.actions.dropFirst(skip).prefix(steps))
-                remainder = Array(chunk.actions.dropFirst(skip + steps))
+                state.remainder = Array(chunk.actions.dropFirst(skip + steps))
                 pendingReasoning = chunk.reasoning
-                if ticks >= settings.horizon { break }
+                if state.ticks >= settings.horizon { break }
             }
             let action = queue.removeFirst()
-            if !tick(action, observation: &observation, reasoning: pendingReasoning, progress: &progress, metrics: &metrics,
-                     collisions: &collisions, ticks: &ticks, outcome: &outcome, lastAction: &lastAction) { return finish() }
+            if !tick(action, reasoning: pendingReasoning, &state) { return finish(state) }
             pendingReasoning = nil
-            if outcome == .success { return finish() }
+            if state.outcome == .success { return finish(state) }
         }
-        return finish()
+        return finish(state)
+    }
+
+    /// Asks the policy, checks its answer once, and passes it through the stages; chunk observers see the result.
+    private func nextChunk(_ state: inout EpisodeState, seed: UInt64) throws -> ActionChunk {
+        let context = ChunkContext(query: state.queries, tick: state.ticks, episodeSeed: seed, observation: state.observation,
+                                   previous: state.previous)
+        for stage in stages { stage.prepare(context) }
+        var chunk = try policy.act(on: state.observation)
+        try validate(chunk)
+        for stage in stages { stage.process(&chunk, context: context) }
+        for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
+        state.queries += 1
+        return chunk
     }
 
     /// Applies one action; false when the episode must end on an error.
-    private func tick(_ action: [Double], observation: inout Observation, reasoning: Reasoning?, progress: inout TaskProgress,
-                      metrics: inout TrajectoryMetrics, collisions: inout Int, ticks: inout Int, outcome: inout EpisodeOutcome,
-                      lastAction: inout [Double]?) -> Bool {
+    private func tick(_ action: [Double], reasoning: Reasoning?, _ state: inout EpisodeState) -> Bool {
         let info: TickInfo
         do {
             info = try environment.step(action)
-            ticks += 1
-            lastAction = action
-            progress.record(success: info.success, stages: info.stages, time: info.time)
-            metrics.record(endEffectors: info.endEffectors, joints: info.joints)
-            collisions += info.newCollisions
-            let seen = observation
-            subscribers.forEach { $0.episodeDidTick(index: ticks - 1, observation: seen, action: action, reasoning: reasoning, info: info) }
-            if info.success && settings.stopOnSuccess { outcome = .success; return true }
-            if ticks < settings.horizon { observation = try environment.observe() }
-            if ticks >= settings.horizon && progress.succeededNow { outcome = .success }
+            state.ticks += 1
+            state.lastAction = action
+            state.progress.record(success: info.success, stages: info.stages, time: info.time)
+            state.metrics.record(endEffectors: info.endEffectors, joints: info.joints)
+            state.collisions += info.newCollisions
+            let seen = state.observation, index = state.ticks - 1
+            subscribers.forEach { $0.episodeDidTick(index: index, observation: seen, action: action, reasoning: reasoning, info: info) }
+            if info.success && settings.stopOnSuccess { state.outcome = .success; return true }
+            if state.ticks < settings.horizon { state.observation = try environment.observe() }
+            if state.ticks >= settings.horizon && state.progress.succeededNow { state.outcome = .success }
         } catch {
-            outcome = .physicsError("\(error)")
+            state.outcome = .physicsError("\(error)")
             return false
         }
         return true
+    }
+
+    /// Counts the bad answers a policy recovered from, and warnings about parts of answers that did not drive actions.
+    private func collectRecovered(_ state: inout EpisodeState) {
+        guard let reporting = policy as? any RecoveredErrorReporting else { return }
+        let errors = reporting.takeRecoveredErrors()
+        state.recoveredErrors += errors.count
+        state.note(errors + reporting.takeOutputWarnings())
     }
 
     private func validate(_ chunk: ActionChunk) throws {

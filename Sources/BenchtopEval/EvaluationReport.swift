@@ -43,19 +43,11 @@ public struct EvaluationReport {
             "mean_jerk_m_s3": s.meanJerk, "mean_rms_jerk_m_s3": s.meanRMSJerk, "mean_collisions": s.meanCollisions,
             "latency_s": ["p50": opt(s.latencyP50), "p90": opt(s.latencyP90), "p99": opt(s.latencyP99)],
             "outcomes": s.outcomes,
+            "policy_errors": ["total": s.policyErrorFields.values.reduce(0, +), "episodes_with_errors": s.episodesWithPolicyErrors,
+                              "by_field": s.policyErrorFields, "first_messages": s.firstPolicyErrorMessages] as [String: Any],
         ]
         let episodes: [[String: Any]] = results.enumerated().map { i, r in
-            var e: [String: Any] = [
-                "episode": i, "seed": r.seed, "outcome": r.outcome.label, "success": r.successAtEnd, "success_any_time": r.successAnyTime,
-                "progression": r.progression, "ticks": r.ticks, "completion_time_s": opt(r.completionTime),
-                "cartesian_path_length_m": r.cartesianPathLength, "joint_path_length_rad": r.jointPathLength,
-                "mean_jerk_m_s3": r.meanJerk, "rms_jerk_m_s3": r.rmsJerk, "collisions": r.collisions,
-                "latency_s": r.latencies, "policy_errors": r.policyErrors,
-            ]
-            if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
-            if case .policyError(let m) = r.outcome { e["error"] = m }
-            if case .physicsError(let m) = r.outcome { e["error"] = m }
-            if case .unsupportedTask(let m) = r.outcome { e["error"] = m }
+            var e = Self.episodeEntry(r, index: i)
             if i < videos.count, let v = videos[i] { e["video"] = v }
             if i < contactSheets.count, let v = contactSheets[i] { e["contact_sheet"] = v }
             return e
@@ -66,10 +58,28 @@ public struct EvaluationReport {
         return try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
     }
 
+    /// One episode as results.json (and the incremental episodes.jsonl) stores it.
+    public static func episodeEntry(_ r: EpisodeResult, index i: Int) -> [String: Any] {
+        func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
+        var e: [String: Any] = [
+            "episode": i, "seed": r.seed, "outcome": r.outcome.label, "success": r.successAtEnd, "success_any_time": r.successAnyTime,
+            "progression": r.progression, "ticks": r.ticks, "completion_time_s": opt(r.completionTime),
+            "cartesian_path_length_m": r.cartesianPathLength, "joint_path_length_rad": r.jointPathLength,
+            "mean_jerk_m_s3": r.meanJerk, "rms_jerk_m_s3": r.rmsJerk, "collisions": r.collisions,
+            "latency_s": r.latencies, "policy_errors": r.policyErrors,
+            "policy_error_fields": r.policyErrorFields, "policy_error_messages": r.policyErrorMessages,
+        ]
+        if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
+        if case .policyError(let m) = r.outcome { e["error"] = m }
+        if case .physicsError(let m) = r.outcome { e["error"] = m }
+        if case .unsupportedTask(let m) = r.outcome { e["error"] = m }
+        return e
+    }
+
     // MARK: - episodes.csv
 
     public func episodesCSV() -> String {
-        var lines = ["episode,seed,outcome,success,success_any_time,progression,ticks,completion_time_s,cartesian_path_length_m,joint_path_length_rad,mean_jerk_m_s3,rms_jerk_m_s3,collisions,latency_mean_s,latency_max_s"]
+        var lines = ["episode,seed,outcome,success,success_any_time,progression,ticks,completion_time_s,cartesian_path_length_m,joint_path_length_rad,mean_jerk_m_s3,rms_jerk_m_s3,collisions,latency_mean_s,latency_max_s,policy_errors,policy_error_fields"]
         for (i, r) in results.enumerated() {
             let lat = Statistics.mean(r.latencies).map { String(format: "%.6f", $0) } ?? ""
             let latMax = r.latencies.max().map { String(format: "%.6f", $0) } ?? ""
@@ -77,7 +87,9 @@ public struct EvaluationReport {
                 "\(i)", "\(r.seed)", r.outcome.label, "\(r.successAtEnd)", "\(r.successAnyTime)", String(format: "%.4f", r.progression),
                 "\(r.ticks)", r.completionTime.map { String(format: "%.4f", $0) } ?? "", String(format: "%.5f", r.cartesianPathLength),
                 String(format: "%.5f", r.jointPathLength), String(format: "%.3f", r.meanJerk), String(format: "%.3f", r.rmsJerk),
-                "\(r.collisions)", lat, latMax,
+                "\(r.collisions)", lat, latMax, "\(r.policyErrors)",
+                // "action:3;depth:1": no commas, so the column needs no quoting.
+                r.policyErrorFields.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: ";"),
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -108,7 +120,8 @@ public struct EvaluationReport {
         <tr><td>collisions with non-target objects (mean)</td><td>\(String(format: "%.2f", s.meanCollisions))</td></tr>
         <tr><td>policy latency p50 / p90 / p99</td><td>\(ms(s.latencyP50)) / \(ms(s.latencyP90)) / \(ms(s.latencyP99))</td></tr>
         <tr><td>outcomes</td><td>\(s.outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))</td></tr>
-        </table>
+        <tr><td>policy errors (episodes with any)</td><td>\(s.episodesWithPolicyErrors)\(s.policyErrorFields.isEmpty ? "" : ": " + escape(s.policyErrorFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))</td></tr>
+        </table>\(policyErrorSection(s))
         <h2>Plots</h2><div class="plots">
         <div class="plot"><b>Success by outcome</b><br>\(outcomeBars(s))</div>
         <div class="plot"><b>Policy latency histogram</b><br>\(latencyHistogram())</div>
@@ -132,17 +145,41 @@ public struct EvaluationReport {
         return h + "</body></html>\n"
     }
 
+    /// Per-category counts and the first messages, when the policy had problems.
+    private func policyErrorSection(_ s: RunSummary) -> String {
+        guard !s.policyErrorFields.isEmpty else { return "" }
+        var h = "<h2>Policy errors</h2><p>Problems per answer field or kind, over all episodes (recovered ones included: a "
+            + "malformed action the client replaced, a depth string or trace it could not read).</p><table><tr><th>field</th><th>count</th></tr>"
+        for (k, v) in s.policyErrorFields.sorted(by: { $0.key < $1.key }) { h += "<tr><td>\(escape(k))</td><td>\(v)</td></tr>" }
+        h += "</table><p>First messages:</p><ul>"
+        for m in s.firstPolicyErrorMessages { h += "<li><code>\(escape(String(m.prefix(500))))</code></li>" }
+        return h + "</ul>"
+    }
+
+    /// Outcome bars; the policy_error bar stacks episodes that ended on a policy error (solid) and episodes that
+    /// reached another outcome after recovering from policy errors (light), so garbage answers are not hidden.
     private func outcomeBars(_ s: RunSummary) -> String {
         let labels = ["success", "timeout", "policy_error", "physics_error", "unsupported_task"]
         let colors = ["#2e9d4f", "#c9a227", "#c0392b", "#7d3c98", "#5d6d7e"]
-        let maxCount = max(1, labels.map { s.outcomes[$0] ?? 0 }.max() ?? 1)
+        let endedOnError = s.outcomes["policy_error"] ?? 0
+        let recovered = max(0, s.episodesWithPolicyErrors - endedOnError)
+        let heights = labels.map { ($0 == "policy_error" ? recovered : 0) + (s.outcomes[$0] ?? 0) }
+        let maxCount = max(1, heights.max() ?? 1)
         var svg = "<svg width='400' height='180' xmlns='http://www.w3.org/2000/svg'>"
         for (i, label) in labels.enumerated() {
             let count = s.outcomes[label] ?? 0
             let h = 130.0 * Double(count) / Double(maxCount)
             let x = 20 + i * 75
             svg += "<rect x='\(x)' y='\(150 - h)' width='50' height='\(h)' fill='\(colors[i])'/>"
-            svg += "<text x='\(x + 25)' y='\(145 - h)' text-anchor='middle' font-size='12'>\(count)</text>"
+            var top = 150 - h
+            var caption = "\(count)"
+            if label == "policy_error" && recovered > 0 {
+                let hr = 130.0 * Double(recovered) / Double(maxCount)
+                top -= hr
+                svg += "<rect x='\(x)' y='\(top)' width='50' height='\(hr)' fill='\(colors[i])' fill-opacity='0.35'><title>\(recovered) episodes recovered from policy errors</title></rect>"
+                caption = "\(count) + \(recovered) recovered"
+            }
+            svg += "<text x='\(x + 25)' y='\(top - 5)' text-anchor='middle' font-size='\(caption.count > 6 ? 9 : 12)'>\(caption)</text>"
             svg += "<text x='\(x + 25)' y='168' text-anchor='middle' font-size='10'>\(label)</text>"
         }
         return svg + "</svg>"

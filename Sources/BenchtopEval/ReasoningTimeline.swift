@@ -35,6 +35,9 @@ public final class ReasoningTimeline: ChunkObserving {
     public private(set) var ticks: [TimelineTick] = []
     public private(set) var episode = -1
     public private(set) var writtenPaths: [String] = []
+    /// Whether ticks keep the primary image and depth (the viewer and panels need them; the reasoning log alone
+    /// does not, and long runs then hold no images).
+    public var keepsImages = true
     /// Called after each tick (the viewer redraws).
     public var onTick: ((TimelineTick) -> Void)?
     private var chunk: [[Double]] = []
@@ -42,23 +45,26 @@ public final class ReasoningTimeline: ChunkObserving {
     private var chunkDepth: DepthImage?
     private var chunkCamera: PinholeCamera?
     private var reasoning: Reasoning?
+    /// Whether the current episode was reset (an episode whose reset failed ends without one).
+    private var inEpisode = false
 
     public init(camera: String, directory: String? = nil) { self.camera = camera; self.directory = directory }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {
         ticks = []; chunk = []; reasoning = nil; episode += 1
+        inEpisode = true
     }
 
     public func episodeDidReceive(_ chunk: ActionChunk, context: ChunkContext) {
         self.chunk = chunk.actions
         chunkStart = context.tick
         reasoning = chunk.reasoning
-        chunkDepth = context.observation.images.first { $0.name == camera }?.depth
+        chunkDepth = keepsImages ? context.observation.images.first { $0.name == camera }?.depth : nil
         chunkCamera = cameraModel?()
     }
 
     public func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning r: Reasoning?, info: TickInfo) {
-        let image = observation.images.first { $0.name == camera }
+        let image = keepsImages ? observation.images.first { $0.name == camera } : nil
         let step = index - chunkStart
         let t = TimelineTick(index: index, time: info.time, rgb: image?.rgb, depth: step == 0 ? chunkDepth : nil, reasoning: reasoning,
                              chunk: chunk, chunkStep: step, chunkStart: chunkStart, action: action, endEffector: info.endEffector,
@@ -68,6 +74,14 @@ public final class ReasoningTimeline: ChunkObserving {
     }
 
     public func episodeDidEnd(_ result: EpisodeResult) {
+        if !inEpisode {
+            // The episode failed before its reset reached subscribers: it has no ticks, but still its own file.
+            ticks = []
+            chunk = []
+            reasoning = nil
+            episode += 1
+        }
+        inEpisode = false
         guard let directory else { return }
         let name = String(format: "timeline/episode_%03d.jsonl", episode)
         do {
@@ -80,6 +94,7 @@ public final class ReasoningTimeline: ChunkObserving {
     }
 
     /// The episode as JSON lines: one object per tick; reasoning and the whole chunk on the ticks a chunk starts.
+    /// An episode without ticks (its first query failed) is an empty file, not a bare newline.
     public func jsonLines() throws -> String {
         var lines: [String] = []
         for t in ticks {
@@ -95,7 +110,7 @@ public final class ReasoningTimeline: ChunkObserving {
             }
             lines.append(String(decoding: try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys]), as: UTF8.self))
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
     }
 
     /// The depth image of the chunk a tick belongs to.

@@ -21,6 +21,12 @@ public struct RunSummary: Sendable {
     public var latencyP99: Double?
     /// Episodes per outcome label (success, timeout, policy_error, physics_error).
     public var outcomes: [String: Int]
+    /// Policy problems over all episodes, by category (`action`, `depth`, `trace`, `server`, `timeout`, ...).
+    public var policyErrorFields: [String: Int]
+    /// Episodes with at least one policy problem (ended by one or recovered from).
+    public var episodesWithPolicyErrors: Int
+    /// The first policy problem messages of the run, "episode k: message", at most `keptPolicyErrorMessages`.
+    public var firstPolicyErrorMessages: [String]
 
     public init(_ results: [EpisodeResult]) {
         let n = results.count
@@ -44,5 +50,34 @@ public struct RunSummary: Sendable {
         latencyP90 = Statistics.percentile(latencies, 90)
         latencyP99 = Statistics.percentile(latencies, 99)
         outcomes = Dictionary(grouping: results, by: \.outcome.label).mapValues(\.count)
+        var fields: [String: Int] = [:]
+        var messages: [String] = []
+        for (k, r) in results.enumerated() {
+            fields.merge(r.policyErrorFields, uniquingKeysWith: +)
+            for m in r.policyErrorMessages where messages.count < EpisodeResult.keptPolicyErrorMessages { messages.append("episode \(k): \(m)") }
+        }
+        policyErrorFields = fields
+        episodesWithPolicyErrors = results.filter { !$0.policyErrorFields.isEmpty || $0.policyErrors > 0 }.count
+        firstPolicyErrorMessages = messages
+    }
+
+    /// Episodes that reached a task outcome (success or timeout) rather than ending on a policy or physics error.
+    public var episodesWithTaskOutcome: Int { (outcomes["success"] ?? 0) + (outcomes["timeout"] ?? 0) }
+
+    /// The reason a run must exit non-zero: episodes ran but none reached a task outcome (a server that is down, a
+    /// mistyped host, a policy whose every answer fails). Nil when at least one episode did.
+    public var noTaskOutcomeFailure: String? {
+        guard episodes > 0, episodesWithTaskOutcome == 0 else { return nil }
+        let why = outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let first = firstPolicyErrorMessages.first.map { "; first error: \($0)" } ?? ""
+        return "no episode reached a task outcome (\(why))\(first)"
+    }
+
+    /// Console lines about policy problems (none when there were none): counts per category and the first messages.
+    public var policyErrorLines: [String] {
+        guard !policyErrorFields.isEmpty else { return [] }
+        let counts = policyErrorFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return ["policy errors in \(episodesWithPolicyErrors)/\(episodes) episodes: \(counts)"]
+            + firstPolicyErrorMessages.map { "  \(String($0.prefix(300)))" }
     }
 }

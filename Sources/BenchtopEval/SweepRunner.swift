@@ -142,6 +142,8 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
     /// Wall-clock seconds per policy query: the one field that differs between runs of the same sweep.
     public var latencies: [Double]
     public var policyErrors: Int
+    /// Policy problems by category (absent in files written before it existed).
+    public var policyErrorFields: [String: Int]?
     /// What the variation changed.
     public var changes: [String]
     /// Digest of the world state at the episode's end (equal digests, equal bits).
@@ -151,6 +153,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         case cell, axis, level, episode, seed, instruction, outcome, error, success, progression, ticks, collisions, latencies, changes
         case successAnyTime = "success_any_time", completionTime = "completion_time_s", cartesianPathLength = "cartesian_path_length_m"
         case jointPathLength = "joint_path_length_rad", meanJerk = "mean_jerk_m_s3", rmsJerk = "rms_jerk_m_s3", policyErrors = "policy_errors"
+        case policyErrorFields = "policy_error_fields"
         case finalStateDigest = "final_state_digest"
     }
 
@@ -164,6 +167,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         success = r.successAtEnd; successAnyTime = r.successAnyTime; progression = r.progression; ticks = r.ticks
         completionTime = r.completionTime; cartesianPathLength = r.cartesianPathLength; jointPathLength = r.jointPathLength
         meanJerk = r.meanJerk; rmsJerk = r.rmsJerk; collisions = r.collisions; latencies = r.latencies; policyErrors = r.policyErrors
+        policyErrorFields = r.policyErrorFields.isEmpty ? nil : r.policyErrorFields
         self.changes = changes
         finalStateDigest = r.finalStateDigest
     }
@@ -179,7 +183,8 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         }
         var r = EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
                               completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
-                              meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors)
+                              meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors,
+                              policyErrorFields: policyErrorFields ?? [:])
         r.finalStateDigest = finalStateDigest
         return r
     }

@@ -17,6 +17,8 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public let embodiment: EmbodimentDescriptor
     public let robotName: String
     public let modeName: String
+    /// The control mode the controller runs in (known before any world is built).
+    public let controlMode: ControlMode
     /// Observation cameras, primary first.
     public let cameraNames: [String]
     public let controlRate: Double
@@ -35,13 +37,16 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     /// The scene compiled for this robot: worlds are built from it at each reset.
     public let compiled: CompiledScene
     private var current: (world: World, controller: RobotController)?
+    /// The seed of the current world while nothing has stepped it: a reset with that seed keeps it, since a
+    /// fresh build would be the same bits (no world is built only to be thrown away).
+    private var unsteppedSeed: UInt64?
     private var renderer: CameraRenderer?
     private var evaluator: PredicateEvaluator?
     private var previousCollisions = Set<[Int]>()
     private var taskObjects = Set<Int>()
 
     public var instruction: String { task.instruction }
-    public var actionDimension: Int { controller.mode.action.count }
+    public var actionDimension: Int { controlMode.action.count }
     public var primaryCamera: String { cameraNames[0] }
 
     /// - Parameters:
@@ -74,6 +79,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
             throw EvaluationError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
         }
         modeName = mode.name
+        controlMode = mode
         let rate = controlRate ?? mode.rate
         let steps = (1 / (rate * scene.physics.timeStep)).rounded()
         guard steps >= 1, abs(steps * rate * scene.physics.timeStep - 1) < 1e-6 else {
@@ -89,10 +95,11 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         do {
             let made = try make(seed: 0)
             current = made
+            unsteppedSeed = 0
             return made
         } catch {
-            // The same scene compiled and built at init time of every caller that reads it first; a failure here
-            // is a programming error (reset reports build failures as errors).
+            // Building depends on the compiled articulations, not the seed: a scene whose world cannot be built
+            // fails every reset with that error first; commands reset before reading the world (`--view` too).
             fatalError("building the world of '\(scene.name)' failed: \(error)")
         }
     }
@@ -104,8 +111,23 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
 
     // MARK: - Environment
 
+    /// Fastest object speed (m/s) at which a tick's success still counts.
+    public static let maxPlausibleSpeed = 5.0
+
     public func reset(seed: UInt64) throws -> Observation {
-        current = try make(seed: seed)
+        try prepare(seed: seed)
+        return try observe()
+    }
+
+    /// Builds the episode's world for `seed` and opens the grippers, without rendering an observation (the
+    /// viewer reads the world before its runner thread renders: one thread may not hold GLX and EGL at once).
+    public func prepare(seed: UInt64) throws {
+        if current == nil || unsteppedSeed != seed { current = try make(seed: seed) }
+        unsteppedSeed = seed
+        // A bad start (say, from a huge randomisation range) is the scene's fault: say so before a policy reads it.
+        if let problem = world.initialStateProblem() {
+            throw SceneProblem("scene '\(scene.name)', seed \(seed): \(problem); check the scene's positions and randomize ranges")
+        }
         episodeSeed = seed
         evaluator = PredicateEvaluator(world: world, graspers: graspers())
         taskObjects = Set(task.success.objectNames.compactMap { world.bodyID(named: $0) })
@@ -113,7 +135,6 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
             for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
         }
-        return try observe()
     }
 
     public func observe() throws -> Observation {
@@ -133,13 +154,17 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     }
 
     public func step(_ action: [Double]) throws -> TickInfo {
+        unsteppedSeed = nil
         try controller.apply(action: action)
         try world.step(physicsStepsPerTick)
         let snapshot = world.snapshot()
         let contacts = world.contacts()
         let graph = PredicateEvaluator.ContactGraph(contacts)
         if evaluator == nil { evaluator = PredicateEvaluator(world: world) }
-        let success = evaluator!.evaluate(task.success, snapshot, graph)
+        // An exploding scene can fling an object "up" at tick 1: no success is credited while any object moves
+        // faster than anything in a tabletop task does.
+        let calm = snapshot.bodies.indices.allSatisfy { world.bodies[$0].kind != .object || length(snapshot.bodies[$0].linearVelocity) <= Self.maxPlausibleSpeed }
+        let success = calm && evaluator!.evaluate(task.success, snapshot, graph)
         let stages = task.stages.map { evaluator!.evaluate($0.predicate, snapshot, graph) }
         // New robot contacts with objects the task does not name.
         var collisions = Set<[Int]>()
@@ -182,6 +207,12 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         }
         return ids
     }
+}
+
+/// A scene that cannot start an episode (reported as the scene's problem, not the policy's).
+public struct SceneProblem: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A setting the evaluation cannot run with (no task, no robot, a control rate that does not divide physics).

@@ -56,8 +56,8 @@ public struct PerturbationSpec: Sendable, Equatable {
 
     public static func load(path: String) throws -> PerturbationSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw PerturbationError("\(path): cannot read the perturbation spec (\(error.localizedDescription))")
+        do { text = try BoundedFile.readText(path, maxBytes: 1 << 20) } catch {
+            throw PerturbationError("\(path): cannot read the perturbation spec: \(error)")
         }
         return try parse(text, file: path)
     }
@@ -71,7 +71,8 @@ public struct PerturbationSpec: Sendable, Equatable {
             guard let n = try Yams.compose(yaml: text) else { throw fail("(document)", nil, "the file is empty; expected a mapping") }
             root = n
         } catch let e as PerturbationError { throw e } catch {
-            throw PerturbationError("\(file): not valid YAML: \(error)")
+            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+            throw PerturbationError("\(file): not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
         func keys(_ node: Node, _ path: String, _ allowed: [String]) throws {
             guard let map = node.mapping else { throw fail(path, node, "expected a mapping with keys \(allowed.joined(separator: ", "))") }
@@ -79,14 +80,17 @@ public struct PerturbationSpec: Sendable, Equatable {
                 throw fail("\(path).\(k.string ?? "\(k)")", k, "unknown key; expected one of \(allowed.joined(separator: ", "))")
             }
         }
-        func number(_ n: Node, _ path: String, _ range: ClosedRange<Double> = -.infinity ... .infinity) throws -> Double {
+        // Every number has a bound: 1e300 or Int.max used to pass and overflow or allocate later.
+        func number(_ n: Node, _ path: String, _ range: ClosedRange<Double> = -1e4 ... 1e4) throws -> Double {
             guard let v = n.float, v.isFinite, range.contains(v) else {
-                throw fail(path, n, "expected a number in \(range.lowerBound) ... \(range.upperBound), got '\(n.string ?? "\(n)")'")
+                throw fail(path, n, "expected a number in \(range.lowerBound) ... \(range.upperBound), got '\(Excerpt.of(n.string ?? "a collection"))'")
             }
             return v
         }
-        func integer(_ n: Node, _ path: String, min lo: Int) throws -> Int {
-            guard let v = n.int, v >= lo else { throw fail(path, n, "expected an integer >= \(lo), got '\(n.string ?? "\(n)")'") }
+        func integer(_ n: Node, _ path: String, min lo: Int, max hi: Int) throws -> Int {
+            guard let v = n.int, (lo...hi).contains(v) else {
+                throw fail(path, n, "expected an integer in \(lo) ... \(hi), got '\(Excerpt.of(n.string ?? "a collection"))'")
+            }
             return v
         }
         func numbers(_ n: Node, _ path: String, count: Int? = nil) throws -> [Double] {
@@ -101,7 +105,7 @@ public struct PerturbationSpec: Sendable, Equatable {
         try keys(root, "(document)", ["seed", "perturbations"])
         var seed: UInt64 = 0
         if let n = root["seed"] {
-            guard let s = n.scalar?.string, let v = UInt64(s) else { throw fail("seed", n, "expected an unsigned integer") }
+            guard let s = n.scalar?.string, let v = UInt64(s) else { throw fail("seed", n, "expected an unsigned 64-bit integer") }
             seed = v
         }
         guard let list = root["perturbations"] else { throw fail("perturbations", root, "missing required key (a list of perturbations)") }
@@ -111,8 +115,10 @@ public struct PerturbationSpec: Sendable, Equatable {
             let p = "perturbations[\(i)]"
             try keys(item, p, ["name", "start", "every", "trace", "depth_tokens", "actions", "observation"])
             guard let nameNode = item["name"], let name = nameNode.string, !name.isEmpty,
-                  name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
-                throw fail("\(p).name", item["name"] ?? item, "expected a name of letters, digits, _ - . (it names an output folder)")
+                  name.count <= 64, name.first != ".",
+                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) else {
+                throw fail("\(p).name", item["name"] ?? item,
+                           "expected up to 64 of letters, digits, _ - . not starting with '.' (it names a folder under --out)")
             }
             guard name != "baseline", !result.contains(where: { $0.name == name }) else {
                 throw fail("\(p).name", nameNode, "'\(name)' is reserved or used twice")
@@ -123,9 +129,11 @@ public struct PerturbationSpec: Sendable, Equatable {
                 var v = TracePerturbation()
                 if let n = t["offset"] { v.offset = try point(n, "\(p).trace.offset") }
                 if let n = t["scale"] { v.scale = try number(n, "\(p).trace.scale", 0 ... 100) }
-                if let n = t["rotate"] { v.rotationDegrees = try number(n, "\(p).trace.rotate") }
+                if let n = t["rotate"] { v.rotationDegrees = try number(n, "\(p).trace.rotate", -360 ... 360) }
                 if let n = t["replace"] {
-                    guard let seq = n.sequence, !seq.isEmpty else { throw fail("\(p).trace.replace", n, "expected a list of [x, y] points in 0 ... 255") }
+                    guard let seq = n.sequence, !seq.isEmpty, seq.count <= 1024 else {
+                    throw fail("\(p).trace.replace", n, "expected a list of 1 ... 1024 [x, y] points in 0 ... 255")
+                }
                     v.replacement = try seq.enumerated().map { k, q in
                         let pt = try point(q, "\(p).trace.replace[\(k)]")
                         guard (0...255).contains(pt.x), (0...255).contains(pt.y) else { throw fail("\(p).trace.replace[\(k)]", q, "point outside 0 ... 255") }
@@ -140,14 +148,18 @@ public struct PerturbationSpec: Sendable, Equatable {
                 var v = DepthTokenPerturbation()
                 if let n = d["random_fraction"] { v.randomFraction = try number(n, "\(p).depth_tokens.random_fraction", 0 ... 1) }
                 if let n = d["mask"] {
-                    let m = try numbers(n, "\(p).depth_tokens.mask", count: 4).map { Int($0) }
+                    let m = try numbers(n, "\(p).depth_tokens.mask", count: 4).map { Int($0.rounded()) }
                     guard m[0] >= 0, m[1] >= 0, m[2] <= 10, m[3] <= 10, m[0] < m[2], m[1] < m[3] else {
                         throw fail("\(p).depth_tokens.mask", n, "expected [column0, row0, column1, row1] with 0 <= c0 < c1 <= 10 and 0 <= r0 < r1 <= 10")
                     }
                     v.mask = m
                 }
-                if let n = d["mask_code"] { v.maskCode = Int(try number(n, "\(p).depth_tokens.mask_code", 0 ... 127)) }
-                if let n = d["shift"] { let s = try point(n, "\(p).depth_tokens.shift"); v.shift = SIMD2(Int(s.x), Int(s.y)) }
+                if let n = d["mask_code"] { v.maskCode = try integer(n, "\(p).depth_tokens.mask_code", min: 0, max: 127) }
+                if let n = d["shift"] {
+                    let s = try point(n, "\(p).depth_tokens.shift")
+                    guard abs(s.x) <= 10, abs(s.y) <= 10 else { throw fail("\(p).depth_tokens.shift", n, "expected cell shifts in -10 ... 10") }
+                    v.shift = SIMD2(Int(s.x.rounded()), Int(s.y.rounded()))
+                }
                 depth = v
             }
             var actions: ActionPerturbation?
@@ -161,7 +173,7 @@ public struct PerturbationSpec: Sendable, Equatable {
                 if let n = a["bias"] { v.bias = try numbers(n, "\(p).actions.bias") }
                 if let n = a["scale"] { v.scale = try numbers(n, "\(p).actions.scale") }
                 if let n = a["drop"] { v.dropProbability = try number(n, "\(p).actions.drop", 0 ... 1) }
-                if let n = a["delay"] { v.delayTicks = try integer(n, "\(p).actions.delay", min: 0) }
+                if let n = a["delay"] { v.delayTicks = try integer(n, "\(p).actions.delay", min: 0, max: 1000) }
                 if let n = a["gripper_flip"] { v.gripperFlipProbability = try number(n, "\(p).actions.gripper_flip", 0 ... 1) }
                 actions = v
             }
@@ -170,9 +182,9 @@ public struct PerturbationSpec: Sendable, Equatable {
                 try keys(o, "\(p).observation", ["noise", "blur", "occlusion", "jitter", "cameras"])
                 var v = ObservationPerturbation()
                 if let n = o["noise"] { v.noise = try number(n, "\(p).observation.noise", 0 ... 255) }
-                if let n = o["blur"] { v.blur = try integer(n, "\(p).observation.blur", min: 0) }
+                if let n = o["blur"] { v.blur = try integer(n, "\(p).observation.blur", min: 0, max: 32) }
                 if let n = o["occlusion"] { v.occlusion = try number(n, "\(p).observation.occlusion", 0 ... 1) }
-                if let n = o["jitter"] { v.jitter = try integer(n, "\(p).observation.jitter", min: 0) }
+                if let n = o["jitter"] { v.jitter = try integer(n, "\(p).observation.jitter", min: 0, max: 256) }
                 if let n = o["cameras"] {
                     guard let seq = n.sequence, let names = Optional(seq.compactMap(\.string)), names.count == seq.count, !names.isEmpty else {
                         throw fail("\(p).observation.cameras", n, "expected a list of camera names")
@@ -185,8 +197,8 @@ public struct PerturbationSpec: Sendable, Equatable {
                 throw fail(p, item, "names no perturbation; give at least one of trace, depth_tokens, actions, observation")
             }
             var start = 0
-            if let n = item["start"] { start = try integer(n, "\(p).start", min: 0) }
-            let every = try item["every"].map { try integer($0, "\(p).every", min: 0) }
+            if let n = item["start"] { start = try integer(n, "\(p).start", min: 0, max: 1_000_000) }
+            let every = try item["every"].map { try integer($0, "\(p).every", min: 0, max: 1_000_000) }
             result.append(Perturbation(name: name, start: start, every: every, trace: trace, depthTokens: depth, actions: actions, observation: observation))
         }
         return PerturbationSpec(seed: seed, perturbations: result, yaml: text)

@@ -306,15 +306,36 @@ public final class World {
 
     /// Advances `count` fixed steps. Throws `PhysicsError.blowUp` on NaN or runaway velocity.
     public func step(_ count: Int = 1) throws {
-        guard native.step(count) else {
-            throw PhysicsError.blowUp(step: stepCount, detail: "a body's pose or velocity became NaN or infinite")
+        // One native step at a time, checked after each, so that a blow-up names the step it happened in
+        // (checking only after `count` steps named the last one). The checks are cheap scans in the native
+        // layer: no state copy and no forward kinematics on the hot path.
+        for _ in 0..<max(count, 0) {
+            guard native.step(1) else {
+                throw PhysicsError.blowUp(step: stepCount, detail: "a body's pose or velocity became NaN or infinite")
+            }
+            let fastest = native.maxRigidSpeed()
+            if fastest.speed > runawaySpeed {
+                let body = bodyForNative[fastest.body].map { bodies[$0].name } ?? "?"
+                throw PhysicsError.blowUp(step: stepCount, detail: "body '\(body)' moves at \(fastest.speed) m/s (limit \(runawaySpeed))")
+            }
         }
-        // A cheap scan in the native layer: no state copy and no forward kinematics on the hot path.
-        let fastest = native.maxRigidSpeed()
-        if fastest.speed > runawaySpeed {
-            let body = bodyForNative[fastest.body].map { bodies[$0].name } ?? "?"
-            throw PhysicsError.blowUp(step: stepCount, detail: "body '\(body)' moves at \(fastest.speed) m/s (limit \(runawaySpeed))")
+    }
+
+    /// Why the current state is not a physical start, or nil: a non-finite pose or velocity, or a body moving
+    /// faster than `runawaySpeed` (a scene problem, found before any policy sees the state).
+    public func initialStateProblem() -> String? {
+        let snapshot = snapshot()
+        for (i, b) in snapshot.bodies.enumerated() {
+            let p = b.pose.position, v = b.linearVelocity
+            let q = b.pose.orientation
+            guard (p.x + p.y + p.z + v.x + v.y + v.z).isFinite, (q.x + q.y + q.z + q.w).isFinite else {
+                return "body '\(bodies[i].name)' starts with a non-finite pose or velocity"
+            }
         }
+        for a in snapshot.articulations where !a.jointPositions.allSatisfy(\.isFinite) {
+            return "an articulation starts with non-finite joint positions"
+        }
+        return nil
     }
 
     /// An immutable copy of the current state.

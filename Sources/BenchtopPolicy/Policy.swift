@@ -66,6 +66,18 @@ public enum PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
         case .malformedOutput(let field, let detail): "malformed output in \(field): \(detail)"
         }
     }
+
+    /// The bucket reports count this error in: the answer's top-level field for malformed output (`action`,
+    /// `depth`, `trace`, `response`, ...), else the kind (`server`, `timeout`, `invalid_action`).
+    public var category: String {
+        switch self {
+        case .invalidAction: "invalid_action"
+        case .server: "server"
+        case .timeout: "timeout"
+        case .malformedOutput(let field, _):
+            String(field.prefix { $0 != "[" && $0 != "." && $0 != "(" }).lowercased()
+        }
+    }
 }
 
 /// A policy that cannot carry out the episode's task says so at reset; the episode ends at once with the outcome
@@ -79,8 +91,14 @@ public struct UnsupportedTask: Error, CustomStringConvertible, Sendable, Equatab
 /// Policies that recover from some bad answers (e.g. MolmoAct's zero action on a parse failure) report what they
 /// recovered from, so the evaluation can count the errors although the episode went on.
 public protocol RecoveredErrorReporting: AnyObject {
-    /// Errors recovered from since the last call; the list is cleared.
+    /// Errors recovered from since the last call (answers whose actions were replaced); the list is cleared.
     func takeRecoveredErrors() -> [PolicyError]
+    /// Problems in parts of answers that did not change the actions (depth, trace), since the last call.
+    func takeOutputWarnings() -> [PolicyError]
+}
+
+extension RecoveredErrorReporting {
+    public func takeOutputWarnings() -> [PolicyError] { [] }
 }
 
 /// Policies that can be steered by a visual trace (points in 0 ... 255 coordinates of the primary image): the
@@ -89,4 +107,24 @@ public protocol RecoveredErrorReporting: AnyObject {
 public protocol TraceFollowing: AnyObject {
     /// Follow `trace` from the next query on.
     func follow(trace: [SIMD2<Double>])
+}
+
+/// Edits made inside a policy's reasoning chain at one query: depth tokens after the perception stage and
+/// before the trace stage, the trace after the trace stage and before the action stage, so an edit propagates
+/// down the chain (the executed actions come from the edited reasoning).
+public struct ReasoningIntervention {
+    /// Returns the codes the trace stage sees, given the predicted ones (100, row-major, 0 ..< 128).
+    public var depthTokens: (([Int]) -> [Int])?
+    /// Returns the trace the action stage sees, given the one it would see (0 ... 255 primary-image coordinates).
+    public var trace: (([SIMD2<Double>]) -> [SIMD2<Double>])?
+    public init(depthTokens: (([Int]) -> [Int])? = nil, trace: (([SIMD2<Double>]) -> [SIMD2<Double>])? = nil) {
+        self.depthTokens = depthTokens; self.trace = trace
+    }
+}
+
+/// Policies whose actions come from their own reasoning chain (depth tokens -> trace -> actions), such as the
+/// Benchtop ARM. Perturbation stages reach inside the chain through this instead of editing the chunk afterwards.
+public protocol ReasoningChain: AnyObject {
+    /// Applies `intervention` at the next query only (nil: none).
+    func intervene(atNextQuery intervention: ReasoningIntervention?)
 }

@@ -1,4 +1,5 @@
-// Generated from shared/reference/qwen2-action-tokens.tsv: the byte-level BPE strings of Qwen2 token ids
+// Generated from scripts/policy-servers/qwen2-action-tokens.tsv (the vocabulary of Qwen/Qwen2-7B's tokenizer; see
+// docs/reference/molmoact.md §7): the byte-level BPE strings of Qwen2 token ids
 // 151387 ... 151642 (the last 256 ids of the base vocabulary), which MolmoAct spells out as action tokens.
 
 extension ActionTokenizer {

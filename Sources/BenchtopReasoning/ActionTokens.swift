@@ -6,10 +6,13 @@ public struct ActionNormalization: Sendable, Equatable {
     public var q99: [Double]
     /// Dimensions that are un-normalised; the others are returned as normalised values.
     public var mask: [Bool]
+    /// The unnorm key the statistics were read under, when read from a file.
+    public var key: String?
 
-    public init(q01: [Double], q99: [Double], mask: [Bool]? = nil) {
+    public init(q01: [Double], q99: [Double], mask: [Bool]? = nil, key: String? = nil) {
         self.q01 = q01; self.q99 = q99
         self.mask = mask ?? q01.indices.map { $0 < 6 }
+        self.key = key
     }
 
     public var dimension: Int { q01.count }
@@ -80,7 +83,7 @@ public struct ActionNormalization: Sendable, Equatable {
             }
             mask = list.map { ($0 as? NSNumber)?.boolValue ?? false }
         }
-        return ActionNormalization(q01: q01, q99: q99, mask: mask)
+        return ActionNormalization(q01: q01, q99: q99, mask: mask, key: key)
     }
 }
 
@@ -115,12 +118,23 @@ public enum ActionTokenizer {
         (firstTokenID..<vocabularySize).contains(id) ? tokenStrings[id - firstTokenID] : nil
     }
 
-    /// The normalised value of a token: its bin centre. Returns nil for a string that is not an action token
-    /// (the reference decoder silently maps those to the lowest bin; callers report them instead).
+    /// The normalised value of an action token: its bin centre; nil for any other string (see `officialValue`).
     public static func normalizedValue(_ string: String) -> Double? {
         guard let id = tokenID(string) else { return nil }
-        let d = min(max(vocabularySize - id - 1, 0), 254)
-        return binCentre(d)
+        return binCentre(bin(id: id))
+    }
+
+    /// The bin of a vocabulary id: `clip(V - id - 1, 0, 254)`.
+    static func bin(id: Int) -> Int { min(max(vocabularySize - id - 1, 0), 254) }
+
+    /// The normalised value the official parser gives any string (`modeling_molmoact.py` `parse_action`): the id is
+    /// Qwen2's (`convert_tokens_to_ids`; a string outside the vocabulary becomes `V`), then `clip(V - id - 1, 0, 254)`.
+    /// So a Qwen2 vocabulary string that is not an action token (a smaller id) lands in the highest bin (+0.996) and
+    /// an unknown string in the lowest (-0.996). Without `vocabulary` (the 151,643 strings of Qwen2's vocab.json,
+    /// which Benchtop does not ship), every non-action string is taken as unknown.
+    public static func officialValue(_ string: String, vocabulary: Qwen2Vocabulary? = nil) -> Double {
+        let id = tokenID(string) ?? vocabulary?.id(of: string) ?? vocabularySize
+        return binCentre(bin(id: id))
     }
 
     /// The token for a normalised value: `d = digitize(n, linspace(-1, 1, 256))`, id = V - d.
@@ -136,8 +150,18 @@ public enum ActionTokenizer {
 
     private static func edge(_ k: Int) -> Double { k == 255 ? 1 : -1 + Double(k) * (2.0 / 255) }
 
+    /// Un-normalises one step of normalised values with q01/q99 (the last dimension, the gripper, always stays
+    /// normalised, as in MolmoAct).
+    public static func unnormalize(_ values: [Double], normalization: ActionNormalization?) -> [Double] {
+        values.enumerated().map { j, n in
+            guard let st = normalization, j < st.dimension, j != values.count - 1, st.mask[j] else { return n }
+            return 0.5 * (n + 1) * (st.q99[j] - st.q01[j]) + st.q01[j]
+        }
+    }
+
     /// Decodes one step of token strings into an action: un-normalises the masked dimensions with q01/q99
-    /// (the last dimension, the gripper, always stays normalised, as in MolmoAct). Throws on unknown tokens.
+    /// (the last dimension, the gripper, always stays normalised, as in MolmoAct). Throws on a string that is not
+    /// an action token (the strict decoding; `officialValue` is the official one).
     public static func decode(_ tokens: [String], normalization: ActionNormalization?, step: Int = 0) throws -> [Double] {
         try tokens.enumerated().map { j, s in
             guard let n = normalizedValue(s) else {
@@ -169,6 +193,32 @@ public enum ActionTokenizer {
     public static func text(_ steps: [[String]]) -> String {
         let inner = steps.map { "[" + $0.joined(separator: ", ") + "]" }
         return steps.count == 1 ? inner[0] : "[" + inner.joined(separator: ", ") + "]"
+    }
+}
+
+/// Qwen2's base vocabulary (`vocab.json` of `Qwen/Qwen2-7B`: token string -> id), for the official decoding of
+/// strings that are not action tokens.
+public struct Qwen2Vocabulary: Sendable {
+    private let ids: [String: Int]
+    public init(ids: [String: Int]) { self.ids = ids }
+    public func id(of string: String) -> Int? { ids[string] }
+    public var count: Int { ids.count }
+
+    /// Reads a `vocab.json` (a JSON object of string -> integer id).
+    public static func load(path: String) throws -> Qwen2Vocabulary {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw NormStatsError(file: path, keyPath: "", message: "cannot read the Qwen2 vocabulary file")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw NormStatsError(file: path, keyPath: "", message: "expected Qwen2's vocab.json: a JSON object of token string -> id")
+        }
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(object.count)
+        for (k, v) in object {
+            guard let n = v as? NSNumber else { throw NormStatsError(file: path, keyPath: k, message: "expected an integer id") }
+            ids[k] = n.intValue
+        }
+        return Qwen2Vocabulary(ids: ids)
     }
 }
 

@@ -2,7 +2,7 @@ import BenchtopCore
 import BenchtopNumerics
 
 /// The input normalisation of MolmoAct's depth pipeline, applied to simulated depth so that Benchtop's tokens
-/// are the tokens the model was trained to predict (shared/reference/molmoact.md §12):
+/// are the tokens the model was trained to predict (docs/reference/molmoact.md §12):
 /// inverse-depth-like map → per-image min-max to 8 bits (truncation, near = bright) → nearest-neighbour resize
 /// to the model's square input → [−1, 1].
 public enum DepthNormalization {

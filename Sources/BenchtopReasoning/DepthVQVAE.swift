@@ -2,7 +2,7 @@ import BenchtopCore
 import BenchtopNumerics
 import Foundation
 
-/// Hyper-parameters of MolmoAct's depth VQ-VAE (shared/reference/molmoact.md §12).
+/// Hyper-parameters of MolmoAct's depth VQ-VAE (docs/reference/molmoact.md §12).
 public struct DepthVQVAEConfiguration: Sendable, Equatable, Codable {
     public var imageSize: Int
     public var downsampleRatio: Int

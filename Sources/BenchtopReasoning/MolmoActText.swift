@@ -244,6 +244,42 @@ public enum MolmoActParser {
         }
     }
 
+    /// The action token lists as the official parser finds them (`modeling_molmoact.py` `extract_action_token_lists`):
+    /// every non-nested `[...]` group anywhere in the text, split on `,`, each part stripped of whitespace and then of
+    /// `"` and `'`; kept when it has exactly `dimension` parts, not all numbers, and at least one non-ASCII character.
+    public static func officialActionTokenLists(_ text: String, dimension: Int) -> [[String]] {
+        var lists: [[String]] = []
+        let ns = text as NSString
+        for m in groupPattern.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+            let inner = ns.substring(with: m.range(at: 1))
+            let parts = inner.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    .trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+            }
+            guard parts.count == dimension else { continue }
+            if parts.allSatisfy(isOfficialNumber) { continue }
+            guard parts.contains(where: { $0.unicodeScalars.contains { $0.value > 127 } }) else { continue }
+            lists.append(parts)
+        }
+        return lists
+    }
+
+    /// Actions decoded as the official parser does: the `officialActionTokenLists`, each value by
+    /// `ActionTokenizer.officialValue` (unknown strings to the lowest bin), un-normalised.
+    public static func officialActions(_ text: String, dimension: Int, normalization: ActionNormalization?,
+                                       vocabulary: Qwen2Vocabulary? = nil) -> [[Double]] {
+        officialActionTokenLists(text, dimension: dimension).map { tokens in
+            ActionTokenizer.unnormalize(tokens.map { ActionTokenizer.officialValue($0, vocabulary: vocabulary) }, normalization: normalization)
+        }
+    }
+
+    private static let groupPattern = try! NSRegularExpression(pattern: #"\[([^\[\]]+)\]"#)
+    private static let numberPattern = try! NSRegularExpression(pattern: #"^[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$"#)
+
+    private static func isOfficialNumber(_ s: String) -> Bool {
+        numberPattern.firstMatch(in: s, range: NSRange(location: 0, length: (s as NSString).length)) != nil
+    }
+
     /// Decodes the parsed tokens into actions; throws the first action issue (with its field) if there is one.
     public static func actions(_ output: MolmoActOutput, normalization: ActionNormalization?) throws(MolmoActIssueError) -> [[Double]] {
         if let first = output.actionIssues.first { throw MolmoActIssueError(issue: first) }

@@ -228,6 +228,7 @@ public final class DemoRecorder: EpisodeSubscriber {
                                            traces: traces.map { $0.map { [$0.x, $0.y] } },
                                            tcpPixels: zip(tcp.prefix(n), cameras).map { p, c in TraceLabels.point(p, camera: c).map { [$0.x, $0.y] } })
         let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys   // the same bytes on every run (key order is otherwise per process)
         try atomicWrite(try encoder.encode(annotation), to: EpisodeAnnotation.path(companion: companionRoot, episode: index))
         let objectNames = objectIDs.map { environment.world.bodies[$0].name }
         var exact = EpisodeStates(seed: seed, objectNames: objectNames, robot: robotStates, objects: objectStates)

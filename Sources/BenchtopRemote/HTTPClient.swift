@@ -14,10 +14,16 @@ public final class HTTPClient {
     public let port: Int
     /// Seconds allowed for one request, connect included.
     public var timeout: Double
+    /// Largest response body accepted, bytes.
+    public var maxResponseBytes: Int
     private var connection: TCPConnection?
 
-    public init(host: String, port: Int, timeout: Double) {
-        self.host = host; self.port = port; self.timeout = timeout
+    public init(host: String, port: Int, timeout: Double, maxResponseBytes: Int = 16 << 20) {
+        self.host = host; self.port = port; self.timeout = timeout; self.maxResponseBytes = maxResponseBytes
+    }
+
+    private func tooLarge(_ what: String) -> TransportError {
+        .tooLarge("\(what) exceeds the limit of \(maxResponseBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)")
     }
 
     /// Sends a request and reads the whole response. Transport failures throw `TransportError`.
@@ -81,15 +87,34 @@ public final class HTTPClient {
                     while try c.readUntil([13, 10], limit: 64 * 1024, deadline: deadline).count > 2 {}
                     break
                 }
+                guard size <= maxResponseBytes - body.count else {
+                    c.close()
+                    connection = nil
+                    throw tooLarge("the chunked response (over \(body.count + size) bytes)")
+                }
                 body += try c.read(count: size, deadline: deadline)
                 _ = try c.read(count: 2, deadline: deadline)
             }
         } else if let lengthText = headers["content-length"] {
             guard let length = Int(lengthText), length >= 0 else { throw TransportError.protocolViolation("bad Content-Length '\(lengthText)'") }
+            guard length <= maxResponseBytes else {
+                c.close()
+                connection = nil
+                throw tooLarge("the response's Content-Length \(length) bytes")
+            }
             body = try c.read(count: length, deadline: deadline)
         } else {
             // Body until close.
-            do { while true { body += try c.read(count: 1, deadline: deadline) } } catch TransportError.closed { }
+            do {
+                while true {
+                    body += try c.read(count: 1, deadline: deadline)
+                    if body.count > maxResponseBytes {
+                        c.close()
+                        connection = nil
+                        throw tooLarge("the response (read until close)")
+                    }
+                }
+            } catch TransportError.closed { }
         }
         if headers["connection"]?.lowercased() == "close" { c.close(); connection = nil }
         return HTTPResponse(status: status, headers: headers, body: body)

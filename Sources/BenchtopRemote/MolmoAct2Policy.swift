@@ -14,8 +14,14 @@ public enum MolmoAct2Embodiment: String, Sendable, CaseIterable {
     public var normTag: String {
         switch self { case .droid: "franka_droid"; case .yam: "yam_dual_molmoact2"; case .libero: "libero" }
     }
-    public var cameraKeys: [String] {
-        switch self { case .droid: ["external_cam", "wrist_cam"]; case .yam: ["top_cam", "left_cam", "right_cam"]; case .libero: ["image", "wrist_image"] }
+    public var cameraKeys: [String] { cameraSlots.map(\.key) }
+    /// The camera keys and the Benchtop cameras they take (matched by name, `CameraSelection`).
+    public var cameraSlots: [CameraSlot] {
+        switch self {
+        case .droid: [CameraSlot("external_cam", .primary), CameraSlot("wrist_cam", .wrist)]
+        case .yam: [CameraSlot("top_cam", .primary), CameraSlot("left_cam", .leftWrist), CameraSlot("right_cam", .rightWrist)]
+        case .libero: [CameraSlot("image", .primary), CameraSlot("wrist_image", .wrist)]
+        }
     }
     /// The state length the server's checkpoint expects (nil: not fixed).
     public var stateDimension: Int? {
@@ -47,6 +53,8 @@ public final class MolmoAct2Policy: Policy {
     public let endpoint: String
     public var embodiment: MolmoAct2Embodiment?
     public var settings: RemoteSettings
+    /// Which Benchtop camera each camera key takes.
+    public var cameras = CameraSelection()
     /// Ask the generic server for the stateful `action_chunk` style.
     public var statefulChunks: Bool
     /// `num_steps` (flow-matching steps), when set.
@@ -60,6 +68,7 @@ public final class MolmoAct2Policy: Policy {
     private let actPath: String
     private let basePath: String
     private var episode = 0
+    private let link: ServerLink
 
     /// `url` is the full `/act` address, e.g. `http://127.0.0.1:8000/act`.
     public init(url: String, embodiment: MolmoAct2Embodiment? = nil, settings: RemoteSettings = RemoteSettings(), statefulChunks: Bool = false) throws {
@@ -68,7 +77,8 @@ public final class MolmoAct2Policy: Policy {
         self.endpoint = url; self.embodiment = embodiment; self.settings = settings; self.statefulChunks = statefulChunks
         self.actPath = e.path == "/" ? "/act" : e.path
         self.basePath = actPath.hasSuffix("/act") ? String(actPath.dropLast(4)) : ""
-        self.http = HTTPClient(host: e.host, port: e.port, timeout: settings.timeout)
+        self.http = HTTPClient(host: e.host, port: e.port, timeout: settings.timeout, maxResponseBytes: settings.maxResponseBytes)
+        self.link = ServerLink(settings)
         self.name = "molmoact2@\(e.host):\(e.port)"
     }
 
@@ -81,7 +91,8 @@ public final class MolmoAct2Policy: Policy {
 
     /// Finds the server kind (first call), then starts a new session on a generic server.
     public func reset(instruction: String, seed: UInt64) throws {
-        try withRetries(settings, server: server) {
+        http.timeout = settings.timeout
+        try withRetries(settings, server: server, link: link) {
             if serverKind == nil {
                 let (s, health) = try getJSON(basePath + "/health")
                 if s == 200, let health, health["default_norm_tag"] != nil || health["n_action_steps"] != nil {
@@ -117,11 +128,8 @@ public final class MolmoAct2Policy: Policy {
             if let d = e.stateDimension, o.state.count != d {
                 throw PolicyError.invalidAction("\(e.normTag) expects a state of \(d) values; the observation has \(o.state.count)")
             }
-            guard o.images.count >= e.cameraKeys.count else {
-                throw PolicyError.invalidAction("\(e.normTag) needs cameras \(e.cameraKeys.joined(separator: ", ")); the observation has \(o.images.count) images")
-            }
-            for (k, key) in e.cameraKeys.enumerated() {
-                let im = o.images[k].rgb
+            for (key, camera) in try cameras.images(for: e.cameraSlots, in: o, client: e.normTag) {
+                let im = camera.rgb
                 fields.append((key, JSONNumpy.image(im.pixels, height: im.height, width: im.width)))
             }
         } else if generic {
@@ -143,11 +151,14 @@ public final class MolmoAct2Policy: Policy {
 
     public func act(on observation: Observation) throws -> ActionChunk {
         let payload = try body(for: observation)
-        let response = try withRetries(settings, server: server) { () throws -> HTTPResponse in
+        let limit = link.queryTimeout
+        http.timeout = limit
+        let response = try withRetries(settings, server: server, link: link, limit: limit) { () throws -> HTTPResponse in
             let r = try http.request("POST", path: actPath, body: payload)
             try checkStatus(r)
             return r
         }
+        link.answered = true
         return try chunk(fromResponse: response.body)
     }
 

@@ -4,9 +4,13 @@ import Foundation
 
 /// Builds remote policies from `--policy` specs:
 ///
-/// - `molmoact=http://HOST:PORT[/v1][?model=M&prompt=multi-view&steps=8&on_malformed=zero-action&trace=x,y;x,y&max_tokens=512&normalized=true]`
+/// - `molmoact=http://HOST:PORT[/v1][?model=M&prompt=multi-view&steps=8&on_malformed=official|zero-action|fail&units=auto|metric|robosuite-osc&vocab=vocab.json&trace=x,y;x,y&max_tokens=512&normalized=true]`
 /// - `molmoact2=http://HOST:PORT/act[?embodiment=droid|yam|libero&style=action_chunk&num_steps=10]`
-/// - `openpi=ws://HOST:PORT[?layout=libero|droid|aloha&api_key=K]`
+/// - `openpi=ws://HOST:PORT[?layout=libero|droid|aloha&actions=raw|robosuite-osc|joint-velocity&api_key=K]`
+///
+/// Every kind also takes `cameras=slot:camera,...` (which Benchtop camera each image key takes; by default they
+/// are matched by name, `CameraSelection`) and the `RemoteSettings` options (`timeout`, `first_timeout`, `retries`,
+/// `retry_delay`, `reconnect`, `max_response_mb`), which override `settings`.
 ///
 /// MolmoAct needs `--norm-stats FILE` (the checkpoint's `config.json` or a `dataset_statistics.json`) and, when the
 /// file holds several, `--unnorm-key K`.
@@ -47,10 +51,13 @@ public enum RemotePolicyFactory {
         if kind != "molmoact" && (normStats != nil || unnormKey != nil) {
             throw PolicySpecError("--norm-stats and --unnorm-key apply to molmoact only (\(kind) servers un-normalise themselves)")
         }
+        let settings = try settings.applying(query: query, kind: kind)
+        let cameras = try query["cameras"].map { try CameraSelection.parse($0, kind: kind) } ?? CameraSelection()
+        let common = RemoteSettings.queryOptions + ["cameras"]
 
         switch kind {
         case "molmoact":
-            try check(["model", "prompt", "steps", "on_malformed", "trace", "max_tokens", "normalized"])
+            try check(["model", "prompt", "steps", "on_malformed", "trace", "max_tokens", "normalized", "units", "vocab"] + common)
             var normalization: ActionNormalization?
             if let normStats {
                 do { normalization = try ActionNormalization.load(path: normStats, unnormKey: unnormKey) }
@@ -66,14 +73,27 @@ public enum RemotePolicyFactory {
                 }
                 prompt = v
             }
-            var handling = MalformedOutputHandling.zeroAction
+            var handling = MalformedOutputHandling.official
             if let h = query["on_malformed"] {
-                guard let v = MalformedOutputHandling(rawValue: h) else { throw PolicySpecError("molmoact on_malformed '\(h)': expected fail or zero-action") }
+                guard let v = MalformedOutputHandling(rawValue: h) else {
+                    throw PolicySpecError("molmoact on_malformed '\(h)': expected one of \(MalformedOutputHandling.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
                 handling = v
+            }
+            var units: ActionUnits?
+            if let u = query["units"], u != "auto" {
+                guard let v = ActionUnits(rawValue: u) else {
+                    throw PolicySpecError("molmoact units '\(u)': expected auto, \(ActionUnits.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                units = v
             }
             let policy = try MolmoActPolicy(url: url.split(separator: "?").first.map(String.init) ?? url, model: query["model"], prompt: prompt,
                                             normalization: normalization, settings: settings, onMalformedOutput: handling,
-                                            expectedSteps: try int("steps"))
+                                            expectedSteps: try int("steps"), units: units)
+            policy.cameras = cameras
+            if let v = query["vocab"] {
+                do { policy.vocabulary = try Qwen2Vocabulary.load(path: v) } catch { throw PolicySpecError("molmoact vocab=: \(error)") }
+            }
             if let m = try int("max_tokens") { policy.maxTokens = m }
             if let t = query["trace"] {
                 policy.steeringTrace = try t.split(separator: ";").map { p in
@@ -85,7 +105,7 @@ public enum RemotePolicyFactory {
             }
             return policy
         case "molmoact2":
-            try check(["embodiment", "style", "num_steps"])
+            try check(["embodiment", "style", "num_steps"] + common)
             var e: MolmoAct2Embodiment?
             if let name = query["embodiment"] ?? embodiment {
                 guard let v = MolmoAct2Embodiment(rawValue: name) ?? MolmoAct2Embodiment(matching: name) else {
@@ -99,9 +119,10 @@ public enum RemotePolicyFactory {
             let policy = try MolmoAct2Policy(url: url.split(separator: "?").first.map(String.init) ?? url, embodiment: e,
                                              settings: settings, statefulChunks: query["style"] == "action_chunk")
             policy.numSteps = try int("num_steps")
+            policy.cameras = cameras
             return policy
         default:
-            try check(["layout", "api_key"])
+            try check(["layout", "api_key", "actions"] + common)
             let e = try Endpoint(url, defaultPort: 8000)
             guard e.scheme == "ws" else { throw PolicySpecError("openpi needs a ws:// URL, got '\(url)'") }
             var layout = OpenPIObservationLayout.libero
@@ -113,7 +134,17 @@ public enum RemotePolicyFactory {
             } else if let embodiment, embodiment.lowercased().contains("droid") {
                 layout = .droid
             }
-            return OpenPIPolicy(host: e.host, port: e.port, layout: layout, settings: settings, apiKey: query["api_key"])
+            var conversion: OpenPIActionConversion?
+            if let a = query["actions"] {
+                guard let v = OpenPIActionConversion(rawValue: a) else {
+                    throw PolicySpecError("openpi actions '\(a)': expected one of \(OpenPIActionConversion.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                conversion = v
+            }
+            let policy = OpenPIPolicy(host: e.host, port: e.port, layout: layout, settings: settings, apiKey: query["api_key"],
+                                      actionConversion: conversion)
+            policy.cameras = cameras
+            return policy
         }
     }
 }

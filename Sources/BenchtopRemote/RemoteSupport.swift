@@ -9,47 +9,118 @@ public struct PolicySpecError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// How a client treats failures of its server.
-public struct RemoteSettings: Sendable {
+/// How a client treats failures of its server. Every value can be set per policy in its URL (`?timeout=120&retries=3`)
+/// or for the run with `benchtop eval --policy-timeout ...`.
+public struct RemoteSettings: Sendable, Equatable {
     /// Seconds allowed for one query (connect, send, inference, receive).
     public var timeout: Double
+    /// Seconds allowed for queries until the server has answered one: a model's first inference compiles or warms
+    /// up (JAX, CUDA graphs, vLLM) and takes far longer than the rest.
+    public var firstCallTimeout: Double
     /// Extra attempts after a refused or dropped connection, or an HTTP 502/503/504.
     public var retries: Int
-    /// Seconds to wait before the first retry; doubled for each further one.
+    /// Seconds to wait before the first retry; doubled for each further one (at most 1 s).
     public var retryDelay: Double
-    public init(timeout: Double = 60, retries: Int = 2, retryDelay: Double = 0.2) {
+    /// Once the server has answered, seconds to keep reconnecting after a refused or dropped connection (a server
+    /// restart) before the episode fails; until then only `retries` apply, so a mistyped host fails fast.
+    public var reconnectBudget: Double
+    /// Largest answer accepted, bytes; a larger one fails the query with an error naming the limit.
+    public var maxResponseBytes: Int
+
+    public init(timeout: Double = 60, retries: Int = 2, retryDelay: Double = 0.2, firstCallTimeout: Double = 300,
+                reconnectBudget: Double = 30, maxResponseBytes: Int = 16 << 20) {
         self.timeout = timeout; self.retries = retries; self.retryDelay = retryDelay
+        self.firstCallTimeout = firstCallTimeout; self.reconnectBudget = reconnectBudget; self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// The URL query options these settings read (`timeout`, `first_timeout`, `retries`, `retry_delay`, `reconnect`,
+    /// `max_response_mb`).
+    public static let queryOptions = ["timeout", "first_timeout", "retries", "retry_delay", "reconnect", "max_response_mb"]
+
+    /// These settings with the URL's options applied; `kind` names the client in errors.
+    public func applying(query: [String: String], kind: String) throws -> RemoteSettings {
+        var s = self
+        func seconds(_ key: String, minimum: Double) throws -> Double? {
+            guard let v = query[key] else { return nil }
+            guard let d = Double(v), d.isFinite, d >= minimum else {
+                throw PolicySpecError("\(kind) option \(key)=\(v): expected a number of seconds >= \(minimum)")
+            }
+            return d
+        }
+        if let v = try seconds("timeout", minimum: 0.001) { s.timeout = v }
+        if let v = try seconds("first_timeout", minimum: 0.001) { s.firstCallTimeout = v }
+        if let v = try seconds("retry_delay", minimum: 0) { s.retryDelay = v }
+        if let v = try seconds("reconnect", minimum: 0) { s.reconnectBudget = v }
+        if let v = query["retries"] {
+            guard let n = Int(v), n >= 0 else { throw PolicySpecError("\(kind) option retries=\(v): expected an integer >= 0") }
+            s.retries = n
+        }
+        if let v = try seconds("max_response_mb", minimum: 0.001) { s.maxResponseBytes = Int(v * 1_048_576) }
+        return s
     }
 }
 
-/// Runs `body`, retrying transport failures before any answer; maps transport errors to `PolicyError`.
-func withRetries<T>(_ settings: RemoteSettings, server: String, _ body: () throws -> T) throws -> T {
+/// Whether a client's server has answered a query yet: before, queries get the first-call time-out and failures
+/// only the plain retries; after, the reconnect budget.
+final class ServerLink {
+    let settings: RemoteSettings
+    var answered = false
+    init(_ settings: RemoteSettings) { self.settings = settings }
+    /// The time-out for the next query.
+    var queryTimeout: Double { answered ? settings.timeout : max(settings.timeout, settings.firstCallTimeout) }
+}
+
+/// Runs `body`, retrying transport failures before any answer; maps transport errors to `PolicyError`. `limit` is
+/// the time-out in force (for the message); `link` enables the reconnect budget once its server has answered.
+func withRetries<T>(_ settings: RemoteSettings, server: String, link: ServerLink? = nil, limit: Double? = nil,
+                    _ body: () throws -> T) throws -> T {
     var delay = settings.retryDelay
     var attempt = 0
+    var firstFailure: Double?
+    func mayRetry() -> Bool {
+        if attempt < settings.retries { return true }
+        guard let link, link.answered else { return false }
+        let start = firstFailure ?? monotonicSeconds()
+        return monotonicSeconds() - start + delay <= settings.reconnectBudget
+    }
+    func pause() {
+        if firstFailure == nil { firstFailure = monotonicSeconds() }
+        attempt += 1
+        Thread.sleep(forTimeInterval: delay)
+        delay = min(max(delay * 2, 0.05), 1)
+    }
+    func attempts() -> String {
+        let budget = link?.answered == true ? ", reconnect budget \(settings.reconnectBudget) s" : ""
+        return "after \(attempt + 1) attempts\(budget)"
+    }
     while true {
         do {
             return try body()
         } catch let e as TransportError {
             switch e {
             case .timeout(let s):
-                throw PolicyError.timeout("\(server): \(s) (limit \(settings.timeout) s)")
-            case .connect, .closed, .resolve:
-                if attempt < settings.retries {
-                    attempt += 1
-                    Thread.sleep(forTimeInterval: delay); delay *= 2
+                throw PolicyError.timeout("\(server): \(s) (limit \(limit ?? settings.timeout) s)")
+            case .connect, .closed:
+                if mayRetry() {
+                    pause()
                     continue
                 }
-                throw PolicyError.server("\(server): \(e) (after \(attempt + 1) attempts)")
+                throw PolicyError.server("\(server): \(e) (\(attempts()))")
+            case .resolve:
+                if attempt < settings.retries {
+                    pause()
+                    continue
+                }
+                throw PolicyError.server("\(server): \(e) (\(attempts()))")
             default:
                 throw PolicyError.server("\(server): \(e)")
             }
         } catch RetryableHTTPStatus.status(let code, let detail) {
-            if attempt < settings.retries {
-                attempt += 1
-                Thread.sleep(forTimeInterval: delay); delay *= 2
+            if mayRetry() {
+                pause()
                 continue
             }
-            throw PolicyError.server("\(server): HTTP \(code): \(detail) (after \(attempt + 1) attempts)")
+            throw PolicyError.server("\(server): HTTP \(code): \(detail) (\(attempts()))")
         }
     }
 }

@@ -9,6 +9,8 @@ public enum TransportError: Error, CustomStringConvertible, Equatable {
     case timeout(String)
     case io(String)
     case protocolViolation(String)
+    /// An answer larger than the client accepts.
+    case tooLarge(String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,7 @@ public enum TransportError: Error, CustomStringConvertible, Equatable {
         case .timeout(let s): "timed out: \(s)"
         case .io(let s): "I/O error: \(s)"
         case .protocolViolation(let s): "protocol violation: \(s)"
+        case .tooLarge(let s): "answer too large: \(s)"
         }
     }
 }

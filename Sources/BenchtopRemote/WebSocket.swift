@@ -13,6 +13,8 @@ public final class WebSocketClient {
     private let connection: TCPConnection
     /// Seconds allowed for each send or receive.
     public var timeout: Double
+    /// Largest message accepted, bytes.
+    public var maxMessageBytes = 16 << 20
     /// The close code and reason the server sent, once it did.
     public private(set) var closeStatus: (code: Int, reason: String)?
     private var rng = SystemRandomNumberGenerator()
@@ -100,7 +102,10 @@ public final class WebSocketClient {
             var length = UInt64(h[1] & 0x7F)
             if length == 126 { let e = try connection.read(count: 2, deadline: deadline); length = UInt64(e[0]) << 8 | UInt64(e[1]) }
             else if length == 127 { length = try connection.read(count: 8, deadline: deadline).reduce(0) { $0 << 8 | UInt64($1) } }
-            guard length < 1 << 34 else { throw TransportError.protocolViolation("frame of \(length) bytes") }
+            guard length <= UInt64(maxMessageBytes), UInt64(message.count) + length <= UInt64(maxMessageBytes) else {
+                connection.close()
+                throw TransportError.tooLarge("a websocket message of over \(UInt64(message.count) + length) bytes exceeds the limit of \(maxMessageBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)")
+            }
             var maskKey: [UInt8]?
             if h[1] & 0x80 != 0 { maskKey = try connection.read(count: 4, deadline: deadline) }
             var payload = try connection.read(count: Int(length), deadline: deadline)

@@ -31,6 +31,7 @@ public struct CompiledScene: Sendable {
                   articulation: try RobotAssembly.articulation(for: placement, embodiment: embodiment))
         }
         var scene = RobotAssembly.addingMountedCameras(to: source, placements: placements)
+        try RobotAssembly.checkCameraLinks(scene: scene, placements: placements)
         mountedCameras = scene.cameras.filter { c in !source.cameras.contains { $0.name == c.name } }
         scene.robots = placements.map(\.0)
         self.scene = scene

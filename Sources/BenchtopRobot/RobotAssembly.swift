@@ -18,6 +18,14 @@ public enum RobotAssembly {
                 throw EmbodimentError(embodiment: embodiment.name, field: "robots[\(placement.name)].joints",
                                       "expected \(home.count) joint positions (\(embodiment.joints.map(\.name).joined(separator: ", "))), got \(q.count)")
             }
+            for (i, j) in embodiment.joints.enumerated() {
+                // Limited joints start inside their limits; unlimited ones within one turn either way.
+                let range = j.lower <= j.upper ? (j.lower - 1e-6)...(j.upper + 1e-6) : (-2 * Double.pi)...(2 * Double.pi)
+                guard range.contains(q[i]) else {
+                    throw EmbodimentError(embodiment: embodiment.name, field: "robots[\(placement.name)].joints[\(i)]",
+                                          "\(q[i]) is outside \(j.name)'s range [\(range.lowerBound), \(range.upperBound)]")
+                }
+            }
             spec.initialPositions = q
         } else {
             spec.initialPositions = home
@@ -60,6 +68,24 @@ public enum RobotAssembly {
             }
         }
         return scene
+    }
+
+    /// Every camera mounted on a robot link names a robot of the scene and a link of its embodiment (found
+    /// at build time, not at the first render).
+    public static func checkCameraLinks(scene: Scene, placements: [(RobotPlacement, EmbodimentDescriptor)]) throws {
+        for (i, camera) in scene.cameras.enumerated() {
+            guard case .link(let robot, let link, _) = camera.mount else { continue }
+            guard let (_, embodiment) = placements.first(where: { $0.0.name == robot }) else {
+                throw EmbodimentError(embodiment: robot, field: "cameras[\(i)].mount.robot",
+                                      "camera '\(camera.name)' is mounted on robot '\(robot)', which is not in the scene")
+            }
+            let links = embodiment.articulation.links.map(\.name)
+            guard links.contains(link) else {
+                throw EmbodimentError(embodiment: embodiment.name, field: "cameras[\(i)].mount.link",
+                                      "camera '\(camera.name)' is mounted on link '\(link)', which \(embodiment.name) does not have"
+                                      + Suggestion.phrase(for: link, in: links) + "; links: \(links.joined(separator: ", "))")
+            }
+        }
     }
 
     /// A world holding the scene and its robots, and one controller per robot (in scene order).

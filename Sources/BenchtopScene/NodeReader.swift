@@ -1,3 +1,4 @@
+import BenchtopCore
 import Yams
 
 /// Reads a YAML node tree while tracking the key path, so every error can say where it happened.
@@ -26,17 +27,29 @@ struct NodeReader {
         switch node {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .scalar(let s): return "'\(s.string)'"
+        case .scalar(let s): return "'\(Excerpt.of(s.string))'"
         default: return "an alias"
         }
     }
 
     // MARK: scalars
 
+    /// Largest magnitude of any number in a scene: metres, kilograms, seconds and degrees of a tabletop are far
+    /// below it, and products of such numbers stay finite (1e308 used to pass and overflow later).
+    static let maxMagnitude = 1e6
+
     func double() throws -> Double {
         guard case .scalar(let s) = node, let v = Double(s.string.trimmingCharacters(in: .whitespaces)), v.isFinite else {
             throw error(.wrongType, "expected a number, got \(typeName)")
         }
+        guard abs(v) <= Self.maxMagnitude else { throw error(.outOfRange, "expected a number of magnitude at most 1e6, got \(v)") }
+        return v
+    }
+
+    /// A number in `range`, named with its unit in the message.
+    func double(in range: ClosedRange<Double>, _ unit: String) throws -> Double {
+        let v = try double()
+        guard range.contains(v) else { throw error(.outOfRange, "expected \(range.lowerBound) ... \(range.upperBound) \(unit), got \(v)") }
         return v
     }
 
@@ -56,6 +69,7 @@ struct NodeReader {
         guard case .scalar(let s) = node, let v = Int(s.string.trimmingCharacters(in: .whitespaces)) else {
             throw error(.wrongType, "expected an integer, got \(typeName)")
         }
+        guard abs(v) <= Int(Self.maxMagnitude) else { throw error(.outOfRange, "expected an integer of magnitude at most 1e6, got \(v)") }
         return v
     }
 
@@ -138,7 +152,7 @@ final class MappingReader {
     func finish(allowed: [String]) throws {
         for e in entries where !used.contains(e.key) {
             let path = reader.path.isEmpty ? e.key : "\(reader.path).\(e.key)"
-            throw reader.error(.unknownKey, "unknown key '\(e.key)'; expected one of: \(allowed.joined(separator: ", "))",
+            throw reader.error(.unknownKey, "unknown key '\(Excerpt.of(e.key))'\(Suggestion.phrase(for: e.key, in: allowed)); expected one of: \(allowed.joined(separator: ", "))",
                                at: path, line: e.line)
         }
     }

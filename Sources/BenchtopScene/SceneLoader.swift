@@ -8,12 +8,16 @@ public enum SceneLoader {
     /// Loads the scene at `path`. A bare name such as `pick_cube` is looked up in `scenes/`.
     public static func load(path: String) throws -> Scene {
         let resolved = resolve(path)
-        guard let data = FileManager.default.contents(atPath: resolved), let text = String(data: data, encoding: .utf8) else {
-            throw SceneError(.unreadable, file: resolved, keyPath: "", "cannot read the file (missing, or not UTF-8 text)")
+        let text: String
+        do { text = try BoundedFile.readText(resolved, maxBytes: maxFileBytes) } catch {
+            throw SceneError(.unreadable, file: resolved, keyPath: "", "\(error)")
         }
         let fallbackName = URL(fileURLWithPath: resolved).deletingPathExtension().lastPathComponent
         return try parse(text, file: resolved, defaultName: fallbackName)
     }
+
+    /// Largest scene file read (the shipped scenes are about 2 KB).
+    public static let maxFileBytes = 4 << 20
 
     /// Finds a scene file: an existing path, else `scenes/NAME.yaml` under the current directory or the
     /// directory given by BENCHTOP_SCENES.
@@ -42,7 +46,9 @@ public enum SceneLoader {
         } catch let e as SceneError {
             throw e
         } catch let e as YamlError {
-            throw SceneError(.syntax, file: file, keyPath: "", "not valid YAML: \(e)")
+            // Yams quotes the offending line; keep only its first line, shortened.
+            let firstLine = "\(e)".split(separator: "\n").first.map(String.init) ?? ""
+            throw SceneError(.syntax, file: file, keyPath: "", "not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
         return try SceneParser(file: file).scene(NodeReader(node: root, path: "", file: file), defaultName: defaultName)
     }
@@ -84,6 +90,7 @@ private struct SceneParser {
         try checkUniqueNames(scene.objects.map(\.name), r.child("objects", r.node), what: "object")
         try checkUniqueNames(scene.cameras.map(\.name), r.child("cameras", r.node), what: "camera")
         try checkUniqueNames(scene.robots.map(\.name), r.child("robots", r.node), what: "robot")
+        try checkStartsOutsideTheTable(scene, r.child("objects", r.node))
         if let t = taskReader { scene.task = try task(t, objects: Set(scene.objects.map(\.name)), scene: scene) }
         for (i, cam) in scene.cameras.enumerated() {
             if case .link(let robot, _, _) = cam.mount, !scene.robots.contains(where: { $0.name == robot }) {
@@ -92,6 +99,21 @@ private struct SceneParser {
             }
         }
         return scene
+    }
+
+    /// An object placed with an explicit z deep inside the table top is thrown out by the contact solver at
+    /// the first steps (and can "succeed" at being lifted with no robot near it): a scene error, not a start.
+    func checkStartsOutsideTheTable(_ scene: Scene, _ r: NodeReader) throws {
+        let t = scene.table
+        for (i, o) in scene.objects.enumerated() where !o.restsOnTable && !o.isStatic && o.orientation.x == 0 && o.orientation.y == 0 {
+            let h = o.asset.halfExtents
+            let overTable = abs(o.position.x - t.center.x) < t.size.x / 2 + h.x && abs(o.position.y - t.center.y) < t.size.y / 2 + h.y
+            let depth = t.height - (o.position.z - h.z)
+            guard overTable, depth > 0.005, o.position.z + h.z > t.height - t.thickness else { continue }
+            throw SceneError(.outOfRange, file: file, keyPath: "\(r.path)[\(i)].position", line: nil,
+                             String(format: "'%@' starts %.1f cm inside the table top (its bottom at z = %.3f m, the top at %.3f m); give [x, y] to rest it on the table",
+                                    o.name, depth * 100, o.position.z - h.z, t.height))
+        }
     }
 
     func checkUniqueNames(_ names: [String], _ r: NodeReader, what: String) throws {
@@ -110,8 +132,8 @@ private struct SceneParser {
         let m = try r.mapping()
         var p = PhysicsSettings()
         if let v = m.optional("time_step") {
-            p.timeStep = try v.positiveDouble()
-            guard p.timeStep <= 0.05 else { throw v.error(.outOfRange, "expected a step of at most 0.05 s, got \(p.timeStep)") }
+            // Below 0.1 ms a task's time limit is millions of steps; above 50 ms contacts are not resolved.
+            p.timeStep = try v.double(in: 1e-4...0.05, "s")
         }
         if let v = m.optional("solver_iterations") {
             p.solverIterations = try v.int()
@@ -326,9 +348,17 @@ private struct SceneParser {
     func randomization(_ r: NodeReader) throws -> PlacementRandomization {
         let m = try r.mapping()
         var p = PlacementRandomization()
-        if let v = m.optional("x") { p.x = try v.range() }
-        if let v = m.optional("y") { p.y = try v.range() }
-        if let v = m.optional("yaw") { p.yaw = try v.range() }
+        // Offsets beyond the floor (50 m) or a few turns are typos, not randomisation.
+        func bounded(_ v: NodeReader, _ limit: Double, _ unit: String) throws -> ClosedRange<Double> {
+            let r = try v.range()
+            guard r.lowerBound >= -limit, r.upperBound <= limit else {
+                throw v.error(.outOfRange, "expected offsets within -\(limit) ... \(limit) \(unit), got [\(r.lowerBound), \(r.upperBound)]")
+            }
+            return r
+        }
+        if let v = m.optional("x") { p.x = try bounded(v, 10, "m") }
+        if let v = m.optional("y") { p.y = try bounded(v, 10, "m") }
+        if let v = m.optional("yaw") { p.yaw = try bounded(v, 4 * .pi, "rad") }
         try m.finish(allowed: ["x", "y", "yaw"])
         return p
     }
@@ -373,8 +403,7 @@ private struct SceneParser {
         }
         var cam = Camera(name: name, mount: mount)
         if let v = m.optional("fov") {
-            let f = try v.positiveDouble()
-            guard f < 180 else { throw v.error(.outOfRange, "expected a vertical field of view in degrees below 180, got \(f)") }
+            let f = try v.double(in: 1...170, "degrees (vertical field of view)")
             cam.intrinsics = .verticalFieldOfView(degrees: f)
         }
         if let v = m.optional("intrinsics") {
@@ -392,8 +421,8 @@ private struct SceneParser {
                 throw v.error(.outOfRange, "expected width and height in 1...8192, got [\(cam.width), \(cam.height)]")
             }
         }
-        if let v = m.optional("near") { cam.near = try v.positiveDouble() }
-        if let v = m.optional("far") { cam.far = try v.positiveDouble() }
+        if let v = m.optional("near") { cam.near = try v.double(in: 1e-4...100, "m") }
+        if let v = m.optional("far") { cam.far = try v.double(in: 1e-3...1e4, "m") }
         guard cam.far > cam.near else { throw r.error(.outOfRange, "expected far > near, got near \(cam.near), far \(cam.far)") }
         try m.finish(allowed: ["name", "position", "look_at", "up", "orientation", "mount", "fov", "intrinsics",
                                "resolution", "near", "far"])
@@ -431,7 +460,7 @@ private struct SceneParser {
                 return stage
             }
         }
-        if let v = m.optional("time_limit") { spec.timeLimit = try v.positiveDouble() }
+        if let v = m.optional("time_limit") { spec.timeLimit = try v.double(in: 0.01...3600, "s") }
         try m.finish(allowed: ["instruction", "success", "stages", "time_limit"])
         return spec
     }

@@ -1,9 +1,6 @@
 import BenchtopCore
 import BenchtopMesh
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Errors reading a URDF robot description: the file, the element path and what was expected.
 public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -16,7 +13,7 @@ public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
         self.file = file; self.element = element; self.message = message
     }
 
-    public var description: String { "\(file): \(element): \(message)" }
+    public var description: String { element.isEmpty ? "\(file): \(message)" : "\(file): \(element): \(message)" }
 }
 
 /// Reads URDF robot descriptions made of primitive shapes into an `ArticulationSpec`.
@@ -30,20 +27,26 @@ public enum URDFParser {
     /// - Parameter meshRoot: the directory mesh files may be read from (nil: meshes are rejected). Mesh file names
     ///   resolve against the URDF's directory; `package://NAME/` prefixes against the root.
     public static func load(path: String, meshRoot: String? = nil) throws -> ArticulationSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw URDFError(file: path, element: "", "cannot read the file")
+        let data: Data
+        do { data = try BoundedFile.read(path, maxBytes: maxFileBytes) } catch {
+            throw URDFError(file: path, element: "", "\(error)")
         }
         return try parse(data, file: path, meshRoot: meshRoot)
     }
 
+    /// Largest URDF read (a 7-joint arm is about 20 KB).
+    public static let maxFileBytes = 4 << 20
+    /// Most links in one robot (bimanual arms with hands have tens).
+    public static let maxLinks = 256
+
     /// Parses URDF text; `file` names the source in errors. Joints come out parent before child, links[0] is
     /// the root (the one link that is no joint's child).
     public static func parse(_ data: Data, file: String = "<urdf>", meshRoot: String? = nil) throws -> ArticulationSpec {
-        let doc: XMLDocument
-        do { doc = try XMLDocument(data: data, options: []) } catch {
-            throw URDFError(file: file, element: "", "not well-formed XML: \(error.localizedDescription)")
+        let robot: XMLTag
+        do { robot = try StrictXML.parse(data) } catch {
+            throw URDFError(file: file, element: "", "not accepted as XML: \(error)")
         }
-        guard let robot = doc.rootElement(), robot.name == "robot" else {
+        guard robot.name == "robot" else {
             throw URDFError(file: file, element: "", "expected a <robot> root element")
         }
         let robotName = robot.attribute(forName: "name")?.stringValue ?? "robot"
@@ -57,20 +60,23 @@ public enum URDFParser {
         var links: [LinkSpec] = []
         var linkIndex: [String: Int] = [:]
         for l in robot.elements(forName: "link") {
-            guard let name = l.attribute(forName: "name")?.stringValue, !name.isEmpty else {
-                throw URDFError(file: file, element: "robot/link", "expected a name attribute")
+            guard let name = l.attribute(forName: "name")?.stringValue, !name.isEmpty, name.count <= 128 else {
+                throw URDFError(file: file, element: "robot/link", "expected a name attribute of 1 to 128 characters")
             }
             guard linkIndex[name] == nil else { throw URDFError(file: file, element: "robot/link[\(name)]", "duplicate link name") }
             linkIndex[name] = links.count
             links.append(try ctx.link(l, name: name))
         }
         guard !links.isEmpty else { throw URDFError(file: file, element: "robot", "expected at least one <link>") }
+        guard links.count <= maxLinks else {
+            throw URDFError(file: file, element: "robot", "expected at most \(maxLinks) links, got \(links.count)")
+        }
 
         struct RawJoint { var spec: JointSpec; var parent: String; var child: String }
         var raw: [RawJoint] = []
         for j in robot.elements(forName: "joint") {
-            guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty else {
-                throw URDFError(file: file, element: "robot/joint", "expected a name attribute")
+            guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty, name.count <= 128 else {
+                throw URDFError(file: file, element: "robot/joint", "expected a name attribute of 1 to 128 characters")
             }
             let path = "robot/joint[\(name)]"
             guard let parent = j.elements(forName: "parent").first?.attribute(forName: "link")?.stringValue else {
@@ -99,9 +105,13 @@ public enum URDFParser {
         var orderedJoints: [JointSpec] = []
         var queue = [roots[0]]
         var newIndex: [String: Int] = [roots[0]: 0]
-        while !queue.isEmpty {
-            let parent = queue.removeFirst()
-            for r in raw where r.parent == parent {
+        var childJoints: [String: [RawJoint]] = [:]
+        for r in raw { childJoints[r.parent, default: []].append(r) }
+        var head = 0
+        while head < queue.count {
+            let parent = queue[head]
+            head += 1
+            for r in childJoints[parent] ?? [] {
                 newIndex[r.child] = orderedLinks.count
                 orderedLinks.append(r.child)
                 var spec = r.spec
@@ -127,7 +137,7 @@ public enum URDFParser {
         var materials: [String: Color] = [:]
 
         /// A `<mesh filename scale>` element's triangles, one part per material.
-        func meshParts(_ s: XMLElement, path gp: String) throws -> [ShapePart] {
+        func meshParts(_ s: XMLTag, path gp: String) throws -> [ShapePart] {
             guard let root = meshRoot else {
                 throw err(gp, "meshes are not supported here: describe the link with box, sphere, cylinder or capsule")
             }
@@ -157,43 +167,44 @@ public enum URDFParser {
 
         func err(_ path: String, _ message: String) -> URDFError { URDFError(file: file, element: path, message) }
 
-        func numbers(_ e: XMLElement, _ attr: String, count: Int, path: String, default value: [Double]? = nil) throws -> [Double] {
+        func numbers(_ e: XMLTag, _ attr: String, count: Int, path: String, default value: [Double]? = nil) throws -> [Double] {
             guard let text = e.attribute(forName: attr)?.stringValue else {
                 if let value { return value }
                 throw err(path + "@" + attr, "expected attribute '\(attr)' with \(count) number(s)")
             }
             let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "," })
             let values = parts.compactMap { Double($0) }
-            guard values.count == count, parts.count == count, values.allSatisfy(\.isFinite) else {
-                throw err(path + "@" + attr, "expected \(count) finite number(s), got '\(text)'")
+            // Robot dimensions, masses, limits and gains are far below 1e6; 1e308 used to pass and overflow later.
+            guard values.count == count, parts.count == count, values.allSatisfy({ $0.isFinite && abs($0) <= 1e6 }) else {
+                throw err(path + "@" + attr, "expected \(count) number(s) of magnitude at most 1e6, got '\(Excerpt.of(text))'")
             }
             return values
         }
 
-        func number(_ e: XMLElement, _ attr: String, path: String, default value: Double? = nil) throws -> Double {
+        func number(_ e: XMLTag, _ attr: String, path: String, default value: Double? = nil) throws -> Double {
             try numbers(e, attr, count: 1, path: path, default: value.map { [$0] })[0]
         }
 
-        func origin(_ parent: XMLElement, path: String) throws -> Pose {
+        func origin(_ parent: XMLTag, path: String) throws -> Pose {
             guard let o = parent.elements(forName: "origin").first else { return .identity }
             let xyz = try numbers(o, "xyz", count: 3, path: path + "/origin", default: [0, 0, 0])
             let rpy = try numbers(o, "rpy", count: 3, path: path + "/origin", default: [0, 0, 0])
             return Pose(position: SIMD3(xyz[0], xyz[1], xyz[2]), orientation: Quaternion(roll: rpy[0], pitch: rpy[1], yaw: rpy[2]))
         }
 
-        func color(_ material: XMLElement, path: String) throws -> Color? {
+        func color(_ material: XMLTag, path: String) throws -> Color? {
             guard let c = material.elements(forName: "color").first else { return nil }
             let rgba = try numbers(c, "rgba", count: 4, path: path + "/color")
             return Color(rgba[0], rgba[1], rgba[2])
         }
 
-        func shapes(_ link: XMLElement, _ tag: String, path: String) throws -> [ShapePart] {
+        func shapes(_ link: XMLTag, _ tag: String, path: String) throws -> [ShapePart] {
             try link.elements(forName: tag).enumerated().flatMap { (k, e) -> [ShapePart] in
                 let p = "\(path)/\(tag)[\(k)]"
-                guard let g = e.elements(forName: "geometry").first, let s = g.children?.compactMap({ $0 as? XMLElement }).first else {
+                guard let g = e.elements(forName: "geometry").first, let s = g.childElements.first else {
                     throw err(p + "/geometry", "expected a <geometry> with one shape")
                 }
-                let gp = p + "/geometry/" + (s.name ?? "?")
+                let gp = p + "/geometry/" + s.name
                 let shape: Shape
                 // A visual's own material colour (by value or by a robot-level name); a mesh's MTL colour wins.
                 var own: Color? = nil
@@ -225,7 +236,7 @@ public enum URDFParser {
             }
         }
 
-        func link(_ l: XMLElement, name: String) throws -> LinkSpec {
+        func link(_ l: XMLTag, name: String) throws -> LinkSpec {
             let path = "robot/link[\(name)]"
             var inertial = Inertial(mass: 0, ixx: 0, iyy: 0, izz: 0)
             if let i = l.elements(forName: "inertial").first {
@@ -254,7 +265,7 @@ public enum URDFParser {
             return LinkSpec(name: name, inertial: inertial, collision: collision, visual: visual, color: color, friction: friction)
         }
 
-        func joint(_ j: XMLElement, name: String, path: String) throws -> JointSpec {
+        func joint(_ j: XMLTag, name: String, path: String) throws -> JointSpec {
             let typeName = j.attribute(forName: "type")?.stringValue ?? ""
             let kind: JointKind
             var continuous = false
@@ -263,7 +274,7 @@ public enum URDFParser {
             case "continuous": kind = .revolute; continuous = true
             case "prismatic": kind = .prismatic
             case "fixed": kind = .fixed
-            default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(typeName)'")
+            default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(Excerpt.of(typeName))'")
             }
             var axis = SIMD3<Double>(1, 0, 0)   // the URDF default
             if let a = j.elements(forName: "axis").first {

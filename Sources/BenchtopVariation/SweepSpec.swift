@@ -59,12 +59,26 @@ public struct SweepSpec: Sendable, Hashable {
         return lines.joined(separator: "\n")
     }
 
+    /// The scene file this spec names: a bare name (`pick_cube`) is a shipped scene; any other name is a file
+    /// relative to the spec's own folder, which it may not leave (see `FileRoot`) unless `allowsOutsideRoot`.
+    public func scenePath(specFile: String, allowsOutsideRoot: Bool = false) throws -> String {
+        let isName = !scene.contains("/") && !["yaml", "yml", "json"].contains((scene as NSString).pathExtension)
+        if isName { return scene }
+        do { return try FileRoot(enclosing: specFile, allowsOutside: allowsOutsideRoot).resolve(scene) } catch {
+            throw VariationError("\(specFile): scene: \(error)")
+        }
+    }
+
     // MARK: - Loading
+
+    /// Most episodes in one sweep (all cells together) and most ticks per episode.
+    public static let maxEpisodes = 1_000_000
+    public static let maxHorizon = 1_000_000
 
     public static func load(path: String) throws -> SweepSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw VariationError("\(path): cannot read the sweep spec (\(error.localizedDescription))")
+        do { text = try BoundedFile.readText(path, maxBytes: 1 << 20) } catch {
+            throw VariationError("\(path): cannot read the sweep spec: \(error)")
         }
         return try parse(text, file: path)
     }
@@ -79,14 +93,16 @@ public struct SweepSpec: Sendable, Hashable {
             guard let n = try Yams.compose(yaml: text) else { throw fail("(document)", nil, "the file is empty; expected a mapping") }
             root = n
         } catch let e as VariationError { throw e } catch {
-            throw VariationError("\(file): not valid YAML: \(error)")
+            let firstLine = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+            throw VariationError("\(file): not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
         guard let map = root.mapping else { throw fail("(document)", root, "expected a mapping of sweep settings") }
         let allowed = ["scene", "robot", "policy", "mode", "control_rate", "horizon", "action_steps", "episodes", "seed", "axes",
                        "render_observations", "pictures"]
         for key in map.keys {
             guard let k = key.string, allowed.contains(k) else {
-                throw fail(key.string ?? "\(key)", key, "unknown key; expected one of \(allowed.joined(separator: ", "))")
+                let name = Excerpt.of(key.string ?? "(not a string)")
+                throw fail(name, key, "unknown key\(Suggestion.phrase(for: name, in: allowed)); expected one of \(allowed.joined(separator: ", "))")
             }
         }
         func string(_ k: String) throws -> String? {
@@ -94,9 +110,11 @@ public struct SweepSpec: Sendable, Hashable {
             guard let s = n.scalar?.string, n.scalar != nil else { throw fail(k, n, "expected a string") }
             return s
         }
-        func int(_ k: String, min lo: Int) throws -> Int? {
+        func int(_ k: String, min lo: Int, max hi: Int) throws -> Int? {
             guard let n = root[k] else { return nil }
-            guard let v = n.int, v >= lo else { throw fail(k, n, "expected an integer >= \(lo), got '\(n.string ?? "\(n)")'") }
+            guard let v = n.int, (lo...hi).contains(v) else {
+                throw fail(k, n, "expected an integer in \(lo) ... \(hi), got '\(Excerpt.of(n.string ?? "a collection"))'")
+            }
             return v
         }
         func bool(_ k: String) throws -> Bool? {
@@ -109,9 +127,9 @@ public struct SweepSpec: Sendable, Hashable {
         guard let axesMap = axesNode.mapping else { throw fail("axes", axesNode, "expected a mapping of axis: [levels] or axis: all") }
         var axes: [(axis: VariationAxis, levels: [Int])] = []
         for (key, value) in axesMap {
-            let name = key.string ?? ""
+            let name = Excerpt.of(key.string ?? "")
             guard let axis = VariationAxis(rawValue: name) else {
-                throw fail("axes.\(name)", key, "unknown axis; expected one of \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail("axes.\(name)", key, "unknown axis\(Suggestion.phrase(for: name, in: VariationAxis.allCases.map(\.rawValue))); expected one of \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !axes.contains(where: { $0.axis == axis }) else { throw fail("axes.\(name)", key, "axis listed twice") }
             var levels: [Int]
@@ -139,15 +157,23 @@ public struct SweepSpec: Sendable, Hashable {
         spec.policy = try string("policy") ?? "builtin"
         spec.mode = try string("mode")
         if let n = root["control_rate"] {
-            guard let v = n.float, v > 0 else { throw fail("control_rate", n, "expected a rate in Hz > 0") }
+            guard let v = n.float, (0.1...1000).contains(v) else { throw fail("control_rate", n, "expected a rate in 0.1 ... 1000 Hz") }
             spec.controlRate = v
         }
-        spec.horizon = try int("horizon", min: 1)
-        spec.actionSteps = try int("action_steps", min: 1) ?? 8
-        spec.episodes = try int("episodes", min: 1) ?? 10
+        spec.horizon = try int("horizon", min: 1, max: maxHorizon)
+        spec.actionSteps = try int("action_steps", min: 1, max: 1000) ?? 8
+        spec.episodes = try int("episodes", min: 1, max: maxEpisodes) ?? 10
         if let n = root["seed"] {
-            guard let s = n.scalar?.string, let v = UInt64(s) else { throw fail("seed", n, "expected an unsigned integer") }
+            guard let s = n.scalar?.string, let v = UInt64(s) else { throw fail("seed", n, "expected an unsigned 64-bit integer") }
+            // Episode k uses seed + k: the last seed must not overflow.
+            guard v <= UInt64.max - UInt64(spec.episodes) else {
+                throw fail("seed", n, "expected at most \(UInt64.max - UInt64(spec.episodes)) so that seed + episodes fits in 64 bits")
+            }
             spec.seed = v
+        }
+        guard spec.cells.count * spec.episodes <= maxEpisodes else {
+            throw fail("episodes", root["episodes"] ?? root,
+                       "\(spec.cells.count) cells x \(spec.episodes) episodes is more than \(maxEpisodes) episodes in all")
         }
         spec.renderObservations = try bool("render_observations")
         spec.pictures = try bool("pictures") ?? true

@@ -39,15 +39,16 @@ public final class EmbodimentRegistry: @unchecked Sendable {
 
     /// Loads a data-only plugin folder (a manifest `embodiment.yaml` next to its URDF), or a folder of such
     /// folders, and registers what it finds. Returns the names registered.
+    /// Files a manifest names must lie in its folder unless `allowsOutsideRoot` (the user's explicit choice).
     @discardableResult
-    public func loadPlugins(at path: String) throws -> [String] {
+    public func loadPlugins(at path: String, allowsOutsideRoot: Bool = false) throws -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw ManifestError(file: path, keyPath: "", "not a directory (expected a folder holding embodiment.yaml)")
         }
         let manifest = (path as NSString).appendingPathComponent(ManifestLoader.fileName)
         if FileManager.default.fileExists(atPath: manifest) {
-            let d = try ManifestLoader.load(path: manifest)
+            let d = try ManifestLoader.load(path: manifest, allowsOutsideRoot: allowsOutsideRoot)
             try register(d)
             return [d.name]
         }
@@ -55,7 +56,7 @@ public final class EmbodimentRegistry: @unchecked Sendable {
         for sub in try FileManager.default.contentsOfDirectory(atPath: path).sorted() {
             let dir = (path as NSString).appendingPathComponent(sub)
             if FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent(ManifestLoader.fileName)) {
-                names += try loadPlugins(at: dir)
+                names += try loadPlugins(at: dir, allowsOutsideRoot: allowsOutsideRoot)
             }
         }
         guard !names.isEmpty else {

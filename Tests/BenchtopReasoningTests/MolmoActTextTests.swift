@@ -17,7 +17,7 @@ let hundredCodes = (0..<100).map { ($0 * 37 + 11) % 128 }
 
 @Suite struct ActionTokenTests {
     @Test func tableMatchesTheReferenceTSV() throws {
-        // The shipped copy of shared/reference/qwen2-action-tokens.tsv (id, bin_d, token).
+        // The shipped table of Qwen2 action tokens (id, bin_d, token; docs/reference/molmoact.md §7).
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/policy-servers/qwen2-action-tokens.tsv")
         let rows = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: "\t").map(String.init) }
         #expect(rows.count == 256)

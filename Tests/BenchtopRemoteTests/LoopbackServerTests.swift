@@ -10,7 +10,7 @@ import Testing
 /// json_numpy server following MolmoAct2's /act contract, and an OpenAI-compatible endpoint answering in
 /// MolmoAct's format. A missing python3 or pip package fails the test with the command to install it.
 @Suite(.serialized) struct LoopbackServerTests {
-    let quick = RemoteSettings(timeout: 10, retries: 1, retryDelay: 0.05)
+    let quick = RemoteSettings(timeout: 10, retries: 1, retryDelay: 0.05, reconnectBudget: 0)
 
     func run(_ env: ToyArmEnvironment, _ policy: any Policy, steps: Int, horizon: Int, seed: UInt64 = 0) -> (EpisodeResult, TickLog) {
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: steps, stopOnSuccess: false))
@@ -22,8 +22,9 @@ import Testing
     @Test func openpiServerActionsArriveInTheLoop() throws {
         let server = try PythonServer("tiny_openpi_server.py", ["--dim", "2", "--horizon", "10"], healthPath: "/healthz")
         defer { server.stop() }
-        let policy = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(server.port)", settings: quick) as! OpenPIPolicy
-        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 2, cameras: [("primary", 64, 48), ("wrist", 32, 32)])
+        let policy = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(server.port)?actions=raw", settings: quick) as! OpenPIPolicy
+        // The libero layout sends an 8-value state (openpi's LIBERO example); the policy reads its first two.
+        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 8, cameras: [("primary", 64, 48), ("wrist", 32, 32)])
         let (result, log) = run(env, policy, steps: 5, horizon: 20)
         #expect(result.outcome == .timeout && result.ticks == 20, "\(result.outcome)")
         #expect(policy.metadata?["name"] == .string("tiny") && policy.metadata?["action_horizon"]?.int == 10)
@@ -45,7 +46,7 @@ import Testing
         let server = try PythonServer("tiny_openpi_server.py", ["--dim", "2"], healthPath: "/healthz")
         defer { server.stop() }
         let policy = OpenPIPolicy(host: "127.0.0.1", port: server.port, settings: quick)
-        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 2, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "crash")
+        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "crash")
         let (crashed, _) = run(env, policy, steps: 5, horizon: 10)
         guard case .policyError(let message) = crashed.outcome else { Issue.record("expected a policy error, got \(crashed.outcome)"); return }
         #expect(message.contains("RuntimeError: the tiny policy was asked to crash"), "\(message)")
@@ -83,7 +84,8 @@ import Testing
     @Test func molmoAct2ServerFailuresAreReported() throws {
         let server = try PythonServer("tiny_molmoact2_server.py", ["--kind", "droid"], healthPath: "/healthz")
         defer { server.stop() }
-        let policy = try MolmoAct2Policy(url: "http://127.0.0.1:\(server.port)/act", settings: RemoteSettings(timeout: 1, retries: 1, retryDelay: 0.05))
+        let policy = try MolmoAct2Policy(url: "http://127.0.0.1:\(server.port)/act",
+                                         settings: RemoteSettings(timeout: 1, retries: 1, retryDelay: 0.05, firstCallTimeout: 1))
         let env = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "fail500")
         let (failed, _) = run(env, policy, steps: 15, horizon: 15)
         #expect(failed.outcome == .policyError("server error: HTTP 500: inference failed (injected)"), "\(failed.outcome)")
@@ -133,7 +135,8 @@ import Testing
         let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", "libero_spatial_no_noops_modified", "--steps", "8"],
                                       healthPath: "/v1/models")
         defer { server.stop() }
-        let policy = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8", normStats: stats,
+        // units=metric: the decoded values themselves (the LIBERO key's robosuite scaling is tested in TrustTests).
+        let policy = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8&units=metric", normStats: stats,
                                                   unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
         let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 128, 128)], instruction: "put the cube in the bowl")
         let (result, log) = run(env, policy, steps: 8, horizon: 24)

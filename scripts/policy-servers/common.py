@@ -23,14 +23,14 @@ def require(*modules):
         sys.exit(3)
 
 
-def loopback_socket():
-    """A listening-ready socket bound to 127.0.0.1 on a free port (only loopback is ever used)."""
+def loopback_socket(port=0):
+    """A listening-ready socket bound to 127.0.0.1 on `port` (0: a free one; only loopback is ever used)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this on Linux. uvicorn does not set it on sockets it is handed, and without it
     # every small response waits ~40 ms for the client's delayed ACK (Nagle).
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.bind(("127.0.0.1", 0))
+    s.bind(("127.0.0.1", port))
     return s
 
 

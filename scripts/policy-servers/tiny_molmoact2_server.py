@@ -3,8 +3,11 @@ server (`--kind droid|yam`) or the generic serve_policy.py server (`--kind gener
 stands in for the model. Binds 127.0.0.1 only.
 
 Actions (N x D float32): a[j][d] = state[d % len(state)] + 0.01*j + mean(first camera) / 255 * 0.01.
-Instructions "fail500" (HTTP 500), "slow" (sleeps 3 s) inject failures.
+Instructions "fail500" (HTTP 500), "slow" (sleeps 3 s) inject failures; "huge" answers 4 MB of actions.
+GET /debug/log reports what was received: per request, each camera key's shape and raw bytes (base64), so tests
+can compare them with what Benchtop rendered.
 """
+import base64
 import argparse
 import time
 
@@ -46,7 +49,14 @@ def make_app(kind, echo):
     async def body(request):
         return json_numpy.loads((await request.body()).decode())
 
+    def received(b, keys):
+        log.setdefault("received", []).append(
+            {k: {"shape": list(np.asarray(b[k]).shape), "bytes": base64.b64encode(np.ascontiguousarray(b[k]).tobytes()).decode()}
+             for k in keys if k in b})
+
     def injected(instruction):
+        if instruction == "huge":
+            return Response(json_numpy.dumps({"actions": np.zeros((131072, 8), np.float32)}), media_type="application/json")
         if instruction == "fail500":
             return JSONResponse({"error": "inference failed (injected)"}, status_code=500)
         if instruction == "slow":
@@ -64,6 +74,10 @@ def make_app(kind, echo):
         def healthz():
             return {"status": "ok"}
 
+        @app.get("/debug/log")
+        def debug_host():
+            return log
+
         @app.post("/act")
         async def act(request: Request):
             try:
@@ -76,6 +90,8 @@ def make_app(kind, echo):
             except (KeyError, ValueError) as e:
                 return JSONResponse({"error": f"bad request: {e!r}"}, status_code=400)
             log["requests"] += 1
+            if not echo:
+                received(b, KEYS[kind])
             if (r := injected(instruction)) is not None:
                 return r
             t = time.perf_counter()
@@ -133,8 +149,9 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--kind", choices=["droid", "yam", "generic"], default="droid")
     p.add_argument("--echo", action="store_true")
+    p.add_argument("--port", type=int, default=0)
     a = p.parse_args()
-    s = loopback_socket()
+    s = loopback_socket(a.port)
     s.listen(64)
     announce(s.getsockname()[1])
     config = uvicorn.Config(make_app(a.kind, a.echo), log_level="warning", access_log=False)

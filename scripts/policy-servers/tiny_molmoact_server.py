@@ -6,7 +6,8 @@ the Qwen2 action token table. Binds 127.0.0.1 only.
 
 Each answer also carries "benchtop_actions": the continuous actions before tokenisation (gripper as 1 - a), so a
 test can check the client's decoding to within half a bin. Instructions containing "bimanual" use the left/right
-trace phrasing; "malformed" answers without an action list.
+trace phrasing; "malformed" answers without an action list; "huge" answers 2 MB of text; "unknown token" puts a
+non-action string in the first step; "bad depth" sends 98 depth codes. With --log-pixels the debug log keeps each image's decoded RGB bytes (base64).
 """
 import argparse
 import base64
@@ -48,7 +49,7 @@ def encode(action, q01, q99):
     return V - d
 
 
-def make_app(stats, steps, model):
+def make_app(stats, steps, model, log_pixels=False):
     tokens = load_tokens()
     q01, q99 = np.asarray(stats["q01"]), np.asarray(stats["q99"])
     app = FastAPI()
@@ -79,6 +80,7 @@ def make_app(stats, steps, model):
         means = [float(im.astype(np.float64).mean()) for im in images]
         log.append({"prompt": text, "sizes": [list(im.shape) for im in images], "means": means,
                     "temperature": b.get("temperature"), "max_tokens": b.get("max_tokens"),
+                    "pixels": [base64.b64encode(np.ascontiguousarray(im).tobytes()).decode() for im in images] if log_pixels else [],
                     "cyan_pixels": int(((images[0][..., 0] == 0) & (images[0][..., 1] == 255) & (images[0][..., 2] == 255)).sum())})
         instruction = text.split("The task is ", 1)[1].split(".", 1)[0]
         m = means[0] / 255
@@ -100,6 +102,17 @@ def make_app(stats, steps, model):
             answer = (f" The depth map of the first image is {depth}. The trajectory of the end effector in the first image is {trace}. "
                       f"Based on these information, along with other images from different camera views as additional information, "
                       f"the action that the robot should take is {action_text}.")
+        if "bad depth" in instruction:
+            short = "<DEPTH_START>" + "".join(f"<DEPTH_{(i * 3 + int(means[0])) % 128}>" for i in range(98)) + "<DEPTH_END>"
+            answer = answer.replace(depth, short, 1)
+        if "unknown token" in instruction:
+            first = groups[0][1:-1].split(", ")
+            first[2] = "notatoken"
+            groups[0] = "[" + ", ".join(first) + "]"
+            action_text = groups[0] if steps == 1 else "[" + ", ".join(groups) + "]"
+            answer = answer.rsplit(" is [", 1)[0] + " is " + action_text + "."
+        if "huge" in instruction:
+            answer = answer + " " + "x" * (2 << 20)
         if "malformed" in instruction:
             answer = answer.split(" the action that the robot should take")[0] + " I am not sure."
         expected = [a[:6] + [1 - a[6]] for a in actions]
@@ -117,14 +130,16 @@ def main():
     p.add_argument("--unnorm-key", required=True)
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--model", default="allenai/MolmoAct-7B-D-LIBERO-Spatial-0812")
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--log-pixels", action="store_true", help="keep each image's decoded bytes in /debug/log")
     a = p.parse_args()
     with open(a.norm_stats) as f:
         stats = json.load(f)
     stats = stats.get("norm_stats", stats)[a.unnorm_key]["action"]
-    s = loopback_socket()
+    s = loopback_socket(a.port)
     s.listen(64)
     announce(s.getsockname()[1])
-    uvicorn.Server(uvicorn.Config(make_app(stats, a.steps, a.model), log_level="warning", access_log=False)).run(sockets=[s])
+    uvicorn.Server(uvicorn.Config(make_app(stats, a.steps, a.model, a.log_pixels), log_level="warning", access_log=False)).run(sockets=[s])
 
 
 if __name__ == "__main__":

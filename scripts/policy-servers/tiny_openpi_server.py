@@ -3,7 +3,10 @@ deterministic policy, for Benchtop's interoperability tests and client benchmark
 
 Actions: H x D float64, a[j][d] = 0.5*tanh(state[d % len(state)]) + 0.01*j + mean(image[..., d % 3])/255 * 0.1
 where image is observation/image (libero layout), observation/exterior_image_1_left (droid) or images/cam_high.
-The prompt "crash" raises (the server answers with a text traceback and closes with 1011).
+The prompt "crash" raises (the server answers with a text traceback and closes with 1011); "huge" answers 4 MB of
+actions. Each answer also carries "received": every array the observation held, as received (the images' bytes
+and the state), so tests can compare them with what Benchtop rendered. ALOHA images arrive channel-first and are
+rearranged as openpi's AlohaInputs does ("c h w -> h w c").
 """
 import argparse
 import sys
@@ -26,14 +29,20 @@ class TinyPolicy(base_policy.BasePolicy):
         self.calls += 1
         if obs.get("prompt") == "crash":
             raise RuntimeError("the tiny policy was asked to crash")
+        received = {k: v for k, v in obs.items() if isinstance(v, np.ndarray)}
         if "observation/image" in obs:
             image, state = obs["observation/image"], obs["observation/state"]
         elif "observation/exterior_image_1_left" in obs:
             image = obs["observation/exterior_image_1_left"]
             state = np.concatenate([obs["observation/joint_position"], obs["observation/gripper_position"]])
         else:
+            received.update({"images/" + k: v for k, v in obs["images"].items()})
             image, state = obs["images"]["cam_high"], obs["state"]
+            assert image.ndim == 3 and image.shape[0] == 3, f"ALOHA images are channel-first, got {image.shape}"
+            image = np.transpose(image, (1, 2, 0))
         assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3, (image.dtype, image.shape)
+        if obs.get("prompt") == "huge":
+            return {"actions": np.zeros((65536, 8))}
         assert state.dtype == np.float32, state.dtype
         if self.echo:
             return {"actions": np.zeros((self.horizon, self.dim)), "policy_timing": {"infer_ms": 0.0}}
@@ -43,7 +52,7 @@ class TinyPolicy(base_policy.BasePolicy):
         for j in range(self.horizon):
             for d in range(self.dim):
                 a[j, d] = 0.5 * np.tanh(s[d % len(s)]) + 0.01 * j + means[d % 3] / 255 * 0.1
-        return {"actions": a, "policy_timing": {"infer_ms": 0.0}, "calls": np.int64(self.calls)}
+        return {"actions": a, "policy_timing": {"infer_ms": 0.0}, "calls": np.int64(self.calls), "received": received}
 
 
 def main():
@@ -51,8 +60,9 @@ def main():
     p.add_argument("--horizon", type=int, default=10)
     p.add_argument("--dim", type=int, default=2)
     p.add_argument("--echo", action="store_true", help="answer zeros without computing (benchmarks)")
+    p.add_argument("--port", type=int, default=0, help="port to bind on 127.0.0.1 (0: a free one)")
     a = p.parse_args()
-    s = loopback_socket()
+    s = loopback_socket(a.port)
     port = s.getsockname()[1]
     s.close()  # WebsocketPolicyServer binds by host and port itself
     server = WebsocketPolicyServer(TinyPolicy(a.horizon, a.dim, a.echo), host="127.0.0.1", port=port,
