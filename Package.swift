@@ -47,6 +47,9 @@ let package = Package(
             ]
         ),
 
+        // Mesh files (OBJ + MTL, STL, glTF/GLB, ...) through Debian's Assimp, read by BenchtopMesh alone.
+        .systemLibrary(name: "CAssimp", path: "Sources/CAssimp", pkgConfig: "assimp", providers: [.apt(["libassimp-dev"])]),
+
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
@@ -66,7 +69,8 @@ let package = Package(
         .target(name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
                 linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
-        .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "Yams"]),
+        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
+        .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
                 resources: [.copy("Resources")]),
@@ -74,7 +78,7 @@ let package = Package(
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
         // Out-of-distribution variations as pure scene transforms, and sweep specs.
-        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
+        .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopMesh", "Yams"]),
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
         // The Benchtop ARM: a small learned action reasoning model (depth codes -> trace -> actions) on OpenBLAS.
@@ -147,7 +151,7 @@ let package = Package(
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
-        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopCore"]),
+        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopARMTests",

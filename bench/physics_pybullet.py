@@ -1,7 +1,7 @@
 """PyBullet peer for `benchtop bench physics`: the exported scene in DIRECT mode, steps per second.
 
 usage: physics_pybullet.py SCENE.txt STEPS RUNS equal|defaults
-  equal:    Benchtop's time step and solver iterations (and split impulse, deterministic pairs, friction anchors).
+  equal:    Benchtop's time step and solver iterations (and split impulse, deterministic pairs).
   defaults: PyBullet's own defaults (1/240 s, 50 solver iterations).
 Prints the median steps per second over RUNS runs.
 """
@@ -41,8 +41,7 @@ def build(path, mode):
                                  baseOrientation=[qx, qy, qz, qw], physicsClientId=client)
         p.changeDynamics(body, -1, lateralFriction=mu, rollingFriction=roll, spinningFriction=spin,
                          restitution=rest, activationState=p.ACTIVATION_STATE_DISABLE_SLEEPING, physicsClientId=client)
-        if mode == "equal":   # Benchtop anchors friction on every collider
-            p.changeDynamics(body, -1, frictionAnchor=1, physicsClientId=client)
+        # Benchtop anchors friction on robot links only; this scene has none (frictionAnchor stays 0, PyBullet's default).
     return client
 
 

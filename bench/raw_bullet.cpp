@@ -67,8 +67,7 @@ int main(int argc, char **argv) {
             body->setSpinningFriction(spin);
             body->setRestitution(rest);
             body->setActivationState(DISABLE_DEACTIVATION);
-            // As Benchtop's shim: contacts inside the friction cone keep their anchor point (no creep).
-            body->setCollisionFlags(body->getCollisionFlags() | btCollisionObject::CF_HAS_FRICTION_ANCHOR);
+            // As Benchtop: no friction anchors on scene objects (only robot links have them, and this scene has none).
             world.addRigidBody(body.get());
             bodies.push_back(std::move(body));
         }

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   pkg-config g++ make
   libbullet-dev                       # physics (double-precision build via pkg-config bullet-float64)
+  libassimp-dev                       # mesh files (OBJ + MTL, STL, glTF/GLB) for scene objects and URDF links
   libopenblas-dev liblapacke-dev      # numeric kernels: IK, depth VQ-VAE
   zlib1g-dev                          # PNG
   libegl-dev libgl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri   # headless OpenGL (EGL, Mesa llvmpipe)

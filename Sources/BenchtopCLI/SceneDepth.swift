@@ -117,7 +117,8 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
         case .capsule(let r, let hh):
             return [cylinder(r, hh, o, d), sphere(center: SIMD3(0, 0, hh), r, o, d), sphere(center: SIMD3(0, 0, -hh), r, o, d)]
                 .compactMap { $0 }.min()
-        case .convexHull(let points):
+        case .convexHull, .mesh:
+            let points = shape.hullPoints ?? []
             guard let first = points.first else { return nil }
             var lo = first, hi = first
             for p in points { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }

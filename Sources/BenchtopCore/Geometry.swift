@@ -6,6 +6,8 @@ public enum Shape: Sendable, Hashable, Codable {
     /// `halfHeight` is half the distance between the two sphere centres.
     case capsule(radius: Double, halfHeight: Double)
     case convexHull(points: [SIMD3<Double>])
+    /// A triangle mesh read from a file. Drawn as it is; physics collides with the convex hull of its vertices.
+    case mesh(TriangleMesh)
 
     /// Volume in cubic metres.
     public var volume: Double {
@@ -14,6 +16,8 @@ public enum Shape: Sendable, Hashable, Codable {
         case .sphere(let r): return 4.0 / 3.0 * .pi * r * r * r
         case .cylinder(let r, let hh): return .pi * r * r * 2 * hh
         case .capsule(let r, let hh): return .pi * r * r * 2 * hh + 4.0 / 3.0 * .pi * r * r * r
+        case .mesh(let m):
+            return m.enclosedVolume
         case .convexHull(let pts):
             // Bounding-box estimate: only used to split mass between parts, never for physics.
             guard let first = pts.first else { return 0 }
@@ -35,7 +39,69 @@ public enum Shape: Sendable, Hashable, Codable {
             var m = SIMD3<Double>.zero
             for p in pts { m = pointwiseMax(m, SIMD3(abs(p.x), abs(p.y), abs(p.z))) }
             return m
+        case .mesh(let mesh):
+            var m = SIMD3<Double>.zero
+            for p in mesh.positions { m = pointwiseMax(m, SIMD3(abs(p.x), abs(p.y), abs(p.z))) }
+            return m
         }
+    }
+
+    /// Points whose convex hull bounds the shape (the vertices of hulls and meshes; nil for the primitives).
+    public var hullPoints: [SIMD3<Double>]? {
+        switch self {
+        case .convexHull(let points): return points
+        case .mesh(let mesh): return mesh.positions
+        default: return nil
+        }
+    }
+}
+
+/// An indexed triangle mesh in metres: one normal per vertex, triangles wound counter-clockwise seen from outside.
+public struct TriangleMesh: Sendable, Hashable, Codable {
+    public var positions: [SIMD3<Double>]
+    public var normals: [SIMD3<Double>]
+    public var indices: [UInt32]
+
+    public init(positions: [SIMD3<Double>], normals: [SIMD3<Double>], indices: [UInt32]) {
+        self.positions = positions; self.normals = normals; self.indices = indices
+    }
+
+    public var triangleCount: Int { indices.count / 3 }
+
+    /// The volume the triangles enclose (divergence theorem); meaningful for closed meshes only.
+    public var enclosedVolume: Double {
+        var sum = 0.0
+        var k = 0
+        while k + 2 < indices.count {
+            let a = positions[Int(indices[k])], b = positions[Int(indices[k + 1])], c = positions[Int(indices[k + 2])]
+            sum += dot(a, cross(b, c))
+            k += 3
+        }
+        return abs(sum) / 6
+    }
+
+    /// Axis-aligned bounds (lower, upper corner).
+    public var bounds: (lower: SIMD3<Double>, upper: SIMD3<Double>) {
+        guard let first = positions.first else { return (.zero, .zero) }
+        var lo = first, hi = first
+        for p in positions { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+        return (lo, hi)
+    }
+
+    /// The mesh moved by `offset` and scaled per axis (normals re-normalised; a negative scale flips the winding).
+    public func transformed(scale: SIMD3<Double>, offset: SIMD3<Double> = .zero) -> TriangleMesh {
+        let p = positions.map { $0 * scale + offset }
+        let n = normals.map { v -> SIMD3<Double> in
+            let w = v / scale
+            let l = length(w)
+            return l > 0 ? w / l : v
+        }
+        var i = indices
+        if scale.x * scale.y * scale.z < 0 {
+            var k = 0
+            while k + 2 < i.count { i.swapAt(k + 1, k + 2); k += 3 }
+        }
+        return TriangleMesh(positions: p, normals: n, indices: i)
     }
 }
 
@@ -43,9 +109,12 @@ public enum Shape: Sendable, Hashable, Codable {
 public struct ShapePart: Sendable, Hashable, Codable {
     public var shape: Shape
     public var pose: Pose
-    public init(_ shape: Shape, pose: Pose = .identity) {
+    /// The part's own colour (a mesh material's); nil: the body's colour.
+    public var color: Color?
+    public init(_ shape: Shape, pose: Pose = .identity, color: Color? = nil) {
         self.shape = shape
         self.pose = pose
+        self.color = color
     }
 }
 

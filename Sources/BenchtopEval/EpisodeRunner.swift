@@ -74,6 +74,8 @@ public enum EpisodeOutcome: Sendable, Equatable {
     case timeout
     case policyError(String)
     case physicsError(String)
+    /// The policy declined the task at reset (the reason is in the report and on the console).
+    case unsupportedTask(String)
 
     public var isPolicyError: Bool {
         if case .policyError = self { return true }
@@ -86,6 +88,7 @@ public enum EpisodeOutcome: Sendable, Equatable {
         case .timeout: "timeout"
         case .policyError: "policy_error"
         case .physicsError: "physics_error"
+        case .unsupportedTask: "unsupported_task"
         }
     }
 }
@@ -260,7 +263,10 @@ public final class EpisodeRunner {
         } catch {
             let empty = Observation(images: [], state: [], instruction: environment.instruction, time: 0)
             state = EpisodeState(observation: empty, progress: progress, metrics: metrics)
-            if error is PolicyError {
+            if let unsupported = error as? UnsupportedTask {
+                state.outcome = .unsupportedTask(unsupported.reason)
+                FileHandle.standardError.write(Data("episode seed \(seed): \(unsupported)\n".utf8))
+            } else if error is PolicyError {
                 state.fail(with: error)
             } else {
                 state.outcome = .physicsError(error is SceneProblem ? "scene problem at reset: \(error)" : "reset failed: \(error)")

@@ -72,6 +72,7 @@ public struct EvaluationReport {
         if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
         if case .policyError(let m) = r.outcome { e["error"] = m }
         if case .physicsError(let m) = r.outcome { e["error"] = m }
+        if case .unsupportedTask(let m) = r.outcome { e["error"] = m }
         return e
     }
 
@@ -158,13 +159,13 @@ public struct EvaluationReport {
     /// Outcome bars; the policy_error bar stacks episodes that ended on a policy error (solid) and episodes that
     /// reached another outcome after recovering from policy errors (light), so garbage answers are not hidden.
     private func outcomeBars(_ s: RunSummary) -> String {
-        let labels = ["success", "timeout", "policy_error", "physics_error"]
-        let colors = ["#2e9d4f", "#c9a227", "#c0392b", "#7d3c98"]
+        let labels = ["success", "timeout", "policy_error", "physics_error", "unsupported_task"]
+        let colors = ["#2e9d4f", "#c9a227", "#c0392b", "#7d3c98", "#5d6d7e"]
         let endedOnError = s.outcomes["policy_error"] ?? 0
         let recovered = max(0, s.episodesWithPolicyErrors - endedOnError)
         let heights = labels.map { ($0 == "policy_error" ? recovered : 0) + (s.outcomes[$0] ?? 0) }
         let maxCount = max(1, heights.max() ?? 1)
-        var svg = "<svg width='320' height='180' xmlns='http://www.w3.org/2000/svg'>"
+        var svg = "<svg width='400' height='180' xmlns='http://www.w3.org/2000/svg'>"
         for (i, label) in labels.enumerated() {
             let count = s.outcomes[label] ?? 0
             let h = 130.0 * Double(count) / Double(maxCount)

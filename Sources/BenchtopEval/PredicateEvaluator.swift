@@ -77,6 +77,16 @@ public struct PredicateEvaluator {
             let grippers = graspers.isEmpty ? touching.filter { world.bodies[$0].kind == .robotLink } : touching.intersection(graspers)
             let onTable = touching.contains { world.bodies[$0].kind == .table }
             return grippers.count >= 2 && !onTable
+        case .joint(let object, let joint, let measure, let range):
+            guard let (a, j) = world.objectJoint(object: object, joint: joint), a < snapshot.articulations.count else { return false }
+            let q = snapshot.articulations[a].jointPositions[j]
+            switch measure {
+            case .position: return range.contains(q)
+            case .openFraction:
+                let spec = world.articulations[a].joints[j]
+                guard spec.upper > spec.lower else { return false }
+                return range.contains((q - spec.lower) / (spec.upper - spec.lower))
+            }
         case .all(let ps): return ps.allSatisfy { evaluate($0, snapshot, contacts) }
         case .any(let ps): return ps.contains { evaluate($0, snapshot, contacts) }
         case .not(let p): return !evaluate(p, snapshot, contacts)

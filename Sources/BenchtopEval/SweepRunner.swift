@@ -161,7 +161,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         self.cell = cell.id; axis = cell.axis?.rawValue; level = cell.level; episode = unit.episode; seed = r.seed
         self.instruction = instruction; outcome = r.outcome.label
         switch r.outcome {
-        case .policyError(let m), .physicsError(let m): error = m
+        case .policyError(let m), .physicsError(let m), .unsupportedTask(let m): error = m
         default: error = nil
         }
         success = r.successAtEnd; successAnyTime = r.successAnyTime; progression = r.progression; ticks = r.ticks
@@ -178,6 +178,7 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
         case "success": .success
         case "policy_error": .policyError(error ?? "")
         case "physics_error": .physicsError(error ?? "")
+        case "unsupported_task": .unsupportedTask(error ?? "")
         default: .timeout
         }
         var r = EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,

@@ -53,7 +53,12 @@ public final class ReferencePolicy: Policy {
         let world = access.world
         let controller = access.controller
         let tcp = controller.basePose * controller.commandedTCPPose(arm: 0)
-        plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position)
+        do {
+            plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position)
+        } catch let e as PlanError {
+            // A task the planner cannot read (a missing object, an unplannable predicate) ends the episode at once.
+            throw UnsupportedTask(e.description)
+        }
         guard !plan.isEmpty else { throw PlanError("the task is already satisfied or has no path") }
         let goal = plan[0].position
         // Only arms the control mode moves can act (the YAM's end-effector modes drive the left arm alone).
@@ -165,6 +170,7 @@ public final class ReferencePolicy: Policy {
         case .cylinder(let r, let hh): h = SIMD3(r, r, hh)
         case .capsule(let r, let hh): h = SIMD3(r, r, hh + r)
         case .convexHull(let points): return points
+        case .mesh(let mesh): return mesh.positions
         }
         return (0..<8).map { k in SIMD3(k & 1 == 0 ? -h.x : h.x, k & 2 == 0 ? -h.y : h.y, k & 4 == 0 ? -h.z : h.z) }
     }
@@ -218,7 +224,7 @@ public final class ReferencePolicy: Policy {
             let targetOrientation = (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * home).normalized
             var step = targetPosition - reference.position
             let distance = length(step)
-            let maxStep = maxSpeed * dt
+            let maxStep = min(maxSpeed, w.speed ?? maxSpeed) * dt
             if distance > maxStep { step *= maxStep / distance }
             if translationNoise > 0 && distance > 0.01 {
                 step += SIMD3(rng.gaussian(), rng.gaussian(), rng.gaussian()) * translationNoise

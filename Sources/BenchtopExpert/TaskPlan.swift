@@ -1,5 +1,6 @@
 import BenchtopCore
 import BenchtopPhysics
+import BenchtopPolicy
 import BenchtopScene
 
 /// One target of a scripted end-effector path.
@@ -13,9 +14,13 @@ public struct Waypoint: Sendable, Hashable {
     /// Control ticks to stay once reached (grasp closing, settling).
     public var hold: Int
     public var label: String
+    /// Top TCP speed on the way to this waypoint, m/s (nil: the policy's); slow for moving a held handle, whose
+    /// inertia the fingers must carry through friction alone.
+    public var speed: Double?
 
-    public init(_ label: String, _ position: SIMD3<Double>, yaw: Double, aperture: Double, hold: Int = 0) {
+    public init(_ label: String, _ position: SIMD3<Double>, yaw: Double, aperture: Double, hold: Int = 0, speed: Double? = nil) {
         self.label = label; self.position = position; self.yaw = yaw; self.aperture = aperture; self.hold = hold
+        self.speed = speed
     }
 }
 
@@ -152,18 +157,34 @@ public enum TaskPlanner {
                 Waypoint("push", SIMD3(end.x, end.y, z), yaw: yaw, aperture: 0, hold: 3),
                 Waypoint("retreat", SIMD3(end.x - u.x * 0.03, end.y - u.y * 0.03, z + 0.08), yaw: yaw, aperture: 0),
             ]
-        case .all(let parts), .any(let parts):
+        case .any(let parts):
+            // Satisfying one part satisfies the whole: the first part that plans is a plan in full.
             for part in parts {
                 if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
                                         pushHeight: pushHeight), !path.isEmpty { return path }
             }
-            throw PlanError("no part of the task's predicate can be planned")
+            throw UnsupportedTask("no part of the task's 'any' predicate can be planned")
+        case .all(let parts):
+            // Planned in full or refused: each part on its own object, one after the other (their plans start from the
+            // same snapshot, so no part may move another part's object).
+            let plans = try parts.map { try plan($0, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+                                                 pushHeight: pushHeight) }
+            let objects = parts.map { Set($0.objectNames) }
+            for i in objects.indices {
+                for k in objects.indices where k > i && !objects[i].isDisjoint(with: objects[k]) {
+                    throw UnsupportedTask("the parts of the task's 'all' predicate share objects (\(objects[i].intersection(objects[k]).sorted().joined(separator: ", "))); the built-in policy plans such a task only as one part")
+                }
+            }
+            return plans.flatMap { $0 }
+        case .joint(let object, let joint, let measure, let range):
+            return try operate(object: object, joint: joint, measure: measure, range: range, world: world, snapshot: snapshot,
+                               approach: approach, gripper: gripper)
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
                 return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper), half: o.half, jaw: jaw)
             }
-            throw PlanError("the built-in policy cannot plan a '\(p)' task")
+            throw UnsupportedTask("the built-in policy cannot plan a '\(p)' task")
         }
     }
 

@@ -67,6 +67,7 @@ enum TiltSearch {
         case .cylinder(let radius, let hh): return abs(down.z) * hh + radius * (1 - down.z * down.z).squareRoot()
         case .capsule(let radius, let hh): return abs(down.z) * hh + radius
         case .convexHull(let points): return points.map { ($0 * down).sum() }.max() ?? 0
+        case .mesh(let mesh): return mesh.positions.map { ($0 * down).sum() }.max() ?? 0
         }
     }
 

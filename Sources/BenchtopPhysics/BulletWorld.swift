@@ -49,12 +49,32 @@ final class BulletWorld {
             flat.reserveCapacity(points.count * 3)
             for p in points { flat += [p.x, p.y, p.z] }
             return bs_shape_convex_hull(handle, flat, Int32(points.count))
+        case .mesh(let mesh):
+            return makeShape(.convexHull(points: HullCache.shared.collisionHull(mesh)))
         }
+    }
+
+    /// A mesh's simplified convex hull (Bullet's btShapeHull), at most about 100 points whatever the vertex count.
+    static func simplifiedHull(_ points: [SIMD3<Double>]) -> [SIMD3<Double>] {
+        guard points.count >= 4 else { return points }
+        let flat = points.flatMap { [$0.x, $0.y, $0.z] }
+        var out = [Double](repeating: 0, count: 3 * 512)
+        let n = Int(bs_convex_hull_simplify(flat, Int32(points.count), &out, 512))
+        guard n >= 4 else { return points }
+        return (0..<min(n, 512)).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) }
     }
 
     /// One native shape for a list of parts: the primitive itself when it is alone and unposed, else a compound.
     func makeShape(_ parts: [ShapePart]) -> Int32 {
         if parts.count == 1, parts[0].pose == .identity { return makeShape(parts[0].shape) }
+        // A mesh split by material collides as one hull of all its vertices, not as overlapping hulls of each part.
+        if parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
+            var points: [SIMD3<Double>] = []
+            for part in parts {
+                if case .mesh(let m) = part.shape { points += m.positions.map { part.pose.transform($0) } }
+            }
+            return makeShape(.mesh(TriangleMesh(positions: points, normals: [], indices: [])))
+        }
         let compound = bs_shape_compound(handle)
         for part in parts {
             let child = makeShape(part.shape)
@@ -62,6 +82,10 @@ final class BulletWorld {
             _ = bs_shape_compound_add(handle, compound, child, pose)
         }
         return compound
+    }
+
+    func setJointDamping(_ mb: Int32, link: Int, damping: Double) {
+        bs_multibody_set_joint_damping(handle, mb, Int32(link), damping)
     }
 
     // MARK: rigid bodies

@@ -49,6 +49,7 @@ public final class World {
     private var native: BulletWorld
     private var nativeID: [Int32?] = []            // body id -> native body id (nil: not simulated)
     private var bodyForNative: [Int32: Int] = [:]  // native body id -> body id
+    private var linkNative: [Int: Int32] = [:]     // body id of an articulation link -> its collider's native id
     private var fixedPose: [Pose?] = []
     private var stateBuffer: [Double] = []
 
@@ -73,6 +74,7 @@ public final class World {
     public func reset() throws {
         native = World.makeNative(scene.physics)
         bodies = []; nativeID = []; bodyForNative = [:]; fixedPose = []; initialPoses = []; articulations = []
+        linkNative = [:]
         try build()
     }
 
@@ -99,8 +101,19 @@ public final class World {
                   material: Material(friction: table.friction))
 
         var rng = SeededRandom(seed: seed).fork("layout")
+        var articulatedObjects: [ArticulationSpec] = []
         for object in scene.objects {
             let pose = placement(of: object, rng: &rng)
+            if case .urdf(let u) = object.asset, !u.isRigid {
+                // Built after the robots, so robot articulations keep indices 0, 1, ...
+                var spec = u.spec
+                spec.name = object.name
+                spec.base = pose * Pose(position: -u.center)
+                spec.fixedBase = u.fixedBase
+                spec.initialPositions = u.initialPositions
+                articulatedObjects.append(spec)
+                continue
+            }
             let desc = BodyDescription(name: object.name, kind: .object, parts: object.asset.parts, color: object.color,
                                        texture: object.texture?.rawValue,
                                        mass: object.isStatic ? 0 : object.mass, collides: object.asset.collides)
@@ -115,6 +128,18 @@ public final class World {
             }
         }
         for spec in articulationSpecs { try addArticulation(spec) }
+        objectArticulationStart = articulations.count
+        for spec in articulatedObjects { try addArticulation(spec, isObject: true) }
+    }
+
+    /// Articulations from this index on are scene objects (URDF drawers, doors), not robots.
+    public private(set) var objectArticulationStart = 0
+
+    /// A movable joint of an articulated scene object: its articulation index and joint index.
+    public func objectJoint(object: String, joint: String) -> (articulation: Int, joint: Int)? {
+        guard let a = articulations.firstIndex(where: { $0.name == object }), a >= objectArticulationStart,
+              let j = articulations[a].joints.firstIndex(where: { $0.name == joint }) else { return nil }
+        return (a, j)
     }
 
     /// The object's pose at reset: nominal plus seeded randomisation, resting on the table when no z is given.
@@ -156,7 +181,7 @@ public final class World {
 
     // MARK: - Articulations
 
-    private func addArticulation(_ spec: ArticulationSpec) throws {
+    private func addArticulation(_ spec: ArticulationSpec, isObject: Bool = false) throws {
         let compiled = try ArticulationCompiler(spec: spec).compile()
         let mb = native.createMultibody(linkCount: compiled.nativeLinks.count, baseMass: compiled.base.mass,
                                         baseInertia: compiled.base.principalInertia, fixedBase: spec.fixedBase,
@@ -183,12 +208,14 @@ public final class World {
                 let inCom = link.collision.map { ShapePart($0.shape, pose: comFrame.inverse * $0.pose) }
                 let shape = native.makeShape(inCom)
                 // Robot links anchor their contacts' friction: a held object does not creep down the fingers.
-                let material = Material(friction: link.friction, frictionAnchor: true)
+                let material = Material(friction: link.friction, frictionAnchor: !isObject)
                 let id = native.setLinkShape(mb, link: nativeLink, shape: shape, material: material)
                 guard id >= 0 else { throw PhysicsError.invalidArticulation(name: spec.name, detail: "link '\(link.name)' collider rejected") }
                 nativeBody = id
             }
-            let desc = BodyDescription(name: "\(spec.name)/\(link.name)", kind: .robotLink,
+            // An object's root link answers to the object's name (predicates, segmentation); its other links to object/link.
+            let name = isObject && index == 0 ? spec.name : "\(spec.name)/\(link.name)"
+            let desc = BodyDescription(name: name, kind: isObject ? .object : .robotLink,
                                        parts: link.visual.isEmpty ? link.collision : link.visual,
                                        color: link.color, mass: link.inertial.mass, collides: !link.collision.isEmpty)
             linkBody[index] = bodies.count
@@ -196,7 +223,10 @@ public final class World {
             nativeID.append(nil)                 // link poses come from the multibody, not the body table
             fixedPose.append(nil)
             initialPoses.append(.identity)
-            if let nativeBody { bodyForNative[nativeBody] = linkBody[index] }
+            if let nativeBody {
+                bodyForNative[nativeBody] = linkBody[index]
+                linkNative[linkBody[index]] = nativeBody
+            }
         }
         guard native.finalizeMultibody(mb) else {
             throw PhysicsError.invalidArticulation(name: spec.name, detail: "the native layer could not finalise the multibody")
@@ -206,6 +236,17 @@ public final class World {
             name: spec.name, spec: spec, handle: mb, linkBodies: linkBody, nativeOfSpecLink: nativeOfSpecLink,
             comFrames: compiled.comFrames, dofNativeLinks: movable.map(\.offset), joints: movable.map(\.element.joint))
         articulations.append(articulation)
+        if isObject {
+            // An object's joints resist motion by their URDF dynamics: Coulomb friction as a velocity motor with
+            // that much effort (PyBullet's way), viscous damping as a torque against the joint's speed.
+            for (k, joint) in articulation.joints.enumerated() {
+                let link = articulation.dofNativeLinks[k]
+                if joint.friction > 0 {
+                    native.setMotor(mb, link: link, position: 0, velocity: 0, positionGain: 0, velocityGain: 1, maxEffort: joint.friction)
+                }
+                if joint.damping > 0 { native.setJointDamping(mb, link: link, damping: joint.damping) }
+            }
+        }
         var q = spec.initialPositions
         if q.count != articulation.joints.count { q = [Double](repeating: 0, count: articulation.joints.count) }
         native.setJointState(mb, positions: q, velocities: [Double](repeating: 0, count: q.count))
@@ -350,9 +391,9 @@ public final class World {
         if let n = nativeBody(id) { native.setVelocity(n, linear: linear, angular: angular) }
     }
 
-    /// Applies a force (N) at a world point during the next step.
+    /// Applies a force (N) at a world point during the next step (rigid bodies and articulation links).
     public func applyForce(body id: Int, _ force: SIMD3<Double>, at point: SIMD3<Double>) {
-        if let n = nativeBody(id) { native.applyForce(n, force, at: point) }
+        if let n = nativeBody(id) ?? linkNative[id] { native.applyForce(n, force, at: point) }
     }
 
     /// Applies an impulse (N s) at a world point now.

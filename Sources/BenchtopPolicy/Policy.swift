@@ -80,6 +80,14 @@ public enum PolicyError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
+/// A policy that cannot carry out the episode's task says so at reset; the episode ends at once with the outcome
+/// `unsupported_task` and this reason, instead of failing later in some other way.
+public struct UnsupportedTask: Error, CustomStringConvertible, Sendable, Equatable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "unsupported task: \(reason)" }
+}
+
 /// Policies that recover from some bad answers (e.g. MolmoAct's zero action on a parse failure) report what they
 /// recovered from, so the evaluation can count the errors although the episode went on.
 public protocol RecoveredErrorReporting: AnyObject {

@@ -24,6 +24,17 @@ struct MeshData {
         if dot(n, outward) >= 0 { indices += [a, b, c] } else { indices += [a, c, b] }
     }
 
+    init() {}
+
+    /// A file's triangle mesh as it is, with its own normals.
+    init(_ mesh: TriangleMesh) {
+        vertices.reserveCapacity(mesh.positions.count * 6)
+        for (p, n) in zip(mesh.positions, mesh.normals) {
+            vertices += [Float(p.x), Float(p.y), Float(p.z), Float(n.x), Float(n.y), Float(n.z)]
+        }
+        indices = mesh.indices
+    }
+
     /// The unit box: half extents 1 (scaled per instance), flat normals.
     static func box() -> MeshData {
         var m = MeshData()

@@ -341,6 +341,7 @@ public final class SceneRenderer {
         // calling thread, so 24x16 spheres and 32-sided cylinders cost ~10% of a closed-loop tick for no visible gain.
         var meshData: [MeshData] = [.box(), .sphere(stacks: 10, slices: 16), .cylinder(slices: 20)]
         let box = 0, sphere = 1, cylinder = 2
+        var meshIndex: [TriangleMesh: Int] = [:]
         var list: [PartInstance] = []
         for (id, body) in bodies.enumerated() {
             let texture: Float = if body.kind == .object { Self.objectTextureCode(body.texture) } else {
@@ -352,8 +353,10 @@ public final class SceneRenderer {
                 }
             }
             let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
+            var partColor: Color? = nil   // a mesh material's colour, drawn without the procedural texture
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
-                list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: color,
+                let c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), 0) } ?? color
+                list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: c,
                                          isGround: body.kind == .ground))
             }
             if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
@@ -369,6 +372,7 @@ public final class SceneRenderer {
                 }
             }
             for part in body.parts {
+                partColor = part.color
                 switch part.shape {
                 case .box(let h): add(box, part.pose, h)
                 case .sphere(let r): add(sphere, part.pose, SIMD3(repeating: r))
@@ -381,6 +385,15 @@ public final class SceneRenderer {
                 case .convexHull(let points):
                     meshData.append(.convexHull(points))
                     add(meshData.count - 1, part.pose, SIMD3(repeating: 1))
+                case .mesh(let mesh):
+                    // One mesh per part, with the file's own normals (shared between parts that are the same mesh).
+                    if let index = meshIndex[mesh] {
+                        add(index, part.pose, SIMD3(repeating: 1))
+                    } else {
+                        meshData.append(MeshData(mesh))
+                        meshIndex[mesh] = meshData.count - 1
+                        add(meshData.count - 1, part.pose, SIMD3(repeating: 1))
+                    }
                 }
             }
         }

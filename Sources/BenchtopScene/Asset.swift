@@ -27,6 +27,10 @@ public enum Asset: Sendable, Hashable {
     case ellipsoid(radii: SIMD3<Double>)
     /// A toy block: a regular prism with `sides` faces around z (a convex hull).
     case prism(sides: Int, radius: Double, height: Double)
+    /// A mesh file (OBJ with its MTL colours, STL, glTF/GLB, ...), collided with by its convex hull.
+    case mesh(MeshAsset)
+    /// An object described by a URDF file: rigid (one link) or articulated (drawers, doors, lids).
+    case urdf(URDFAsset)
 
     /// Asset names as written in scene files, with the parameters each takes.
     public static let catalog: [String: (required: [String], optional: [String])] = [
@@ -43,6 +47,8 @@ public enum Asset: Sendable, Hashable {
         "bottle": (["radius", "height"], []),
         "ellipsoid": (["size"], []),
         "prism": (["sides", "radius", "height"], []),
+        "mesh": (["file"], ["scale", "density"]),
+        "urdf": (["file"], ["fixed_base", "joints"]),
     ]
 
     /// The name used in scene files.
@@ -61,6 +67,8 @@ public enum Asset: Sendable, Hashable {
         case .bottle: "bottle"
         case .ellipsoid: "ellipsoid"
         case .prism: "prism"
+        case .mesh: "mesh"
+        case .urdf: "urdf"
         }
     }
 
@@ -76,7 +84,8 @@ public enum Asset: Sendable, Hashable {
     /// a pushed ball still rolls. Flat-faced assets get none (they do not roll, and the rows cost solver time).
     public var defaultRollingFriction: Double {
         switch self {
-        case .sphere, .cylinder, .can, .bottle, .ellipsoid, .prism: return 1e-4
+        case .sphere, .cylinder, .can, .bottle, .ellipsoid, .prism, .mesh: return 1e-4
+        case .urdf(let u): return u.isRigid ? 1e-4 : 0
         default: return 0
         }
     }
@@ -93,6 +102,8 @@ public enum Asset: Sendable, Hashable {
         case .sphere(let r): return SIMD3(repeating: r)
         case .tray(let s, _), .bin(let s, _): return s / 2
         case .marker(let r): return SIMD3(r, r, 0.0005)
+        case .mesh(let m): return m.halfExtents
+        case .urdf(let u): return u.halfExtents
         }
     }
 
@@ -170,6 +181,11 @@ public enum Asset: Sendable, Hashable {
                 return [SIMD3(r * cos(a), r * sin(a), -h / 2), SIMD3(r * cos(a), r * sin(a), h / 2)]
             }
             return [ShapePart(.convexHull(points: points))]
+        case .mesh(let m):
+            return m.parts
+        case .urdf(let u):
+            // Articulated objects are built from their links (World); their parts here are the root link's.
+            return u.rigidParts
         }
     }
 

@@ -1,4 +1,5 @@
 import BenchtopCore
+import BenchtopMesh
 import Foundation
 import Yams
 
@@ -56,9 +57,24 @@ public enum SceneLoader {
 /// The field-by-field reader behind `SceneLoader`.
 private struct SceneParser {
     let file: String
+    var roots: AssetRoots
+
+    init(file: String) {
+        self.file = file
+        roots = AssetRoots(sceneFile: file)
+    }
 
     func scene(_ r: NodeReader, defaultName: String) throws -> Scene {
         let m = try r.mapping()
+        var parser = self
+        if let v = m.optional("asset_path") {
+            let dirs = try v.list().map { try $0.string() }
+            parser.roots = AssetRoots(sceneFile: file, assetPath: dirs)
+        }
+        return try parser.sceneBody(r, m, defaultName: defaultName)
+    }
+
+    func sceneBody(_ r: NodeReader, _ m: MappingReader, defaultName: String) throws -> Scene {
         var scene = Scene(name: try m.optional("name")?.string() ?? defaultName)
         scene.description = try m.optional("description")?.string() ?? ""
         if let p = m.optional("physics") { scene.physics = try physics(p) }
@@ -70,7 +86,7 @@ private struct SceneParser {
         if let rb = m.optional("robots") { scene.robots = try rb.list().map(robot) }
         let taskReader = m.optional("task")
         try m.finish(allowed: ["name", "description", "physics", "table", "objects", "lights", "background",
-                               "cameras", "robots", "task"])
+                               "cameras", "robots", "task", "asset_path"])
         try checkUniqueNames(scene.objects.map(\.name), r.child("objects", r.node), what: "object")
         try checkUniqueNames(scene.cameras.map(\.name), r.child("cameras", r.node), what: "camera")
         try checkUniqueNames(scene.robots.map(\.name), r.child("robots", r.node), what: "robot")
@@ -179,10 +195,25 @@ private struct SceneParser {
             throw assetReader.error(.unknownAsset, "unknown asset '\(assetName)'; expected one of: \(Asset.catalog.keys.sorted().joined(separator: ", "))")
         }
         let asset = try self.asset(assetName, m, params: params)
-        let isStatic = try m.optional("static")?.bool() ?? !asset.collides
+        var isStatic = try m.optional("static")?.bool() ?? !asset.collides
         var mass = 0.0
-        if let v = m.optional("mass") {
+        if case .urdf(let u) = asset {
+            // Masses come from the URDF's inertials; a rigid one may be overridden.
+            mass = u.spec.links.reduce(0) { $0 + $1.inertial.mass }
+            if let v = m.optional("mass") {
+                guard u.isRigid else { throw v.error(.wrongType, "an articulated URDF object takes its masses from the file's <inertial> elements") }
+                mass = try v.positiveDouble()
+            }
+            if u.fixedBase { isStatic = u.isRigid }
+            guard mass > 0 || isStatic || u.fixedBase else { throw r.error(.missingKey, "the URDF gives no mass; add 'mass' (kg, > 0)") }
+        } else if let v = m.optional("mass") {
+            if m.has("density") { throw v.error(.wrongType, "give either 'mass' or 'density', not both") }
             mass = try v.positiveDouble()
+        } else if let v = m.optional("density"), case .mesh(let mesh) = asset {
+            let density = try v.positiveDouble()
+            let volume = mesh.volume
+            guard volume > 1e-9 else { throw v.error(.outOfRange, "the mesh encloses no volume (not closed?); give 'mass' instead") }
+            mass = density * volume
         } else if !isStatic {
             throw r.error(.missingKey, "missing required key 'mass' (kg, > 0) for a movable object")
         }
@@ -261,7 +292,56 @@ private struct SceneParser {
             let n = try v.int()
             guard (3...12).contains(n) else { throw v.error(.outOfRange, "expected 3 ... 12 sides, got \(n)") }
             return .prism(sides: n, radius: try positive("radius", "metres"), height: try positive("height", "metres"))
+        case "mesh":
+            let (file, path, root) = try assetFile(m, kinds: MeshFile.extensions)
+            var scale = SIMD3<Double>(repeating: 1)
+            if let v = m.optional("scale") {
+                if case .scalar = v.node { scale = SIMD3(repeating: try v.positiveDouble()) } else { scale = try v.vector3() }
+                guard scale.x > 0, scale.y > 0, scale.z > 0 else { throw v.error(.outOfRange, "expected positive scale factors") }
+            }
+            do {
+                return .mesh(try MeshAsset(file: file, path: path, root: root, scale: scale))
+            } catch let e as MeshError {
+                throw try m.required("file", "").error(.unreadable, e.reason)
+            }
+        case "urdf":
+            let (file, path, root) = try assetFile(m, kinds: ["urdf"])
+            let spec: ArticulationSpec
+            do {
+                spec = try URDFParser.load(path: path, meshRoot: root)
+            } catch let e as URDFError {
+                throw try m.required("file", "").error(.unreadable, "\(e.element): \(e.message)")
+            }
+            let fixed = try m.optional("fixed_base")?.bool() ?? (spec.links.count > 1)
+            var joints: [String: Double] = [:]
+            if let v = m.optional("joints") {
+                let jm = try v.mapping()
+                let names = Set(spec.movableJoints.map(\.name))
+                for key in jm.keys {
+                    guard names.contains(key) else {
+                        throw v.error(.unknownName, "no movable joint '\(key)' in \(file); joints: \(names.sorted().joined(separator: ", "))", at: "\(v.path).\(key)")
+                    }
+                    joints[key] = try jm.required(key, "a joint position").double()
+                }
+            }
+            return .urdf(URDFAsset(file: file, path: path, spec: spec, fixedBase: fixed, initialJoints: joints))
         default: preconditionFailure("asset catalog and parser disagree on '\(name)'")
+        }
+    }
+
+    /// An asset's `file`, found under the scene's asset roots and of one of the expected kinds.
+    func assetFile(_ m: MappingReader, kinds: Set<String>) throws -> (file: String, path: String, root: String) {
+        let v = try m.required("file", "a path relative to the scene file or to an asset_path directory")
+        let file = try v.string()
+        let ext = URL(fileURLWithPath: file).pathExtension.lowercased()
+        guard kinds.contains(ext) else {
+            throw v.error(.outOfRange, "expected a file ending in one of: \(kinds.sorted().map { "." + $0 }.joined(separator: ", ")), got '\(file)'")
+        }
+        do {
+            let found = try roots.resolve(file)
+            return (file, found.path, found.root)
+        } catch let e as AssetRoots.LookupError {
+            throw v.error(.unreadable, e.description)
         }
     }
 
@@ -364,13 +444,18 @@ private struct SceneParser {
     func task(_ r: NodeReader, objects: Set<String>, scene: Scene) throws -> TaskSpec {
         let m = try r.mapping()
         let instruction = try m.required("instruction", "the instruction given to the policy").string()
-        let success = try predicate(try m.required("success", "a success predicate"), objects: objects)
+        var joints: [String: [String]] = [:]
+        for o in scene.objects {
+            if case .urdf(let u) = o.asset, !u.isRigid { joints[o.name] = u.spec.movableJoints.map(\.name) }
+        }
+        let parser = PredicateParser(objects: objects, joints: joints)
+        let success = try parser.predicate(try m.required("success", "a success predicate"))
         var spec = TaskSpec(instruction: instruction, success: success)
         if let v = m.optional("stages") {
             spec.stages = try v.list().map { s in
                 let sm = try s.mapping()
                 let stage = TaskStage(name: try sm.required("name", "stage name").string(),
-                                      predicate: try predicate(try sm.required("predicate", "a predicate"), objects: objects))
+                                      predicate: try parser.predicate(try sm.required("predicate", "a predicate")))
                 try sm.finish(allowed: ["name", "predicate"])
                 return stage
             }
@@ -379,16 +464,23 @@ private struct SceneParser {
         try m.finish(allowed: ["instruction", "success", "stages", "time_limit"])
         return spec
     }
+}
 
-    static let predicateNames = ["lifted", "on", "in", "near", "upright", "grasped", "all", "any", "not"]
+/// Reads task predicates, checking every object and joint they name.
+private struct PredicateParser {
+    let objects: Set<String>
+    /// Movable joint names of each articulated object.
+    let joints: [String: [String]]
 
-    func predicate(_ r: NodeReader, objects: Set<String>) throws -> TaskPredicate {
+    static let names = ["lifted", "on", "in", "near", "upright", "grasped", "open", "closed", "joint", "all", "any", "not"]
+
+    func predicate(_ r: NodeReader) throws -> TaskPredicate {
         let m = try r.mapping()
         guard m.keys.count == 1, let key = m.keys.first else {
-            throw r.error(.wrongType, "expected exactly one predicate key, one of: \(Self.predicateNames.joined(separator: ", "))")
+            throw r.error(.wrongType, "expected exactly one predicate key, one of: \(Self.names.joined(separator: ", "))")
         }
-        guard Self.predicateNames.contains(key), let body = m.optional(key) else {
-            try m.finish(allowed: Self.predicateNames)   // throws: names the unknown predicate key
+        guard Self.names.contains(key), let body = m.optional(key) else {
+            try m.finish(allowed: Self.names)   // throws: names the unknown predicate key
             preconditionFailure("finish() accepted an unread key")
         }
         func objectName(_ pm: MappingReader, _ key: String) throws -> String {
@@ -401,11 +493,11 @@ private struct SceneParser {
         }
         switch key {
         case "all", "any":
-            let items = try body.list().map { try predicate($0, objects: objects) }
+            let items = try body.list().map { try predicate($0) }
             guard !items.isEmpty else { throw body.error(.outOfRange, "expected at least one predicate") }
             return key == "all" ? .all(items) : .any(items)
         case "not":
-            return .not(try predicate(body, objects: objects))
+            return .not(try predicate(body))
         default:
             let pm = try body.mapping()
             let p: TaskPredicate
@@ -436,6 +528,31 @@ private struct SceneParser {
             case "upright":
                 p = .upright(object: try objectName(pm, "object"), tolerance: try pm.optional("tolerance")?.positiveDouble() ?? 0.2)
                 try pm.finish(allowed: ["object", "tolerance"])
+            case "open", "closed", "joint":
+                let o = try objectName(pm, "object")
+                let jv = try pm.required("joint", "a movable joint of the object")
+                let jn = try jv.string()
+                guard let names = joints[o] else {
+                    throw try pm.required("object", "").error(.unknownName, "'\(o)' is not an articulated object (asset: urdf with joints)")
+                }
+                guard names.contains(jn) else {
+                    throw jv.error(.unknownName, "no movable joint '\(jn)' in '\(o)'; joints: \(names.joined(separator: ", "))")
+                }
+                if key == "joint" {
+                    let above = try pm.optional("above")?.double() ?? -.infinity
+                    let below = try pm.optional("below")?.double() ?? .infinity
+                    guard above.isFinite || below.isFinite else { throw body.error(.missingKey, "give 'above' and/or 'below' (metres or radians)") }
+                    guard above <= below else { throw body.error(.outOfRange, "expected above <= below, got \(above) > \(below)") }
+                    p = .joint(object: o, joint: jn, measure: .position, range: above...below)
+                    try pm.finish(allowed: ["object", "joint", "above", "below"])
+                } else {
+                    let fv = pm.optional("fraction")
+                    let fraction = try fv?.double() ?? (key == "open" ? 0.8 : 0.1)
+                    guard (0...1).contains(fraction) else { throw (fv ?? body).error(.outOfRange, "expected a fraction in 0 ... 1, got \(fraction)") }
+                    p = .joint(object: o, joint: jn, measure: .openFraction,
+                               range: key == "open" ? fraction...Double.infinity : -Double.infinity...fraction)
+                    try pm.finish(allowed: ["object", "joint", "fraction"])
+                }
             default:
                 p = .grasped(object: try objectName(pm, "object"))
                 try pm.finish(allowed: ["object"])

@@ -32,6 +32,9 @@ public indirect enum TaskPredicate: Sendable, Hashable {
     case upright(object: String, tolerance: Double)
     /// The object is held by a gripper (contacts on two fingers, off the table).
     case grasped(object: String)
+    /// A movable joint of an articulated object (`asset: urdf`) lies in `range`: its position (metres or radians), or
+    /// its open fraction (0 at the lower limit, 1 at the upper).
+    case joint(object: String, joint: String, measure: JointMeasure, range: ClosedRange<Double>)
     case all([TaskPredicate])
     case any([TaskPredicate])
     case not(TaskPredicate)
@@ -39,6 +42,7 @@ public indirect enum TaskPredicate: Sendable, Hashable {
     /// Every object name the predicate refers to.
     public var objectNames: [String] {
         switch self {
+        case .joint(let o, _, _, _): return [o]
         case .lifted(let o, _), .upright(let o, _), .grasped(let o), .inside(let o, _): 
             if case .inside(_, let c) = self { return [o, c] }
             return [o]
@@ -50,6 +54,12 @@ public indirect enum TaskPredicate: Sendable, Hashable {
         case .not(let p): return p.objectNames
         }
     }
+}
+
+/// What a joint predicate measures.
+public enum JointMeasure: String, Sendable, Hashable {
+    case position
+    case openFraction
 }
 
 /// What `near` measures against.

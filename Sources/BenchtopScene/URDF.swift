@@ -1,4 +1,5 @@
 import BenchtopCore
+import BenchtopMesh
 import Foundation
 
 /// Errors reading a URDF robot description: the file, the element path and what was expected.
@@ -23,12 +24,14 @@ public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
 /// fixed; origin, axis, limit, dynamics). Meshes are rejected: Benchtop simulates primitive shapes only.
 public enum URDFParser {
     /// Parses a URDF file.
-    public static func load(path: String) throws -> ArticulationSpec {
+    /// - Parameter meshRoot: the directory mesh files may be read from (nil: meshes are rejected). Mesh file names
+    ///   resolve against the URDF's directory; `package://NAME/` prefixes against the root.
+    public static func load(path: String, meshRoot: String? = nil) throws -> ArticulationSpec {
         let data: Data
         do { data = try BoundedFile.read(path, maxBytes: maxFileBytes) } catch {
             throw URDFError(file: path, element: "", "\(error)")
         }
-        return try parse(data, file: path)
+        return try parse(data, file: path, meshRoot: meshRoot)
     }
 
     /// Largest URDF read (a 7-joint arm is about 20 KB).
@@ -38,7 +41,7 @@ public enum URDFParser {
 
     /// Parses URDF text; `file` names the source in errors. Joints come out parent before child, links[0] is
     /// the root (the one link that is no joint's child).
-    public static func parse(_ data: Data, file: String = "<urdf>") throws -> ArticulationSpec {
+    public static func parse(_ data: Data, file: String = "<urdf>", meshRoot: String? = nil) throws -> ArticulationSpec {
         let robot: XMLTag
         do { robot = try StrictXML.parse(data) } catch {
             throw URDFError(file: file, element: "", "not accepted as XML: \(error)")
@@ -47,7 +50,7 @@ public enum URDFParser {
             throw URDFError(file: file, element: "", "expected a <robot> root element")
         }
         let robotName = robot.attribute(forName: "name")?.stringValue ?? "robot"
-        var ctx = Context(file: file)
+        var ctx = Context(file: file, meshRoot: meshRoot)
         // Named materials at robot level.
         for m in robot.elements(forName: "material") {
             if let name = m.attribute(forName: "name")?.stringValue, let c = try ctx.color(m, path: "robot/material[\(name)]") {
@@ -130,7 +133,37 @@ public enum URDFParser {
 
     private struct Context {
         let file: String
+        let meshRoot: String?
         var materials: [String: Color] = [:]
+
+        /// A `<mesh filename scale>` element's triangles, one part per material.
+        func meshParts(_ s: XMLTag, path gp: String) throws -> [ShapePart] {
+            guard let root = meshRoot else {
+                throw err(gp, "meshes are not supported here: describe the link with box, sphere, cylinder or capsule")
+            }
+            guard let name = s.attribute(forName: "filename")?.stringValue, !name.isEmpty else {
+                throw err(gp + "@filename", "expected a mesh file name")
+            }
+            let scale = try numbers(s, "scale", count: 3, path: gp, default: [1, 1, 1])
+            guard scale.allSatisfy({ $0 != 0 }) else { throw err(gp + "@scale", "expected non-zero scale factors") }
+            var resolved: String
+            if name.hasPrefix("package://") {
+                let rest = name.dropFirst("package://".count).split(separator: "/", maxSplits: 1)
+                resolved = URL(fileURLWithPath: root).appendingPathComponent(rest.count == 2 ? String(rest[1]) : "").path
+            } else if name.hasPrefix("/") {
+                resolved = name
+            } else {
+                resolved = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(name).path
+            }
+            resolved = URL(fileURLWithPath: resolved).standardizedFileURL.path
+            do {
+                return try MeshFile.load(path: resolved, root: root).map {
+                    ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color)
+                }
+            } catch let e as MeshError {
+                throw err(gp + "@filename", e.reason)
+            }
+        }
 
         func err(_ path: String, _ message: String) -> URDFError { URDFError(file: file, element: path, message) }
 
@@ -166,13 +199,22 @@ public enum URDFParser {
         }
 
         func shapes(_ link: XMLTag, _ tag: String, path: String) throws -> [ShapePart] {
-            try link.elements(forName: tag).enumerated().map { (k, e) in
+            try link.elements(forName: tag).enumerated().flatMap { (k, e) -> [ShapePart] in
                 let p = "\(path)/\(tag)[\(k)]"
                 guard let g = e.elements(forName: "geometry").first, let s = g.childElements.first else {
                     throw err(p + "/geometry", "expected a <geometry> with one shape")
                 }
                 let gp = p + "/geometry/" + s.name
                 let shape: Shape
+                // A visual's own material colour (by value or by a robot-level name); a mesh's MTL colour wins.
+                var own: Color? = nil
+                if tag == "visual", let m = e.elements(forName: "material").first {
+                    own = try color(m, path: p + "/material") ?? m.attribute(forName: "name")?.stringValue.flatMap { materials[$0] }
+                }
+                if s.name == "mesh" {
+                    let placed = try origin(e, path: p)
+                    return try meshParts(s, path: gp).map { var q = $0; q.pose = placed; q.color = q.color ?? own; return q }
+                }
                 switch s.name {
                 case "box":
                     let size = try numbers(s, "size", count: 3, path: gp)
@@ -187,12 +229,10 @@ public enum URDFParser {
                     guard r > 0, len >= 0 else { throw err(gp, "expected a positive radius and a non-negative length") }
                     // URDF cylinder length is the full height; a capsule's length is between the sphere centres.
                     shape = s.name == "cylinder" ? .cylinder(radius: r, halfHeight: len / 2) : .capsule(radius: r, halfHeight: len / 2)
-                case "mesh":
-                    throw err(gp, "meshes are not supported: describe the link with box, sphere, cylinder or capsule")
                 default:
                     throw err(gp, "unknown geometry; expected box, sphere, cylinder or capsule")
                 }
-                return ShapePart(shape, pose: try origin(e, path: p))
+                return [ShapePart(shape, pose: try origin(e, path: p), color: own)]
             }
         }
 

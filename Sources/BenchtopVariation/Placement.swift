@@ -59,6 +59,14 @@ enum Distractors {
         return k
     }
 
+    /// From level 2 a distractor is, one time in three, a mesh from the object library (`ObjectLibrary`).
+    static func libraryPick(level: Int, _ r: SeededRandom) -> (String, Asset)? {
+        var own = r.fork("library")   // its own stream: the other draws stay as they were
+        let draw = own.next()
+        guard level >= 2, draw % 3 == 0 else { return nil }
+        return ObjectLibrary.asset(draw / 3, width: 0.06, height: 0.1).map { ("mesh \($0.name)", $0.asset) }
+    }
+
     static func add(to v: inout Variation, level: Int, rng: inout SeededRandom) throws {
         let scene = v.scene
         let taskNames = Set(scene.task?.success.objectNames ?? [])
@@ -69,7 +77,9 @@ enum Distractors {
         for k in 0..<counts[level] {
             // Each distractor has its own stream, so distractor k looks the same whatever the count.
             var r = rng.fork("distractor/\(k)")
-            let (kindName, asset) = kinds[Int(r.next() % UInt64(kinds.count))]
+            let library = libraryPick(level: level, r)
+            var (kindName, asset) = kinds[Int(r.next() % UInt64(kinds.count))]
+            if let library { (kindName, asset) = library }
             var colours = palette.filter { c in target.map { !same(c.1, $0.color) } ?? true }
             if colours.isEmpty { colours = palette }
             let (colourName, colour) = colours[Int(r.next() % UInt64(colours.count))]
@@ -152,6 +162,10 @@ enum NovelObjects {
                 .ellipsoid(radii: SIMD3(width / 2, width / 2 / aspect, width / 2 * 0.8)),
             ]
             o.asset = toys[Int(shapePick % UInt64(toys.count))]
+            // One time in three a mesh from the object library, in the original's grasp width (its own stream).
+            var own = rng.fork("library")
+            let draw = own.next()
+            if draw % 3 == 0, let mesh = ObjectLibrary.asset(draw / 3, width: width, height: height) { o.asset = mesh.asset }
         }
         o.color = level == 1 ? Variations.mix(o.color, hue, 0.6) : hue
         // Drawn last so the earlier draws (and so levels 1 and 2's shapes) do not depend on it. Level 2 textures
@@ -185,6 +199,8 @@ enum NovelObjects {
         case .bottle(let r, let h): .bottle(radius: r * s, height: h * s)
         case .ellipsoid(let radii): .ellipsoid(radii: radii * s)
         case .prism(let n, let r, let h): .prism(sides: n, radius: r * s, height: h * s)
+        case .mesh(let m): .mesh(m.scaled(by: s))
+        case .urdf: a   // joints and limits do not scale with the links: articulated objects keep their size
         }
     }
 }

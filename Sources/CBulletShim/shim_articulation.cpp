@@ -178,6 +178,14 @@ void bs_multibody_set_motor_max_velocity(bs_world *w, int m, int link, double ma
     a.drive->motors[link].speedCap = max_velocity > 0 ? max_velocity : SIMD_INFINITY;
 }
 
+void bs_multibody_set_joint_damping(bs_world *w, int m, int link, double damping) {
+    if (!w->validMB(m)) return;
+    Articulation &a = w->articulations[m];
+    if (link < 0 || link >= a.body->getNumLinks() || a.body->getLink(link).m_dofCount != 1 || !(damping >= 0)) return;
+    if (a.damping.empty()) a.damping.assign(a.body->getNumLinks(), 0);
+    a.damping[link] = damping;
+}
+
 void bs_multibody_get_motor_efforts(bs_world *w, int m, double *out) {
     if (!w->validMB(m)) return;
     Articulation &a = w->articulations[m];

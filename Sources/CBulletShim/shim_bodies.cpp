@@ -59,6 +59,24 @@ int bs_shape_convex_hull(bs_world *w, const double *xyz, int n) {
     return w->addShape(hull);
 }
 
+int bs_convex_hull_simplify(const double *xyz, int n, double *out, int capacity) {
+    if (!xyz || n < 4 || capacity < 0) return -1;
+    btConvexHullShape hull;
+    for (int i = 0; i < n; ++i) hull.addPoint(btVector3(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2]), false);
+    hull.setMargin(0);
+    hull.recalcLocalAabb();
+    btShapeHull simplified(&hull);
+    if (!simplified.buildHull(0)) return -1;
+    const int count = simplified.numVertices();
+    for (int i = 0; i < count && i < capacity; ++i) {
+        const btVector3 &p = simplified.getVertexPointer()[i];
+        out[3 * i] = p.x();
+        out[3 * i + 1] = p.y();
+        out[3 * i + 2] = p.z();
+    }
+    return count;
+}
+
 int bs_shape_compound(bs_world *w) { return w->addShape(new btCompoundShape(true)); }
 
 int bs_shape_compound_add(bs_world *w, int compound, int child, const double pose[7]) {

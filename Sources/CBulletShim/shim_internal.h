@@ -18,6 +18,7 @@
 #include <BulletDynamics/Featherstone/btMultiBodyDynamicsWorld.h>
 #include <BulletDynamics/Featherstone/btMultiBodyLinkCollider.h>
 #include <BulletCollision/CollisionShapes/btConvexHullShape.h>
+#include <BulletCollision/CollisionShapes/btShapeHull.h>
 
 #include <algorithm>
 #include <cmath>
@@ -48,6 +49,7 @@ struct Articulation {
     std::vector<int> body_ids;                          // index link + 1
     JointDrive *drive = nullptr;                        // motors and limits, set when finalized
     std::shared_ptr<JointSpaceInertia> inertia;   // set when finalized
+    std::vector<btScalar> damping;                // per link, viscous; empty: none
     bool finalized = false;
 };
 

@@ -116,6 +116,10 @@ void bs_world_destroy(bs_world *w) {
 int bs_world_step(bs_world *w, int steps) {
     for (int i = 0; i < steps; ++i) {
         for (auto &a : w->articulations) if (a.inertia) a.inertia->invalidate();
+        for (auto &a : w->articulations) {
+            for (int l = 0; l < (int)a.damping.size(); ++l)
+                if (a.damping[l] > 0) a.body->addJointTorque(l, -a.damping[l] * a.body->getJointVel(l));
+        }
         // maxSubSteps = 0: exactly one step of time_step, no accumulator and no interpolation.
         w->world->stepSimulation(w->config.time_step, 0, w->config.time_step);
         w->steps += 1;

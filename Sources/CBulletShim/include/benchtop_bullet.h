@@ -64,6 +64,9 @@ int bs_shape_cylinder(bs_world *world, double radius, double half_height);
 /// A capsule along local z; half_height is half the distance between the sphere centres.
 int bs_shape_capsule(bs_world *world, double radius, double half_height);
 int bs_shape_convex_hull(bs_world *world, const double *xyz, int point_count);
+/// Simplifies a point cloud's convex hull for collision (Bullet's btShapeHull: at most about 100 vertices, whatever the
+/// input). Writes up to capacity points (3 doubles each) to out; returns the number of hull points, or -1.
+int bs_convex_hull_simplify(const double *xyz, int point_count, double *out, int capacity);
 int bs_shape_compound(bs_world *world);
 int bs_shape_compound_add(bs_world *world, int compound, int child, const double pose[7]);
 /// Principal moments of inertia of a shape for the given mass, as Bullet computes them.
@@ -118,6 +121,9 @@ void bs_multibody_get_link_poses(bs_world *world, int mb, double *out);
 /// Implicit, so stiff gains stay stable at the fixed step.
 void bs_multibody_set_motor(bs_world *world, int mb, int link, double target_position, double target_velocity,
                             double position_gain, double velocity_gain, double max_effort);
+/// Viscous joint damping (N m s/rad or N s/m): a torque of -damping * velocity on the joint, applied before each
+/// step. Bullet's multibody keeps a link's m_jointDamping but never applies it.
+void bs_multibody_set_joint_damping(bs_world *world, int mb, int link, double damping);
 /// Joint torques/forces applied by the motors in the last step (dof order).
 void bs_multibody_get_motor_efforts(bs_world *world, int mb, double *out);
 /// Caps the speed a link's motor may ask for (rad/s or m/s; <= 0: no cap). Applies to the motor created by

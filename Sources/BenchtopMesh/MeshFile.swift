@@ -1,0 +1,82 @@
+internal import CAssimp
+import BenchtopCore
+import Foundation
+
+/// A mesh file that could not be read.
+public struct MeshError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    public var reason: String
+    public var description: String { "\(file): \(reason)" }
+}
+
+/// One material's triangles of a mesh file, and that material's colour.
+public struct MeshPart: Sendable, Hashable {
+    public var mesh: TriangleMesh
+    public var color: Color?
+}
+
+/// Reads triangle meshes (OBJ with its MTL colours, STL, glTF/GLB, PLY, DAE and the other formats Assimp reads)
+/// through Debian's Assimp. The one Swift module that imports CAssimp: robot links and scene objects both load
+/// their meshes here.
+public enum MeshFile {
+    /// The file extensions Assimp is asked to read.
+    public static let extensions: Set<String> = ["obj", "stl", "gltf", "glb", "ply", "dae", "off", "3ds", "fbx"]
+
+    /// Loads `path`, opening nothing (the file itself, an MTL or a glTF buffer) outside `root`. Node transforms are
+    /// applied; units are the file's (scale them in the scene). Parts come in file order, one per mesh of the file.
+    public static func load(path: String, root: String) throws -> [MeshPart] {
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        guard extensions.contains(ext) else {
+            throw MeshError(file: path, reason: "unsupported mesh format '.\(ext)'; expected one of: \(extensions.sorted().joined(separator: ", "))")
+        }
+        guard let realRoot = realPath(root) else { throw MeshError(file: path, reason: "the root directory \(root) does not exist") }
+        guard let realFile = realPath(path) else { throw MeshError(file: path, reason: "no such file") }
+        guard realFile.hasPrefix(realRoot + "/") else {
+            throw MeshError(file: path, reason: "lies outside the allowed root \(realRoot)")
+        }
+        guard let scene = benchtop_import(realFile, realRoot, benchtop_import_flags()) else {
+            let why = String(cString: aiGetErrorString())
+            throw MeshError(file: path, reason: "not a readable mesh (\(why.isEmpty ? "Assimp gave no reason" : why))")
+        }
+        defer { aiReleaseImport(scene) }
+        var parts: [MeshPart] = []
+        let s = scene.pointee
+        for m in 0..<Int(s.mNumMeshes) {
+            guard let mesh = s.mMeshes[m]?.pointee, mesh.mPrimitiveTypes & UInt32(aiPrimitiveType_TRIANGLE.rawValue) != 0 else { continue }
+            var positions: [SIMD3<Double>] = []
+            var normals: [SIMD3<Double>] = []
+            positions.reserveCapacity(Int(mesh.mNumVertices))
+            for v in 0..<Int(mesh.mNumVertices) {
+                let p = mesh.mVertices[v]
+                positions.append(SIMD3(Double(p.x), Double(p.y), Double(p.z)))
+                if let n = mesh.mNormals?[v] { normals.append(SIMD3(Double(n.x), Double(n.y), Double(n.z))) }
+            }
+            if normals.count != positions.count { normals = [SIMD3<Double>](repeating: SIMD3(0, 0, 1), count: positions.count) }
+            var indices: [UInt32] = []
+            indices.reserveCapacity(Int(mesh.mNumFaces) * 3)
+            for f in 0..<Int(mesh.mNumFaces) {
+                let face = mesh.mFaces[f]
+                guard face.mNumIndices == 3 else { continue }
+                indices += [face.mIndices[0], face.mIndices[1], face.mIndices[2]]
+            }
+            guard !indices.isEmpty else { continue }
+            var color: Color? = nil
+            if Int(mesh.mMaterialIndex) < Int(s.mNumMaterials), let material = s.mMaterials[Int(mesh.mMaterialIndex)] {
+                var rgba: [Float] = [0, 0, 0, 0]
+                if benchtop_material_color(material, &rgba) == 1 {
+                    color = Color(Double(min(max(rgba[0], 0), 1)), Double(min(max(rgba[1], 0), 1)), Double(min(max(rgba[2], 0), 1)))
+                }
+            }
+            parts.append(MeshPart(mesh: TriangleMesh(positions: positions, normals: normals, indices: indices), color: color))
+        }
+        guard !parts.isEmpty else { throw MeshError(file: path, reason: "the file holds no triangles") }
+        return parts
+    }
+
+    /// The canonical absolute path (symbolic links resolved), or nil when it does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}

@@ -1,0 +1,147 @@
+import BenchtopCore
+import BenchtopMesh
+import Foundation
+
+/// A mesh file placed as a scene object: its triangles (one part per material, with the material's colour), scaled
+/// and moved so that the asset frame sits at the centre of the bounding box, as for every asset.
+public struct MeshAsset: Sendable, Hashable {
+    /// The file as the scene names it, and where it was found.
+    public var file: String
+    public var path: String
+    public var scale: SIMD3<Double>
+    public var parts: [ShapePart]
+    public var halfExtents: SIMD3<Double>
+
+    /// Reads `path` (nothing outside `root`) and centres it.
+    public init(file: String, path: String, root: String, scale: SIMD3<Double>) throws {
+        let loaded = try MeshFile.load(path: path, root: root)
+        let scaled = loaded.map { $0.mesh.transformed(scale: scale) }
+        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        for m in scaled {
+            let b = m.bounds
+            lo = pointwiseMin(lo, b.lower)
+            hi = pointwiseMax(hi, b.upper)
+        }
+        let centre = (lo + hi) / 2
+        self.file = file
+        self.path = path
+        self.scale = scale
+        parts = zip(scaled, loaded).map { ShapePart(.mesh($0.transformed(scale: SIMD3(repeating: 1), offset: -centre)), color: $1.color) }
+        halfExtents = pointwiseMax((hi - lo) / 2, SIMD3(repeating: 1e-4))
+    }
+
+    /// The same mesh uniformly scaled about its centre.
+    public func scaled(by s: Double) -> MeshAsset {
+        var m = self
+        m.scale *= s
+        m.parts = parts.map { p in
+            var q = p
+            if case .mesh(let mesh) = p.shape { q.shape = .mesh(mesh.transformed(scale: SIMD3(repeating: s))) }
+            return q
+        }
+        m.halfExtents *= s
+        return m
+    }
+
+    /// The volume the mesh encloses (closed meshes), m^3.
+    public var volume: Double { parts.reduce(0) { $0 + $1.shape.volume } }
+}
+
+/// An object described by a URDF file: one link makes a rigid object, several links joined by revolute or prismatic
+/// joints an articulated one (a drawer, a door) with a fixed or free base.
+public struct URDFAsset: Sendable, Hashable {
+    public var file: String
+    public var path: String
+    /// The description, its root link frame at the origin.
+    public var spec: ArticulationSpec
+    public var fixedBase: Bool
+    /// Initial positions of movable joints by name (others start at 0).
+    public var initialJoints: [String: Double]
+    /// Centre and half extents of the bounding box at zero joint positions, in the root link frame.
+    public var center: SIMD3<Double>
+    public var halfExtents: SIMD3<Double>
+
+    public init(file: String, path: String, spec: ArticulationSpec, fixedBase: Bool, initialJoints: [String: Double]) {
+        self.file = file; self.path = path; self.spec = spec; self.fixedBase = fixedBase; self.initialJoints = initialJoints
+        let (lo, hi) = Self.bounds(spec)
+        center = (lo + hi) / 2
+        halfExtents = pointwiseMax((hi - lo) / 2, SIMD3(repeating: 1e-4))
+    }
+
+    /// Whether the object is one rigid link (no joints): World builds it as an ordinary rigid body.
+    public var isRigid: Bool { spec.links.count == 1 }
+
+    /// The single link's parts, moved so that the asset frame is the bounding box centre (rigid URDF objects).
+    public var rigidParts: [ShapePart] {
+        let link = spec.links[0]
+        let parts = link.visual.isEmpty ? link.collision : link.visual
+        return parts.map { p in
+            var q = p
+            q.pose = Pose(position: -center) * p.pose
+            if q.color == nil { q.color = link.color }
+            return q
+        }
+    }
+
+    /// Joint positions in the spec's movable-joint order.
+    public var initialPositions: [Double] { spec.movableJoints.map { initialJoints[$0.name] ?? 0 } }
+
+    /// Link frames at zero joint positions, root first (joints list parents before children).
+    static func linkFrames(_ spec: ArticulationSpec) -> [Pose] {
+        var frames = [Pose](repeating: .identity, count: spec.links.count)
+        for j in spec.joints { frames[j.child] = frames[j.parent] * j.origin }
+        return frames
+    }
+
+    static func bounds(_ spec: ArticulationSpec) -> (SIMD3<Double>, SIMD3<Double>) {
+        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        for (link, frame) in zip(spec.links, linkFrames(spec)) {
+            for part in link.collision + link.visual {
+                let pose = frame * part.pose
+                let h = part.shape.halfExtents
+                for k in 0..<8 {
+                    let corner = SIMD3(k & 1 == 0 ? -h.x : h.x, k & 2 == 0 ? -h.y : h.y, k & 4 == 0 ? -h.z : h.z)
+                    let p = pose.transform(corner)
+                    lo = pointwiseMin(lo, p)
+                    hi = pointwiseMax(hi, p)
+                }
+            }
+        }
+        if lo.x > hi.x { return (.zero, .zero) }
+        return (lo, hi)
+    }
+}
+
+/// Where a scene's asset files may come from: the scene file's directory, then each asset path (the scene's
+/// `asset_path` list, relative to the scene file, then BENCHTOP_ASSET_PATH, colon-separated). A file is read only
+/// from inside the root it was found under.
+public struct AssetRoots: Sendable, Hashable {
+    public var roots: [String]
+
+    public init(sceneFile: String, assetPath: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let sceneDir = URL(fileURLWithPath: sceneFile).deletingLastPathComponent().standardizedFileURL.path
+        var roots = [sceneDir]
+        for p in assetPath { roots.append(p.hasPrefix("/") ? p : URL(fileURLWithPath: sceneDir).appendingPathComponent(p).standardizedFileURL.path) }
+        if let env = environment["BENCHTOP_ASSET_PATH"] { roots += env.split(separator: ":").map(String.init).filter { !$0.isEmpty } }
+        self.roots = roots
+    }
+
+    /// A file that is not under any root, or outside the root it was found under.
+    public struct LookupError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// The file and the (real) root it lies in; the error names the places searched.
+    public func resolve(_ file: String) throws -> (path: String, root: String) {
+        guard !file.hasPrefix("/") else { throw LookupError(description: "give a path relative to the scene file or an asset path, not an absolute path") }
+        for root in roots {
+            let candidate = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: candidate) else { continue }
+            guard let realRoot = MeshFile.realPath(root), let real = MeshFile.realPath(candidate), real.hasPrefix(realRoot + "/") else {
+                throw LookupError(description: "'\(file)' lies outside the allowed root \(root)")
+            }
+            return (candidate, realRoot)
+        }
+        throw LookupError(description: "no file '\(file)' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)")
+    }
+}
