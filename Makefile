@@ -1,5 +1,5 @@
 # Benchtop: the two commands a new machine needs (see README.md).
-#   make demo   set up, build, and run the main job on the built-in defaults (no network, no weights)
+#   make demo   set up, build, and run the main job: the shipped Benchtop ARM on pick_cube (no network, no GPU)
 #   make test   set up, build, and run the whole test suite
 
 SWIFT ?= swift
@@ -13,8 +13,9 @@ build: setup
 	$(SWIFT) build -c release --product benchtop
 	$(SWIFT) build -c release --product benchtop-bench
 
+# The learned ARM (94 % on pick_cube over 100 seeded episodes, docs/arm.md) instead of the privileged built-in.
 demo: build
-	.build/release/benchtop eval pick_cube --robot franka --policy builtin --episodes 10 --seed 0 --out out/eval
+	.build/release/benchtop eval pick_cube --robot franka --policy arm --episodes 10 --seed 0 --out out/eval
 
 test:
 	./scripts/setup.sh --test

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "EmbodimentConformance", targets: ["EmbodimentConformance"]),
         .library(name: "BenchtopDataset", targets: ["BenchtopDataset"]),
         .library(name: "BenchtopRecording", targets: ["BenchtopRecording"]),
+        .library(name: "BenchtopARM", targets: ["BenchtopARM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -76,6 +77,9 @@ let package = Package(
         .target(name: "BenchtopVariation", dependencies: ["BenchtopCore", "BenchtopScene", "Yams"]),
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
+        // The Benchtop ARM: a small learned action reasoning model (depth codes -> trace -> actions) on OpenBLAS.
+        .target(name: "BenchtopARM", dependencies: ["BenchtopCore", "BenchtopNumerics", "BenchtopPolicy", "BenchtopReasoning"],
+                resources: [.copy("Resources")]),
         .target(name: "BenchtopExpert",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         // The runner, the tabletop environment, stages, metrics, reports and sweeps: sees policies only through
@@ -84,10 +88,11 @@ let package = Package(
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
                                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
                                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
-        // One policy factory (builtin, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
+        // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(name: "BenchtopBuilder",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
-                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit"]),
+                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit",
+                               "BenchtopARM"]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
         .target(name: "BenchtopRecording",
                 dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
@@ -130,7 +135,7 @@ let package = Package(
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
-                "BenchtopRecording", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -144,6 +149,10 @@ let package = Package(
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopCore"]),
         .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "BenchtopARMTests",
+                    dependencies: ["BenchtopARM", "BenchtopNumerics", "BenchtopReasoning", "BenchtopPolicy", "BenchtopCore", "BenchtopEval",
+                                   "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "BenchtopEvalTests",
                     dependencies: ["BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",

@@ -4,5 +4,5 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "benchtop-bench", abstract: "Run benchmarks.",
                                                     subcommands: [PhysicsBench.self, RenderBench.self, RobotPhysicsBench.self, RecordBench.self, LoopBench.self,
-                                                                  DepthBench.self, PolicyClientBench.self])
+                                                                  DepthBench.self, PolicyClientBench.self, ARMBench.self])
 }

@@ -27,6 +27,9 @@ public struct EvaluationBuilder {
     public var rendersImages: Bool?
     /// A perturbation between policy and robot, with its spec seed.
     public var perturbation: (perturbation: Perturbation, seed: UInt64)?
+    /// Clamp actions to joint limits and gripper range (and end-effector steps to this many metres) after any
+    /// perturbation: a `SafetyLimitStage` at the end of the pipeline. nil leaves actions as the policy sent them.
+    public var safetyLimits: SafetyLimits?
     public var subscribers: [any EpisodeSubscriber] = []
 
     public init(scene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared) {
@@ -58,8 +61,15 @@ public struct EvaluationBuilder {
             }
             stage = s
         }
+        var limits: SafetyLimitStage?
+        if let safetyLimits {
+            let s = SafetyLimitStage(mode: environment.controlMode, embodiment: environment.embodiment,
+                                     maxTranslationStep: safetyLimits.maxTranslationStep)
+            runner.stages.append(s)
+            limits = s
+        }
         runner.subscribers = subscribers
-        return Evaluation(environment: environment, policy: policy, runner: runner, perturbation: stage)
+        return Evaluation(environment: environment, policy: policy, runner: runner, perturbation: stage, safetyLimits: limits)
     }
 }
 
@@ -70,9 +80,13 @@ public final class Evaluation {
     public let runner: EpisodeRunner
     /// The perturbation stage, when one was attached (its event log).
     public let perturbation: PerturbationStage?
+    /// The safety-limit stage, when asked for (its count of clamped values).
+    public let safetyLimits: SafetyLimitStage?
 
-    init(environment: TabletopEnvironment, policy: any Policy, runner: EpisodeRunner, perturbation: PerturbationStage?) {
+    init(environment: TabletopEnvironment, policy: any Policy, runner: EpisodeRunner, perturbation: PerturbationStage?,
+         safetyLimits: SafetyLimitStage?) {
         self.environment = environment; self.policy = policy; self.runner = runner; self.perturbation = perturbation
+        self.safetyLimits = safetyLimits
     }
 
     /// Control ticks per episode.
@@ -82,4 +96,11 @@ public final class Evaluation {
     public func run(seed: UInt64) -> EpisodeResult {
         runner.run(seed: seed, task: environment.task.stages.map(\.name))
     }
+}
+
+/// What `SafetyLimitStage` enforces beyond joint limits and the gripper range.
+public struct SafetyLimits: Sendable {
+    /// Largest end-effector translation per action, metres (end-effector delta modes); nil for none.
+    public var maxTranslationStep: Double?
+    public init(maxTranslationStep: Double? = nil) { self.maxTranslationStep = maxTranslationStep }
 }

@@ -1,3 +1,4 @@
+import BenchtopARM
 import BenchtopEval
 import BenchtopExpert
 import BenchtopPolicy
@@ -11,17 +12,21 @@ public enum PolicySpec: Sendable, Equatable, CustomStringConvertible {
     case builtin
     /// `molmoact=URL`, `molmoact2=URL` or `openpi=ws://HOST:PORT` (the whole text, options included).
     case remote(String)
-    // The learned policy (`arm` / `arm=PATH`, BenchtopARM's `ARMPolicy`) joins here as one more case, parsed
-    // in `init(parsing:)` and built in `PolicyFactory.make`.
+    /// The Benchtop ARM: `arm` (the shipped weights, path nil) or `arm=PATH`.
+    case arm(path: String?)
 
     /// Every form `--policy` accepts, for error messages and help.
-    public static let forms = "builtin, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT"
+    public static let forms = "builtin, arm, arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT"
 
     public init(parsing text: String) throws {
         if text == "builtin" {
             self = .builtin
         } else if RemotePolicyFactory.isRemote(text) {
             self = .remote(text)
+        } else if ARMPolicy.isARM(text) {
+            let path = text == "arm" ? nil : String(text.dropFirst(4))
+            guard path != "" else { throw PolicySpecError("policy 'arm=' needs a weights file: arm=PATH") }
+            self = .arm(path: path)
         } else {
             throw PolicySpecError("unknown policy '\(text)'; expected \(Self.forms)")
         }
@@ -31,14 +36,15 @@ public enum PolicySpec: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .builtin: "builtin"
         case .remote(let text): text
+        case .arm(let path): path.map { "arm=\($0)" } ?? "arm"
         }
     }
 
     /// Whether the policy looks at rendered images (the built-in one reads the world instead).
     public var needsImages: Bool { self != .builtin }
 
-    /// Whether one policy object may serve many environments in turn (a client of a server); the built-in
-    /// policy reads one environment's world and is made per environment.
+    /// Whether one policy object may serve many environments in turn (a client of a server, the ARM's weights);
+    /// the built-in policy reads one environment's world and is made per environment.
     public var isSharable: Bool { self != .builtin }
 }
 
@@ -76,6 +82,12 @@ public enum PolicyFactory {
         case .remote(let text):
             return try RemotePolicyFactory.make(spec: text, normStats: options.normStats, unnormKey: options.unnormKey,
                                                 embodiment: environment.embodiment.name, settings: options.remote)
+        case .arm:
+            do {
+                return try ARMPolicy.make(spec: spec.description, embodiment: environment.embodiment.name, mode: environment.modeName)
+            } catch let e as ARMError {
+                throw PolicySpecError(e.description)
+            }
         }
     }
 

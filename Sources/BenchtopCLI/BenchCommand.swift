@@ -5,7 +5,7 @@ import Foundation
 /// so the benchmarks stay reachable as the README documents while living in their own target.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run benchmarks: physics, render, loop, depth, record, policy-client (the benchtop-bench program).")
+        commandName: "bench", abstract: "Run benchmarks: physics, render, loop, depth, record, policy-client, arm (the benchtop-bench program).")
 
     @Argument(parsing: .captureForPassthrough, help: "Benchmark and its options (see `benchtop bench --help`).")
     var arguments: [String] = []

@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
+    @Option(help: "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
     var policy: String?
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
@@ -66,6 +66,9 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Perturbation spec (YAML): run the unperturbed baseline and each perturbation over the same seeds and report them side by side.")
     var perturb: String?
+
+    @Flag(help: "Clamp every action to the joint limits and the gripper range (a stage after any perturbation).")
+    var safetyLimits = false
 
     @OptionGroup var sweepOptions: SweepOptions
 
@@ -148,6 +151,7 @@ struct EvalCommand: ParsableCommand {
         if timing != nil { refused.append("--timing (sweeps run paused)") }
         if perturb != nil { refused.append("--perturb (a sweep varies scenes; run perturbations on their own)") }
         if view { refused.append("--view") }
+        if safetyLimits { refused.append("--safety-limits (not a sweep setting yet)") }
         if scene != "pick_cube" { refused.append("the scene argument (the spec's scene: \(spec.scene))") }
         guard refused.isEmpty else {
             throw BenchtopError("--sweep takes its settings from \(specPath); set them there instead of: \(refused.joined(separator: ", "))")
@@ -182,11 +186,12 @@ struct EvalCommand: ParsableCommand {
         // The built-in policy reads the world, not the images: without videos and panels nothing needs them.
         if builder.policy == .builtin && noVideo && noPanels && !view { builder.rendersImages = false }
         builder.perturbation = perturbation.map { (perturbation: $0.0, seed: $0.1) }
+        if safetyLimits { builder.safetyLimits = SafetyLimits() }
         var gated: GatedEnvironment?
         let evaluation: Evaluation
         do {
             evaluation = try builder.build(wrap: view ? { environment in
-                _ = try environment.reset(seed: firstSeed)   // the viewer shows the first episode's world from the start
+                try environment.prepare(seed: firstSeed)   // the viewer shows the first episode's world from the start
                 let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
                 gated = gate
                 return gate
@@ -256,6 +261,7 @@ struct EvalCommand: ParsableCommand {
                         ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
                         ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue)]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
             settings: settings, results: results, trajectories: paths.paths, videos: video?.paths.map { "videos/\($0)" } ?? [])

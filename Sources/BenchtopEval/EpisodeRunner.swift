@@ -167,7 +167,14 @@ public struct ChunkContext {
 /// the last stage leaves is what runs and what subscribers see. Stages keep chunks valid (same length of
 /// action, finite values): the policy's answer is the one place a chunk is checked.
 public protocol ChunkStage: AnyObject {
+    /// Before the policy is queried for the chunk `context` describes: stages that act inside a policy's
+    /// reasoning chain (`ReasoningChain`) hand it their edits here. Does nothing by default.
+    func prepare(_ context: ChunkContext)
     func process(_ chunk: inout ActionChunk, context: ChunkContext)
+}
+
+extension ChunkStage {
+    public func prepare(_ context: ChunkContext) {}
 }
 
 /// Everything an episode accumulates while it runs, as one value.
@@ -304,10 +311,11 @@ public final class EpisodeRunner {
 
     /// Asks the policy, checks its answer once, and passes it through the stages; chunk observers see the result.
     private func nextChunk(_ state: inout EpisodeState, seed: UInt64) throws -> ActionChunk {
-        var chunk = try policy.act(on: state.observation)
-        try validate(chunk)
         let context = ChunkContext(query: state.queries, tick: state.ticks, episodeSeed: seed, observation: state.observation,
                                    previous: state.previous)
+        for stage in stages { stage.prepare(context) }
+        var chunk = try policy.act(on: state.observation)
+        try validate(chunk)
         for stage in stages { stage.process(&chunk, context: context) }
         for case let s as any ChunkObserving in subscribers { s.episodeDidReceive(chunk, context: context) }
         state.queries += 1

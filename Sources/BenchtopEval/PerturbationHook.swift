@@ -18,6 +18,10 @@ final class PerturbationChunkStage: ChunkStage {
     let stage: PerturbationStage
     let policy: any Policy
     init(_ stage: PerturbationStage, policy: any Policy) { self.stage = stage; self.policy = policy }
+    func prepare(_ context: ChunkContext) {
+        guard let chain = policy as? any ReasoningChain else { return }
+        stage.prepare(chain, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed)
+    }
     func process(_ chunk: inout ActionChunk, context: ChunkContext) {
         stage.perturb(&chunk, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed, previous: context.previous, policy: policy)
     }

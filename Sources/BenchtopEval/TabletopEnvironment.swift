@@ -37,6 +37,9 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     /// The scene compiled for this robot: worlds are built from it at each reset.
     public let compiled: CompiledScene
     private var current: (world: World, controller: RobotController)?
+    /// The seed of the current world while nothing has stepped it: a reset with that seed keeps it, since a
+    /// fresh build would be the same bits (no world is built only to be thrown away).
+    private var unsteppedSeed: UInt64?
     private var renderer: CameraRenderer?
     private var evaluator: PredicateEvaluator?
     private var previousCollisions = Set<[Int]>()
@@ -92,6 +95,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         do {
             let made = try make(seed: 0)
             current = made
+            unsteppedSeed = 0
             return made
         } catch {
             // Building depends on the compiled articulations, not the seed: a scene whose world cannot be built
@@ -111,7 +115,15 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     public static let maxPlausibleSpeed = 5.0
 
     public func reset(seed: UInt64) throws -> Observation {
-        current = try make(seed: seed)
+        try prepare(seed: seed)
+        return try observe()
+    }
+
+    /// Builds the episode's world for `seed` and opens the grippers, without rendering an observation (the
+    /// viewer reads the world before its runner thread renders: one thread may not hold GLX and EGL at once).
+    public func prepare(seed: UInt64) throws {
+        if current == nil || unsteppedSeed != seed { current = try make(seed: seed) }
+        unsteppedSeed = seed
         // A bad start (say, from a huge randomisation range) is the scene's fault: say so before a policy reads it.
         if let problem = world.initialStateProblem() {
             throw SceneProblem("scene '\(scene.name)', seed \(seed): \(problem); check the scene's positions and randomize ranges")
@@ -123,7 +135,6 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if let g = embodiment.arms.first?.gripper, !g.joints.isEmpty {
             for arm in embodiment.arms.indices { controller.command(arm: arm, aperture: 1) }
         }
-        return try observe()
     }
 
     public func observe() throws -> Observation {
@@ -143,6 +154,7 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     }
 
     public func step(_ action: [Double]) throws -> TickInfo {
+        unsteppedSeed = nil
         try controller.apply(action: action)
         try world.step(physicsStepsPerTick)
         let snapshot = world.snapshot()

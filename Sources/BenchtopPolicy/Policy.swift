@@ -100,3 +100,23 @@ public protocol TraceFollowing: AnyObject {
     /// Follow `trace` from the next query on.
     func follow(trace: [SIMD2<Double>])
 }
+
+/// Edits made inside a policy's reasoning chain at one query: depth tokens after the perception stage and
+/// before the trace stage, the trace after the trace stage and before the action stage, so an edit propagates
+/// down the chain (the executed actions come from the edited reasoning).
+public struct ReasoningIntervention {
+    /// Returns the codes the trace stage sees, given the predicted ones (100, row-major, 0 ..< 128).
+    public var depthTokens: (([Int]) -> [Int])?
+    /// Returns the trace the action stage sees, given the one it would see (0 ... 255 primary-image coordinates).
+    public var trace: (([SIMD2<Double>]) -> [SIMD2<Double>])?
+    public init(depthTokens: (([Int]) -> [Int])? = nil, trace: (([SIMD2<Double>]) -> [SIMD2<Double>])? = nil) {
+        self.depthTokens = depthTokens; self.trace = trace
+    }
+}
+
+/// Policies whose actions come from their own reasoning chain (depth tokens -> trace -> actions), such as the
+/// Benchtop ARM. Perturbation stages reach inside the chain through this instead of editing the chunk afterwards.
+public protocol ReasoningChain: AnyObject {
+    /// Applies `intervention` at the next query only (nil: none).
+    func intervene(atNextQuery intervention: ReasoningIntervention?)
+}

@@ -44,6 +44,8 @@ public struct SafetensorsFile: Sendable {
     /// The file name used in error messages.
     public let name: String
     public let entries: [String: Entry]
+    /// The header's `__metadata__` (string to string), empty when the file has none.
+    public let metadata: [String: String]
     let data: Data
     let dataStart: Int
 
@@ -76,6 +78,18 @@ public struct SafetensorsFile: Sendable {
         guard let header = json as? [String: Any] else {
             throw TensorFileError(file: name, message: "header is not a JSON object")
         }
+        var metadata: [String: String] = [:]
+        if let raw = header["__metadata__"] {
+            guard let fields = raw as? [String: Any] else {
+                throw TensorFileError(file: name, key: "__metadata__", message: "expected a JSON object of strings")
+            }
+            for (key, value) in fields {
+                guard let text = value as? String else {
+                    throw TensorFileError(file: name, key: "__metadata__", message: "entry '\(key)' is not a string")
+                }
+                metadata[key] = text
+            }
+        }
         let dataSize = bytes.count - headerEnd
         var entries: [String: Entry] = [:]
         for (key, value) in header where key != "__metadata__" {
@@ -99,6 +113,7 @@ public struct SafetensorsFile: Sendable {
         }
         self.name = name
         self.entries = entries
+        self.metadata = metadata
         self.data = bytes
         self.dataStart = headerEnd
     }
@@ -161,8 +176,12 @@ public struct SafetensorsFile: Sendable {
     }
 
     /// Serialises F32 tensors to the safetensors format (keys sorted, header padded to 8 bytes).
-    public static func encode(_ tensors: [String: (shape: [Int], values: [Float])]) -> Data {
+    public static func encode(_ tensors: [String: (shape: [Int], values: [Float])], metadata: [String: String] = [:]) -> Data {
         var header: [String] = []
+        if !metadata.isEmpty {
+            let fields = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            header.append("\"__metadata__\":{\(fields.joined(separator: ","))}")
+        }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {

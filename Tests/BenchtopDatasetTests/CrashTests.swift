@@ -66,3 +66,52 @@ func benchtopExecutable() throws -> String {
         try expectInteropClean(root, episodes: 4, frames: resumed.totalFrames)
     }
 }
+
+@Suite struct ResumeTests {
+    static let small = SyntheticFrames(size: 32)
+
+    @Test func nothingIsWrittenBeforeTheFirstCommitAndResumeStartsOver() throws {
+        let root = try temporaryDirectory("resume-empty") + "/set"
+        let writer = try LeRobotDatasetWriter(creating: root, schema: Self.small.schema, version: .v2_1)
+        for k in 0..<3 { try writer.add(Self.small.frame(episode: 0, frame: k)) }
+        // An open episode only: no metadata, so LeRobot and `dataset check` both see no dataset.
+        #expect(!FileManager.default.fileExists(atPath: root + "/meta/info.json"))
+        let check = #expect(throws: DatasetError.self) { try LeRobotDataset(root: root) }
+        #expect(check?.message.contains("--resume") == true)
+        // Without the schema there is nothing to resume; with it, the folder starts over in the requested layout.
+        #expect(throws: DatasetError.self) { try LeRobotDatasetWriter(resuming: root) }
+        let resumed = try LeRobotDatasetWriter(resuming: root, expecting: Self.small.schema, version: .v2_1)
+        #expect(resumed.episodeCount == 0 && resumed.version == .v2_1)
+        try writeSynthetic(resumed, Self.small, first: 0, count: 1, base: 4)
+        let d = try LeRobotDataset(root: root)
+        #expect(d.version == .v2_1 && d.episodes.count == 1)
+        try d.validate()
+        withExtendedLifetime(writer) {}
+    }
+
+    @Test func resumeComparesFeaturesAsASetAndNamesTheDifference() throws {
+        let root = try temporaryDirectory("resume-order") + "/set"
+        try writeSynthetic(try LeRobotDatasetWriter(creating: root, schema: Self.small.schema), Self.small, first: 0, count: 1, base: 4)
+        // The same features in another order (as a recorder with cameras in another order asks): accepted.
+        var reordered = Self.small.schema
+        reordered.features.reverse()
+        let writer = try LeRobotDatasetWriter(resuming: root, expecting: reordered)
+        #expect(writer.schema.videoFeatures.map(\.name) == reordered.videoFeatures.map(\.name))
+        try writeSynthetic(writer, Self.small, first: 1, count: 1, base: 4)
+        try LeRobotDataset(root: root).validate()
+        // A different action: refused, naming the feature.
+        var other = Self.small.schema
+        other.features = other.features.map { $0.name == "action" ? .vector("action", names: ["a", "b"]) : $0 }
+        let error = #expect(throws: DatasetError.self) { try LeRobotDatasetWriter(resuming: root, expecting: other) }
+        #expect(error?.message.contains("action") == true, "\(String(describing: error))")
+    }
+
+    @Test func resumeRefusesWhenACommittedEpisodeLostItsFiles() throws {
+        let root = try temporaryDirectory("resume-lost") + "/set"
+        try writeSynthetic(try LeRobotDatasetWriter(creating: root, schema: Self.small.schema), Self.small, first: 0, count: 2, base: 4)
+        let d = try LeRobotDataset(root: root)
+        try FileManager.default.removeItem(atPath: d.dataFile(episode: 1))
+        let error = #expect(throws: DatasetError.self) { try LeRobotDatasetWriter(resuming: root) }
+        #expect(error?.file == d.dataFile(episode: 1) && error?.message.contains("episode 1") == true, "\(String(describing: error))")
+    }
+}

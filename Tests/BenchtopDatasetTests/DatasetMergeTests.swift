@@ -73,10 +73,14 @@ import Testing
             }
         }
 
-        // The merged dataset loads, checks (videos decoded) and replays exactly; episode 2 came from the second shard.
+        // The merged dataset loads (ours, videos decoded; the real LeRobot: 0.6.1 for v3.0, 0.3.3 for v2.1) and replays
+        // exactly; episode 2 came from the second shard.
         let dataset = try LeRobotDataset(root: "\(dir)/merged/demo")
         #expect(dataset.episodes.count == 3)
         try dataset.validate(videos: true)
+        let version = try #require(DatasetVersion(rawValue: format))
+        let loaded = try LeRobotVenv.load(version, ["\(dir)/merged/demo"])["\(dir)/merged/demo"]
+        #expect(loaded?.ok == true && loaded?.episodes == 3, "the real LeRobot (\(format)) does not load the merged dataset: \(loaded?.error ?? "")")
         let (_, replay) = try benchtop(["replay", "\(dir)/merged/demo", "--episode", "2"])
         #expect(replay.contains("(seed 2)") && replay.contains("first diverging step: none"), "\(replay)")
     }

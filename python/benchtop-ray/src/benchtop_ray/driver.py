@@ -218,10 +218,18 @@ def run(shards: Sequence[Shard], ship: Ship, out: str, merge: Callable[[List[str
         ready, _ = ray.wait(list(pending), num_returns=1, timeout=print_every_s)
         for ref in ready:
             s = pending.pop(ref)
-            result = ray.get(ref)  # raises once the retries are spent
+            try:
+                result = ray.get(ref)  # raises once the retries are spent
+            except Exception:
+                for other in pending:
+                    ray.cancel(other, force=True)
+                raise
             if "tar" in result:
                 with tarfile.open(fileobj=io.BytesIO(result.pop("tar"))) as tar:
-                    tar.extractall(os.path.join(shard_root, s.name))
+                    try:
+                        tar.extractall(os.path.join(shard_root, s.name), filter="data")  # no paths outside the shard
+                    except TypeError:  # Python < 3.11.4
+                        tar.extractall(os.path.join(shard_root, s.name))
             done_units += s.units
             results.append(result)
         now = time.time()
