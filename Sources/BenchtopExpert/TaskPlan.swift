@@ -169,10 +169,12 @@ public enum TaskPlanner {
             // same snapshot, so no part may move another part's object).
             let plans = try parts.map { try plan($0, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
                                                  pushHeight: pushHeight) }
+            // A part may name another part's reference object (two cubes into one bowl), never move it.
             let objects = parts.map { Set($0.objectNames) }
-            for i in objects.indices {
-                for k in objects.indices where k > i && !objects[i].isDisjoint(with: objects[k]) {
-                    throw UnsupportedTask("the parts of the task's 'all' predicate share objects (\(objects[i].intersection(objects[k]).sorted().joined(separator: ", "))); the built-in policy plans such a task only as one part")
+            let moved = parts.map { Set(movedObjectNames($0)) }
+            for i in parts.indices {
+                for k in parts.indices where k != i && !moved[i].isDisjoint(with: objects[k]) {
+                    throw UnsupportedTask("the parts of the task's 'all' predicate share objects (\(moved[i].intersection(objects[k]).sorted().joined(separator: ", "))): one part moves what another part plans with; the built-in policy plans such a task only as one part")
                 }
             }
             return plans.flatMap { $0 }
@@ -272,6 +274,17 @@ public enum TaskPlanner {
         if x < -.pi / 4 { x += .pi / 2 }
         return x
     }
+
+    /// The objects a part's plan moves: the first object of each leaf predicate (the one lifted, placed or pushed);
+    /// the others are references (a container, a support, a target).
+    static func movedObjectNames(_ p: TaskPredicate) -> [String] {
+        switch p {
+        case .all(let parts), .any(let parts): parts.flatMap(movedObjectNames)
+        case .not(let q): movedObjectNames(q)
+        default: Array(p.objectNames.prefix(1))
+        }
+    }
+
 }
 
 import Foundation

@@ -353,9 +353,9 @@ public final class SceneRenderer {
                 }
             }
             let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
-            var partColor: Color? = nil   // a mesh material's colour, drawn without the procedural texture
+            var partColor: Color? = nil   // a mesh material's colour, under the body's procedural texture when it has one
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
-                let c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), 0) } ?? color
+                let c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), texture) } ?? color
                 list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: c,
                                          isGround: body.kind == .ground))
             }
