@@ -4,7 +4,7 @@
 
 SWIFT ?= swift
 
-.PHONY: setup build demo test bench fuzz
+.PHONY: setup build demo test format-check bench fuzz
 
 setup:
 	./scripts/setup.sh
@@ -19,8 +19,13 @@ demo: build
 
 test:
 	./scripts/setup.sh --test
+	./scripts/check-format.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# swift format (.swift-format) and clang-format (.clang-format), as `make test` checks them.
+format-check:
+	./scripts/check-format.sh
 
 bench: build
 	.build/release/benchtop bench physics

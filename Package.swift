@@ -28,8 +28,9 @@ let package = Package(
     ],
     targets: [
         // MARK: - Native layer (each C module is imported by exactly one Swift module)
-        .systemLibrary(name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
-                       providers: [.apt(["libbullet-dev"])]),
+        .systemLibrary(
+            name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
+            providers: [.apt(["libbullet-dev"])]),
         .target(
             name: "CBulletShim",
             dependencies: ["CBullet"],
@@ -50,14 +51,17 @@ let package = Package(
         // Mesh files (OBJ + MTL, STL, glTF/GLB, ...) through Debian's Assimp, read by BenchtopMesh alone.
         .systemLibrary(name: "CAssimp", path: "Sources/CAssimp", pkgConfig: "assimp", providers: [.apt(["libassimp-dev"])]),
 
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
-                       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
-                       providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev"])]),
-        .systemLibrary(name: "CCompression", path: "Sources/CCompression",
-                       providers: [.apt(["libsnappy-dev", "libzstd-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg",
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "CCompression", path: "Sources/CCompression",
+            providers: [.apt(["libsnappy-dev", "libzstd-dev"])]),
 
         // Headless GL links libEGL + libOpenGL (glvnd), never libGL (which pulls in GLX).
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
@@ -66,14 +70,16 @@ let package = Package(
 
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
-        .target(name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
-                linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
+        .target(
+            name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
+            linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
         .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
-        .target(name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
-                resources: [.copy("Resources")]),
+        .target(
+            name: "BenchtopReasoning", dependencies: ["BenchtopCore", "BenchtopNumerics"],
+            resources: [.copy("Resources")]),
         .target(name: "BenchtopPhysics", dependencies: ["BenchtopCore", "BenchtopScene", "CBulletShim"]),
         .target(name: "BenchtopPolicy", dependencies: ["BenchtopCore"]),
         .target(name: "BenchtopRemote", dependencies: ["BenchtopCore", "BenchtopPolicy", "BenchtopReasoning", "BenchtopImage"]),
@@ -82,45 +88,63 @@ let package = Package(
         // Seeded perturbations between policy and robot (traces, depth tokens, actions, observations) and their spec.
         .target(name: "BenchtopPerturbation", dependencies: ["BenchtopCore", "BenchtopPolicy", "Yams"]),
         // The Benchtop ARM: a small learned action reasoning model (depth codes -> trace -> actions) on OpenBLAS.
-        .target(name: "BenchtopARM", dependencies: ["BenchtopCore", "BenchtopNumerics", "BenchtopPolicy", "BenchtopReasoning"],
-                resources: [.copy("Resources")]),
-        .target(name: "BenchtopExpert",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
+        .target(
+            name: "BenchtopARM", dependencies: ["BenchtopCore", "BenchtopNumerics", "BenchtopPolicy", "BenchtopReasoning"],
+            resources: [.copy("Resources")]),
+        .target(
+            name: "BenchtopExpert",
+            dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "EmbodimentKit"]),
         // The runner, the tabletop environment, stages, metrics, reports and sweeps: sees policies only through
         // the Policy protocol.
-        .target(name: "BenchtopEval",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                               "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
-                               "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics"]),
+        .target(
+            name: "BenchtopEval",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
+                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics",
+            ]),
         // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
-        .target(name: "BenchtopBuilder",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
-                               "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit",
-                               "BenchtopARM"]),
+        .target(
+            name: "BenchtopBuilder",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval", "BenchtopExpert",
+                "BenchtopRemote", "BenchtopReasoning", "BenchtopPerturbation", "BenchtopVariation", "EmbodimentKit",
+                "BenchtopARM",
+            ]),
         // Demonstration recording and replay: LeRobot datasets with action-reasoning annotations.
-        .target(name: "BenchtopRecording",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
-                               "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit"]),
+        .target(
+            name: "BenchtopRecording",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
+                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit",
+            ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
         .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
         .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
-        .target(name: "EmbodimentConformance",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot"]),
+        .target(
+            name: "EmbodimentConformance",
+            dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit", "BenchtopRobot"]),
 
         // MARK: - Embodiment plugins (ordinary library targets under Plugins/, not SwiftPM package plugins)
-        .target(name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
-                exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
-        .target(name: "YAMEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/YAM",
-                exclude: ["README.md", "make_urdf.py"], resources: [.copy("yam_bimanual.urdf")]),
-        .target(name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
-                exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
+        .target(
+            name: "FrankaEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/Franka",
+            exclude: ["README.md"], resources: [.copy("franka.urdf"), .copy("franka_droid.urdf")]),
+        .target(
+            name: "YAMEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/YAM",
+            exclude: ["README.md", "make_urdf.py"], resources: [.copy("yam_bimanual.urdf")]),
+        .target(
+            name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
+            exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
         // Interactive sessions that drive a loop from the viewer: eval --view, teleoperated recording, replay.
-        .target(name: "BenchtopSessions",
-                dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                               "BenchtopRecording", "BenchtopViewer"]),
+        .target(
+            name: "BenchtopSessions",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
+                "BenchtopRecording", "BenchtopViewer",
+            ]),
 
         .target(
             name: "BenchtopCLI",
@@ -152,39 +176,67 @@ let package = Package(
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
-        .testTarget(name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
-                    exclude: ["Fixtures"]),
-        .testTarget(name: "BenchtopARMTests",
-                    dependencies: ["BenchtopARM", "BenchtopNumerics", "BenchtopReasoning", "BenchtopPolicy", "BenchtopCore", "BenchtopEval",
-                                   "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit"],
-                    exclude: ["Fixtures"]),
-        .testTarget(name: "BenchtopEvalTests",
-                    dependencies: ["BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert", "EmbodimentKit",
-                                   "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                                   "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop"]),
-        .testTarget(name: "BenchtopVariationTests",
-                    dependencies: ["BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
-                                   "EmbodimentKit", "FrankaEmbodiment"]),
-        .testTarget(name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
-                    exclude: ["interop.py", "lerobot_probe.py"]),
-        .testTarget(name: "BenchtopRemoteTests",
-                    dependencies: ["BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
-                                   "EmbodimentKit", "FrankaEmbodiment"]),
-        .testTarget(name: "BenchtopRecordingTests",
-                    dependencies: ["BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene", "BenchtopCore",
-                                   "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment"]),
+        .testTarget(
+            name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BenchtopARMTests",
+            dependencies: [
+                "BenchtopARM", "BenchtopNumerics", "BenchtopReasoning", "BenchtopPolicy", "BenchtopCore", "BenchtopEval",
+                "BenchtopPerturbation", "BenchtopScene", "FrankaEmbodiment", "EmbodimentKit",
+            ],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "BenchtopEvalTests",
+            dependencies: [
+                "BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert",
+                "EmbodimentKit",
+                "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
+                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop",
+            ]),
+        .testTarget(
+            name: "BenchtopVariationTests",
+            dependencies: [
+                "BenchtopVariation", "BenchtopScene", "BenchtopCore", "BenchtopPhysics", "BenchtopRender", "BenchtopRobot",
+                "EmbodimentKit", "FrankaEmbodiment",
+            ]),
+        .testTarget(
+            name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
+            exclude: ["interop.py", "lerobot_probe.py"]),
+        .testTarget(
+            name: "BenchtopRemoteTests",
+            dependencies: [
+                "BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval",
+                "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
+                "EmbodimentKit", "FrankaEmbodiment",
+            ]),
+        .testTarget(
+            name: "BenchtopRecordingTests",
+            dependencies: [
+                "BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene",
+                "BenchtopCore",
+                "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment",
+            ]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
-        .testTarget(name: "BenchtopRenderTests",
-                    dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
+        .testTarget(
+            name: "BenchtopRenderTests",
+            dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
         .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
-        .testTarget(name: "EmbodimentKitTests", dependencies: ["EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
-                                                             "FrankaEmbodiment"]),
-        .testTarget(name: "EmbodimentConformanceTests",
-                    dependencies: ["EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
-                                   "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "EmbodimentKitTests",
+            dependencies: [
+                "EmbodimentKit", "BenchtopScene", "BenchtopCore", "BenchtopPhysics",
+                "FrankaEmbodiment",
+            ]),
+        .testTarget(
+            name: "EmbodimentConformanceTests",
+            dependencies: [
+                "EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
+                "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+            ],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   pkg-config g++ make
+  clang-format                        # the C/C++ formatting check of make test (.clang-format)
   libbullet-dev                       # physics (double-precision build via pkg-config bullet-float64)
   libassimp-dev                       # mesh files (OBJ + MTL, STL, glTF/GLB) for scene objects and URDF links
   libopenblas-dev liblapacke-dev      # numeric kernels: IK, depth VQ-VAE

@@ -21,31 +21,42 @@ public enum YAMPlugin: EmbodimentPlugin {
         }
         let spec = try URDF.load(path: url.path)
         let arms = ["left", "right"].map { side in
-            Arm(name: side, joints: (1...6).map { "\(side)_joint\($0)" }, tcpLink: "\(side)_link_6",
+            Arm(
+                name: side, joints: (1...6).map { "\(side)_joint\($0)" }, tcpLink: "\(side)_link_6",
                 tcpOffset: Pose(position: SIMD3(0, 0, 0.1347)), home: home,
-                gripper: Gripper(joints: ["\(side)_left_finger_joint", "\(side)_right_finger_joint"], open: [stroke, stroke],
-                                 closed: [0, 0], effort: 5))
+                gripper: Gripper(
+                    joints: ["\(side)_left_finger_joint", "\(side)_right_finger_joint"], open: [stroke, stroke],
+                    closed: [0, 0], effort: 5))
         }
         let mode = ControlMode.jointPosition(
             name: "yam_dual", arms: arms, names: ["left", "right"].map { s in (1...6).map { "\(s)_joint\($0)" } },
             gripperNames: ["left_gripper", "right_gripper"], gripperClosed: 0, gripperOpen: 1,
             gripperUnit: "aperture 0..1 (1 = open)", rate: 30,
-            notes: "MolmoAct2 bimanual YAM: 14-D [left j1..j6, left gripper, right j1..j6, right gripper], absolute joint positions (rad), aperture = q / 0.0475, 1 = open")
+            notes:
+                "MolmoAct2 bimanual YAM: 14-D [left j1..j6, left gripper, right j1..j6, right gripper], absolute joint positions (rad), aperture = q / 0.0475, 1 = open"
+        )
         // Wrist D405 on link_6 (M yam_linear_4310.xml) looking between the fingertips; top camera above the rig's
         // centre looking down at the workspace. HFOV 87 deg (MA2 wrist) and 69.4 deg (MA2 top) at 640 x 360.
         let vfov = { (h: Double) in 2 * atan(tan(h / 2 * .pi / 180) * 360 / 640) * 180 / .pi }
-        let cameras = [MountedCamera(name: "top", link: "bimanual_base", eye: SIMD3(0.15, 0, 0.8), target: SIMD3(0.45, 0, 0),
-                                     verticalFieldOfView: vfov(69.4), width: 640, height: 360)]
+        let cameras =
+            [
+                MountedCamera(
+                    name: "top", link: "bimanual_base", eye: SIMD3(0.15, 0, 0.8), target: SIMD3(0.45, 0, 0),
+                    verticalFieldOfView: vfov(69.4), width: 640, height: 360)
+            ]
             + ["left", "right"].map { side in
-                MountedCamera(name: "\(side)_wrist", link: "\(side)_link_6", eye: SIMD3(0, 0.0704, 0.077), target: SIMD3(0, 0, 0.2),
-                              up: SIMD3(0, 1, 0), verticalFieldOfView: vfov(87), width: 640, height: 360)
+                MountedCamera(
+                    name: "\(side)_wrist", link: "\(side)_link_6", eye: SIMD3(0, 0.0704, 0.077), target: SIMD3(0, 0, 0.2),
+                    up: SIMD3(0, 1, 0), verticalFieldOfView: vfov(87), width: 640, height: 360)
             }
         return EmbodimentDescriptor(
             name: "yam_bimanual", summary: "Bimanual I2RT YAM v0 with linear_4310 grippers, arms 0.44 m apart; MolmoAct2 bimanual-YAM conventions",
             articulation: spec, arms: arms, cameras: cameras,
-            controlModes: [mode,
-                           ControlMode.endEffector(name: "ee_pose_left", kind: .endEffectorPose, arm: 0, rate: 30),
-                           ControlMode.endEffector(name: "ee_delta_left", kind: .endEffectorDelta, arm: 0, rate: 30)],
+            controlModes: [
+                mode,
+                ControlMode.endEffector(name: "ee_pose_left", kind: .endEffectorPose, arm: 0, rate: 30),
+                ControlMode.endEffector(name: "ee_delta_left", kind: .endEffectorDelta, arm: 0, rate: 30),
+            ],
             motorGains: MotorGains(position: 0.3, velocity: 1),
             sources: "Plugins/YAM/README.md (Y i2rt-robotics/i2rt 0e470c0, M mujoco_menagerie i2rt_yam, MA2 molmoact2, MS molmospaces)")
     }

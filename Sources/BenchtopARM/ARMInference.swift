@@ -24,7 +24,9 @@ public struct ARMOutput: Sendable {
 extension ARMModel {
     /// Image bytes (RGB, any size) -> 3 x 128 x 128, adaptive average pooled, then (x / 255 - 0.5) / 0.25.
     public static func preprocess(_ image: RGBImage) -> FeatureMap {
-        let w = image.width, h = image.height, n = w * h
+        let w = image.width
+        let h = image.height
+        let n = w * h
         let chw = [Float](unsafeUninitializedCapacity: 3 * n) { out, count in
             image.pixels.withUnsafeBufferPointer { p in
                 for i in 0..<n {
@@ -62,7 +64,8 @@ extension ARMModel {
     /// [x, y, z, sin roll, cos roll, sin pitch, cos pitch, sin yaw, cos yaw, gripper], normalised.
     public func stateFeatures(_ state: [Double]) throws -> [Float] {
         guard state.count == 7, state.allSatisfy(\.isFinite) else {
-            throw ARMError("the state has \(state.count) values; the '\(metadata.mode)' mode's ARM expects 7 finite values [x, y, z, roll, pitch, yaw, gripper]")
+            throw ARMError(
+                "the state has \(state.count) values; the '\(metadata.mode)' mode's ARM expects 7 finite values [x, y, z, roll, pitch, yaw, gripper]")
         }
         let s = state.map { Float($0) }
         let raw: [Float] = [s[0], s[1], s[2], sinf(s[3]), cosf(s[3]), sinf(s[4]), cosf(s[4]), sinf(s[5]), cosf(s[5]), s[6]]
@@ -100,8 +103,11 @@ extension ARMModel {
     public func knownWordCount(_ instruction: String) -> Int { Self.words(instruction).filter { wordIndex[$0] != nil }.count }
 
     /// Runs the chain on preprocessed images: perception, (edits), trace, (edits), action.
-    public func infer(primary: FeatureMap, wrist: FeatureMap, state: [Double], instruction: String, edits: ReasoningIntervention = ReasoningIntervention()) throws -> ARMOutput {
-        for (name, image) in [("primary", primary), ("wrist", wrist)] where image.channels != 3 || image.height != Self.imageSize || image.width != Self.imageSize {
+    public func infer(
+        primary: FeatureMap, wrist: FeatureMap, state: [Double], instruction: String, edits: ReasoningIntervention = ReasoningIntervention()
+    ) throws -> ARMOutput {
+        for (name, image) in [("primary", primary), ("wrist", wrist)]
+        where image.channels != 3 || image.height != Self.imageSize || image.width != Self.imageSize {
             throw ARMError("the \(name) image is \(image.channels)x\(image.height)x\(image.width); expected 3x128x128 after preprocessing")
         }
         let stateInput = try stateFeatures(state)
@@ -126,8 +132,9 @@ extension ARMModel {
         }
         let w = encode(wrist, primary: false)
         let actions = actions(wristFeatures: w.features, state: stateInput, language: language, trace: usedTrace)
-        return ARMOutput(depthLogits: logits, predictedCodes: predicted, codes: codes, primaryFeatures: p.features, wristFeatures: w.features,
-                         predictedTrace: predictedTrace, trace: usedTrace, actions: actions)
+        return ARMOutput(
+            depthLogits: logits, predictedCodes: predicted, codes: codes, primaryFeatures: p.features, wristFeatures: w.features,
+            predictedTrace: predictedTrace, trace: usedTrace, actions: actions)
     }
 
     /// (x0, y0, ..., x4, y4) -> five points.

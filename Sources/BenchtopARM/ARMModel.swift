@@ -101,7 +101,9 @@ public struct ARMModel: Sendable {
 
     /// Softmax over each map's positions, then the expected (x, y) with pixel centres at linspace(-1, 1, side).
     static func spatialSoftmaxKeypoints(_ maps: FeatureMap) -> [Float] {
-        let h = maps.height, w = maps.width, n = h * w
+        let h = maps.height
+        let w = maps.width
+        let n = h * w
         let xs = (0..<w).map { w > 1 ? -1 + 2 * Float($0) / Float(w - 1) : 0 }
         let ys = (0..<h).map { h > 1 ? -1 + 2 * Float($0) / Float(h - 1) : 0 }
         var out = [Float](repeating: 0, count: 2 * maps.channels)
@@ -116,7 +118,8 @@ public struct ARMModel: Sendable {
                     weights[i] = expf(plane[i] - peak)
                     total += weights[i]
                 }
-                var ex: Float = 0, ey: Float = 0
+                var ex: Float = 0
+                var ey: Float = 0
                 for y in 0..<h {
                     for x in 0..<w {
                         let p = weights[y * w + x] / total

@@ -23,7 +23,9 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
     ///   - embodiment, mode: the run's embodiment and control mode; refused unless the weights were trained for them.
     public init(model: ARMModel, embodiment: String, mode: String, name: String = "arm") throws {
         guard embodiment == model.metadata.embodiment, mode == model.metadata.mode else {
-            throw ARMError("the ARM weights \(model.source) were trained for embodiment '\(model.metadata.embodiment)' in control mode '\(model.metadata.mode)'; this run uses '\(embodiment)' in '\(mode)' (use --robot \(model.metadata.embodiment) --mode \(model.metadata.mode), or weights trained for this robot)")
+            throw ARMError(
+                "the ARM weights \(model.source) were trained for embodiment '\(model.metadata.embodiment)' in control mode '\(model.metadata.mode)'; this run uses '\(embodiment)' in '\(mode)' (use --robot \(model.metadata.embodiment) --mode \(model.metadata.mode), or weights trained for this robot)"
+            )
         }
         self.model = model
         self.name = name
@@ -58,8 +60,9 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
         let text = observation.instruction.isEmpty ? instruction : observation.instruction
         let output: ARMOutput
         do {
-            output = try model.infer(primary: ARMModel.preprocess(primary.rgb), wrist: ARMModel.preprocess(wrist.rgb), state: observation.state,
-                                     instruction: text, edits: edits)
+            output = try model.infer(
+                primary: ARMModel.preprocess(primary.rgb), wrist: ARMModel.preprocess(wrist.rgb), state: observation.state,
+                instruction: text, edits: edits)
         } catch let e as ARMError {
             throw PolicyError.invalidAction(e.description)
         }
@@ -79,7 +82,9 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
         guard polyline.count > 1 else { return polyline }
         var best = (distance: Double.infinity, segment: 0, point: polyline[0])
         for i in 0..<(polyline.count - 1) {
-            let a = polyline[i], b = polyline[i + 1], d = b - a
+            let a = polyline[i]
+            let b = polyline[i + 1]
+            let d = b - a
             let length2 = (d * d).sum()
             let t = length2 > 0 ? min(max(((gripper - a) * d).sum() / length2, 0), 1) : 0
             let q = a + t * d
@@ -102,6 +107,7 @@ extension ARMPolicy {
         if spec == "arm" { return try ARMPolicy(model: try ARMModel.shipped(), embodiment: embodiment, mode: mode) }
         let path = String(spec.dropFirst(4))
         guard !path.isEmpty else { throw ARMError("--policy arm=PATH needs a weights file after '='") }
-        return try ARMPolicy(model: try ARMModel(path: path), embodiment: embodiment, mode: mode, name: "arm(\((path as NSString).lastPathComponent))")
+        return try ARMPolicy(
+            model: try ARMModel(path: path), embodiment: embodiment, mode: mode, name: "arm(\((path as NSString).lastPathComponent))")
     }
 }

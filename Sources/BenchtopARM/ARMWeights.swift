@@ -27,7 +27,9 @@ public struct ARMMetadata: Sendable, Equatable {
     init(_ metadata: [String: String], file: String) throws {
         func value(_ key: String) throws -> String {
             guard let v = metadata[key] else {
-                throw ARMError("\(file): metadata key '\(key)' is missing; Benchtop ARM weights carry format, vocabulary, chunk, embodiment, mode and image_size")
+                throw ARMError(
+                    "\(file): metadata key '\(key)' is missing; Benchtop ARM weights carry format, vocabulary, chunk, embodiment, mode and image_size"
+                )
             }
             return v
         }
@@ -37,12 +39,15 @@ public struct ARMMetadata: Sendable, Equatable {
         }
         let vocabularyText = try value("vocabulary")
         guard let words = (try? JSONSerialization.jsonObject(with: Data(vocabularyText.utf8))) as? [Any],
-              let strings = Optional(words.compactMap { $0 as? String }), strings.count == words.count else {
+            let strings = Optional(words.compactMap { $0 as? String }), strings.count == words.count
+        else {
             throw ARMError("\(file): metadata 'vocabulary' must be a JSON array of strings, got '\(vocabularyText.prefix(40))...'")
         }
         vocabulary = strings
         let chunkText = try value("chunk")
-        guard let c = Int(chunkText), c > 0 else { throw ARMError("\(file): metadata 'chunk' is '\(chunkText.prefix(20))'; expected a positive integer") }
+        guard let c = Int(chunkText), c > 0 else {
+            throw ARMError("\(file): metadata 'chunk' is '\(chunkText.prefix(20))'; expected a positive integer")
+        }
         chunk = c
         embodiment = try value("embodiment")
         mode = try value("mode")
@@ -80,14 +85,16 @@ struct ARMTensorReader {
     }
 
     func convolution(_ prefix: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int) throws -> Convolution2D {
-        Convolution2D(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
-                      weight: try tensor("\(prefix).weight", [outChannels, inChannels, kernel, kernel]),
-                      bias: try tensor("\(prefix).bias", [outChannels]))
+        Convolution2D(
+            inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+            weight: try tensor("\(prefix).weight", [outChannels, inChannels, kernel, kernel]),
+            bias: try tensor("\(prefix).bias", [outChannels]))
     }
 
     func dense(_ prefix: String, inputs: Int, outputs: Int) throws -> DenseLayer {
-        DenseLayer(inputs: inputs, outputs: outputs, weight: try tensor("\(prefix).weight", [outputs, inputs]),
-                   bias: try tensor("\(prefix).bias", [outputs]))
+        DenseLayer(
+            inputs: inputs, outputs: outputs, weight: try tensor("\(prefix).weight", [outputs, inputs]),
+            bias: try tensor("\(prefix).bias", [outputs]))
     }
 
     func encoder(_ prefix: String) throws -> ARMImageEncoder {

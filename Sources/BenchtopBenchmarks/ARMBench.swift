@@ -24,48 +24,65 @@ struct ARMBench: ParsableCommand {
         let path = weights ?? model.source
         var rng = SeededRandom(seed: 1)
         func image() -> RGBImage {
-            RGBImage(width: imageSize, height: imageSize, pixels: (0..<(imageSize * imageSize * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+            RGBImage(
+                width: imageSize, height: imageSize, pixels: (0..<(imageSize * imageSize * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         }
-        let primary = image(), wrist = image()
+        let primary = image()
+        let wrist = image()
         let state = [0.45, 0.02, 1.1, 3.1, 0.05, -0.1, 1.0]
         let instruction = "pick up the red cube"
         func query() throws -> ARMOutput {
             try model.infer(primary: ARMModel.preprocess(primary), wrist: ARMModel.preprocess(wrist), state: state, instruction: instruction)
         }
         for _ in 0..<5 { _ = try query() }
-        var swiftWall: [Double] = [], swiftCPU: [Double] = [], torch: [Double] = [], torchCPU: [Double] = []
+        var swiftWall: [Double] = []
+        var swiftCPU: [Double] = []
+        var torch: [Double] = []
+        var torchCPU: [Double] = []
         var torchVersion = "?"
         let clock = ContinuousClock()
         for round in 0..<rounds {
-            var wall: [Double] = [], cpu: [Double] = []
+            var wall: [Double] = []
+            var cpu: [Double] = []
             for _ in 0..<reps {
-                let t = clock.now, c = DepthBench.threadCPUms()
+                let t = clock.now
+                let c = DepthBench.threadCPUms()
                 _ = try query()
                 wall.append(DepthBench.milliseconds(clock.now - t))
                 cpu.append(DepthBench.threadCPUms() - c)
             }
             swiftWall.append(median(wall))
             swiftCPU.append(median(cpu))
-            print(String(format: "round %d: benchtop %.3f ms wall, %.3f ms thread CPU (median of %d)", round + 1, swiftWall.last!, swiftCPU.last!, reps))
-            let peer = try runProcess([python, "bench/arm_torch.py", "--weights", path, "--reps", "\(reps)", "--image-size", "\(imageSize)"],
-                                      environment: ["OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"])
+            print(
+                String(format: "round %d: benchtop %.3f ms wall, %.3f ms thread CPU (median of %d)", round + 1, swiftWall.last!, swiftCPU.last!, reps)
+            )
+            let peer = try runProcess(
+                [python, "bench/arm_torch.py", "--weights", path, "--reps", "\(reps)", "--image-size", "\(imageSize)"],
+                environment: ["OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"])
             if peer.status == 0, let last = peer.output.split(separator: "\n").last,
-               let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], let ms = object["ms_median"] as? Double {
+                let object = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any], let ms = object["ms_median"] as? Double
+            {
                 torch.append(ms)
                 torchCPU.append(object["cpu_ms_median"] as? Double ?? .nan)
                 torchVersion = object["torch"] as? String ?? "?"
-                print(String(format: "round %d: PyTorch %@ %.3f ms wall, %.3f ms thread CPU (median of %d)", round + 1, torchVersion, ms,
-                             torchCPU.last!, reps))
+                print(
+                    String(
+                        format: "round %d: PyTorch %@ %.3f ms wall, %.3f ms thread CPU (median of %d)", round + 1, torchVersion, ms,
+                        torchCPU.last!, reps))
             } else {
                 print("round \(round + 1): PyTorch peer failed (status \(peer.status)); pass --python with a venv that has torch and safetensors")
             }
         }
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
-        print(String(format: "Benchtop ARM, %d x %d images, %@, load average %@: benchtop %.3f ms/query wall (%.3f ms thread CPU), median of %d rounds",
-                     imageSize, imageSize, DepthBench.cpuName(), load, median(swiftWall), median(swiftCPU), rounds))
+        print(
+            String(
+                format: "Benchtop ARM, %d x %d images, %@, load average %@: benchtop %.3f ms/query wall (%.3f ms thread CPU), median of %d rounds",
+                imageSize, imageSize, DepthBench.cpuName(), load, median(swiftWall), median(swiftCPU), rounds))
         if !torch.isEmpty {
-            print(String(format: "PyTorch %@ CPU, 1 thread: %.3f ms/query wall (%.3f ms thread CPU); benchtop / PyTorch = %.2f wall, %.2f thread CPU",
-                         torchVersion, median(torch), median(torchCPU), median(swiftWall) / median(torch), median(swiftCPU) / median(torchCPU)))
+            print(
+                String(
+                    format: "PyTorch %@ CPU, 1 thread: %.3f ms/query wall (%.3f ms thread CPU); benchtop / PyTorch = %.2f wall, %.2f thread CPU",
+                    torchVersion, median(torch), median(torchCPU), median(swiftWall) / median(torch), median(swiftCPU) / median(torchCPU)))
         }
     }
 }

@@ -22,30 +22,47 @@ struct DepthBench: ParsableCommand {
         let model = try DepthVQVAE(configuration: .molmoAct, randomSeed: seed)
         let input = DepthNormalization.modelInput(SyntheticDepth.tabletop(width: 256, height: 256), size: 320)
         var codes = model.codes(for: input)
-        for _ in 0..<3 { codes = model.codes(for: input); _ = model.decode(codes: codes) }
-        var encode: [Double] = [], decode: [Double] = [], encodeCPU: [Double] = [], decodeCPU: [Double] = []
+        for _ in 0..<3 {
+            codes = model.codes(for: input)
+            _ = model.decode(codes: codes)
+        }
+        var encode: [Double] = []
+        var decode: [Double] = []
+        var encodeCPU: [Double] = []
+        var decodeCPU: [Double] = []
         let clock = ContinuousClock()
         for _ in 0..<reps {
-            var t = clock.now, c = Self.threadCPUms()
+            var t = clock.now
+            var c = Self.threadCPUms()
             codes = model.codes(for: input)
-            encode.append(Self.milliseconds(clock.now - t)); encodeCPU.append(Self.threadCPUms() - c)
-            t = clock.now; c = Self.threadCPUms()
+            encode.append(Self.milliseconds(clock.now - t))
+            encodeCPU.append(Self.threadCPUms() - c)
+            t = clock.now
+            c = Self.threadCPUms()
             let out = model.decode(codes: codes)
-            decode.append(Self.milliseconds(clock.now - t)); decodeCPU.append(Self.threadCPUms() - c)
+            decode.append(Self.milliseconds(clock.now - t))
+            decodeCPU.append(Self.threadCPUms() - c)
             precondition(out.values.count == 320 * 320)
         }
-        let swiftEncode = Self.median(encode), swiftDecode = Self.median(decode)
+        let swiftEncode = Self.median(encode)
+        let swiftDecode = Self.median(decode)
         let cpu = Self.cpuName()
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
-        print(String(format: "benchtop (Swift + OpenBLAS, 1 thread, %@): encode %.2f ms, decode %.2f ms wall (median of %d); thread CPU time encode %.2f ms, decode %.2f ms; load average %@",
-                     cpu, swiftEncode, swiftDecode, reps, Self.median(encodeCPU), Self.median(decodeCPU), load))
+        print(
+            String(
+                format:
+                    "benchtop (Swift + OpenBLAS, 1 thread, %@): encode %.2f ms, decode %.2f ms wall (median of %d); thread CPU time encode %.2f ms, decode %.2f ms; load average %@",
+                cpu, swiftEncode, swiftDecode, reps, Self.median(encodeCPU), Self.median(decodeCPU), load))
 
         // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
         let sgemmRate = Self.sgemmGFLOPs()
         let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
-        let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6, decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
-        print(String(format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
-                     encodeFLOP / 1e9, encodeRate, decodeFLOP / 1e9, decodeRate, sgemmRate))
+        let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6
+        let decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
+        print(
+            String(
+                format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
+                encodeFLOP / 1e9, encodeRate, decodeFLOP / 1e9, decodeRate, sgemmRate))
         var peer: (encode: Double, decode: Double, cpu: String, version: String, sameRun: Bool)?
         if let measured = try? measureTorch() {
             peer = (measured.encode, measured.decode, measured.cpu, measured.version, true)
@@ -63,21 +80,36 @@ struct DepthBench: ParsableCommand {
             String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, Self.median(encodeCPU), Self.median(decodeCPU)),
         ]
         let tableEnd = lines.count
-        lines += ["", String(format: "Work per frame: encode %.2f GFLOP, decode %.2f GFLOP. Benchtop sustains %.0f (encode) and %.0f (decode) GFLOP/s of thread CPU time; OpenBLAS sgemm 512³ on the same core in the same run: %.0f GFLOP/s.",
-                             encodeFLOP / 1e9, decodeFLOP / 1e9, encodeRate, decodeRate, sgemmRate)]
+        lines += [
+            "",
+            String(
+                format:
+                    "Work per frame: encode %.2f GFLOP, decode %.2f GFLOP. Benchtop sustains %.0f (encode) and %.0f (decode) GFLOP/s of thread CPU time; OpenBLAS sgemm 512³ on the same core in the same run: %.0f GFLOP/s.",
+                encodeFLOP / 1e9, decodeFLOP / 1e9, encodeRate, decodeRate, sgemmRate),
+        ]
         if let peer {
-            lines.append(String(format: "PyTorch's figures correspond to %.0f (encode) and %.0f (decode) GFLOP/s on its CPU.",
-                                encodeFLOP / peer.encode / 1e6, decodeFLOP / peer.decode / 1e6))
+            lines.append(
+                String(
+                    format: "PyTorch's figures correspond to %.0f (encode) and %.0f (decode) GFLOP/s on its CPU.",
+                    encodeFLOP / peer.encode / 1e6, decodeFLOP / peer.decode / 1e6))
             lines += ["", "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|"]
             lines.removeLast(3)
-            lines.insert(String(format: "| PyTorch %@ CPU (torch.set_num_threads(1))%@ | %@ | %.2f | %.2f |", peer.version,
-                                peer.sameRun ? "" : " — recorded on another machine", peer.cpu, peer.encode, peer.decode), at: tableEnd)
-            lines += ["", String(format: "Ratio Benchtop (wall) / PyTorch: encode %.2f, decode %.2f%@.", swiftEncode / peer.encode,
-                                 swiftDecode / peer.decode,
-                                 peer.sameRun ? " (same machine, same run)" : " (different CPUs: not a like-for-like ratio)")]
-            print(String(format: "PyTorch %@ (%@%@): encode %.2f ms, decode %.2f ms; ratio encode %.2f, decode %.2f",
-                         peer.version, peer.cpu, peer.sameRun ? ", this run" : ", recorded elsewhere", peer.encode, peer.decode,
-                         swiftEncode / peer.encode, swiftDecode / peer.decode))
+            lines.insert(
+                String(
+                    format: "| PyTorch %@ CPU (torch.set_num_threads(1))%@ | %@ | %.2f | %.2f |", peer.version,
+                    peer.sameRun ? "" : " — recorded on another machine", peer.cpu, peer.encode, peer.decode), at: tableEnd)
+            lines += [
+                "",
+                String(
+                    format: "Ratio Benchtop (wall) / PyTorch: encode %.2f, decode %.2f%@.", swiftEncode / peer.encode,
+                    swiftDecode / peer.decode,
+                    peer.sameRun ? " (same machine, same run)" : " (different CPUs: not a like-for-like ratio)"),
+            ]
+            print(
+                String(
+                    format: "PyTorch %@ (%@%@): encode %.2f ms, decode %.2f ms; ratio encode %.2f, decode %.2f",
+                    peer.version, peer.cpu, peer.sameRun ? ", this run" : ", recorded elsewhere", peer.encode, peer.decode,
+                    swiftEncode / peer.encode, swiftDecode / peer.decode))
         } else {
             lines += ["", "PyTorch was not importable here and no recorded result was given."]
             print("PyTorch: not available (pass --torch-json with a result of tools/vqvae_golden.py --bench)")
@@ -88,7 +120,12 @@ struct DepthBench: ParsableCommand {
         }
     }
 
-    private struct TorchResult { var encode: Double; var decode: Double; var cpu: String; var version: String }
+    private struct TorchResult {
+        var encode: Double
+        var decode: Double
+        var cpu: String
+        var version: String
+    }
 
     /// Runs tools/vqvae_golden.py --bench when `import torch` works here.
     private func measureTorch() throws -> TorchResult {
@@ -108,10 +145,11 @@ struct DepthBench: ParsableCommand {
     private static func readTorchJSON(_ path: String) throws -> TorchResult {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let encode = object["encode_ms_median"] as? Double, let decode = object["decode_ms_median"] as? Double
+            let encode = object["encode_ms_median"] as? Double, let decode = object["decode_ms_median"] as? Double
         else { throw ValidationError("\(path): expected encode_ms_median and decode_ms_median") }
-        return TorchResult(encode: encode, decode: decode, cpu: object["cpu"] as? String ?? "unknown CPU",
-                           version: object["torch"] as? String ?? "?")
+        return TorchResult(
+            encode: encode, decode: decode, cpu: object["cpu"] as? String ?? "unknown CPU",
+            version: object["torch"] as? String ?? "?")
     }
 
     static func milliseconds(_ d: Duration) -> Double {
@@ -120,19 +158,29 @@ struct DepthBench: ParsableCommand {
 
     /// Multiply-adds ×2 of every convolution, the quantiser distances and the decoder for a configuration.
     static func flops(_ c: DepthVQVAEConfiguration) -> (encode: Double, decode: Double) {
-        var encode = 0.0, decode = 0.0
-        var size = c.imageSize / 2, channels = c.hiddenDim
+        var encode = 0.0
+        var decode = 0.0
+        var size = c.imageSize / 2
+        var channels = c.hiddenDim
         encode += Double(channels * size * size * 16)
-        for _ in 0..<c.layerCount { size /= 2; encode += Double(2 * channels * size * size * channels * 16); channels *= 2 }
-        let cells = Double(size * size), ch = Double(channels)
+        for _ in 0..<c.layerCount {
+            size /= 2
+            encode += Double(2 * channels * size * size * channels * 16)
+            channels *= 2
+        }
+        let cells = Double(size * size)
+        let ch = Double(channels)
         let block = 2 * ch * cells * ch * 9 + ch * cells * ch
         encode += Double(c.residualBlocks) * block + Double(c.codebookDim) * cells * ch + cells * Double(c.codebookSize * c.codebookDim)
         decode += ch * cells * Double(c.codebookDim) + Double(c.residualBlocks) * block
-        var inC = channels, outC = channels, side = size
+        var inC = channels
+        var outC = channels
+        var side = size
         for i in 0...c.layerCount {
             if i > 0 { outC = inC / 2 }
             decode += Double(inC * outC * 16 * side * side)
-            inC = outC; side *= 2
+            inC = outC
+            side *= 2
         }
         decode += Double(inC * side * side)
         return (2 * encode, 2 * decode)
@@ -141,7 +189,8 @@ struct DepthBench: ParsableCommand {
     /// Median GFLOP/s of a 512³ sgemm on the current thread settings.
     static func sgemmGFLOPs() -> Double {
         let n = 512
-        let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
+        let a = [Float](repeating: 0.5, count: n * n)
+        let b = [Float](repeating: 0.25, count: n * n)
         var c = [Float](repeating: 0, count: n * n)
         var times: [Double] = []
         for _ in 0..<7 {
@@ -166,8 +215,9 @@ struct DepthBench: ParsableCommand {
 
     static func cpuName() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "unknown CPU" }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let colon = line.firstIndex(of: ":")
+        else { return "unknown CPU" }
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

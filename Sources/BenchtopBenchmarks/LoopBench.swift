@@ -17,14 +17,16 @@ struct LoopBench: ParsableCommand {
     var runs = 3
 
     @Option(help: "Python with robosuite installed (pip install robosuite).")
-    var python = ProcessInfo.processInfo.environment["BENCHTOP_ROBOSUITE_PYTHON"] ?? "python3"   // robosuite 1.5 needs mujoco 3.3, not 4
+    var python = ProcessInfo.processInfo.environment["BENCHTOP_ROBOSUITE_PYTHON"] ?? "python3"  // robosuite 1.5 needs mujoco 3.3, not 4
 
     @Flag(help: "Skip the robosuite peer.")
     var noPeers = false
 
     func run() throws {
         let scene = try loadScene("pick_cube")
-        var ours: [Double] = [], theirs: [Double] = [], theirsWithoutCameras: [Double] = []
+        var ours: [Double] = []
+        var theirs: [Double] = []
+        var theirsWithoutCameras: [Double] = []
         var builder = EvaluationBuilder(scene: scene, robot: "franka")
         builder.controlRate = 15
         builder.horizon = ticks
@@ -33,7 +35,8 @@ struct LoopBench: ParsableCommand {
             let runner = try builder.build().runner
             let clock = ContinuousClock()
             let start = clock.now
-            var done = 0, seed: UInt64 = 0
+            var done = 0
+            var seed: UInt64 = 0
             while done < ticks {
                 runner.settings.horizon = ticks - done
                 done += runner.run(seed: seed, task: []).ticks
@@ -45,18 +48,25 @@ struct LoopBench: ParsableCommand {
                 if let v = try robosuiteStepsPerSecond(cameras: 0) { theirsWithoutCameras.append(v) }
             }
         }
-        print("closed loop: Franka, primary + wrist 256x256 RGB (+ primary depth), 15 Hz control, 240 Hz physics, built-in policy with depth tokens and traces; median of \(runs) runs of \(ticks) ticks\n")
+        print(
+            "closed loop: Franka, primary + wrist 256x256 RGB (+ primary depth), 15 Hz control, 240 Hz physics, built-in policy with depth tokens and traces; median of \(runs) runs of \(ticks) ticks\n"
+        )
         print("| loop | ticks/s | Benchtop / this |")
         print("|---|---:|---:|")
         print(String(format: "| Benchtop | %.1f | 1.00x |", median(ours)))
         if theirs.isEmpty {
             print("| robosuite Lift (LIBERO settings) | unavailable (pip install robosuite; --python PATH) | |")
         } else {
-            print(String(format: "| robosuite Lift, OSC_POSE 20 Hz, 2 x 256x256 cameras (the same work) | %.1f | %.1fx |", median(theirs), median(ours) / median(theirs)))
+            print(
+                String(
+                    format: "| robosuite Lift, OSC_POSE 20 Hz, 2 x 256x256 cameras (the same work) | %.1f | %.1fx |", median(theirs),
+                    median(ours) / median(theirs)))
         }
         if !theirsWithoutCameras.isEmpty {
-            print(String(format: "| robosuite Lift, OSC_POSE 20 Hz, no cameras (the issue's 45 steps/s anchor setting) | %.1f | %.1fx |",
-                         median(theirsWithoutCameras), median(ours) / median(theirsWithoutCameras)))
+            print(
+                String(
+                    format: "| robosuite Lift, OSC_POSE 20 Hz, no cameras (the issue's 45 steps/s anchor setting) | %.1f | %.1fx |",
+                    median(theirsWithoutCameras), median(ours) / median(theirsWithoutCameras)))
         }
     }
 

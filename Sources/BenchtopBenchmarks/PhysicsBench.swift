@@ -17,7 +17,9 @@ struct PhysicsBench: ParsableCommand {
     @Option(help: "Extra objects dropped on the table.")
     var extra = 20
 
-    @Option(name: .customLong("steps"), help: "Steps per run (240 = 1 s simulated; default 2,400, or 24,000 with --robot, where 2,400 steps last only ~30 ms and time noisily).")
+    @Option(
+        name: .customLong("steps"),
+        help: "Steps per run (240 = 1 s simulated; default 2,400, or 24,000 with --robot, where 2,400 steps last only ~30 ms and time noisily).")
     var stepsOverride: Int?
 
     var steps: Int { stepsOverride ?? (robot.isEmpty ? 2400 : 24000) }
@@ -28,7 +30,10 @@ struct PhysicsBench: ParsableCommand {
     @Flag(help: "Skip the peers (raw Bullet, PyBullet).")
     var noPeers = false
 
-    @Option(help: "Embodiment placed on the scene (repeatable): steps/s with that robot holding its home pose and its joint tracking, no extra objects; for franka, MuJoCo and PyBullet peers (bench/robot_peers.py) in the same run.")
+    @Option(
+        help:
+            "Embodiment placed on the scene (repeatable): steps/s with that robot holding its home pose and its joint tracking, no extra objects; for franka, MuJoCo and PyBullet peers (bench/robot_peers.py) in the same run."
+    )
     var robot: [String] = []
 
     @OptionGroup var plugins: EmbodimentPathOptions
@@ -49,8 +54,14 @@ struct PhysicsBench: ParsableCommand {
             let raw = try compileRawBullet(dir: dir)
             peers = [
                 ("raw Bullet C++ (same world settings)", { try raw.map { try peerRate([$0, sceneFile, "\(steps)", "1"]) } ?? nil }),
-                ("PyBullet, equal step and iterations", { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "equal"]) }),
-                ("PyBullet, its defaults (50 iterations)", { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "defaults"]) }),
+                (
+                    "PyBullet, equal step and iterations",
+                    { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "equal"]) }
+                ),
+                (
+                    "PyBullet, its defaults (50 iterations)",
+                    { try peerRate(["python3", "\(dir)/physics_pybullet.py", sceneFile, "\(steps)", "1", "defaults"]) }
+                ),
             ]
         }
         // Interleave the engines run by run, so that a busy machine slows all of them alike.
@@ -63,12 +74,17 @@ struct PhysicsBench: ParsableCommand {
             if run % 2 == 1 { ours.append(try measureBenchtop(benchScene)) }
         }
         let oursMedian = median(ours)
-        print("scene \(base.name) + \(extra) objects (\(benchScene.objects.count) objects), \(steps) steps of \(benchScene.physics.timeStep) s, median of \(runs) interleaved runs, one thread\n")
+        print(
+            "scene \(base.name) + \(extra) objects (\(benchScene.objects.count) objects), \(steps) steps of \(benchScene.physics.timeStep) s, median of \(runs) interleaved runs, one thread\n"
+        )
         print("| engine | steps/s | Benchtop / this |")
         print("|---|---:|---:|")
         print(String(format: "| Benchtop (defaults: %d solver iterations) | %.0f | 1.00x |", benchScene.physics.solverIterations, oursMedian))
         for (i, peer) in peers.enumerated() {
-            guard !theirs[i].isEmpty else { print("| \(peer.name) | unavailable | |"); continue }
+            guard !theirs[i].isEmpty else {
+                print("| \(peer.name) | unavailable | |")
+                continue
+            }
             print(String(format: "| %@ | %.0f | %.2fx |", peer.name, median(theirs[i]), oursMedian / median(theirs[i])))
         }
         if let raw = theirs.first, !raw.isEmpty {
@@ -80,16 +96,20 @@ struct PhysicsBench: ParsableCommand {
     /// `franka` (unless --no-peers) MuJoCo (bench/franka.xml) and PyBullet (the same URDF) run interleaved with it.
     private func runRobots(_ base: Scene) throws {
         let dir = try? benchDirectory()
-        print("scene \(base.name), \(steps) steps of \(base.physics.timeStep) s, robot holding its home pose under its motors, median of \(runs) interleaved runs, one thread")
+        print(
+            "scene \(base.name), \(steps) steps of \(base.physics.timeStep) s, robot holding its home pose under its motors, median of \(runs) interleaved runs, one thread"
+        )
         print("tracking: arm joints 1, 2 and 4 follow home + 0.3 rad x sin(2 pi t / 2 s) for 2 s, RMS (largest) joint error\n")
         print("| embodiment | engine | steps/s | Benchtop / this | tracking RMS (max), rad |")
         print("|---|---|---:|---:|---:|")
         for name in robot {
             var peers: [(name: String, engine: String)] = []
             if name == "franka", !noPeers, let dir {
-                peers = [("MuJoCo \(pythonModuleVersion("mujoco") ?? "?") (bench/franka.xml, its default solver)", "mujoco"),
-                         ("PyBullet, equal step and iterations (10)", "pybullet-equal"),
-                         ("PyBullet, its defaults (50 iterations)", "pybullet-defaults")]
+                peers = [
+                    ("MuJoCo \(pythonModuleVersion("mujoco") ?? "?") (bench/franka.xml, its default solver)", "mujoco"),
+                    ("PyBullet, equal step and iterations (10)", "pybullet-equal"),
+                    ("PyBullet, its defaults (50 iterations)", "pybullet-defaults"),
+                ]
             }
             var ours: [Double] = []
             var theirs = [[Double]](repeating: [], count: peers.count)
@@ -101,17 +121,23 @@ struct PhysicsBench: ParsableCommand {
             }
             let track = try RobotPhysicsBench.tracking(scene: base, robot: name)
             let oursMedian = median(ours)
-            print(String(format: "| %@ | Benchtop (defaults: %d solver iterations) | %.0f | 1.00x | %.4f (%.4f) |", name,
-                         base.physics.solverIterations, oursMedian, track.rms, track.max))
+            print(
+                String(
+                    format: "| %@ | Benchtop (defaults: %d solver iterations) | %.0f | 1.00x | %.4f (%.4f) |", name,
+                    base.physics.solverIterations, oursMedian, track.rms, track.max))
             for (i, p) in peers.enumerated() {
                 var trackText = "unavailable"
                 if let out = try? runProcess(["python3", "\(dir!)/robot_peers.py", p.engine, "track"]), out.status == 0,
-                   let line = out.output.split(separator: "\n").last,
-                   let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
-                   let rms = json["rms"], let mx = json["max"] {
+                    let line = out.output.split(separator: "\n").last,
+                    let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double],
+                    let rms = json["rms"], let mx = json["max"]
+                {
                     trackText = String(format: "%.4f (%.4f)", rms, mx)
                 }
-                guard !theirs[i].isEmpty else { print("| \(name) | \(p.name) | unavailable | | \(trackText) |"); continue }
+                guard !theirs[i].isEmpty else {
+                    print("| \(name) | \(p.name) | unavailable | | \(trackText) |")
+                    continue
+                }
                 print(String(format: "| %@ | %@ | %.0f | %.2fx | %@ |", name, p.name, median(theirs[i]), oursMedian / median(theirs[i]), trackText))
             }
         }
@@ -136,7 +162,8 @@ struct PhysicsBench: ParsableCommand {
         let flags = try runProcess(["pkg-config", "--cflags", "--libs", "bullet-float64"])
         let words = flags.output.split(whereSeparator: \.isWhitespace).map(String.init)
         guard flags.status == 0,
-              try runProcess(["g++", "-O2", "-DBT_USE_DOUBLE_PRECISION", "-o", binary, "\(dir)/raw_bullet.cpp"] + words).status == 0 else {
+            try runProcess(["g++", "-O2", "-DBT_USE_DOUBLE_PRECISION", "-o", binary, "\(dir)/raw_bullet.cpp"] + words).status == 0
+        else {
             FileHandle.standardError.write(Data("raw Bullet peer unavailable: could not compile \(dir)/raw_bullet.cpp\n".utf8))
             return nil
         }

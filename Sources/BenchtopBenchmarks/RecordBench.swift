@@ -19,14 +19,18 @@ struct RecordBench: ParsableCommand {
     @Option(help: "Episodes of the memory run (0 skips it).") var memoryEpisodes = 100
     @Option(help: "Frames per episode in the memory run.") var memoryFrames = 30
     @Flag(help: "Skip the Python peer.") var noPeers = false
-    @Option(help: "Python of a venv with lerobot (>= 0.4; it brings torch); runs LeRobot's own recording path as a peer, labelled with the version that runs.")
+    @Option(
+        help:
+            "Python of a venv with lerobot (>= 0.4; it brings torch); runs LeRobot's own recording path as a peer, labelled with the version that runs."
+    )
     var lerobotPython: String?
     @Option(help: "Record this scene for real (Franka, scripted teleop, two 256x256 cameras, annotations) instead of synthetic frames.")
     var scene: String?
 
     func run() throws {
         // A scratch folder of this run only, so concurrent runs do not write into each other's datasets.
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-record-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
+            .path
         defer { try? FileManager.default.removeItem(atPath: tmp) }
         if let scene { return try runReal(scene: scene, tmp: tmp) }
         let synthetic = SyntheticFrames()
@@ -35,7 +39,9 @@ struct RecordBench: ParsableCommand {
             let version = probe.output.split(separator: "\n").last.map(String.init) ?? ""
             return probe.status == 0 && !version.isEmpty ? "LeRobot \(version)" : "LeRobot (version unknown: \(python) could not import lerobot)"
         }
-        var ours: [Double] = [], peer: [Double] = [], lerobot: [Double] = []
+        var ours: [Double] = []
+        var peer: [Double] = []
+        var lerobot: [Double] = []
         let dir = noPeers ? nil : try benchDirectory()
         for r in 0..<runs {
             let root = "\(tmp)/benchtop-\(r)"
@@ -51,27 +57,38 @@ struct RecordBench: ParsableCommand {
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
-                if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"]) { peer.append(v) }
+                if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"]) {
+                    peer.append(v)
+                }
                 try? FileManager.default.removeItem(atPath: out)
                 if let python = lerobotPython {
-                    if let v = try peerRate([python, "\(dir)/record_lerobot.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"],
-                                            environment: ["HF_HUB_OFFLINE": "1"]) { lerobot.append(v) }
+                    if let v = try peerRate(
+                        [python, "\(dir)/record_lerobot.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"],
+                        environment: ["HF_HUB_OFFLINE": "1"])
+                    {
+                        lerobot.append(v)
+                    }
                     try? FileManager.default.removeItem(atPath: out)
                 }
             }
         }
-        print("\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n")
+        print(
+            "\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n"
+        )
         print("| writer | frames/s | Benchtop / this |")
         print("|---|---:|---:|")
         print(String(format: "| Benchtop LeRobotDatasetWriter (v3.0) | %.0f | 1.00x |", median(ours)))
         if !peer.isEmpty {
-            print(String(format: "| Python: pyarrow + PyAV, direct (bench/record_peer.py) | %.0f | %.2fx |", median(peer), median(ours) / median(peer)))
+            print(
+                String(format: "| Python: pyarrow + PyAV, direct (bench/record_peer.py) | %.0f | %.2fx |", median(peer), median(ours) / median(peer)))
         } else if !noPeers {
             print("| Python: pyarrow + PyAV (bench/record_peer.py) | unavailable (pip install pyarrow av numpy) | |")
         }
         if !lerobot.isEmpty {
-            print(String(format: "| %@: LeRobotDataset add_frame / save_episode (bench/record_lerobot.py) | %.1f | %.2fx |",
-                         lerobotLabel ?? "LeRobot", median(lerobot), median(ours) / median(lerobot)))
+            print(
+                String(
+                    format: "| %@: LeRobotDataset add_frame / save_episode (bench/record_lerobot.py) | %.1f | %.2fx |",
+                    lerobotLabel ?? "LeRobot", median(lerobot), median(ours) / median(lerobot)))
         } else {
             print("| LeRobot recording path | not measured (pass --lerobot-python PATH of a venv with lerobot) | |")
         }
@@ -88,14 +105,17 @@ struct RecordBench: ParsableCommand {
             }
             try? FileManager.default.removeItem(atPath: root)
             let at = { (i: Int) in Double(rss[min(i, rss.count - 1)]) / 1024 }
-            print(String(format: "\nresident memory over %d episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
-                         memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
+            print(
+                String(
+                    format: "\nresident memory over %d episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
+                    memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
         }
     }
 
     private func residentKiB() -> Int {
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }
 
@@ -108,26 +128,35 @@ struct RecordBench: ParsableCommand {
             try? FileManager.default.removeItem(atPath: root)
             let env = try RecordingSetup.environment(scene: base, robot: "franka", mode: nil, controlRate: nil, imageSize: 256)
             let cameras = env.cameraNames.map { n in (name: n, width: 256, height: 256) }
-            let layout = try RecordingLayout(style: .molmoAct2, mode: env.controlMode, cameras: cameras, fps: Int(env.controlRate),
-                                             robotType: "franka")
-            let manifest = RecordingManifest(sceneName: env.scene.name, scenePath: scene, sceneYAML: "", robot: "franka",
-                                             embodiment: "franka", mode: env.modeName, controlRate: env.controlRate,
-                                             physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
-                                             imageSize: 256, style: .molmoAct2, cameras: env.cameraNames, teleop: "scripted")
-            let recorder = try DemoRecorder(root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
-                                            depthTokenizer: try GridDepthQuantizer.builtIn())
-            let runner = EpisodeRunner(environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
-                                       settings: RunnerSettings(horizon: frames, actionSteps: 8, stopOnSuccess: false))
+            let layout = try RecordingLayout(
+                style: .molmoAct2, mode: env.controlMode, cameras: cameras, fps: Int(env.controlRate),
+                robotType: "franka")
+            let manifest = RecordingManifest(
+                sceneName: env.scene.name, scenePath: scene, sceneYAML: "", robot: "franka",
+                embodiment: "franka", mode: env.modeName, controlRate: env.controlRate,
+                physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
+                imageSize: 256, style: .molmoAct2, cameras: env.cameraNames, teleop: "scripted")
+            let recorder = try DemoRecorder(
+                root: root, environment: env, layout: layout, version: .v3_0, manifest: manifest, resume: false,
+                depthTokenizer: try GridDepthQuantizer.builtIn())
+            let runner = EpisodeRunner(
+                environment: env, policy: try RecordingSetup.scriptedTeleop(environment: env),
+                settings: RunnerSettings(horizon: frames, actionSteps: 8, stopOnSuccess: false))
             runner.subscribers = [recorder]
             return (env, recorder, runner)
         }
-        var ours: [Double] = [], simOnly: [Double] = [], peer: [Double] = []
+        var ours: [Double] = []
+        var simOnly: [Double] = []
+        var peer: [Double] = []
         let dir = noPeers ? nil : try benchDirectory()
         for r in 0..<runs {
             let root = "\(tmp)/real-\(r)"
             let (env, recorder, runner) = try makeRecorder(root)
             let start = Date()
-            for e in 0..<episodes { _ = runner.run(seed: UInt64(e), task: []); try recorder.saveEpisode() }
+            for e in 0..<episodes {
+                _ = runner.run(seed: UInt64(e), task: [])
+                try recorder.saveEpisode()
+            }
             try recorder.finish()
             ours.append(Double(episodes * frames) / Date().timeIntervalSince(start))
             // The same loop without the recorder: simulation + rendering only.
@@ -136,7 +165,8 @@ struct RecordBench: ParsableCommand {
             for e in 0..<episodes { _ = runner.run(seed: UInt64(e), task: []) }
             simOnly.append(Double(episodes * frames) / Date().timeIntervalSince(s0))
             _ = env
-            try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact")
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: root + "_molmoact")
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
@@ -144,7 +174,9 @@ struct RecordBench: ParsableCommand {
                 try? FileManager.default.removeItem(atPath: out)
             }
         }
-        print("\(scene), Franka, scripted teleop: \(episodes) episodes x \(frames) frames, cameras image + wrist_image 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet + depth PNG/tokens/traces; median of \(runs) runs\n")
+        print(
+            "\(scene), Franka, scripted teleop: \(episodes) episodes x \(frames) frames, cameras image + wrist_image 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet + depth PNG/tokens/traces; median of \(runs) runs\n"
+        )
         print("| loop | frames/s |")
         print("|---|---:|")
         print(String(format: "| simulate + render (2 RGB + depth), no recording | %.1f |", median(simOnly)))
@@ -163,10 +195,14 @@ struct RecordBench: ParsableCommand {
                 rss.append(residentKiB())
             }
             try recorder.finish()
-            try? FileManager.default.removeItem(atPath: root); try? FileManager.default.removeItem(atPath: root + "_molmoact")
+            try? FileManager.default.removeItem(atPath: root)
+            try? FileManager.default.removeItem(atPath: root + "_molmoact")
             let at = { (i: Int) in Double(rss[min(i, rss.count - 1)]) / 1024 }
-            print(String(format: "\nresident memory over %d recorded episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
-                         memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
+            print(
+                String(
+                    format:
+                        "\nresident memory over %d recorded episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
+                    memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
         }
     }
 }

@@ -39,22 +39,32 @@ struct RenderBench: ParsableCommand {
         let world = try World(scene: s, seed: 0)
         // Snapshots of a running simulation, so every frame redraws body poses and the shadow map.
         var snapshots: [WorldSnapshot] = []
-        for _ in 0..<50 { try world.step(2); snapshots.append(world.snapshot()) }
+        for _ in 0..<50 {
+            try world.step(2)
+            snapshots.append(world.snapshot())
+        }
         let renderer = try CameraRenderer(scene: s, bodies: world.bodies, shadowMapSize: shadowMap)
-        let overhead = PinholeCamera(width: 256, height: 256, verticalFieldOfView: 45,
-                                     pose: PinholeCamera.lookAt(eye: SIMD3(0.45, 0, 1.65), target: SIMD3(0.45, 0, 0.75),
-                                                                up: SIMD3(1, 0, 0)))
+        let overhead = PinholeCamera(
+            width: 256, height: 256, verticalFieldOfView: 45,
+            pose: PinholeCamera.lookAt(
+                eye: SIMD3(0.45, 0, 1.65), target: SIMD3(0.45, 0, 0.75),
+                up: SIMD3(1, 0, 0)))
         func cameras(_ snapshot: WorldSnapshot) throws -> [PinholeCamera] {
             var list = try s.cameras.prefix(2).map { try renderer.pinhole(named: $0.name, snapshot: snapshot) }
             list.append(overhead)
-            return list.map { var c = $0; c.width = 256; c.height = 256; return c }
+            return list.map {
+                var c = $0
+                c.width = 256
+                c.height = 256
+                return c
+            }
         }
         let robotLinks = world.bodies.filter { $0.kind == .robotLink }.count
         print("scene \(s.name): \(world.bodies.count) bodies (\(robotLinks) robot links), renderer \(renderer.context.renderer)")
         var ours: [Int: Double] = [:]
         for count in [1, 3] {
             let sets = try snapshots.map { try Array(cameras($0).prefix(count)) }
-            _ = try renderer.renderer.render(snapshots[0], cameras: sets[0], outputs: [.rgb, .depth])   // warm-up
+            _ = try renderer.renderer.render(snapshots[0], cameras: sets[0], outputs: [.rgb, .depth])  // warm-up
             var rates: [Double] = []
             for _ in 0..<trials {
                 let clock = ContinuousClock()
@@ -86,12 +96,16 @@ struct RenderBench: ParsableCommand {
             process.waitUntilExit()
             let text = String(decoding: data, as: UTF8.self)
             guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-                  let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            else {
                 throw ValidationError("the peer script printed no result: \(text)")
             }
             for name in ["pybullet", "mujoco"] {
                 guard let entry = json[name] as? [String: Any] else { continue }
-                if let error = entry["error"] as? String { print("\(name): unavailable (\(error))"); continue }
+                if let error = entry["error"] as? String {
+                    print("\(name): unavailable (\(error))")
+                    continue
+                }
                 let fps = (entry["fps"] as? [String: Double]) ?? [:]
                 var rates: [Int: Double] = [:]
                 for (k, v) in fps { if let n = Int(k) { rates[n] = v } }
@@ -102,9 +116,11 @@ struct RenderBench: ParsableCommand {
         var table = "| Renderer | 1 camera (frames/s) | 3 cameras (frames/s) | benchtop speed-up (1 / 3 cameras) |\n|---|---|---|---|\n"
         table += String(format: "| benchtop (%@) | %.0f | %.0f | - |\n", renderer.context.renderer, ours[1]!, ours[3]!)
         for (name, description, rates) in peerRates {
-            let one = rates[1] ?? .nan, three = rates[3] ?? .nan
-            table += String(format: "| %@: %@ | %.1f | %.1f | %.1fx / %.1fx |\n", name, description, one, three,
-                            ours[1]! / one, ours[3]! / three)
+            let one = rates[1] ?? .nan
+            let three = rates[3] ?? .nan
+            table += String(
+                format: "| %@: %@ | %.1f | %.1f | %.1fx / %.1fx |\n", name, description, one, three,
+                ours[1]! / one, ours[3]! / three)
         }
         print(table)
         if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }

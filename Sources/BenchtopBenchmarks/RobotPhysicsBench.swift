@@ -24,7 +24,8 @@ struct RobotPhysicsBench: ParsableCommand {
         print("| embodiment | scene | steps/s (median of \(repeats) x \(steps)) |")
         print("|---|---|---|")
         for name in names {
-            print("| \(name) | \(s.name) | \(String(format: "%.0f", try Self.stepsPerSecond(scene: s, robot: name, steps: steps, repeats: repeats))) |")
+            print(
+                "| \(name) | \(s.name) | \(String(format: "%.0f", try Self.stepsPerSecond(scene: s, robot: name, steps: steps, repeats: repeats))) |")
         }
     }
 
@@ -53,7 +54,8 @@ struct RobotPhysicsBench: ParsableCommand {
         let home = c.embodiment.arms[0].home
         let tracked = [0, 1, 3].filter { $0 < dofs.count }
         let steps = Int((2.0 / world.timeStep).rounded())
-        var squares = 0.0, worst = 0.0
+        var squares = 0.0
+        var worst = 0.0
         for s in 0..<steps {
             let t = Double(s + 1) * world.timeStep
             var q = home

@@ -20,7 +20,8 @@ func loadScene(_ path: String) throws -> Scene {
 
 /// `--embodiment-path DIR` (repeatable): data-only embodiment plugin folders to load (as in `benchtop`).
 struct EmbodimentPathOptions: ParsableArguments {
-    @Option(name: .customLong("embodiment-path"), help: "Folder of a data-only embodiment plugin (embodiment.yaml + URDF), or a folder of such folders.")
+    @Option(
+        name: .customLong("embodiment-path"), help: "Folder of a data-only embodiment plugin (embodiment.yaml + URDF), or a folder of such folders.")
     var paths: [String] = []
 
     func load() throws {

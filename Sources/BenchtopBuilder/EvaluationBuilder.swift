@@ -33,7 +33,9 @@ public struct EvaluationBuilder {
     public var subscribers: [any EpisodeSubscriber] = []
 
     public init(scene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared) {
-        self.scene = scene; self.robot = robot; self.registry = registry
+        self.scene = scene
+        self.robot = robot
+        self.registry = registry
     }
 
     /// The environment alone (for tools that drive it without a policy: replay, the teleop session).
@@ -51,8 +53,9 @@ public struct EvaluationBuilder {
         let environment = try makeEnvironment()
         let policy = try PolicyFactory.make(self.policy, environment: environment, options: policyOptions)
         let ticks = horizon ?? Int((environment.task.timeLimit * environment.controlRate).rounded())
-        let runner = EpisodeRunner(environment: try wrap?(environment) ?? environment, policy: policy,
-                                   settings: RunnerSettings(horizon: ticks, actionSteps: policyOptions.actionSteps, timing: timing))
+        let runner = EpisodeRunner(
+            environment: try wrap?(environment) ?? environment, policy: policy,
+            settings: RunnerSettings(horizon: ticks, actionSteps: policyOptions.actionSteps, timing: timing))
         var stage: PerturbationStage?
         if let (p, seed) = perturbation {
             let s = PerturbationStage(p, seed: seed, grippers: environment.gripperChannels)
@@ -63,8 +66,9 @@ public struct EvaluationBuilder {
         }
         var limits: SafetyLimitStage?
         if let safetyLimits {
-            let s = SafetyLimitStage(mode: environment.controlMode, embodiment: environment.embodiment,
-                                     maxTranslationStep: safetyLimits.maxTranslationStep)
+            let s = SafetyLimitStage(
+                mode: environment.controlMode, embodiment: environment.embodiment,
+                maxTranslationStep: safetyLimits.maxTranslationStep)
             runner.stages.append(s)
             limits = s
         }
@@ -83,9 +87,14 @@ public final class Evaluation {
     /// The safety-limit stage, when asked for (its count of clamped values).
     public let safetyLimits: SafetyLimitStage?
 
-    init(environment: TabletopEnvironment, policy: any Policy, runner: EpisodeRunner, perturbation: PerturbationStage?,
-         safetyLimits: SafetyLimitStage?) {
-        self.environment = environment; self.policy = policy; self.runner = runner; self.perturbation = perturbation
+    init(
+        environment: TabletopEnvironment, policy: any Policy, runner: EpisodeRunner, perturbation: PerturbationStage?,
+        safetyLimits: SafetyLimitStage?
+    ) {
+        self.environment = environment
+        self.policy = policy
+        self.runner = runner
+        self.perturbation = perturbation
         self.safetyLimits = safetyLimits
     }
 

@@ -61,7 +61,10 @@ public struct PolicyOptions: Sendable {
     public var remote = RemoteSettings()
 
     public init(normStats: String? = nil, unnormKey: String? = nil, actionSteps: Int = 8, demonstrationNoise: Double? = nil) {
-        self.normStats = normStats; self.unnormKey = unnormKey; self.actionSteps = actionSteps; self.demonstrationNoise = demonstrationNoise
+        self.normStats = normStats
+        self.unnormKey = unnormKey
+        self.actionSteps = actionSteps
+        self.demonstrationNoise = demonstrationNoise
     }
 }
 
@@ -80,8 +83,9 @@ public enum PolicyFactory {
             reference.translationNoise = noise
             return Float32Actions(reference)
         case .remote(let text):
-            return try RemotePolicyFactory.make(spec: text, normStats: options.normStats, unnormKey: options.unnormKey,
-                                                embodiment: environment.embodiment.name, settings: options.remote)
+            return try RemotePolicyFactory.make(
+                spec: text, normStats: options.normStats, unnormKey: options.unnormKey,
+                embodiment: environment.embodiment.name, settings: options.remote)
         case .arm:
             do {
                 return try ARMPolicy.make(spec: spec.description, embodiment: environment.embodiment.name, mode: environment.modeName)

@@ -9,8 +9,10 @@ extension EvaluationBuilder {
     /// for what the spec does not hold (norm stats). A remote policy is one client for every unit of this
     /// runner (each worker process runs one runner, so one client per worker, the server shared); the
     /// built-in policy reads one environment's world and is made per unit.
-    public static func sweepRunner(spec: SweepSpec, scene: Scene, registry: EmbodimentRegistry = .shared,
-                                   options: PolicyOptions = PolicyOptions()) throws -> SweepRunner {
+    public static func sweepRunner(
+        spec: SweepSpec, scene: Scene, registry: EmbodimentRegistry = .shared,
+        options: PolicyOptions = PolicyOptions()
+    ) throws -> SweepRunner {
         let policySpec = try PolicySpec(parsing: spec.policy)
         var options = options
         options.actionSteps = spec.actionSteps

@@ -26,12 +26,16 @@ struct DatasetCheck: ParsableCommand {
     func run() throws {
         let d = try LeRobotDataset(root: root)
         try d.validate(videos: !noVideos)
-        print("\(root): LeRobot \(d.version.rawValue), \(d.episodes.count) episodes, \(d.totalFrames) frames, \(d.tasks.count) tasks, \(d.schema.fps) fps")
+        print(
+            "\(root): LeRobot \(d.version.rawValue), \(d.episodes.count) episodes, \(d.totalFrames) frames, \(d.tasks.count) tasks, \(d.schema.fps) fps"
+        )
         for f in d.schema.features {
             print("  \(f.name): \(f.dtype.rawValue) \(f.shape)\(f.names.map { " " + $0.joined(separator: ",") } ?? "")")
         }
         if d.pendingEpisodes > 0 {
-            print("note: meta/episodes lists \(d.pendingEpisodes) more episode(s) than info.json (a commit cut short); LeRobot loads \(d.episodes.count); `benchtop record --resume` completes it")
+            print(
+                "note: meta/episodes lists \(d.pendingEpisodes) more episode(s) than info.json (a commit cut short); LeRobot loads \(d.episodes.count); `benchtop record --resume` completes it"
+            )
         }
         print("ok")
     }
@@ -73,8 +77,9 @@ struct DatasetMolmoAct: ParsableCommand {
 /// `benchtop dataset write-test`: writes synthetic episodes (used by the crash-safety test, which kills
 /// this process with SIGKILL in the middle of an episode).
 struct DatasetWriteTest: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "write-test", abstract: "Write synthetic episodes (testing).",
-                                                    shouldDisplay: false)
+    static let configuration = CommandConfiguration(
+        commandName: "write-test", abstract: "Write synthetic episodes (testing).",
+        shouldDisplay: false)
 
     @Option var root: String
     @Option var episodes = 3
@@ -89,8 +94,10 @@ struct DatasetWriteTest: ParsableCommand {
         guard let v = DatasetVersion(rawValue: version) else { throw ValidationError("--version must be v3.0 or v2.1") }
         guard let c = VideoCodec(rawValue: codec) else { throw ValidationError("--codec must be h264 or av1") }
         let synthetic = SyntheticFrames(video: VideoSettings(codec: c))
-        let writer = resume ? try LeRobotDatasetWriter(resuming: root, expecting: synthetic.schema, version: v)
-                            : try LeRobotDatasetWriter(creating: root, schema: synthetic.schema, version: v)
+        let writer =
+            resume
+            ? try LeRobotDatasetWriter(resuming: root, expecting: synthetic.schema, version: v)
+            : try LeRobotDatasetWriter(creating: root, schema: synthetic.schema, version: v)
         let first = writer.episodeCount
         for e in first..<(first + episodes) {
             for k in 0..<SyntheticFrames.length(episode: e, base: frames) { try writer.add(synthetic.frame(episode: e, frame: k)) }

@@ -8,12 +8,12 @@ struct DatasetMergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge", abstract: "Merge datasets (shards of one recording) into one LeRobot dataset.",
         discussion: """
-        Episodes are renumbered in the order the inputs are given, global frame indices continue, tasks are merged in
-        first-seen order and statistics are recomputed. Benchtop recordings (meta/benchtop.json) also get their replay
-        states and the MolmoAct companion (OUT_molmoact) merged; they must come from the same scene, robot, mode and
-        settings and hold disjoint seeds. Shards recorded with `benchtop record --seed S_k --attempts N_k` over
-        consecutive seed ranges merge into the recording `--seed S_1 --attempts (N_1 + ... + N_n)` would make.
-        """)
+            Episodes are renumbered in the order the inputs are given, global frame indices continue, tasks are merged in
+            first-seen order and statistics are recomputed. Benchtop recordings (meta/benchtop.json) also get their replay
+            states and the MolmoAct companion (OUT_molmoact) merged; they must come from the same scene, robot, mode and
+            settings and hold disjoint seeds. Shards recorded with `benchtop record --seed S_k --attempts N_k` over
+            consecutive seed ranges merge into the recording `--seed S_1 --attempts (N_1 + ... + N_n)` would make.
+            """)
 
     @Argument(help: "Input dataset folders, in episode order.")
     var inputs: [String]
@@ -29,6 +29,8 @@ struct DatasetMergeCommand: ParsableCommand {
         }
         let summary = recordings.isEmpty ? try DatasetMerge.merge(inputs, into: out) : try RecordingMerge.merge(inputs, into: out)
         let companion = recordings.isEmpty ? "" : " and the MolmoAct companion to \(DemoRecorder.companionPath(root: out))"
-        print("merged \(inputs.count) datasets: \(summary.episodes) episodes, \(summary.frames) frames, \(summary.tasks.count) tasks to \(out)\(companion)")
+        print(
+            "merged \(inputs.count) datasets: \(summary.episodes) episodes, \(summary.frames) frames, \(summary.tasks.count) tasks to \(out)\(companion)"
+        )
     }
 }

@@ -14,7 +14,8 @@ struct DepthCommand: ParsableCommand {
 
     /// Which tokenizer to use: the built-in one, or MolmoAct's VQ-VAE from converted weights.
     struct TokenizerOptions: ParsableArguments {
-        @Option(help: "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py); default: Benchtop's built-in tokenizer.")
+        @Option(
+            help: "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py); default: Benchtop's built-in tokenizer.")
         var vqvae: String?
 
         func make() throws -> any DepthTokenizer {
@@ -98,7 +99,8 @@ struct DepthCommand: ParsableCommand {
         }
         let scene = try SceneLoader.load(path: input)
         try options.plugins.load()
-        let depth = try SceneDepth.makeRenderer(raycast: options.raycast).depth(scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
+        let depth = try SceneDepth.makeRenderer(raycast: options.raycast).depth(
+            scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
         return (DepthNormalization.modelInput(depth, size: size), depth)
     }
 

@@ -22,7 +22,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Embodiment (default: the scene's robot).")
     var robot: String?
 
-    @Option(help: "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's).")
+    @Option(
+        help:
+            "Policy: builtin (the embedded reference policy), arm (the shipped Benchtop ARM) or arm=PATH, molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT (default: builtin; with --sweep, the spec's)."
+    )
     var policy: String?
 
     @Option(help: "Norm stats JSON for molmoact (a config.json with norm_stats, or dataset_statistics.json).")
@@ -74,7 +77,10 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var remoteOptions: RemotePolicyOptions
 
-    @Flag(help: "Run the closed loop live in the viewer, with reasoning panels, a timeline ([ and ]) and mouse steering (needs a display; xvfb-run -a on a headless machine).")
+    @Flag(
+        help:
+            "Run the closed loop live in the viewer, with reasoning panels, a timeline ([ and ]) and mouse steering (needs a display; xvfb-run -a on a headless machine)."
+    )
     var view = false
 
     @Option(help: "With --view: exit after this many frames, one control tick each (scripted runs).")
@@ -118,8 +124,10 @@ struct EvalCommand: ParsableCommand {
             let name = p?.name ?? "baseline"
             let run = try evaluate(scene: s, timing: timingMode, perturbation: p.map { ($0, spec.seed) }, out: try output.variant(name))
             printSummary(run.report, scene: "\(s.name) [\(name)]")
-            variants.append(.init(name: name, description: p?.description ?? "unperturbed", results: run.report.results,
-                                  contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
+            variants.append(
+                .init(
+                    name: name, description: p?.description ?? "unperturbed", results: run.report.results,
+                    contactSheet: run.report.contactSheets.first ?? nil, events: run.events))
         }
         let report = PerturbationReport(title: "Perturbations: \(s.name), policy \(policySpec)", specYAML: spec.yaml, variants: variants)
         try report.write(to: out)
@@ -137,7 +145,8 @@ struct EvalCommand: ParsableCommand {
         let spec: SweepSpec
         do { spec = try SweepSpec.load(path: specPath) } catch let e as VariationError { throw BenchtopError(e.description) }
         if let policy, policy != spec.policy {
-            throw BenchtopError("--policy \(policy) disagrees with the sweep spec's policy: \(spec.policy) (\(specPath)); edit the spec or leave out --policy")
+            throw BenchtopError(
+                "--policy \(policy) disagrees with the sweep spec's policy: \(spec.policy) (\(specPath)); edit the spec or leave out --policy")
         }
         do { _ = try PolicySpec(parsing: spec.policy) } catch let e as PolicySpecError { throw BenchtopError("\(specPath): policy: \(e.message)") }
         var refused: [String] = []
@@ -158,22 +167,26 @@ struct EvalCommand: ParsableCommand {
         }
         var policyOptions = PolicyOptions(normStats: normStats, unnormKey: unnormKey)
         policyOptions.remote = try remoteOptions.settings()
-        try SweepCLI.run(specPath: specPath, spec: spec, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
-                         embodimentPath: embodimentPath, policyOptions: policyOptions)
+        try SweepCLI.run(
+            specPath: specPath, spec: spec, shardText: sweepOptions.shard, workers: sweepOptions.workers, out: out,
+            embodimentPath: embodimentPath, policyOptions: policyOptions)
     }
 
     private func printSummary(_ report: EvaluationReport, scene: String) {
         let summary = report.summary
-        print(String(format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",
-                     scene, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
-                     summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
+        print(
+            String(
+                format: "%@: success %d/%d = %.1f%% (95%% interval %.1f-%.1f%%), progression %.2f, latency p50 %.2f ms",
+                scene, summary.successes, summary.episodes, summary.successRate * 100, summary.successInterval.lowerBound * 100,
+                summary.successInterval.upperBound * 100, summary.meanProgression, (summary.latencyP50 ?? 0) * 1000))
         print("outcomes: " + summary.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         summary.policyErrorLines.forEach { print($0) }
     }
 
     /// Runs the episodes (optionally with one perturbation between policy and robot) and writes the report to `out`.
     private func evaluate(scene s: Scene, timing timingMode: PolicyTiming, perturbation: (Perturbation, UInt64)?, out output: EvalOutput) throws
-        -> (report: EvaluationReport, events: Int) {
+        -> (report: EvaluationReport, events: Int)
+    {
         let out = output.directory
         var builder = EvaluationBuilder(scene: s, robot: robot)
         builder.mode = mode
@@ -190,12 +203,14 @@ struct EvalCommand: ParsableCommand {
         var gated: GatedEnvironment?
         let evaluation: Evaluation
         do {
-            evaluation = try builder.build(wrap: view ? { environment in
-                try environment.prepare(seed: firstSeed)   // the viewer shows the first episode's world from the start
-                let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
-                gated = gate
-                return gate
-            } : nil)
+            evaluation = try builder.build(
+                wrap: view
+                    ? { environment in
+                        try environment.prepare(seed: firstSeed)  // the viewer shows the first episode's world from the start
+                        let gate = GatedEnvironment(environment, timeline: ReasoningTimeline(camera: environment.primaryCamera, directory: out))
+                        gated = gate
+                        return gate
+                    } : nil)
         } catch let e as PerturbationError {
             throw BenchtopError(e.description)
         } catch let e as PolicySpecError {
@@ -228,12 +243,14 @@ struct EvalCommand: ParsableCommand {
             runner.subscribers.append(timeline)
             let tokenizer = try PolicyFactory.depthTokenizer()
             if !noVideo {
-                panelVideo = ReasoningVideoRecorder(timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 256),
-                                                    directory: "\(out)/videos", fps: fps)
+                panelVideo = ReasoningVideoRecorder(
+                    timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 256),
+                    directory: "\(out)/videos", fps: fps)
                 runner.subscribers.append(panelVideo!)
             }
-            sheets = ContactSheetRecorder(timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 160, showsTokenNumbers: false),
-                                          directory: "\(out)/sheets")
+            sheets = ContactSheetRecorder(
+                timeline: timeline, panel: ReasoningPanel(tokenizer: tokenizer, tile: 160, showsTokenNumbers: false),
+                directory: "\(out)/sheets")
             runner.subscribers.append(sheets!)
         }
         var results: [EpisodeResult] = []
@@ -255,11 +272,13 @@ struct EvalCommand: ParsableCommand {
             progress.update(k + 1, note: "success \(results.filter(\.successAtEnd).count)/\(k + 1)")
         }
         progress.finish()
-        var settings = [("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
-                        ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodeCount)"),
-                        ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(episodeCount, 1) - 1))"),
-                        ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
-                        ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue)]
+        var settings = [
+            ("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
+            ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodeCount)"),
+            ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(episodeCount, 1) - 1))"),
+            ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
+            ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue),
+        ]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
         if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
@@ -274,7 +293,8 @@ struct EvalCommand: ParsableCommand {
             let enc = JSONEncoder()
             enc.outputFormatting = [.sortedKeys]
             let lines = try stage.events.map { String(decoding: try enc.encode($0), as: UTF8.self) }
-            try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(toFile: "\(out)/perturbation_log.jsonl", atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")).write(
+                toFile: "\(out)/perturbation_log.jsonl", atomically: true, encoding: .utf8)
         }
         return (report, evaluation.perturbation?.events.count ?? 0)
     }

@@ -15,7 +15,9 @@ struct MolmoActParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse", abstract: "Parse a saved MolmoAct answer into depth codes, traces, actions and issues (JSON).")
 
-    @Argument(help: "File holding the answer text, or - for standard input. A .jsonl file (an eval's timeline) is read line by line: each 'text' is parsed.")
+    @Argument(
+        help: "File holding the answer text, or - for standard input. A .jsonl file (an eval's timeline) is read line by line: each 'text' is parsed."
+    )
     var file: String
 
     @Option(help: "Norm stats JSON (the checkpoint's config.json or dataset_statistics.json); without it actions stay normalised.")
@@ -78,7 +80,9 @@ struct MolmoActParseCommand: ParsableCommand {
         }
         var normalization: ActionNormalization?
         if let normStats {
-            do { normalization = try ActionNormalization.load(path: normStats, unnormKey: unnormKey) } catch { throw BenchtopError("--norm-stats: \(error)") }
+            do { normalization = try ActionNormalization.load(path: normStats, unnormKey: unnormKey) } catch {
+                throw BenchtopError("--norm-stats: \(error)")
+            }
         } else if unnormKey != nil {
             throw BenchtopError("--unnorm-key needs --norm-stats FILE")
         }
@@ -91,7 +95,8 @@ struct MolmoActParseCommand: ParsableCommand {
         }
         var vocabulary: Qwen2Vocabulary?
         if let vocab { do { vocabulary = try Qwen2Vocabulary.load(path: vocab) } catch { throw BenchtopError("--vocab: \(error)") } }
-        return try MolmoActAnswerParser(handling: handling, prompt: promptValue, normalization: normalization, units: unitsValue,
-                                    expectedSteps: steps, vocabulary: vocabulary)
+        return try MolmoActAnswerParser(
+            handling: handling, prompt: promptValue, normalization: normalization, units: unitsValue,
+            expectedSteps: steps, vocabulary: vocabulary)
     }
 }

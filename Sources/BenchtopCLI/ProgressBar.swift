@@ -7,7 +7,10 @@ final class ProgressBar {
     private let started = Date()
     private let isTerminal = isatty(2) == 1
 
-    init(total: Int, label: String) { self.total = total; self.label = label }
+    init(total: Int, label: String) {
+        self.total = total
+        self.label = label
+    }
 
     func update(_ done: Int, note: String = "") {
         let width = 30

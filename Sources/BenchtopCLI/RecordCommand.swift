@@ -15,14 +15,14 @@ struct RecordCommand: ParsableCommand {
         commandName: "record",
         abstract: "Record demonstrations (keyboard, gamepad or scripted teleoperation) as a LeRobot dataset with action-reasoning annotations.",
         discussion: """
-        Writes OUT (a LeRobot v3.0 dataset with observation.images.<camera>, observation.state and action, which
-        current LeRobot trains on; meta/benchtop.json and meta/benchtop/ hold what `benchtop replay` needs) and
-        OUT_molmoact (16-bit depth PNGs in mm, per-episode annotations, the MolmoAct fine-tuning table
-        data/train-00000-of-00001.parquet and dataset_statistics.json; `benchtop dataset molmoact OUT` rebuilds them
-        after a crash). --style molmoact also exports the MolmoAct v1 layout (image, wrist_image, gripper +1 = close,
-        v2.1 for lerobot 0.3.3) to OUT_molmoact/lerobot. Each episode's scene is re-randomised with
-        seed = --seed + attempt. Scripted teleoperation keeps successful episodes only unless --keep-failures.
-        """)
+            Writes OUT (a LeRobot v3.0 dataset with observation.images.<camera>, observation.state and action, which
+            current LeRobot trains on; meta/benchtop.json and meta/benchtop/ hold what `benchtop replay` needs) and
+            OUT_molmoact (16-bit depth PNGs in mm, per-episode annotations, the MolmoAct fine-tuning table
+            data/train-00000-of-00001.parquet and dataset_statistics.json; `benchtop dataset molmoact OUT` rebuilds them
+            after a crash). --style molmoact also exports the MolmoAct v1 layout (image, wrist_image, gripper +1 = close,
+            v2.1 for lerobot 0.3.3) to OUT_molmoact/lerobot. Each episode's scene is re-randomised with
+            seed = --seed + attempt. Scripted teleoperation keeps successful episodes only unless --keep-failures.
+            """)
 
     @Argument(help: "Scene file, or a name under scenes/.") var scene = "pick_cube"
     @Option(help: "Embodiment (default: the scene's robot).") var robot: String?
@@ -34,12 +34,21 @@ struct RecordCommand: ParsableCommand {
     var format: String?
     @Flag(help: "Append to an existing recording (robot, mode, scene, fps and features must match).") var resume = false
     @Option(help: "Control mode (default: the embodiment's first).") var mode: String?
-    @Option(help: "molmoact2 (default: observation.images.*, what LeRobot trains on) or molmoact (the same dataset, plus the MolmoAct v1 layout exported to OUT_molmoact/lerobot).")
+    @Option(
+        help:
+            "molmoact2 (default: observation.images.*, what LeRobot trains on) or molmoact (the same dataset, plus the MolmoAct v1 layout exported to OUT_molmoact/lerobot)."
+    )
     var style: String?
-    @Option(help: "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py) for the companion's depth tokens; default: Benchtop's built-in tokenizer.")
+    @Option(
+        help:
+            "MolmoAct depth VQ-VAE weights converted to safetensors (tools/convert_depth_vqvae.py) for the companion's depth tokens; default: Benchtop's built-in tokenizer."
+    )
     var vqvae: String?
     @Option(help: "Seed of the first episode.") var seed: UInt64 = 0
-    @Option(help: "Scripted: try exactly the seeds --seed ..< --seed + N once each (instead of --episodes), keeping the successes; consecutive ranges shard a recording (`benchtop dataset merge`).")
+    @Option(
+        help:
+            "Scripted: try exactly the seeds --seed ..< --seed + N once each (instead of --episodes), keeping the successes; consecutive ranges shard a recording (`benchtop dataset merge`)."
+    )
     var attempts: Int?
     @Option(help: "Render every observation camera at this square size (default: the cameras' sizes, 256x256 for the shipped ones).")
     var imageSize: Int?
@@ -80,12 +89,14 @@ struct RecordCommand: ParsableCommand {
             let c = env.scene.cameras.first { $0.name == name }!
             return (name: name, width: c.width, height: c.height)
         }
-        let layout = try RecordingLayout(style: .molmoAct2, mode: controlMode, cameras: cameras, fps: Int(rate),
-                                         robotType: env.embodiment.name)
-        var manifest = RecordingManifest(sceneName: env.scene.name, scenePath: resolved, sceneYAML: yaml, robot: robot,
-                                         embodiment: env.embodiment.name, mode: env.modeName, controlRate: rate,
-                                         physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
-                                         imageSize: imageSize, style: .molmoAct2, cameras: env.cameraNames, teleop: teleop)
+        let layout = try RecordingLayout(
+            style: .molmoAct2, mode: controlMode, cameras: cameras, fps: Int(rate),
+            robotType: env.embodiment.name)
+        var manifest = RecordingManifest(
+            sceneName: env.scene.name, scenePath: resolved, sceneYAML: yaml, robot: robot,
+            embodiment: env.embodiment.name, mode: env.modeName, controlRate: rate,
+            physicsTimeStep: env.scene.physics.timeStep, physicsStepsPerTick: env.physicsStepsPerTick,
+            imageSize: imageSize, style: .molmoAct2, cameras: env.cameraNames, teleop: teleop)
         let tokenizer: any DepthTokenizer
         if let vqvae {
             tokenizer = try DepthVQVAE(configuration: .molmoAct, weightsPath: vqvae)
@@ -94,8 +105,9 @@ struct RecordCommand: ParsableCommand {
             tokenizer = try GridDepthQuantizer.builtIn()
             manifest.depthTokenizer = "builtin"
         }
-        let recorder = try DemoRecorder(root: out, environment: env, layout: layout, version: version, manifest: manifest,
-                                        resume: resume, depthTokenizer: tokenizer)
+        let recorder = try DemoRecorder(
+            root: out, environment: env, layout: layout, version: version, manifest: manifest,
+            resume: resume, depthTokenizer: tokenizer)
         let firstSeed = resume ? (recorder.usedSeeds.max().map { $0 + 1 } ?? seed) : seed
         let target = recorder.episodeCount + episodes
         let horizon = Int(((episodeTime ?? env.task.timeLimit) * rate).rounded())
@@ -103,8 +115,9 @@ struct RecordCommand: ParsableCommand {
         case "scripted":
             try recordScripted(env: env, recorder: recorder, firstSeed: firstSeed, target: target, horizon: horizon)
         case "keyboard", "gamepad":
-            let session = try TeleopSession(environment: env, recorder: recorder, device: teleop, firstSeed: firstSeed, target: target,
-                                            horizon: horizon, resetTime: resetTime)
+            let session = try TeleopSession(
+                environment: env, recorder: recorder, device: teleop, firstSeed: firstSeed, target: target,
+                horizon: horizon, resetTime: resetTime)
             session.frames = frames
             session.screenshot = screenshot
             try session.run()
@@ -112,7 +125,9 @@ struct RecordCommand: ParsableCommand {
             throw BenchtopError("--teleop must be keyboard, gamepad or scripted, got '\(teleop)'")
         }
         try recorder.finish()
-        print("wrote \(recorder.episodeCount) episodes (\(recorder.writer.frameCount) frames) to \(out) [\(recorder.writer.version.rawValue)] and the MolmoAct table to \(DemoRecorder.companionPath(root: out))")
+        print(
+            "wrote \(recorder.episodeCount) episodes (\(recorder.writer.frameCount) frames) to \(out) [\(recorder.writer.version.rawValue)] and the MolmoAct table to \(DemoRecorder.companionPath(root: out))"
+        )
         if exportV1 {
             let target = DemoRecorder.companionPath(root: out) + "/lerobot"
             try MolmoActV1Export.write(root: out, to: target, mode: controlMode, version: version ?? .v2_1)
@@ -126,11 +141,13 @@ struct RecordCommand: ParsableCommand {
         runner.subscribers = [recorder]
         let wanted = attempts ?? (target - recorder.episodeCount)
         let progress = ProgressBar(total: wanted, label: "record \(env.scene.name)")
-        var seed = firstSeed, failures = 0
+        var seed = firstSeed
+        var failures = 0
         while attempts.map({ seed < firstSeed + UInt64($0) }) ?? (recorder.episodeCount < target) {
             guard attempts != nil || failures <= 3 * wanted + 5 else {
                 progress.finish()
-                throw BenchtopError("the scripted expert failed \(failures) episodes; stopping (last seed \(seed - 1)); try --keep-failures or another scene")
+                throw BenchtopError(
+                    "the scripted expert failed \(failures) episodes; stopping (last seed \(seed - 1)); try --keep-failures or another scene")
             }
             let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
             seed += 1
@@ -140,7 +157,9 @@ struct RecordCommand: ParsableCommand {
                 recorder.discardEpisode()
                 failures += 1
             }
-            progress.update(attempts.map { _ in Int(seed - firstSeed) } ?? (wanted - (target - recorder.episodeCount)), note: "seed \(seed - 1) \(result.outcome.label), \(failures) discarded")
+            progress.update(
+                attempts.map { _ in Int(seed - firstSeed) } ?? (wanted - (target - recorder.episodeCount)),
+                note: "seed \(seed - 1) \(result.outcome.label), \(failures) discarded")
         }
         progress.finish()
     }

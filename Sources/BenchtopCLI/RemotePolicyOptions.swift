@@ -23,10 +23,14 @@ struct RemotePolicyOptions: ParsableArguments {
     var policyMaxResponseMb: Double = Double(RemoteSettings().maxResponseBytes) / 1_048_576
 
     func settings() throws -> RemoteSettings {
-        guard policyTimeout > 0, policyFirstTimeout > 0, policyRetries >= 0, policyRetryDelay >= 0, policyReconnect >= 0, policyMaxResponseMb > 0 else {
-            throw ValidationError("--policy-timeout, --policy-first-timeout and --policy-max-response-mb must be > 0; --policy-retries, --policy-retry-delay and --policy-reconnect >= 0")
+        guard policyTimeout > 0, policyFirstTimeout > 0, policyRetries >= 0, policyRetryDelay >= 0, policyReconnect >= 0, policyMaxResponseMb > 0
+        else {
+            throw ValidationError(
+                "--policy-timeout, --policy-first-timeout and --policy-max-response-mb must be > 0; --policy-retries, --policy-retry-delay and --policy-reconnect >= 0"
+            )
         }
-        return RemoteSettings(timeout: policyTimeout, retries: policyRetries, retryDelay: policyRetryDelay, firstCallTimeout: policyFirstTimeout,
-                              reconnectBudget: policyReconnect, maxResponseBytes: Int(policyMaxResponseMb * 1_048_576))
+        return RemoteSettings(
+            timeout: policyTimeout, retries: policyRetries, retryDelay: policyRetryDelay, firstCallTimeout: policyFirstTimeout,
+            reconnectBudget: policyReconnect, maxResponseBytes: Int(policyMaxResponseMb * 1_048_576))
     }
 }

@@ -50,8 +50,9 @@ struct RenderCommand: ParsableCommand {
         let names = cameras.isEmpty ? s.cameras.map(\.name) : cameras
         guard !names.isEmpty else { throw ValidationError("scene '\(s.name)' defines no cameras") }
         let renderer: CameraRenderer
-        do { renderer = try CameraRenderer(scene: s, bodies: world.bodies, shadowMapSize: shadowMap) }
-        catch { throw ValidationError("\(error) (headless rendering needs Mesa's EGL: apt-get install libegl-mesa0 libgl1-mesa-dri)") }
+        do { renderer = try CameraRenderer(scene: s, bodies: world.bodies, shadowMapSize: shadowMap) } catch {
+            throw ValidationError("\(error) (headless rendering needs Mesa's EGL: apt-get install libegl-mesa0 libgl1-mesa-dri)")
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for name in names {
             let images: CameraImages
@@ -70,9 +71,10 @@ struct RenderCommand: ParsableCommand {
             let visible = Set(ids.ids.filter { $0 >= 0 }).sorted().map { id in
                 Int(id) < world.bodies.count ? world.bodies[Int(id)].name : "#\(id)"
             }
-            print("\(name) \(rgb.width)x\(rgb.height): \(base)_{rgb,depth,depth_mm,segmentation}.png; "
-                  + "depth \(String(format: "%.3f", seen.min() ?? 0))-\(String(format: "%.3f", seen.max() ?? 0)) m; "
-                  + "visible: \(visible.joined(separator: ", "))")
+            print(
+                "\(name) \(rgb.width)x\(rgb.height): \(base)_{rgb,depth,depth_mm,segmentation}.png; "
+                    + "depth \(String(format: "%.3f", seen.min() ?? 0))-\(String(format: "%.3f", seen.max() ?? 0)) m; "
+                    + "visible: \(visible.joined(separator: ", "))")
         }
         print("renderer: \(renderer.context.renderer)")
     }
@@ -84,7 +86,9 @@ enum SegmentationPalette {
         var out = RGBImage(width: image.width, height: image.height)
         for (i, id) in image.ids.enumerated() where id >= 0 {
             let c = color(Int(id))
-            out.pixels[3 * i] = c.0; out.pixels[3 * i + 1] = c.1; out.pixels[3 * i + 2] = c.2
+            out.pixels[3 * i] = c.0
+            out.pixels[3 * i + 1] = c.1
+            out.pixels[3 * i + 2] = c.2
         }
         return out
     }
@@ -93,14 +97,15 @@ enum SegmentationPalette {
     static func color(_ id: Int) -> (UInt8, UInt8, UInt8) {
         let h = (Double(id) * 137.508).truncatingRemainder(dividingBy: 360) / 60
         let x = 1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)
-        let (r, g, b): (Double, Double, Double) = switch Int(h) {
-        case 0: (1, x, 0)
-        case 1: (x, 1, 0)
-        case 2: (0, 1, x)
-        case 3: (0, x, 1)
-        case 4: (x, 0, 1)
-        default: (1, 0, x)
-        }
+        let (r, g, b): (Double, Double, Double) =
+            switch Int(h) {
+            case 0: (1, x, 0)
+            case 1: (x, 1, 0)
+            case 2: (0, 1, x)
+            case 3: (0, x, 1)
+            case 4: (x, 0, 1)
+            default: (1, 0, x)
+            }
         let v = id % 2 == 0 ? 0.95 : 0.7
         return (UInt8(r * v * 255), UInt8(g * v * 255), UInt8(b * v * 255))
     }

@@ -17,11 +17,11 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Replay a dataset episode's actions in simulation and report per-step divergence from the recording.",
         discussion: """
-        A Benchtop recording is rebuilt from meta/benchtop.json (scene text, seed, robot, mode, rates) and compared
-        with meta/benchtop/episode-N.json state by state; exact replays report 0. With --robot, any LeRobot dataset's
-        joint actions are sent to that embodiment (names matched ignoring 'main_' and '.pos', units from its mode),
-        and the simulated state is compared with the dataset's observation.state.
-        """)
+            A Benchtop recording is rebuilt from meta/benchtop.json (scene text, seed, robot, mode, rates) and compared
+            with meta/benchtop/episode-N.json state by state; exact replays report 0. With --robot, any LeRobot dataset's
+            joint actions are sent to that embodiment (names matched ignoring 'main_' and '.pos', units from its mode),
+            and the simulated state is compared with the dataset's observation.state.
+            """)
 
     @Argument(help: "Dataset folder.") var dataset: String
     @Option(help: "Episode index.") var episode = 0
@@ -58,7 +58,9 @@ struct ReplayCommand: ParsableCommand {
             }
         }
         let first = report.firstDivergingStep.map { "step \($0)" } ?? "none"
-        print("episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed"); final state digest \(report.finalStateDigest)")
+        print(
+            "episode \(report.episode) (seed \(report.seed)): \(report.steps) steps replayed; max divergence robot \(report.maxRobotDivergence) (rad, rad/s), objects \(report.maxObjectDivergence) (m, quaternion); first diverging step: \(first); task \(report.success ? "succeeded" : "not completed"); final state digest \(report.finalStateDigest)"
+        )
         if report.firstDivergingStep != nil { throw ExitCode(2) }
     }
 
@@ -95,7 +97,8 @@ struct ReplayCommand: ParsableCommand {
         // Dataset column of each action channel of the mode.
         let columns = try m.action.map { channel -> Int in
             guard let i = names.firstIndex(where: { Self.normalized($0) == Self.normalized(channel.name) }) else {
-                throw BenchtopError("\(dataset)/meta/info.json: features.action.names \(names) has no entry for \(robot) '\(m.name)' channel '\(channel.name)'")
+                throw BenchtopError(
+                    "\(dataset)/meta/info.json: features.action.names \(names) has no entry for \(robot) '\(m.name)' channel '\(channel.name)'")
             }
             return i
         }
@@ -120,7 +123,8 @@ struct ReplayCommand: ParsableCommand {
             try env.controller.apply(action: first)
             env.world.setJointPositions(articulation: env.controller.articulation, env.controller.targets)
         }
-        var worst = 0.0, worstStep = 0
+        var worst = 0.0
+        var worstStep = 0
         var sent: [[Double]] = []
         for t in 0..<e.length {
             let row = Array(e.values["action"]![t * width..<(t + 1) * width])
@@ -133,11 +137,16 @@ struct ReplayCommand: ParsableCommand {
                 for (k, c) in stateColumns.enumerated() {
                     guard let c else { continue }
                     let d = abs(ours[k] - recorded[c])
-                    if d > worst { worst = d; worstStep = t + 1 }
+                    if d > worst {
+                        worst = d
+                        worstStep = t + 1
+                    }
                 }
             }
         }
-        print("replayed \(e.length) actions of episode \(episode) on \(robot) ('\(m.name)' mode, \(Int(rate)) Hz); columns \(columns.map { names[$0] })")
+        print(
+            "replayed \(e.length) actions of episode \(episode) on \(robot) ('\(m.name)' mode, \(Int(rate)) Hz); columns \(columns.map { names[$0] })"
+        )
         if stateColumns != nil {
             print(String(format: "largest |simulated - recorded observation.state| %.3f (dataset units) at step %d", worst, worstStep))
         }

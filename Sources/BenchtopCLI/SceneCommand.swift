@@ -1,15 +1,16 @@
 import ArgumentParser
 import BenchtopCore
-import BenchtopScene
 import BenchtopPhysics
 import BenchtopRobot
+import BenchtopScene
 import EmbodimentKit
 import Foundation
 
 /// `benchtop scene ...`
 struct SceneCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "scene", abstract: "Validate and inspect scene files.",
-                                                    subcommands: [Check.self, Vary.self])
+    static let configuration = CommandConfiguration(
+        commandName: "scene", abstract: "Validate and inspect scene files.",
+        subcommands: [Check.self, Vary.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Validate a scene file and summarise it.")
@@ -45,26 +46,32 @@ struct SceneSummary {
     var text: String {
         var lines = ["\(path): OK", "scene \(scene.name)" + (scene.description.isEmpty ? "" : ": \(scene.description)")]
         let t = scene.table
-        lines.append(String(format: "table %.2f x %.2f m, top at %.3f m, friction %.2f, texture %@",
-                            t.size.x, t.size.y, t.height, t.friction, t.texture.rawValue))
+        lines.append(
+            String(
+                format: "table %.2f x %.2f m, top at %.3f m, friction %.2f, texture %@",
+                t.size.x, t.size.y, t.height, t.friction, t.texture.rawValue))
         lines.append("objects (\(scene.objects.count)):")
         for o in scene.objects {
             let e = o.asset.halfExtents * 2
             var line = String(format: "  %-12@ %-8@ %.3f x %.3f x %.3f m  ", o.name, o.asset.kindName, e.x, e.y, e.z)
             line += o.isStatic ? "static" : String(format: "%.3f kg", o.mass)
-            line += String(format: "  at (%.3f, %.3f%@)", o.position.x, o.position.y,
-                           o.restsOnTable ? ", on table" : String(format: ", %.3f", o.position.z))
+            line += String(
+                format: "  at (%.3f, %.3f%@)", o.position.x, o.position.y,
+                o.restsOnTable ? ", on table" : String(format: ", %.3f", o.position.z))
             if let r = o.randomization {
-                line += String(format: "  random x±%.3f y±%.3f yaw±%.2f", (r.x.upperBound - r.x.lowerBound) / 2,
-                               (r.y.upperBound - r.y.lowerBound) / 2, (r.yaw.upperBound - r.yaw.lowerBound) / 2)
+                line += String(
+                    format: "  random x±%.3f y±%.3f yaw±%.2f", (r.x.upperBound - r.x.lowerBound) / 2,
+                    (r.y.upperBound - r.y.lowerBound) / 2, (r.yaw.upperBound - r.yaw.lowerBound) / 2)
             }
             lines.append(line)
         }
         lines.append("lights: \(scene.lights.count)")
-        lines.append("cameras: " + (scene.cameras.isEmpty ? "none" : scene.cameras.map { "\($0.name) \($0.width)x\($0.height)" }.joined(separator: ", ")))
+        lines.append(
+            "cameras: " + (scene.cameras.isEmpty ? "none" : scene.cameras.map { "\($0.name) \($0.width)x\($0.height)" }.joined(separator: ", ")))
         lines.append("robots: " + (scene.robots.isEmpty ? "none" : scene.robots.map { "\($0.name) (\($0.embodiment))" }.joined(separator: ", ")))
         if let task = scene.task {
-            lines.append("task: \"\(task.instruction)\", success: \(task.success), stages: \(task.stages.map(\.name)), time limit \(task.timeLimit) s")
+            lines.append(
+                "task: \"\(task.instruction)\", success: \(task.success), stages: \(task.stages.map(\.name)), time limit \(task.timeLimit) s")
         } else {
             lines.append("task: none")
         }
@@ -76,8 +83,10 @@ struct SceneSummary {
 
 /// Loads a scene and builds its world with its robots (or `robot` in their place), adding the robots' mounted
 /// cameras to the scene. Robots hold their home pose with their joint motors.
-func sceneWithRobots(_ path: String, robot: String?, noRobots: Bool, seed: UInt64,
-                     plugins: EmbodimentPathOptions) throws -> (Scene, World) {
+func sceneWithRobots(
+    _ path: String, robot: String?, noRobots: Bool, seed: UInt64,
+    plugins: EmbodimentPathOptions
+) throws -> (Scene, World) {
     var s = try loadScene(path)
     if noRobots { s.robots = [] }
     try plugins.load()

@@ -2,8 +2,8 @@ import BenchtopCore
 import BenchtopPhysics
 import BenchtopRender
 import BenchtopRobot
-import EmbodimentKit
 import BenchtopScene
+import EmbodimentKit
 import Foundation
 
 /// Metric depth of a scene camera at the world's reset state: what `benchtop depth encode SCENE` and
@@ -29,7 +29,9 @@ final class EGLDepthRenderer: SceneDepthRenderer {
 
     func depth(scene: Scene, seed: UInt64, camera name: String, eyeOffset: SIMD3<Double>) throws -> DepthImage {
         // The scene's robots stand in their home poses, as the model sees them at the start of an episode.
-        let world = scene.robots.isEmpty ? try World(scene: scene, seed: seed)
+        let world =
+            scene.robots.isEmpty
+            ? try World(scene: scene, seed: seed)
             : try CompiledScene(scene: scene, registry: EmbodimentRegistry.shared).makeWorld(seed: seed, mode: nil).0
         let snapshot = world.snapshot()
         let key = "\(scene.name)#\(scene.hashValue)"
@@ -38,7 +40,8 @@ final class EGLDepthRenderer: SceneDepthRenderer {
             renderer = cached
         } else {
             do { renderer = try CameraRenderer(scene: scene, bodies: world.bodies, shadowMapSize: 0) } catch {
-                throw PrimitiveRaycaster.Failure(description: "\(error) (headless rendering needs Mesa's EGL: apt-get install libegl-mesa0 libgl1-mesa-dri)")
+                throw PrimitiveRaycaster.Failure(
+                    description: "\(error) (headless rendering needs Mesa's EGL: apt-get install libegl-mesa0 libgl1-mesa-dri)")
             }
             renderers[key] = renderer
         }
@@ -83,11 +86,18 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
         case .link(let robot, let link, _):
             throw Failure(description: "camera '\(name)' rides on \(robot)/\(link); the ray-cast stand-in renders fixed cameras only")
         }
-        let w = camera.width, h = camera.height
-        let fx, fy, cx, cy: Double
+        let w = camera.width
+        let h = camera.height
+        let fx: Double
+        let fy: Double
+        let cx: Double
+        let cy: Double
         switch camera.intrinsics {
         case .verticalFieldOfView(let degrees):
-            fy = Double(h) / 2 / tan(degrees * .pi / 360); fx = fy; cx = Double(w) / 2; cy = Double(h) / 2
+            fy = Double(h) / 2 / tan(degrees * .pi / 360)
+            fx = fy
+            cx = Double(w) / 2
+            cy = Double(h) / 2
         case .focal(let a, let b, let c, let d):
             (fx, fy, cx, cy) = (a, b, c, d)
         }
@@ -120,20 +130,27 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
         case .convexHull, .mesh:
             let points = shape.hullPoints ?? []
             guard let first = points.first else { return nil }
-            var lo = first, hi = first
-            for p in points { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            var lo = first
+            var hi = first
+            for p in points {
+                lo = pointwiseMin(lo, p)
+                hi = pointwiseMax(hi, p)
+            }
             return box(lo: lo, hi: hi, o, d)
         }
     }
 
     private func box(lo: SIMD3<Double>, hi: SIMD3<Double>, _ o: SIMD3<Double>, _ d: SIMD3<Double>) -> Double? {
-        var tNear = -Double.infinity, tFar = Double.infinity
+        var tNear = -Double.infinity
+        var tFar = Double.infinity
         for i in 0..<3 {
             if abs(d[i]) < 1e-12 {
                 if o[i] < lo[i] || o[i] > hi[i] { return nil }
             } else {
-                let a = (lo[i] - o[i]) / d[i], b = (hi[i] - o[i]) / d[i]
-                tNear = max(tNear, min(a, b)); tFar = min(tFar, max(a, b))
+                let a = (lo[i] - o[i]) / d[i]
+                let b = (hi[i] - o[i]) / d[i]
+                tNear = max(tNear, min(a, b))
+                tFar = min(tFar, max(a, b))
             }
         }
         guard tNear <= tFar, tFar > 0 else { return nil }
@@ -142,7 +159,8 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
 
     private func sphere(center: SIMD3<Double>, _ r: Double, _ o: SIMD3<Double>, _ d: SIMD3<Double>) -> Double? {
         let oc = o - center
-        let b = dot(oc, d), c = dot(oc, oc) - r * r
+        let b = dot(oc, d)
+        let c = dot(oc, oc) - r * r
         let disc = b * b - c
         guard disc >= 0 else { return nil }
         let t = -b - disc.squareRoot()
@@ -153,7 +171,8 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
         var best: Double?
         let a = d.x * d.x + d.y * d.y
         if a > 1e-12 {
-            let b = o.x * d.x + o.y * d.y, c = o.x * o.x + o.y * o.y - r * r
+            let b = o.x * d.x + o.y * d.y
+            let c = o.x * o.x + o.y * o.y - r * r
             let disc = b * b - a * c
             if disc >= 0 {
                 let t = (-b - disc.squareRoot()) / a
@@ -163,7 +182,8 @@ struct PrimitiveRaycaster: SceneDepthRenderer {
         if abs(d.z) > 1e-12 {
             for cap in [hh, -hh] {
                 let t = (cap - o.z) / d.z
-                let px = o.x + t * d.x, py = o.y + t * d.y
+                let px = o.x + t * d.x
+                let py = o.y + t * d.y
                 if t > 0 && px * px + py * py <= r * r && t < (best ?? .infinity) { best = t }
             }
         }

@@ -14,7 +14,8 @@ extension SceneCommand {
     struct Vary: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Apply an out-of-distribution variation to a scene; print what changed and optionally render it.",
-            discussion: "Axes: \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", ")). Levels 0 (as recorded) ... \(VariationAxis.maxLevel).")
+            discussion:
+                "Axes: \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", ")). Levels 0 (as recorded) ... \(VariationAxis.maxLevel).")
 
         @Argument(help: "Scene file, or a name under scenes/.")
         var scene: String
@@ -53,8 +54,9 @@ extension SceneCommand {
             let context = VariationContext(compiled: compiled)
             for level in levels.isEmpty ? Array(0...VariationAxis.maxLevel) : levels {
                 let v: Variation
-                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: context) }
-                catch let e as VariationError { throw BenchtopError(e.description) }
+                do { v = try Variations.apply(base, axis: a, level: level, seed: seed, context: context) } catch let e as VariationError {
+                    throw BenchtopError(e.description)
+                }
                 print("\(a.rawValue) level \(level), seed \(seed):" + (v.changes.isEmpty ? " (as recorded)" : ""))
                 for c in v.changes { print("  " + c) }
                 if render { try renderVariation(v, level: level) }

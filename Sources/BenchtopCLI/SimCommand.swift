@@ -59,7 +59,10 @@ struct SimCommand: ParsableCommand {
         var done = 0
         while done < steps {
             let n = json ? min(every, steps - done) : steps - done
-            do { try world.step(n) } catch { outcome = "\(error)"; break }
+            do { try world.step(n) } catch {
+                outcome = "\(error)"
+                break
+            }
             done += n
             if json { frames.append(world.snapshot()) }
         }
@@ -71,13 +74,18 @@ struct SimCommand: ParsableCommand {
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("scene \(s.name), seed \(seed): \(done) steps of \(s.physics.timeStep) s = \(String(format: "%.3f", world.time)) s simulated")
-        print(String(format: "wall %.3f s, %.0f steps/s (%.1fx real time)", seconds, Double(done) / max(seconds, 1e-9),
-                     world.time / max(seconds, 1e-9)))
+        print(
+            String(
+                format: "wall %.3f s, %.0f steps/s (%.1fx real time)", seconds, Double(done) / max(seconds, 1e-9),
+                world.time / max(seconds, 1e-9)))
         print("outcome: \(outcome)")
         for (id, body) in world.bodies.enumerated() where body.kind == .object {
-            let a = start.bodies[id].pose.position, b = end.bodies[id].pose.position
-            print(String(format: "  %-12@ (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)  moved %.4f m", body.name,
-                         a.x, a.y, a.z, b.x, b.y, b.z, length(b - a)))
+            let a = start.bodies[id].pose.position
+            let b = end.bodies[id].pose.position
+            print(
+                String(
+                    format: "  %-12@ (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)  moved %.4f m", body.name,
+                    a.x, a.y, a.z, b.x, b.y, b.z, length(b - a)))
         }
         for (i, a) in world.articulations.enumerated() {
             let q = end.articulations[i].jointPositions
@@ -99,8 +107,8 @@ struct TraceJSON {
         var out = "{\"scene\": \(quote(world.scene.name)), \"seed\": \(seed), \"time_step\": \(world.timeStep), "
         out += "\"outcome\": \(quote(outcome)), \"bodies\": [" + world.bodies.map { quote($0.name) }.joined(separator: ", ") + "], \"frames\": [\n"
         out += frames.map { f in
-            "  {\"t\": \(num(f.time)), \"step\": \(f.step), \"poses\": [" +
-                f.bodies.map { "[" + $0.pose.packed.map(num).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]}"
+            "  {\"t\": \(num(f.time)), \"step\": \(f.step), \"poses\": ["
+                + f.bodies.map { "[" + $0.pose.packed.map(num).joined(separator: ", ") + "]" }.joined(separator: ", ") + "]}"
         }.joined(separator: ",\n")
         return out + "\n]}"
     }

@@ -21,25 +21,28 @@ struct SweepOptions: ParsableArguments {
 }
 
 enum SweepCLI {
-    static func run(specPath: String, spec: SweepSpec, shardText: String?, workers requested: Int?, out: String, embodimentPath: String?,
-                    policyOptions: PolicyOptions) throws {
+    static func run(
+        specPath: String, spec: SweepSpec, shardText: String?, workers requested: Int?, out: String, embodimentPath: String?,
+        policyOptions: PolicyOptions
+    ) throws {
         let shard: Shard
         do { shard = try shardText.map(Shard.init(parsing:)) ?? .whole } catch let e as VariationError { throw BenchtopError(e.description) }
         let units = spec.units.indices.filter { shard.contains(unitIndex: $0) }.count
         let workers = max(1, min(requested ?? ProcessInfo.processInfo.activeProcessorCount, units))
         let results: SweepResults
         if workers > 1 {
-            results = try runWorkers(specPath: specPath, spec: spec, shard: shard, workers: workers, out: out, embodimentPath: embodimentPath,
-                                     policyOptions: policyOptions)
+            results = try runWorkers(
+                specPath: specPath, spec: spec, shard: shard, workers: workers, out: out, embodimentPath: embodimentPath,
+                policyOptions: policyOptions)
         } else {
             let runner: SweepRunner
             do {
-                runner = try EvaluationBuilder.sweepRunner(spec: spec, scene: try loadScene(try spec.scenePath(specFile: specPath)),
-                                                           options: policyOptions)
-            }
-            catch let e as EmbodimentError { throw BenchtopError(e.description) }
-            catch let e as PolicySpecError { throw BenchtopError(e.message) }
-            catch let e as VariationError { throw BenchtopError(e.description) }
+                runner = try EvaluationBuilder.sweepRunner(
+                    spec: spec, scene: try loadScene(try spec.scenePath(specFile: specPath)),
+                    options: policyOptions)
+            } catch let e as EmbodimentError { throw BenchtopError(e.description) } catch let e as PolicySpecError {
+                throw BenchtopError(e.message)
+            } catch let e as VariationError { throw BenchtopError(e.description) }
             runner.outputDirectory = out
             let bar = ProgressBar(total: units, label: "sweep \(spec.scene) shard \(shard)")
             runner.progress = { done, _ in bar.update(done, note: "") }
@@ -51,20 +54,27 @@ enum SweepCLI {
 
     static func write(_ results: SweepResults, spec: SweepSpec, to out: String) throws {
         let notes = spec.policy == "builtin" ? [SweepReport.privilegedPolicyNote] : []
-        let report = SweepReport(results: results, title: "Variation sweep: \(spec.scene), policy \(spec.policy)"
-                                 + (results.shard.map { " (shard \($0))" } ?? ""), notes: notes)
+        let report = SweepReport(
+            results: results,
+            title: "Variation sweep: \(spec.scene), policy \(spec.policy)"
+                + (results.shard.map { " (shard \($0))" } ?? ""), notes: notes)
         try report.write(to: out)
         for c in report.cellSummaries {
             let s = c.summary
-            print(c.id.padding(toLength: max(18, c.id.count), withPad: " ", startingAt: 0) + String(format: " success %d/%d = %5.1f%% [%4.1f-%5.1f%%]  progression %.2f", s.successes, s.episodes,
-                         s.successRate * 100, s.successInterval.lowerBound * 100, s.successInterval.upperBound * 100, s.meanProgression))
+            print(
+                c.id.padding(toLength: max(18, c.id.count), withPad: " ", startingAt: 0)
+                    + String(
+                        format: " success %d/%d = %5.1f%% [%4.1f-%5.1f%%]  progression %.2f", s.successes, s.episodes,
+                        s.successRate * 100, s.successInterval.lowerBound * 100, s.successInterval.upperBound * 100, s.meanProgression))
         }
         print("wrote \(out)/results.json, \(out)/cells.csv, \(out)/report.html")
     }
 
     /// Spawns one `benchtop eval --sweep` child per sub-shard, waits for all, and merges their results.
-    static func runWorkers(specPath: String, spec: SweepSpec, shard: Shard, workers: Int, out: String, embodimentPath: String?,
-                           policyOptions: PolicyOptions) throws -> SweepResults {
+    static func runWorkers(
+        specPath: String, spec: SweepSpec, shard: Shard, workers: Int, out: String, embodimentPath: String?,
+        policyOptions: PolicyOptions
+    ) throws -> SweepResults {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let workDir = "\(out)/.workers"
         try? FileManager.default.removeItem(atPath: workDir)
@@ -75,7 +85,8 @@ enum SweepCLI {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["eval", "--sweep", specPath, "--shard", sub.description, "--workers", "1", "--out", dir]
+            p.arguments =
+                ["eval", "--sweep", specPath, "--shard", sub.description, "--workers", "1", "--out", dir]
                 + (embodimentPath.map { ["--embodiment-path", $0] } ?? [])
                 + (policyOptions.normStats.map { ["--norm-stats", $0] } ?? []) + (policyOptions.unnormKey.map { ["--unnorm-key", $0] } ?? [])
             FileManager.default.createFile(atPath: "\(dir).log", contents: nil)
@@ -85,14 +96,17 @@ enum SweepCLI {
             try p.run()
             children.append((p, dir, sub))
         }
-        print("sweep \(spec.scene): \(spec.cells.count) cells x \(spec.episodes) episodes, shard \(shard), \(workers) worker processes (logs in \(workDir))")
+        print(
+            "sweep \(spec.scene): \(spec.cells.count) cells x \(spec.episodes) episodes, shard \(shard), \(workers) worker processes (logs in \(workDir))"
+        )
         var parts: [SweepResults] = []
         var failures: [String] = []
         for (p, dir, sub) in children {
             p.waitUntilExit()
             guard p.terminationStatus == 0 else {
                 let log = (try? String(contentsOfFile: "\(dir).log", encoding: .utf8)) ?? ""
-                failures.append("worker \(sub) exited with status \(p.terminationStatus): \(log.split(separator: "\n").suffix(3).joined(separator: " / "))")
+                failures.append(
+                    "worker \(sub) exited with status \(p.terminationStatus): \(log.split(separator: "\n").suffix(3).joined(separator: " / "))")
                 continue
             }
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/results.json"))
@@ -101,7 +115,9 @@ enum SweepCLI {
         }
         guard failures.isEmpty else { throw BenchtopError(failures.joined(separator: "\n")) }
         var merged: SweepResults
-        do { merged = try SweepResults.merge(parts, requireComplete: shard == .whole) } catch let e as VariationError { throw BenchtopError(e.description) }
+        do { merged = try SweepResults.merge(parts, requireComplete: shard == .whole) } catch let e as VariationError {
+            throw BenchtopError(e.description)
+        }
         merged.shard = shard == .whole ? nil : shard.description
         try? FileManager.default.removeItem(atPath: workDir)
         return merged

@@ -31,7 +31,8 @@ struct TokenizerCommand: ParsableCommand {
             let files = try FileManager.default.contentsOfDirectory(atPath: scenes).filter { $0.hasSuffix(".yaml") }.sorted()
             guard !files.isEmpty else { throw ValidationError("\(scenes): no .yaml scenes") }
             var jitter = SeededRandom(seed: seed).fork("camera-jitter")
-            var training: [FeatureMap] = [], heldOut: [FeatureMap] = []
+            var training: [FeatureMap] = []
+            var heldOut: [FeatureMap] = []
             for file in files {
                 let scene = try SceneLoader.load(path: "\(scenes)/\(file)")
                 for camera in scene.cameras {
@@ -51,21 +52,31 @@ struct TokenizerCommand: ParsableCommand {
             let model = GridDepthQuantizer.train(inputs: training, seed: seed, iterations: iterations)
             try model.encoded().write(to: URL(fileURLWithPath: out))
             let error = try Self.reconstructionError(model, heldOut)
-            print(String(format: "held-out reconstruction (%d images): RMSE %.4f in [-1, 1] units = %.2f of 255 nearness levels; mean |error| %.2f levels; per-cell-mean floor RMSE %.2f levels",
-                         heldOut.count, error.rmse, error.rmse * 127.5, error.mae * 127.5, error.cellMeanRMSE * 127.5))
+            print(
+                String(
+                    format:
+                        "held-out reconstruction (%d images): RMSE %.4f in [-1, 1] units = %.2f of 255 nearness levels; mean |error| %.2f levels; per-cell-mean floor RMSE %.2f levels",
+                    heldOut.count, error.rmse, error.rmse * 127.5, error.mae * 127.5, error.cellMeanRMSE * 127.5))
             print("wrote \(out)")
         }
 
-        static func reconstructionError(_ model: GridDepthQuantizer, _ inputs: [FeatureMap]) throws -> (rmse: Double, mae: Double, cellMeanRMSE: Double) {
-            var se = 0.0, ae = 0.0, cellSE = 0.0, count = 0.0
+        static func reconstructionError(_ model: GridDepthQuantizer, _ inputs: [FeatureMap]) throws -> (
+            rmse: Double, mae: Double, cellMeanRMSE: Double
+        ) {
+            var se = 0.0
+            var ae = 0.0
+            var cellSE = 0.0
+            var count = 0.0
             for input in inputs {
                 let decoded = try model.decode(model.encode(modelInput: input))
                 for i in input.values.indices {
                     let e = Double(decoded.values[i] - input.values[i])
-                    se += e * e; ae += abs(e)
+                    se += e * e
+                    ae += abs(e)
                 }
                 // What one value per 32×32 cell could do at best: the cell mean.
-                let s = input.width, c = s / DepthTokens.gridSide
+                let s = input.width
+                let c = s / DepthTokens.gridSide
                 let g = DepthTokens.gridSide
                 for cell in 0..<(g * g) {
                     let origin = (cell / g) * c * s + (cell % g) * c

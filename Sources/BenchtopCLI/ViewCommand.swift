@@ -67,15 +67,16 @@ struct ViewCommand: ParsableCommand {
         let (s, world) = try sceneWithRobots(scene, robot: robot, noRobots: noRobots, seed: seed, plugins: plugins)
         var options = ViewerOptions()
         let parts = size.split(separator: "x").compactMap { Int($0) }
-        options.width = parts[0]; options.height = parts[1]
+        options.width = parts[0]
+        options.height = parts[1]
         options.title = "Benchtop - \(s.name)"
         options.frames = frames
         options.screenshotPath = screenshot
-        options.stepsPerFrame = stepsPerFrame ?? (frames != nil ? 4 : nil)   // scripted runs are deterministic
+        options.stepsPerFrame = stepsPerFrame ?? (frames != nil ? 4 : nil)  // scripted runs are deterministic
         options.showDepth = depth
         options.paused = paused
         options.vsync = frames == nil
-        options.cameras = s.cameras.map(\.name)   // fixed cameras, then the robots' mounted cameras
+        options.cameras = s.cameras.map(\.name)  // fixed cameras, then the robots' mounted cameras
         let viewer = try ViewerFailure.openViewer(scene: s, simulation: world, options: options)
         viewer.setHelpVisible(help)
         if demoOverlay { viewer.overlay = Self.demoOverlay(scene: s, bodies: world.bodies) }

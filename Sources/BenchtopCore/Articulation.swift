@@ -11,10 +11,18 @@ public struct Inertial: Sendable, Hashable, Codable {
     /// Ixx, Iyy, Izz, Ixy, Ixz, Iyz in kg m^2.
     public var ixx: Double, iyy: Double, izz: Double, ixy: Double, ixz: Double, iyz: Double
 
-    public init(mass: Double, frame: Pose = .identity, ixx: Double, iyy: Double, izz: Double,
-                ixy: Double = 0, ixz: Double = 0, iyz: Double = 0) {
-        self.mass = mass; self.frame = frame
-        self.ixx = ixx; self.iyy = iyy; self.izz = izz; self.ixy = ixy; self.ixz = ixz; self.iyz = iyz
+    public init(
+        mass: Double, frame: Pose = .identity, ixx: Double, iyy: Double, izz: Double,
+        ixy: Double = 0, ixz: Double = 0, iyz: Double = 0
+    ) {
+        self.mass = mass
+        self.frame = frame
+        self.ixx = ixx
+        self.iyy = iyy
+        self.izz = izz
+        self.ixy = ixy
+        self.ixz = ixz
+        self.iyz = iyz
     }
 }
 
@@ -29,10 +37,16 @@ public struct LinkSpec: Sendable, Hashable, Codable {
     public var color: Color
     public var friction: Double
 
-    public init(name: String, inertial: Inertial, collision: [ShapePart] = [], visual: [ShapePart] = [],
-                color: Color = Color(0.9, 0.9, 0.9), friction: Double = 0.9) {
-        self.name = name; self.inertial = inertial; self.collision = collision; self.visual = visual
-        self.color = color; self.friction = friction
+    public init(
+        name: String, inertial: Inertial, collision: [ShapePart] = [], visual: [ShapePart] = [],
+        color: Color = Color(0.9, 0.9, 0.9), friction: Double = 0.9
+    ) {
+        self.name = name
+        self.inertial = inertial
+        self.collision = collision
+        self.visual = visual
+        self.color = color
+        self.friction = friction
     }
 }
 
@@ -55,12 +69,23 @@ public struct JointSpec: Sendable, Hashable, Codable {
     public var damping: Double
     public var friction: Double
 
-    public init(name: String, kind: JointKind, parent: Int, child: Int, origin: Pose, axis: SIMD3<Double> = SIMD3(0, 0, 1),
-                lower: Double = 0, upper: Double = 0, effort: Double = 0, velocity: Double = 0,
-                damping: Double = 0, friction: Double = 0) {
-        self.name = name; self.kind = kind; self.parent = parent; self.child = child; self.origin = origin
-        self.axis = axis; self.lower = lower; self.upper = upper; self.effort = effort; self.velocity = velocity
-        self.damping = damping; self.friction = friction
+    public init(
+        name: String, kind: JointKind, parent: Int, child: Int, origin: Pose, axis: SIMD3<Double> = SIMD3(0, 0, 1),
+        lower: Double = 0, upper: Double = 0, effort: Double = 0, velocity: Double = 0,
+        damping: Double = 0, friction: Double = 0
+    ) {
+        self.name = name
+        self.kind = kind
+        self.parent = parent
+        self.child = child
+        self.origin = origin
+        self.axis = axis
+        self.lower = lower
+        self.upper = upper
+        self.effort = effort
+        self.velocity = velocity
+        self.damping = damping
+        self.friction = friction
     }
 }
 
@@ -76,9 +101,15 @@ public struct ArticulationSpec: Sendable, Hashable, Codable {
     /// Initial positions of the movable joints, in joint order (empty: zeros).
     public var initialPositions: [Double]
 
-    public init(name: String, base: Pose, fixedBase: Bool = true, links: [LinkSpec], joints: [JointSpec],
-                initialPositions: [Double] = []) {
-        self.name = name; self.base = base; self.fixedBase = fixedBase; self.links = links; self.joints = joints
+    public init(
+        name: String, base: Pose, fixedBase: Bool = true, links: [LinkSpec], joints: [JointSpec],
+        initialPositions: [Double] = []
+    ) {
+        self.name = name
+        self.base = base
+        self.fixedBase = fixedBase
+        self.links = links
+        self.joints = joints
         self.initialPositions = initialPositions
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a file named inside a scene, plugin manifest, spec or dataset was not read.
@@ -46,7 +47,8 @@ public struct FileRoot: Sendable, Equatable {
                 throw FileRootError("'\(Excerpt.of(name))' is an absolute path; name files relative to \(directory) (or pass --allow-outside-root)")
             }
             guard !name.split(separator: "/").contains("..") else {
-                throw FileRootError("'\(Excerpt.of(name))' leaves its folder by '..'; files must lie inside \(directory) (or pass --allow-outside-root)")
+                throw FileRootError(
+                    "'\(Excerpt.of(name))' leaves its folder by '..'; files must lie inside \(directory) (or pass --allow-outside-root)")
             }
         }
         guard let real = FileRoot.realPath(joined) else {

@@ -21,8 +21,12 @@ public enum Shape: Sendable, Hashable, Codable {
         case .convexHull(let pts):
             // Bounding-box estimate: only used to split mass between parts, never for physics.
             guard let first = pts.first else { return 0 }
-            var lo = first, hi = first
-            for p in pts { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+            var lo = first
+            var hi = first
+            for p in pts {
+                lo = pointwiseMin(lo, p)
+                hi = pointwiseMax(hi, p)
+            }
             let d = hi - lo
             return d.x * d.y * d.z / 2
         }
@@ -63,7 +67,9 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
     public var indices: [UInt32]
 
     public init(positions: [SIMD3<Double>], normals: [SIMD3<Double>], indices: [UInt32]) {
-        self.positions = positions; self.normals = normals; self.indices = indices
+        self.positions = positions
+        self.normals = normals
+        self.indices = indices
     }
 
     public var triangleCount: Int { indices.count / 3 }
@@ -73,7 +79,9 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
         var sum = 0.0
         var k = 0
         while k + 2 < indices.count {
-            let a = positions[Int(indices[k])], b = positions[Int(indices[k + 1])], c = positions[Int(indices[k + 2])]
+            let a = positions[Int(indices[k])]
+            let b = positions[Int(indices[k + 1])]
+            let c = positions[Int(indices[k + 2])]
             sum += dot(a, cross(b, c))
             k += 3
         }
@@ -83,8 +91,12 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
     /// Axis-aligned bounds (lower, upper corner).
     public var bounds: (lower: SIMD3<Double>, upper: SIMD3<Double>) {
         guard let first = positions.first else { return (.zero, .zero) }
-        var lo = first, hi = first
-        for p in positions { lo = pointwiseMin(lo, p); hi = pointwiseMax(hi, p) }
+        var lo = first
+        var hi = first
+        for p in positions {
+            lo = pointwiseMin(lo, p)
+            hi = pointwiseMax(hi, p)
+        }
         return (lo, hi)
     }
 
@@ -99,7 +111,10 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
         var i = indices
         if scale.x * scale.y * scale.z < 0 {
             var k = 0
-            while k + 2 < i.count { i.swapAt(k + 1, k + 2); k += 3 }
+            while k + 2 < i.count {
+                i.swapAt(k + 1, k + 2)
+                k += 3
+            }
         }
         return TriangleMesh(positions: p, normals: n, indices: i)
     }
@@ -121,7 +136,11 @@ public struct ShapePart: Sendable, Hashable, Codable {
 /// A linear RGB colour with components in 0 ... 1.
 public struct Color: Sendable, Hashable, Codable {
     public var r: Double, g: Double, b: Double
-    public init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
+    public init(_ r: Double, _ g: Double, _ b: Double) {
+        self.r = r
+        self.g = g
+        self.b = b
+    }
 }
 
 /// What a body is, for rendering, segmentation and metrics.
@@ -143,9 +162,16 @@ public struct BodyDescription: Sendable, Hashable, Codable {
     /// Bodies without collision are visual markers (targets); physics ignores them.
     public var collides: Bool
 
-    public init(name: String, kind: BodyKind, parts: [ShapePart], color: Color, texture: String? = nil,
-                mass: Double, collides: Bool = true) {
-        self.name = name; self.kind = kind; self.parts = parts; self.color = color
-        self.texture = texture; self.mass = mass; self.collides = collides
+    public init(
+        name: String, kind: BodyKind, parts: [ShapePart], color: Color, texture: String? = nil,
+        mass: Double, collides: Bool = true
+    ) {
+        self.name = name
+        self.kind = kind
+        self.parts = parts
+        self.color = color
+        self.texture = texture
+        self.mass = mass
+        self.collides = collides
     }
 }

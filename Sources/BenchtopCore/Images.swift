@@ -7,19 +7,33 @@ public struct RGBImage: Sendable, Hashable {
 
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * 3, "RGBImage needs width * height * 3 bytes")
-        self.width = width; self.height = height; self.pixels = pixels
+        self.width = width
+        self.height = height
+        self.pixels = pixels
     }
 
     public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
         var p = [UInt8](repeating: 0, count: width * height * 3)
-        for i in stride(from: 0, to: p.count, by: 3) { p[i] = fill.0; p[i + 1] = fill.1; p[i + 2] = fill.2 }
+        for i in stride(from: 0, to: p.count, by: 3) {
+            p[i] = fill.0
+            p[i + 1] = fill.1
+            p[i + 2] = fill.2
+        }
         self.init(width: width, height: height, pixels: p)
     }
 
     /// The pixel at column x, row y.
     public subscript(x: Int, y: Int) -> (r: UInt8, g: UInt8, b: UInt8) {
-        get { let i = (y * width + x) * 3; return (pixels[i], pixels[i + 1], pixels[i + 2]) }
-        set { let i = (y * width + x) * 3; pixels[i] = newValue.r; pixels[i + 1] = newValue.g; pixels[i + 2] = newValue.b }
+        get {
+            let i = (y * width + x) * 3
+            return (pixels[i], pixels[i + 1], pixels[i + 2])
+        }
+        set {
+            let i = (y * width + x) * 3
+            pixels[i] = newValue.r
+            pixels[i + 1] = newValue.g
+            pixels[i + 2] = newValue.b
+        }
     }
 }
 
@@ -32,7 +46,9 @@ public struct DepthImage: Sendable, Hashable {
 
     public init(width: Int, height: Int, values: [Float]) {
         precondition(values.count == width * height, "DepthImage needs width * height values")
-        self.width = width; self.height = height; self.values = values
+        self.width = width
+        self.height = height
+        self.values = values
     }
 
     public subscript(x: Int, y: Int) -> Float {
@@ -49,7 +65,9 @@ public struct SegmentationImage: Sendable, Hashable {
 
     public init(width: Int, height: Int, ids: [Int32]) {
         precondition(ids.count == width * height, "SegmentationImage needs width * height ids")
-        self.width = width; self.height = height; self.ids = ids
+        self.width = width
+        self.height = height
+        self.ids = ids
     }
 
     public subscript(x: Int, y: Int) -> Int32 { ids[y * width + x] }

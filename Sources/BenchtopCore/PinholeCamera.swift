@@ -21,19 +21,30 @@ public struct PinholeCamera: Sendable, Hashable {
     public var pose: Pose
 
     /// A camera from focal lengths and principal point in pixels.
-    public init(width: Int, height: Int, fx: Double, fy: Double, cx: Double, cy: Double,
-                near: Double = 0.01, far: Double = 10, pose: Pose = .identity) {
-        self.width = width; self.height = height
-        self.fx = fx; self.fy = fy; self.cx = cx; self.cy = cy
-        self.near = near; self.far = far; self.pose = pose
+    public init(
+        width: Int, height: Int, fx: Double, fy: Double, cx: Double, cy: Double,
+        near: Double = 0.01, far: Double = 10, pose: Pose = .identity
+    ) {
+        self.width = width
+        self.height = height
+        self.fx = fx
+        self.fy = fy
+        self.cx = cx
+        self.cy = cy
+        self.near = near
+        self.far = far
+        self.pose = pose
     }
 
     /// A camera from a vertical field of view in degrees, with square pixels and a centred principal point.
-    public init(width: Int, height: Int, verticalFieldOfView degrees: Double,
-                near: Double = 0.01, far: Double = 10, pose: Pose = .identity) {
+    public init(
+        width: Int, height: Int, verticalFieldOfView degrees: Double,
+        near: Double = 0.01, far: Double = 10, pose: Pose = .identity
+    ) {
         let f = Double(height) / 2 / Foundation.tan(degrees * .pi / 360)
-        self.init(width: width, height: height, fx: f, fy: f, cx: Double(width) / 2, cy: Double(height) / 2,
-                  near: near, far: far, pose: pose)
+        self.init(
+            width: width, height: height, fx: f, fy: f, cx: Double(width) / 2, cy: Double(height) / 2,
+            near: near, far: far, pose: pose)
     }
 
     /// The vertical field of view in degrees (exact for a centred principal point).
@@ -43,8 +54,10 @@ public struct PinholeCamera: Sendable, Hashable {
 
     /// The camera pose `X_WC` of a camera at `eye` looking at `target`, with `up` as close to image-up as possible.
     /// Falls back to another up vector when `up` is parallel to the viewing direction.
-    public static func lookAt(eye: SIMD3<Double>, target: SIMD3<Double>,
-                              up: SIMD3<Double> = SIMD3(0, 0, 1)) -> Pose {
+    public static func lookAt(
+        eye: SIMD3<Double>, target: SIMD3<Double>,
+        up: SIMD3<Double> = SIMD3(0, 0, 1)
+    ) -> Pose {
         var forward = target - eye
         let n = length(forward)
         forward = n > 0 ? forward / n : SIMD3(0, 0, -1)
@@ -100,7 +113,10 @@ public struct PinholeCamera: Sendable, Hashable {
     /// GL's top row. With `flipY` the image is rendered upside down in GL, so that reading rows bottom-up
     /// (glReadPixels) yields the top image row first, with no copy to flip rows.
     public func projectionMatrix(flipY: Bool = false) -> [Double] {
-        let w = Double(width), h = Double(height), n = near, f = far
+        let w = Double(width)
+        let h = Double(height)
+        let n = near
+        let f = far
         let s: Double = flipY ? -1 : 1
         var m = [Double](repeating: 0, count: 16)
         m[0] = 2 * fx / w
@@ -115,11 +131,13 @@ public struct PinholeCamera: Sendable, Hashable {
 
     /// A pose as a column-major 4x4 matrix.
     public static func columnMajor(_ p: Pose) -> [Double] {
-        let r = p.orientation.matrix   // row-major
-        return [r[0], r[3], r[6], 0,
-                r[1], r[4], r[7], 0,
-                r[2], r[5], r[8], 0,
-                p.position.x, p.position.y, p.position.z, 1]
+        let r = p.orientation.matrix  // row-major
+        return [
+            r[0], r[3], r[6], 0,
+            r[1], r[4], r[7], 0,
+            r[2], r[5], r[8], 0,
+            p.position.x, p.position.y, p.position.z, 1,
+        ]
     }
 }
 
@@ -127,7 +145,9 @@ extension Quaternion {
     /// The rotation whose matrix has the given columns (an orthonormal, right-handed basis).
     public init(rotationColumns c0: SIMD3<Double>, _ c1: SIMD3<Double>, _ c2: SIMD3<Double>) {
         // Shepperd's method: pick the largest diagonal combination for numerical stability.
-        let m00 = c0.x, m11 = c1.y, m22 = c2.z
+        let m00 = c0.x
+        let m11 = c1.y
+        let m22 = c2.z
         let trace = m00 + m11 + m22
         if trace > 0 {
             let s = (trace + 1).squareRoot() * 2

@@ -13,8 +13,9 @@ public struct Pose: Sendable, Hashable, Codable {
 
     /// Composition: `X_AC = X_AB * X_BC`.
     public static func * (lhs: Pose, rhs: Pose) -> Pose {
-        Pose(position: lhs.position + lhs.orientation.act(rhs.position),
-             orientation: (lhs.orientation * rhs.orientation).normalized)
+        Pose(
+            position: lhs.position + lhs.orientation.act(rhs.position),
+            orientation: (lhs.orientation * rhs.orientation).normalized)
     }
 
     /// The inverse transform: `X_BA` from `X_AB`.
@@ -36,7 +37,8 @@ public struct Pose: Sendable, Hashable, Codable {
     /// Builds a pose from 7 numbers [x, y, z, qx, qy, qz, qw].
     public init<C: RandomAccessCollection>(packed p: C) where C.Element == Double, C.Index == Int {
         let i = p.startIndex
-        self.init(position: SIMD3(p[i], p[i + 1], p[i + 2]),
-                  orientation: Quaternion(x: p[i + 3], y: p[i + 4], z: p[i + 5], w: p[i + 6]))
+        self.init(
+            position: SIMD3(p[i], p[i + 1], p[i + 2]),
+            orientation: Quaternion(x: p[i + 3], y: p[i + 4], z: p[i + 5], w: p[i + 6]))
     }
 }

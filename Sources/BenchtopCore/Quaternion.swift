@@ -6,7 +6,10 @@ public struct Quaternion: Sendable, Hashable, Codable {
     public var w: Double
 
     public init(x: Double, y: Double, z: Double, w: Double) {
-        self.x = x; self.y = y; self.z = z; self.w = w
+        self.x = x
+        self.y = y
+        self.z = z
+        self.w = w
     }
 
     /// The identity rotation.
@@ -15,7 +18,10 @@ public struct Quaternion: Sendable, Hashable, Codable {
     /// A rotation of `angle` radians about `axis` (need not be unit length).
     public init(axis: SIMD3<Double>, angle: Double) {
         let n = (axis * axis).sum().squareRoot()
-        guard n > 0 else { self = .identity; return }
+        guard n > 0 else {
+            self = .identity
+            return
+        }
         let s = (angle / 2).sin / n
         self.init(x: axis.x * s, y: axis.y * s, z: axis.z * s, w: (angle / 2).cos)
     }
@@ -25,10 +31,11 @@ public struct Quaternion: Sendable, Hashable, Codable {
         let (cr, sr) = ((roll / 2).cos, (roll / 2).sin)
         let (cp, sp) = ((pitch / 2).cos, (pitch / 2).sin)
         let (cy, sy) = ((yaw / 2).cos, (yaw / 2).sin)
-        self.init(x: sr * cp * cy - cr * sp * sy,
-                  y: cr * sp * cy + sr * cp * sy,
-                  z: cr * cp * sy - sr * sp * cy,
-                  w: cr * cp * cy + sr * sp * sy)
+        self.init(
+            x: sr * cp * cy - cr * sp * sy,
+            y: cr * sp * cy + sr * cp * sy,
+            z: cr * cp * sy - sr * sp * cy,
+            w: cr * cp * cy + sr * sp * sy)
     }
 
     /// Roll, pitch, yaw (URDF convention), the inverse of `init(roll:pitch:yaw:)`.
@@ -67,11 +74,20 @@ public struct Quaternion: Sendable, Hashable, Codable {
 
     /// The row-major 3x3 rotation matrix.
     public var matrix: [Double] {
-        let xx = x * x, yy = y * y, zz = z * z
-        let xy = x * y, xz = x * z, yz = y * z, wx = w * x, wy = w * y, wz = w * z
-        return [1 - 2 * (yy + zz), 2 * (xy - wz), 2 * (xz + wy),
-                2 * (xy + wz), 1 - 2 * (xx + zz), 2 * (yz - wx),
-                2 * (xz - wy), 2 * (yz + wx), 1 - 2 * (xx + yy)]
+        let xx = x * x
+        let yy = y * y
+        let zz = z * z
+        let xy = x * y
+        let xz = x * z
+        let yz = y * z
+        let wx = w * x
+        let wy = w * y
+        let wz = w * z
+        return [
+            1 - 2 * (yy + zz), 2 * (xy - wz), 2 * (xz + wy),
+            2 * (xy + wz), 1 - 2 * (xx + zz), 2 * (yz - wx),
+            2 * (xz - wy), 2 * (yz + wx), 1 - 2 * (xx + yy),
+        ]
     }
 
     /// The angle in radians of the rotation taking `self` to `other` (0 ... pi).
@@ -94,7 +110,9 @@ public struct Quaternion: Sendable, Hashable, Codable {
     /// The exponential map: a rotation vector (axis * angle) to a quaternion.
     public init(rotationVector v: SIMD3<Double>) {
         let angle = (v * v).sum().squareRoot()
-        self = angle < 1e-12 ? Quaternion(x: v.x / 2, y: v.y / 2, z: v.z / 2, w: 1).normalized
-                             : Quaternion(axis: v, angle: angle)
+        self =
+            angle < 1e-12
+            ? Quaternion(x: v.x / 2, y: v.y / 2, z: v.z / 2, w: 1).normalized
+            : Quaternion(axis: v, angle: angle)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one source of randomness in Benchtop: a seeded xoshiro256** generator.
 ///
 /// Every randomised choice (scene layout, noise, perturbations) draws from an instance seeded from the
@@ -21,7 +23,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17
-        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
         s.2 ^= t
         s.3 = rotl(s.3, 45)
         return result
@@ -29,7 +34,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// An independent stream for a named consumer, derived from this generator's current state.
     public func fork(_ label: String) -> SeededRandom {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325   // FNV-1a of the label, mixed with our state
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a of the label, mixed with our state
         for b in label.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
         return SeededRandom(seed: h ^ s.0 ^ rotl(s.2, 13))
     }
@@ -51,6 +56,5 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
-import Foundation
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }

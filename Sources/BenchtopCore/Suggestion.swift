@@ -16,7 +16,8 @@ public enum Suggestion {
 
     /// Levenshtein distance over characters (keys are short; inputs longer than 64 characters are not typos).
     static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.prefix(64)), y = Array(b.prefix(64))
+        let x = Array(a.prefix(64))
+        let y = Array(b.prefix(64))
         var previous = Array(0...y.count)
         for i in 1...max(x.count, 1) where !x.isEmpty {
             var current = [i] + Array(repeating: 0, count: y.count)

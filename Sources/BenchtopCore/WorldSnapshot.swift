@@ -57,7 +57,9 @@ public struct WorldSnapshot: Sendable, Hashable {
         for b in bodies {
             for v in b.pose.packed { bits.append(v.bitPattern) }
             for v in [b.linearVelocity, b.angularVelocity] {
-                bits.append(v.x.bitPattern); bits.append(v.y.bitPattern); bits.append(v.z.bitPattern)
+                bits.append(v.x.bitPattern)
+                bits.append(v.y.bitPattern)
+                bits.append(v.z.bitPattern)
             }
         }
         for a in articulations {

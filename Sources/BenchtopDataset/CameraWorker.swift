@@ -16,7 +16,9 @@ final class CameraWorker: @unchecked Sendable {
     private let capacity: Int
 
     init(feature: Feature, path: String, fps: Int, settings: VideoSettings, capacity: Int = 4) throws {
-        self.feature = feature; self.path = path; self.capacity = capacity
+        self.feature = feature
+        self.path = path
+        self.capacity = capacity
         encoder = try VideoEncoder(path: path, width: feature.shape[1], height: feature.shape[0], fps: fps, settings: settings)
         let thread = Thread { [self] in run() }
         thread.name = "benchtop.video.\(feature.name)"
@@ -25,7 +27,8 @@ final class CameraWorker: @unchecked Sendable {
 
     /// Queues a frame; blocks while the queue is full. Rethrows an earlier encoding failure.
     func submit(_ image: RGBImage) throws {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while queue.count >= capacity && failure == nil && !done { condition.wait() }
         if let failure { throw failure }
         queue.append(image)
@@ -34,13 +37,17 @@ final class CameraWorker: @unchecked Sendable {
 
     /// Asks the thread to flush after the queued frames (does not wait).
     func requestFinish() {
-        condition.lock(); finishing = true; condition.broadcast(); condition.unlock()
+        condition.lock()
+        finishing = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Waits for the flushed file; returns the frame count and the image statistics.
     func waitFinished() throws -> (frames: Int, stats: FeatureStats) {
         requestFinish()
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while !done { condition.wait() }
         if let failure { throw failure }
         return (encoder.frameCount, histogram.stats)
@@ -50,7 +57,7 @@ final class CameraWorker: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !finishing { condition.wait() }
-            if queue.isEmpty {   // finishing and drained
+            if queue.isEmpty {  // finishing and drained
                 condition.unlock()
                 break
             }
@@ -61,13 +68,21 @@ final class CameraWorker: @unchecked Sendable {
                 histogram.add(image.pixels)
                 try encoder.encode(image)
             } catch {
-                condition.lock(); failure = error; condition.unlock()
+                condition.lock()
+                failure = error
+                condition.unlock()
                 break
             }
         }
         do { try encoder.finish() } catch {
-            condition.lock(); if failure == nil { failure = error }; condition.unlock()
+            condition.lock()
+            if failure == nil { failure = error }
+            condition.unlock()
         }
-        condition.lock(); done = true; queue.removeAll(); condition.broadcast(); condition.unlock()
+        condition.lock()
+        done = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
     }
 }

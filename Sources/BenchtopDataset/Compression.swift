@@ -25,9 +25,11 @@ enum PageCodec {
         case .zstd:
             let bound = ZSTD_compressBound(input.count)
             var out = [UInt8](repeating: 0, count: bound)
-            let n = input.withUnsafeBytes { i in out.withUnsafeMutableBytes { o in
-                ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, 3)
-            } }
+            let n = input.withUnsafeBytes { i in
+                out.withUnsafeMutableBytes { o in
+                    ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, 3)
+                }
+            }
             precondition(ZSTD_isError(n) == 0, "ZSTD_compress failed on an in-memory buffer")
             out.removeLast(out.count - n)
             return out
@@ -35,8 +37,10 @@ enum PageCodec {
     }
 
     /// Decompresses a page body; `fail` builds the error for corrupt input.
-    static func decompress(_ input: UnsafeRawBufferPointer, codec: Int, uncompressedSize: Int,
-                           fail: (String) -> DatasetError) throws -> [UInt8] {
+    static func decompress(
+        _ input: UnsafeRawBufferPointer, codec: Int, uncompressedSize: Int,
+        fail: (String) -> DatasetError
+    ) throws -> [UInt8] {
         switch codec {
         case 0:
             guard input.count == uncompressedSize else {

@@ -9,7 +9,9 @@ public struct DatasetError: Error, CustomStringConvertible, Sendable {
     public let message: String
 
     public init(file: String, location: String = "", _ message: String) {
-        self.file = file; self.location = location; self.message = message
+        self.file = file
+        self.location = location
+        self.message = message
     }
 
     public var description: String {

@@ -32,12 +32,14 @@ struct DatasetLayout {
     }
 
     var dataPathTemplate: String {
-        version == .v3_0 ? "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
-                         : "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
+        version == .v3_0
+            ? "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet"
+            : "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
     }
     var videoPathTemplate: String {
-        version == .v3_0 ? "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
-                         : "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
+        version == .v3_0
+            ? "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4"
+            : "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
     }
 
     func absolute(_ relative: String) -> String { root + "/" + relative }
@@ -55,7 +57,8 @@ struct DatasetLayout {
             let field = rest[rest.index(after: open)..<close]
             let parts = field.split(separator: ":", maxSplits: 1).map(String.init)
             guard let name = parts.first, let value = values[name] else {
-                throw DatasetError(file: file, location: key, "unknown field {\(field)} in \"\(template)\" (known: \(values.keys.sorted().joined(separator: ", ")))")
+                throw DatasetError(
+                    file: file, location: key, "unknown field {\(field)} in \"\(template)\" (known: \(values.keys.sorted().joined(separator: ", ")))")
             }
             if parts.count == 2 {
                 let spec = parts[1]
@@ -70,7 +73,8 @@ struct DatasetLayout {
         }
         out += rest
         if out.hasPrefix("/") || out.split(separator: "/").contains("..") {
-            throw DatasetError(file: file, location: key, "\"\(template)\" points outside the dataset folder (\(out)); LeRobot resolves it against the root")
+            throw DatasetError(
+                file: file, location: key, "\"\(template)\" points outside the dataset folder (\(out)); LeRobot resolves it against the root")
         }
         return out
     }
@@ -130,12 +134,21 @@ enum FileOps {
         case let s as String:
             out += jsonQuoted(s)
         case let a as [Any]:
-            if a.isEmpty { out += "[]"; return }
+            if a.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
-            for (k, v) in a.enumerated() { out += (k > 0 ? "," : "") + newline; try writeJSON(v, into: &out, indent: inner) }
+            for (k, v) in a.enumerated() {
+                out += (k > 0 ? "," : "") + newline
+                try writeJSON(v, into: &out, indent: inner)
+            }
             out += close + "]"
         case let o as [String: Any]:
-            if o.isEmpty { out += "{}"; return }
+            if o.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (k, key) in o.keys.sorted().enumerated() {
                 out += (k > 0 ? "," : "") + newline

@@ -44,12 +44,16 @@ public enum DatasetMerge {
                 let data = try d.episode(e)
                 for t in data.taskIndices where remap[t] == nil {
                     let name = d.tasks[Int(t)]
-                    if taskIndex[name] == nil { taskIndex[name] = tasks.count; tasks.append(name) }
+                    if taskIndex[name] == nil {
+                        taskIndex[name] = tasks.count
+                        tasks.append(name)
+                    }
                     remap[t] = Int64(taskIndex[name]!)
                 }
                 let taskIndices = data.taskIndices.map { remap[$0]! }
-                try rewriteDataFile(d.dataFile(episode: e), to: layout.absolute(layout.dataPath(episode: index)),
-                                    episode: index, from: frames, taskIndices: taskIndices, compression: writer.compression)
+                try rewriteDataFile(
+                    d.dataFile(episode: e), to: layout.absolute(layout.dataPath(episode: index)),
+                    episode: index, from: frames, taskIndices: taskIndices, compression: writer.compression)
                 for f in first.schema.videoFeatures {
                     guard let source = d.video(episode: e, feature: f.name)?.path else {
                         throw DatasetError(file: root, location: "episode \(e), feature \(f.name)", "no video")
@@ -61,8 +65,10 @@ public enum DatasetMerge {
                 stats["episode_index"] = FeatureStats.of([Double](repeating: Double(index), count: n), dims: 1)
                 stats["index"] = FeatureStats.of((0..<n).map { Double(frames + $0) }, dims: 1)
                 stats["task_index"] = FeatureStats.of(taskIndices.map(Double.init), dims: 1)
-                merged.append(EpisodeRecord(index: index, length: n, tasks: record.tasks, datasetFrom: frames, datasetTo: frames + n,
-                                            stats: stats))
+                merged.append(
+                    EpisodeRecord(
+                        index: index, length: n, tasks: record.tasks, datasetFrom: frames, datasetTo: frames + n,
+                        stats: stats))
                 frames += n
             }
         }
@@ -75,13 +81,18 @@ public enum DatasetMerge {
         guard d.version == first.version else {
             throw DatasetError(file: info, location: "codebase_version", "is \(d.version.rawValue), \(firstRoot) is \(first.version.rawValue)")
         }
-        guard d.schema.fps == first.schema.fps else { throw DatasetError(file: info, location: "fps", "is \(d.schema.fps), \(firstRoot) has \(first.schema.fps)") }
+        guard d.schema.fps == first.schema.fps else {
+            throw DatasetError(file: info, location: "fps", "is \(d.schema.fps), \(firstRoot) has \(first.schema.fps)")
+        }
         guard d.schema.robotType == first.schema.robotType else {
-            throw DatasetError(file: info, location: "robot_type", "is \(d.schema.robotType ?? "null"), \(firstRoot) has \(first.schema.robotType ?? "null")")
+            throw DatasetError(
+                file: info, location: "robot_type", "is \(d.schema.robotType ?? "null"), \(firstRoot) has \(first.schema.robotType ?? "null")")
         }
         guard Set(d.schema.features) == Set(first.schema.features) else {
-            let a = Set(d.schema.features.map(\.name)), b = Set(first.schema.features.map(\.name))
-            let differing = a.symmetricDifference(b).sorted().first
+            let a = Set(d.schema.features.map(\.name))
+            let b = Set(first.schema.features.map(\.name))
+            let differing =
+                a.symmetricDifference(b).sorted().first
                 ?? d.schema.features.first { f in !first.schema.features.contains(f) }?.name ?? "?"
             throw DatasetError(file: info, location: "features.\(differing)", "differs from \(firstRoot) (merge shards of one recording)")
         }
@@ -110,8 +121,10 @@ public enum DatasetMerge {
 
     /// Copies an episode's data file with its episode, global frame and task indices renumbered; every other column
     /// keeps its type, order and values.
-    static func rewriteDataFile(_ source: String, to destination: String, episode: Int, from: Int, taskIndices: [Int64],
-                                compression: ParquetCompression) throws {
+    static func rewriteDataFile(
+        _ source: String, to destination: String, episode: Int, from: Int, taskIndices: [Int64],
+        compression: ParquetCompression
+    ) throws {
         let file = try ParquetFile(path: source)
         var columns = try file.readAll()
         let n = file.rowCount

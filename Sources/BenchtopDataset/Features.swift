@@ -28,7 +28,10 @@ public struct Feature: Sendable, Hashable {
     public var names: [String]?
 
     public init(_ name: String, _ dtype: FeatureDType, shape: [Int], names: [String]? = nil) {
-        self.name = name; self.dtype = dtype; self.shape = shape; self.names = names
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.names = names
     }
 
     /// A float32 vector feature such as `observation.state` or `action`.
@@ -78,7 +81,10 @@ public struct DatasetSchema: Sendable, Hashable {
     public var video: VideoSettings
 
     public init(fps: Int, robotType: String?, features: [Feature], video: VideoSettings = VideoSettings()) {
-        self.fps = fps; self.robotType = robotType; self.features = features; self.video = video
+        self.fps = fps
+        self.robotType = robotType
+        self.features = features
+        self.video = video
     }
 
     /// Features plus the five defaults, in `info.json` order.
@@ -92,8 +98,12 @@ public struct DatasetSchema: Sendable, Hashable {
         var seen = Set<String>()
         for f in features {
             let at = "features.\(f.name)"
-            guard !f.name.isEmpty, !f.name.contains("/") else { throw DatasetError(file: file, location: at, "feature names must be non-empty and contain no '/'") }
-            guard !Feature.defaultNames.contains(f.name) else { throw DatasetError(file: file, location: at, "is a default feature, declared automatically") }
+            guard !f.name.isEmpty, !f.name.contains("/") else {
+                throw DatasetError(file: file, location: at, "feature names must be non-empty and contain no '/'")
+            }
+            guard !Feature.defaultNames.contains(f.name) else {
+                throw DatasetError(file: file, location: at, "is a default feature, declared automatically")
+            }
             guard seen.insert(f.name).inserted else { throw DatasetError(file: file, location: at, "declared twice") }
             if f.isVideo {
                 guard f.shape.count == 3, f.shape[2] == 3, f.shape[0] % 2 == 0, f.shape[1] % 2 == 0, f.shape[0] > 0, f.shape[1] > 0 else {
@@ -113,23 +123,30 @@ public struct DatasetSchema: Sendable, Hashable {
     /// MolmoAct (v1) style, as its fine-tune loader reads it (lerobot 0.3.3, so write `.v2_1` for it):
     /// `image` and `wrist_image` cameras (256x256), an 8-D end-effector `observation.state` (xyz,
     /// roll-pitch-yaw, two gripper fingers) and a 7-D end-effector delta `action` (dx .. dyaw, gripper).
-    public static func molmoActV1(fps: Int = 10, robotType: String? = "franka", imageSize: Int = 256,
-                                  video: VideoSettings = VideoSettings()) -> DatasetSchema {
-        DatasetSchema(fps: fps, robotType: robotType, features: [
-            .camera("image", width: imageSize, height: imageSize),
-            .camera("wrist_image", width: imageSize, height: imageSize),
-            .vector("observation.state", names: ["x", "y", "z", "roll", "pitch", "yaw", "gripper_left", "gripper_right"]),
-            .vector("action", names: ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"]),
-        ], video: video)
+    public static func molmoActV1(
+        fps: Int = 10, robotType: String? = "franka", imageSize: Int = 256,
+        video: VideoSettings = VideoSettings()
+    ) -> DatasetSchema {
+        DatasetSchema(
+            fps: fps, robotType: robotType,
+            features: [
+                .camera("image", width: imageSize, height: imageSize),
+                .camera("wrist_image", width: imageSize, height: imageSize),
+                .vector("observation.state", names: ["x", "y", "z", "roll", "pitch", "yaw", "gripper_left", "gripper_right"]),
+                .vector("action", names: ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"]),
+            ], video: video)
     }
 
     /// MolmoAct2 / LeRobot style: `observation.images.<camera>`, `observation.state`, `action`.
-    public static func molmoAct2(fps: Int = 15, robotType: String?, cameras: [String], width: Int = 256, height: Int = 256,
-                                 stateNames: [String], actionNames: [String], video: VideoSettings = VideoSettings()) -> DatasetSchema {
-        DatasetSchema(fps: fps, robotType: robotType,
-                      features: cameras.map { .camera("observation.images.\($0)", width: width, height: height) }
-                          + [.vector("observation.state", names: stateNames), .vector("action", names: actionNames)],
-                      video: video)
+    public static func molmoAct2(
+        fps: Int = 15, robotType: String?, cameras: [String], width: Int = 256, height: Int = 256,
+        stateNames: [String], actionNames: [String], video: VideoSettings = VideoSettings()
+    ) -> DatasetSchema {
+        DatasetSchema(
+            fps: fps, robotType: robotType,
+            features: cameras.map { .camera("observation.images.\($0)", width: width, height: height) }
+                + [.vector("observation.state", names: stateNames), .vector("action", names: actionNames)],
+            video: video)
     }
 }
 
@@ -142,6 +159,8 @@ public struct DatasetFrame: Sendable {
     public var task: String
 
     public init(task: String, values: [String: [Double]] = [:], images: [String: RGBImage] = [:]) {
-        self.task = task; self.values = values; self.images = images
+        self.task = task
+        self.values = values
+        self.images = images
     }
 }

@@ -52,7 +52,10 @@ public struct LeRobotDataset {
         self.root = root
         let infoPath = root + "/meta/info.json"
         guard FileManager.default.fileExists(atPath: infoPath) else {
-            throw DatasetError(file: infoPath, "missing: not a LeRobot dataset, or a recording that never committed an episode (resume it with `benchtop record --resume`, or record anew)")
+            throw DatasetError(
+                file: infoPath,
+                "missing: not a LeRobot dataset, or a recording that never committed an episode (resume it with `benchtop record --resume`, or record anew)"
+            )
         }
         let info = try Self.readJSON(infoPath)
         func key<T>(_ k: String, _ t: T.Type) throws -> T {
@@ -77,12 +80,14 @@ public struct LeRobotDataset {
                 throw DatasetError(file: infoPath, location: at, "expected {dtype, shape, names}")
             }
             guard let dtype = FeatureDType(rawValue: dtypeName) else {
-                throw DatasetError(file: infoPath, location: at + ".dtype", "\"\(dtypeName)\" is not supported (expected float32, float64, int64, int32, bool or video)")
+                throw DatasetError(
+                    file: infoPath, location: at + ".dtype",
+                    "\"\(dtypeName)\" is not supported (expected float32, float64, int64, int32, bool or video)")
             }
             var names = f["names"] as? [String]
             if names == nil, let d = f["names"] as? [String: Any], let list = d.values.first as? [String] { names = list }
             if dtype == .video {
-                if shape.count == 3, shape[0] == 3, shape[2] != 3 { shape = [shape[1], shape[2], shape[0]] }   // CHW -> HWC
+                if shape.count == 3, shape[0] == 3, shape[2] != 3 { shape = [shape[1], shape[2], shape[0]] }  // CHW -> HWC
                 videoInfo = f["info"] as? [String: Any] ?? [:]
                 if let c = videoInfo["video.codec"] as? String, c == "av1" || c == "libsvtav1" { codec = .av1 }
             }
@@ -92,8 +97,9 @@ public struct LeRobotDataset {
         for d in Feature.defaults where featureJSON[d.name] == nil {
             throw DatasetError(file: infoPath, location: "features.\(d.name)", "default feature missing (every LeRobot dataset declares it)")
         }
-        let video = VideoSettings(codec: codec, crf: videoInfo["video.crf"] as? Int, preset: videoInfo["video.preset"] as? String,
-                                  keyframeInterval: videoInfo["video.g"] as? Int ?? 2)
+        let video = VideoSettings(
+            codec: codec, crf: videoInfo["video.crf"] as? Int, preset: videoInfo["video.preset"] as? String,
+            keyframeInterval: videoInfo["video.g"] as? Int ?? 2)
         let robot = info["robot_type"] as? String
         let dataTemplate = try key("data_path", String.self)
         let videoTemplate = info["video_path"] as? String
@@ -101,13 +107,20 @@ public struct LeRobotDataset {
             throw DatasetError(file: infoPath, location: "video_path", "null, but \(f.name) is a video feature")
         }
         func dataPath(chunk: Int, file: Int, episode: Int) throws -> String {
-            root + "/" + (try DatasetLayout.fill(dataTemplate, ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk, "episode_index": episode],
-                                                 file: infoPath, key: "data_path"))
+            root + "/"
+                + (try DatasetLayout.fill(
+                    dataTemplate, ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk, "episode_index": episode],
+                    file: infoPath, key: "data_path"))
         }
         func videoPath(chunk: Int, file: Int, episode: Int, key: String) throws -> String {
-            root + "/" + (try DatasetLayout.fill(videoTemplate ?? "", ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk,
-                                                                         "episode_index": episode, "video_key": key],
-                                                 file: infoPath, key: "video_path"))
+            root + "/"
+                + (try DatasetLayout.fill(
+                    videoTemplate ?? "",
+                    [
+                        "chunk_index": chunk, "file_index": file, "episode_chunk": chunk,
+                        "episode_index": episode, "video_key": key,
+                    ],
+                    file: infoPath, key: "video_path"))
         }
 
         // Tasks.
@@ -119,11 +132,15 @@ public struct LeRobotDataset {
             // LeRobot reads the task string from the pandas index (tasks.iloc[i].name): without it, tasks are row numbers.
             let pandas = file.keyValueMetadata["pandas"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
             guard let indexColumns = pandas?["index_columns"] as? [String], indexColumns.count == 1,
-                  let taskColumn = indexColumns.first, file.schema.contains(where: { $0.name == taskColumn }) else {
-                throw DatasetError(file: path, location: "pandas metadata", "the task strings are not the pandas index (index_columns [\"task\"]); LeRobot would return row numbers as tasks")
+                let taskColumn = indexColumns.first, file.schema.contains(where: { $0.name == taskColumn })
+            else {
+                throw DatasetError(
+                    file: path, location: "pandas metadata",
+                    "the task strings are not the pandas index (index_columns [\"task\"]); LeRobot would return row numbers as tasks")
             }
             guard case .string(let names) = try file.readColumn(taskColumn).values,
-                  case .int64(let idx) = try file.readColumn("task_index").values else {
+                case .int64(let idx) = try file.readColumn("task_index").values
+            else {
                 throw DatasetError(file: path, location: "column task / task_index", "expected string and int64 columns")
             }
             tasks = [String](repeating: "", count: names.count)
@@ -154,27 +171,40 @@ public struct LeRobotDataset {
             for path in files {
                 let file = try ParquetFile(path: path)
                 func ints(_ c: String) throws -> [Int] {
-                    guard case .int64(let v) = try file.readColumn(c).values else { throw DatasetError(file: path, location: "column \(c)", "expected int64") }
+                    guard case .int64(let v) = try file.readColumn(c).values else {
+                        throw DatasetError(file: path, location: "column \(c)", "expected int64")
+                    }
                     return v.map { Int($0) }
                 }
                 func doubles(_ c: String) throws -> [Double] {
-                    guard case .double(let v) = try file.readColumn(c).values else { throw DatasetError(file: path, location: "column \(c)", "expected double") }
+                    guard case .double(let v) = try file.readColumn(c).values else {
+                        throw DatasetError(file: path, location: "column \(c)", "expected double")
+                    }
                     return v
                 }
-                let idx = try ints("episode_index"), from = try ints("dataset_from_index"), to = try ints("dataset_to_index")
-                let dChunk = try ints("data/chunk_index"), dFile = try ints("data/file_index")
+                let idx = try ints("episode_index")
+                let from = try ints("dataset_from_index")
+                let to = try ints("dataset_to_index")
+                let dChunk = try ints("data/chunk_index")
+                let dFile = try ints("data/file_index")
                 var taskLists = [[String]](repeating: [], count: idx.count)
                 if file.schema.contains(where: { $0.name == "tasks" }) {
                     let c = try file.readColumn("tasks")
                     if case .string(let all) = c.values {
                         var o = 0
-                        for (r, s) in c.rowShapes.enumerated() { let n = s.first ?? 0; taskLists[r] = Array(all[o..<(o + n)]); o += n }
+                        for (r, s) in c.rowShapes.enumerated() {
+                            let n = s.first ?? 0
+                            taskLists[r] = Array(all[o..<(o + n)])
+                            o += n
+                        }
                     }
                 }
                 var videoCols: [String: ([Int], [Int], [Double])] = [:]
                 for f in videoFeatures {
-                    videoCols[f.name] = (try ints("videos/\(f.name)/chunk_index"), try ints("videos/\(f.name)/file_index"),
-                                         try doubles("videos/\(f.name)/from_timestamp"))
+                    videoCols[f.name] = (
+                        try ints("videos/\(f.name)/chunk_index"), try ints("videos/\(f.name)/file_index"),
+                        try doubles("videos/\(f.name)/from_timestamp")
+                    )
                 }
                 let perEpisodeStats = try Self.readEpisodeStats(file, features: features + Feature.defaults, rows: idx.count)
                 for r in idx.indices {
@@ -183,8 +213,10 @@ public struct LeRobotDataset {
                         let (c, fi, ft) = videoCols[f.name]!
                         vids[f.name] = (try videoPath(chunk: c[r], file: fi[r], episode: idx[r], key: f.name), ft[r])
                     }
-                    episodes.append(EpisodeRecord(index: idx[r], length: to[r] - from[r], tasks: taskLists[r],
-                                                  datasetFrom: from[r], datasetTo: to[r], stats: perEpisodeStats[r]))
+                    episodes.append(
+                        EpisodeRecord(
+                            index: idx[r], length: to[r] - from[r], tasks: taskLists[r],
+                            datasetFrom: from[r], datasetTo: to[r], stats: perEpisodeStats[r]))
                     locations.append(EpisodeLocation(dataFile: try dataPath(chunk: dChunk[r], file: dFile[r], episode: idx[r]), videoFiles: vids))
                 }
             }
@@ -195,7 +227,8 @@ public struct LeRobotDataset {
             if let d = FileManager.default.contents(atPath: statsPath) {
                 for line in String(decoding: d, as: UTF8.self).split(separator: "\n") {
                     guard let o = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
-                          case .number(let e)? = o["episode_index"] else { continue }
+                        case .number(let e)? = o["episode_index"]
+                    else { continue }
                     statsByEpisode[Int(e)] = FeatureStats.all(exact: o["stats"])
                 }
             }
@@ -204,8 +237,10 @@ public struct LeRobotDataset {
                 guard let e = o["episode_index"] as? Int, let n = o["length"] as? Int else {
                     throw DatasetError(file: path, location: "line \(line + 1)", "expected {\"episode_index\", \"tasks\", \"length\"}")
                 }
-                episodes.append(EpisodeRecord(index: e, length: n, tasks: o["tasks"] as? [String] ?? [], datasetFrom: from,
-                                              datasetTo: from + n, stats: statsByEpisode[e] ?? [:]))
+                episodes.append(
+                    EpisodeRecord(
+                        index: e, length: n, tasks: o["tasks"] as? [String] ?? [], datasetFrom: from,
+                        datasetTo: from + n, stats: statsByEpisode[e] ?? [:]))
                 var vids: [String: (String, Double)] = [:]
                 let chunk = e / max(chunksSize, 1)
                 for f in videoFeatures { vids[f.name] = (try videoPath(chunk: chunk, file: e, episode: e, key: f.name), 0) }
@@ -217,9 +252,12 @@ public struct LeRobotDataset {
         var expectedFrom = 0
         for (i, e) in episodes.enumerated() {
             let file = v == .v3_0 ? root + "/meta/episodes" : root + "/meta/episodes.jsonl"
-            guard e.index == i else { throw DatasetError(file: file, location: "episode row \(i)", "episode_index is \(e.index), expected \(i) (rows in order)") }
+            guard e.index == i else {
+                throw DatasetError(file: file, location: "episode row \(i)", "episode_index is \(e.index), expected \(i) (rows in order)")
+            }
             guard e.datasetFrom == expectedFrom, e.length > 0 else {
-                throw DatasetError(file: file, location: "episode \(i)", "frame range [\(e.datasetFrom), \(e.datasetTo)) does not continue at \(expectedFrom)")
+                throw DatasetError(
+                    file: file, location: "episode \(i)", "frame range [\(e.datasetFrom), \(e.datasetTo)) does not continue at \(expectedFrom)")
             }
             expectedFrom = e.datasetTo
         }
@@ -239,25 +277,35 @@ public struct LeRobotDataset {
         pendingEpisodes = pending
         if !resuming {
             guard declaredEpisodes > 0 else {
-                throw DatasetError(file: infoPath, location: "total_episodes", "\(info["total_episodes"] ?? "missing"): LeRobot cannot load a dataset without episodes")
+                throw DatasetError(
+                    file: infoPath, location: "total_episodes",
+                    "\(info["total_episodes"] ?? "missing"): LeRobot cannot load a dataset without episodes")
             }
             guard v == .v2_1 ? declaredEpisodes <= episodes.count : declaredEpisodes == episodes.count else {
-                throw DatasetError(file: infoPath, location: "total_episodes", "says \(declaredEpisodes), \(metadataFile) has \(episodes.count) (LeRobot would look for the rest on the Hub)")
+                throw DatasetError(
+                    file: infoPath, location: "total_episodes",
+                    "says \(declaredEpisodes), \(metadataFile) has \(episodes.count) (LeRobot would look for the rest on the Hub)")
             }
             let frames = episodes.last?.datasetTo ?? 0
             let declaredFrames = v == .v2_1 ? episodes.prefix(declaredEpisodes).last?.datasetTo ?? 0 : frames
             guard let totalFrames = info["total_frames"] as? Int, totalFrames == declaredFrames else {
-                throw DatasetError(file: infoPath, location: "total_frames", "says \(info["total_frames"] ?? "nothing"), the episode metadata has \(declaredFrames)")
+                throw DatasetError(
+                    file: infoPath, location: "total_frames", "says \(info["total_frames"] ?? "nothing"), the episode metadata has \(declaredFrames)")
             }
             guard let totalTasks = info["total_tasks"] as? Int, totalTasks > 0, totalTasks <= tasks.count else {
-                throw DatasetError(file: infoPath, location: "total_tasks", "says \(info["total_tasks"] ?? "nothing"), the tasks file has \(tasks.count) (LeRobot loads no tasks when it is 0)")
+                throw DatasetError(
+                    file: infoPath, location: "total_tasks",
+                    "says \(info["total_tasks"] ?? "nothing"), the tasks file has \(tasks.count) (LeRobot loads no tasks when it is 0)")
             }
             if v == .v2_1 {
                 // 0.3.3 loads every parquet file under data/ and checks timestamps across episode boundaries taken
                 // from episodes.jsonl: a file no line lists (a commit cut short) fails that check.
                 let listed = Set(locations.map { URL(fileURLWithPath: $0.dataFile).standardized.path })
                 for file in Self.dataFiles(root + "/data") where !listed.contains(URL(fileURLWithPath: file).standardized.path) {
-                    throw DatasetError(file: file, "no episode in meta/episodes.jsonl lists this data file (a commit cut short; `benchtop record --resume` or LeRobotDatasetWriter(resuming:) removes it); LeRobot 0.3.3 rejects the dataset")
+                    throw DatasetError(
+                        file: file,
+                        "no episode in meta/episodes.jsonl lists this data file (a commit cut short; `benchtop record --resume` or LeRobotDatasetWriter(resuming:) removes it); LeRobot 0.3.3 rejects the dataset"
+                    )
                 }
             }
         }
@@ -290,7 +338,9 @@ public struct LeRobotDataset {
     /// Reads and checks an episode's frames: exactly the declared columns with the declared types,
     /// frame_index 0 ..< length, global index, timestamps k / fps (1e-4 s), task indices in range.
     public func episode(_ e: Int) throws -> EpisodeData {
-        guard e >= 0, e < episodes.count else { throw DatasetError(file: root, location: "episode \(e)", "no such episode (dataset has \(episodes.count))") }
+        guard e >= 0, e < episodes.count else {
+            throw DatasetError(file: root, location: "episode \(e)", "no such episode (dataset has \(episodes.count))")
+        }
         let rec = episodes[e]
         let path = locations[e].dataFile
         let file = try ParquetFile(path: path)
@@ -306,13 +356,18 @@ public struct LeRobotDataset {
             episodeRows = ep.indices.filter { ep[$0] == Int64(e) }
         }
         for f in declared {
-            guard columnNames.contains(f.name) else { throw DatasetError(file: path, location: "column \(f.name)", "missing (declared in meta/info.json)") }
+            guard columnNames.contains(f.name) else {
+                throw DatasetError(file: path, location: "column \(f.name)", "missing (declared in meta/info.json)")
+            }
             let c = try file.readColumn(f.name)
             let expected = f.parquetField!
-            let compatible = c.field.primitive == expected.primitive || (expected.primitive == .float && c.field.primitive == .double)
+            let compatible =
+                c.field.primitive == expected.primitive || (expected.primitive == .float && c.field.primitive == .double)
                 || (expected.primitive == .int64 && c.field.primitive == .int32)
             guard compatible, c.field.listDepth == expected.listDepth else {
-                throw DatasetError(file: path, location: "column \(f.name)", "is \(c.field.arrowType), expected \(expected.arrowType) (\(f.dtype.rawValue) \(f.shape))")
+                throw DatasetError(
+                    file: path, location: "column \(f.name)",
+                    "is \(c.field.arrowType), expected \(expected.arrowType) (\(f.dtype.rawValue) \(f.shape))")
             }
             if f.isList, let bad = c.rowShapes.firstIndex(where: { $0 != f.shape }) {
                 throw DatasetError(file: path, location: "column \(f.name), row \(bad)", "list of \(c.rowShapes[bad]) values, expected \(f.shape)")
@@ -331,7 +386,9 @@ public struct LeRobotDataset {
                 values = rows.flatMap { values[($0 * w)..<(($0 + 1) * w)] }
             }
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw DatasetError(file: path, location: "column \(f.name), row \(bad / max(f.width, 1))", "\(values[bad]): not a finite number (a trainer's loss and LeRobot's statistics become NaN)")
+                throw DatasetError(
+                    file: path, location: "column \(f.name), row \(bad / max(f.width, 1))",
+                    "\(values[bad]): not a finite number (a trainer's loss and LeRobot's statistics become NaN)")
             }
             raw[f.name] = values
         }
@@ -339,17 +396,28 @@ public struct LeRobotDataset {
         guard n == rec.length else { throw DatasetError(file: path, location: "episode \(e)", "\(n) rows, the episode metadata says \(rec.length)") }
         let fps = Double(schema.fps)
         for k in 0..<n {
-            let fi = raw["frame_index"]![k], gi = raw["index"]![k], ts = raw["timestamp"]![k], ti = raw["task_index"]![k]
+            let fi = raw["frame_index"]![k]
+            let gi = raw["index"]![k]
+            let ts = raw["timestamp"]![k]
+            let ti = raw["task_index"]![k]
             guard fi == Double(k) else { throw DatasetError(file: path, location: "column frame_index, row \(k)", "is \(Int(fi)), expected \(k)") }
-            guard gi == Double(rec.datasetFrom + k) else { throw DatasetError(file: path, location: "column index, row \(k)", "is \(Int(gi)), expected \(rec.datasetFrom + k)") }
-            guard abs(ts - Double(k) / fps) <= 1e-4 else { throw DatasetError(file: path, location: "column timestamp, row \(k)", "is \(ts) s, expected \(Double(k) / fps) s (frame_index / fps)") }
-            guard ti >= 0, Int(ti) < tasks.count else { throw DatasetError(file: path, location: "column task_index, row \(k)", "\(Int(ti)) is not a task (\(tasks.count) tasks)") }
+            guard gi == Double(rec.datasetFrom + k) else {
+                throw DatasetError(file: path, location: "column index, row \(k)", "is \(Int(gi)), expected \(rec.datasetFrom + k)")
+            }
+            guard abs(ts - Double(k) / fps) <= 1e-4 else {
+                throw DatasetError(
+                    file: path, location: "column timestamp, row \(k)", "is \(ts) s, expected \(Double(k) / fps) s (frame_index / fps)")
+            }
+            guard ti >= 0, Int(ti) < tasks.count else {
+                throw DatasetError(file: path, location: "column task_index, row \(k)", "\(Int(ti)) is not a task (\(tasks.count) tasks)")
+            }
         }
         var values: [String: [Double]] = [:]
         for f in numericColumnOrder { values[f.name] = raw[f.name] }
-        return EpisodeData(index: e, length: n, values: values, timestamps: raw["timestamp"]!.map { Float($0) },
-                           frameIndices: raw["frame_index"]!.map { Int64($0) }, globalIndices: raw["index"]!.map { Int64($0) },
-                           taskIndices: raw["task_index"]!.map { Int64($0) })
+        return EpisodeData(
+            index: e, length: n, values: values, timestamps: raw["timestamp"]!.map { Float($0) },
+            frameIndices: raw["frame_index"]!.map { Int64($0) }, globalIndices: raw["index"]!.map { Int64($0) },
+            taskIndices: raw["task_index"]!.map { Int64($0) })
     }
 
     /// Checks every episode's frames and, with `videos`, that every video holds exactly one frame at each
@@ -369,7 +437,8 @@ public struct LeRobotDataset {
                 for k in 0..<episodes[e].length {
                     let t = from + Double(k) / fps
                     guard info.frameTimes.contains(where: { abs($0 - t) <= 1e-4 }) else {
-                        throw DatasetError(file: path, location: "frame \(k)", "no frame at \(t) s (within 1e-4 s); the video has \(info.frameCount) frames")
+                        throw DatasetError(
+                            file: path, location: "frame \(k)", "no frame at \(t) s (within 1e-4 s); the video has \(info.frameCount) frames")
                     }
                 }
             }
@@ -381,7 +450,9 @@ public struct LeRobotDataset {
     static func readJSON(_ path: String) throws -> [String: Any] {
         guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, "missing or unreadable") }
         do {
-            guard let o = try JSONSerialization.jsonObject(with: d) as? [String: Any] else { throw DatasetError(file: path, "expected a JSON object") }
+            guard let o = try JSONSerialization.jsonObject(with: d) as? [String: Any] else {
+                throw DatasetError(file: path, "expected a JSON object")
+            }
             return o
         } catch let e as DatasetError { throw e } catch {
             throw DatasetError(file: path, "invalid JSON: \(error)")
@@ -441,14 +512,21 @@ public struct LeRobotDataset {
                 case .string: continue
                 }
                 var o = 0
-                columns[key] = c.rowShapes.map { s in let n = s.reduce(1, *); defer { o += n }; return Array(flat[o..<(o + n)]) }
+                columns[key] = c.rowShapes.map { s in
+                    let n = s.reduce(1, *)
+                    defer { o += n }
+                    return Array(flat[o..<(o + n)])
+                }
             }
             for r in 0..<rows {
-                guard let mn = columns["min"]?[r], let mx = columns["max"]?[r], let me = columns["mean"]?[r], let sd = columns["std"]?[r] else { continue }
+                guard let mn = columns["min"]?[r], let mx = columns["max"]?[r], let me = columns["mean"]?[r], let sd = columns["std"]?[r] else {
+                    continue
+                }
                 var q: [String: [Double]] = [:]
                 for (k, _) in FeatureStats.quantileLevels { if let v = columns[k]?[r] { q[k] = v } }
-                out[r][f.name] = FeatureStats(min: mn, max: mx, mean: me, std: sd, count: Int(columns["count"]?[r].first ?? 0),
-                                              quantiles: q, isImage: f.isVideo)
+                out[r][f.name] = FeatureStats(
+                    min: mn, max: mx, mean: me, std: sd, count: Int(columns["count"]?[r].first ?? 0),
+                    quantiles: q, isImage: f.isVideo)
             }
         }
         return out

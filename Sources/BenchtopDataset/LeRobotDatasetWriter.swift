@@ -65,7 +65,9 @@ public final class LeRobotDatasetWriter {
         do { try fm.createDirectory(atPath: root, withIntermediateDirectories: true) } catch {
             throw DatasetError(file: root, "cannot create the folder: \(error)")
         }
-        self.root = root; self.schema = schema; self.version = version
+        self.root = root
+        self.schema = schema
+        self.version = version
         layout = DatasetLayout(root: root, version: version, chunksSize: 1000)
         numericFeatures = schema.numericFeatures
     }
@@ -85,7 +87,9 @@ public final class LeRobotDatasetWriter {
                 throw DatasetError(file: infoPath, "missing: no episode was ever committed, so there is nothing to resume (record anew)")
             }
             try expected.validate(file: infoPath)
-            self.root = root; schema = expected; version = requested ?? .v3_0
+            self.root = root
+            schema = expected
+            version = requested ?? .v3_0
             layout = DatasetLayout(root: root, version: version, chunksSize: 1000)
             numericFeatures = expected.numericFeatures
             try removeLeftovers()
@@ -93,15 +97,19 @@ public final class LeRobotDatasetWriter {
         }
         let dataset = try LeRobotDataset(root: root, resuming: true)
         if let requested, requested != dataset.version {
-            throw DatasetError(file: infoPath, location: "codebase_version", "cannot resume: the dataset is \(dataset.version.rawValue), this run asks for \(requested.rawValue)")
+            throw DatasetError(
+                file: infoPath, location: "codebase_version",
+                "cannot resume: the dataset is \(dataset.version.rawValue), this run asks for \(requested.rawValue)")
         }
-        self.root = root; version = dataset.version
+        self.root = root
+        version = dataset.version
         layout = DatasetLayout(root: root, version: version, chunksSize: dataset.chunksSize)
         numericFeatures = dataset.numericColumnOrder
         if let expected {
             try Self.checkCompatible(dataset.schema, expected, file: infoPath)
-            schema = DatasetSchema(fps: dataset.schema.fps, robotType: dataset.schema.robotType,
-                                   features: expected.videoFeatures + dataset.numericColumnOrder, video: dataset.schema.video)
+            schema = DatasetSchema(
+                fps: dataset.schema.fps, robotType: dataset.schema.robotType,
+                features: expected.videoFeatures + dataset.numericColumnOrder, video: dataset.schema.video)
         } else {
             schema = dataset.schema
         }
@@ -110,7 +118,9 @@ public final class LeRobotDatasetWriter {
         for e in dataset.episodes.indices {
             let files = [dataset.dataFile(episode: e)] + schema.videoFeatures.compactMap { dataset.video(episode: e, feature: $0.name)?.path }
             if let missing = files.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
-                throw DatasetError(file: missing, "cannot resume: episode \(e) is in the metadata but this file is missing (the folder was changed outside the recorder)")
+                throw DatasetError(
+                    file: missing,
+                    "cannot resume: episode \(e) is in the metadata but this file is missing (the folder was changed outside the recorder)")
             }
         }
         episodes = dataset.episodes
@@ -160,8 +170,9 @@ public final class LeRobotDatasetWriter {
                 throw DatasetError(file: root, location: "frame \(open!.length), feature \(f.name)", "missing image")
             }
             guard image.width == f.shape[1], image.height == f.shape[0] else {
-                throw DatasetError(file: root, location: "frame \(open!.length), feature \(f.name)",
-                                   "image is \(image.width)x\(image.height), expected \(f.shape[1])x\(f.shape[0])")
+                throw DatasetError(
+                    file: root, location: "frame \(open!.length), feature \(f.name)",
+                    "image is \(image.width)x\(image.height), expected \(f.shape[1])x\(f.shape[0])")
             }
         }
         let unknown = Set(frame.values.keys).union(frame.images.keys).subtracting(schema.features.map(\.name))
@@ -170,7 +181,13 @@ public final class LeRobotDatasetWriter {
         for (i, f) in schema.videoFeatures.enumerated() { try open!.workers[i].submit(frame.images[f.name]!) }
         for f in numericFeatures { open!.values[f.name]!.append(contentsOf: frame.values[f.name]!) }
         let t: Int
-        if let known = taskIndex[frame.task] { t = known } else { t = tasks.count; tasks.append(frame.task); taskIndex[frame.task] = t }
+        if let known = taskIndex[frame.task] {
+            t = known
+        } else {
+            t = tasks.count
+            tasks.append(frame.task)
+            taskIndex[frame.task] = t
+        }
         if !open!.tasks.contains(frame.task) { open!.tasks.append(frame.task) }
         open!.taskIndices.append(Int64(t))
         open!.length += 1
@@ -192,9 +209,15 @@ public final class LeRobotDatasetWriter {
     public func discardEpisode() {
         guard let episode = open else { return }
         open = nil
-        for w in episode.workers { _ = try? w.waitFinished(); try? FileManager.default.removeItem(atPath: w.path) }
+        for w in episode.workers {
+            _ = try? w.waitFinished()
+            try? FileManager.default.removeItem(atPath: w.path)
+        }
         let used = Set(episodes.flatMap(\.tasks))
-        while let last = tasks.last, !used.contains(last) { tasks.removeLast(); taskIndex[last] = nil }
+        while let last = tasks.last, !used.contains(last) {
+            tasks.removeLast()
+            taskIndex[last] = nil
+        }
     }
 
     /// Commits the open episode: finishes its videos, writes its data, and updates the metadata.
@@ -235,18 +258,26 @@ public final class LeRobotDatasetWriter {
         guard n > 0 else { throw DatasetError(file: root, "saveEpisode without frames") }
         for f in numericFeatures {
             guard let v = values[f.name], v.count == n * f.width, v.allSatisfy(\.isFinite) else {
-                throw DatasetError(file: root, location: "feature \(f.name)", "expected \(n) x \(f.width) finite values, got \(values[f.name]?.count ?? 0)")
+                throw DatasetError(
+                    file: root, location: "feature \(f.name)", "expected \(n) x \(f.width) finite values, got \(values[f.name]?.count ?? 0)")
             }
         }
         var episode = OpenEpisode(values: values, workers: [])
         episode.length = n
         for task in frameTasks {
             let t: Int
-            if let known = taskIndex[task] { t = known } else { t = tasks.count; tasks.append(task); taskIndex[task] = t }
+            if let known = taskIndex[task] {
+                t = known
+            } else {
+                t = tasks.count
+                tasks.append(task)
+                taskIndex[task] = t
+            }
             if !episode.tasks.contains(task) { episode.tasks.append(task) }
             episode.taskIndices.append(Int64(t))
         }
-        var files: [(String, String)] = [], stats: [String: FeatureStats] = [:]
+        var files: [(String, String)] = []
+        var stats: [String: FeatureStats] = [:]
         for f in schema.videoFeatures {
             guard let source = videos[f.name] else { throw DatasetError(file: root, location: "feature \(f.name)", "no video given") }
             let tmp = DatasetLayout.temporary(layout.absolute(layout.videoPath(episode: episodes.count, key: f.name)))
@@ -263,7 +294,9 @@ public final class LeRobotDatasetWriter {
 
     /// Writes an episode's data file and moves everything into place in the commit order.
     private func commit(_ episode: OpenEpisode, videos: [(feature: String, path: String)], stats videoStats: [String: FeatureStats]) throws -> Int {
-        let e = episodes.count, n = episode.length, from = frameCount
+        let e = episodes.count
+        let n = episode.length
+        let from = frameCount
         var stats = videoStats
 
         // Frame data: declared numeric features, then the five defaults.
@@ -346,10 +379,15 @@ public final class LeRobotDatasetWriter {
     /// Commits episodes whose data and video files a merge has already put in place; they must continue this
     /// dataset's numbering. `newTasks` are added in order (if new). The metadata is written once.
     func adoptEpisodes(_ records: [EpisodeRecord], tasks newTasks: [String]) throws {
-        for t in newTasks where taskIndex[t] == nil { taskIndex[t] = tasks.count; tasks.append(t) }
+        for t in newTasks where taskIndex[t] == nil {
+            taskIndex[t] = tasks.count
+            tasks.append(t)
+        }
         for r in records {
             guard r.index == episodes.count, r.datasetFrom == frameCount else {
-                throw DatasetError(file: root, location: "episode \(r.index)", "does not continue the dataset (expected episode \(episodes.count) from frame \(frameCount))")
+                throw DatasetError(
+                    file: root, location: "episode \(r.index)",
+                    "does not continue the dataset (expected episode \(episodes.count) from frame \(frameCount))")
             }
             episodes.append(r)
             frameCount = r.datasetTo
@@ -372,8 +410,13 @@ public final class LeRobotDatasetWriter {
                 if top == "data" && name.hasSuffix(".parquet") && !keepData.contains(path) { orphan = true }
                 if top == "videos" && name.hasSuffix(".mp4") && !keepVideos.contains(path) { orphan = true }
                 // No committed episode: the metadata of an interrupted first commit goes too.
-                if top == "meta" && episodes.isEmpty && (rel == "tasks.parquet" || rel == "stats.json" || rel.hasPrefix("episodes/")
-                                                          || rel == "tasks.jsonl" || rel.hasPrefix("episodes")) && name.contains(".") { orphan = true }
+                if top == "meta" && episodes.isEmpty
+                    && (rel == "tasks.parquet" || rel == "stats.json" || rel.hasPrefix("episodes/")
+                        || rel == "tasks.jsonl" || rel.hasPrefix("episodes"))
+                    && name.contains(".")
+                {
+                    orphan = true
+                }
                 if orphan {
                     do { try fm.removeItem(atPath: path) } catch { throw DatasetError(file: path, "cannot remove a leftover file: \(error)") }
                 }
@@ -397,14 +440,14 @@ public final class LeRobotDatasetWriter {
                 try writeTasksJSONLines()
                 try writeEpisodeStatsJSONLines()
             }
-            try writeEpisodesJSONLines()   // the commit point of an episode in v2.1
+            try writeEpisodesJSONLines()  // the commit point of an episode in v2.1
             CrashPoint.reached("episodes", episode: e)
         }
         var statsJSON: [String: Any] = [:]
         for (name, s) in global { statsJSON[name] = s.jsonObject() }
         try FileOps.atomicWrite(try FileOps.json(statsJSON), to: root + "/meta/stats.json")
         CrashPoint.reached("stats", episode: e)
-        try FileOps.atomicWrite(try FileOps.json(infoJSON()), to: root + "/meta/info.json")   // last: the totals
+        try FileOps.atomicWrite(try FileOps.json(infoJSON()), to: root + "/meta/info.json")  // last: the totals
         CrashPoint.reached("info", episode: e)
     }
 
@@ -421,12 +464,13 @@ public final class LeRobotDatasetWriter {
         for f in schema.allFeatures {
             var entry: [String: Any] = ["dtype": f.dtype.rawValue, "shape": f.shape, "names": f.names.map { $0 as Any } ?? NSNull()]
             if f.isVideo {
-                entry["info"] = [
-                    "video.height": f.shape[0], "video.width": f.shape[1], "video.codec": schema.video.codec.infoName,
-                    "video.pix_fmt": "yuv420p", "video.is_depth_map": false, "video.fps": schema.fps, "video.channels": 3,
-                    "has_audio": false, "video.g": schema.video.keyframeInterval, "video.crf": schema.video.crf,
-                    "video.preset": schema.video.preset,
-                ] as [String: Any]
+                entry["info"] =
+                    [
+                        "video.height": f.shape[0], "video.width": f.shape[1], "video.codec": schema.video.codec.infoName,
+                        "video.pix_fmt": "yuv420p", "video.is_depth_map": false, "video.fps": schema.fps, "video.channels": 3,
+                        "has_audio": false, "video.g": schema.video.keyframeInterval, "video.crf": schema.video.crf,
+                        "video.preset": schema.video.preset,
+                    ] as [String: Any]
             }
             features[f.name] = entry
         }
@@ -439,7 +483,8 @@ public final class LeRobotDatasetWriter {
             "features": features,
         ]
         if version == .v3_0 {
-            info["data_files_size_in_mb"] = 100; info["video_files_size_in_mb"] = 200
+            info["data_files_size_in_mb"] = 100
+            info["video_files_size_in_mb"] = 200
         } else {
             info["total_videos"] = episodes.count * schema.videoFeatures.count
             info["total_chunks"] = episodes.isEmpty ? 0 : layout.chunk(episodes.count - 1) + 1
@@ -449,8 +494,8 @@ public final class LeRobotDatasetWriter {
 
     private func writeTasksParquet() throws {
         let pandas = """
-        {"index_columns": ["task"], "column_indexes": [], "columns": [{"name": "task_index", "field_name": "task_index", "pandas_type": "int64", "numpy_type": "int64", "metadata": null}, {"name": "task", "field_name": "task", "pandas_type": "unicode", "numpy_type": "object", "metadata": null}], "creator": {"library": "benchtop", "version": "1.0"}, "pandas_version": "2.2.0"}
-        """
+            {"index_columns": ["task"], "column_indexes": [], "columns": [{"name": "task_index", "field_name": "task_index", "pandas_type": "int64", "numpy_type": "int64", "metadata": null}, {"name": "task", "field_name": "task", "pandas_type": "unicode", "numpy_type": "object", "metadata": null}], "creator": {"library": "benchtop", "version": "1.0"}, "pandas_version": "2.2.0"}
+            """
         let columns: [ParquetColumn] = [.int64("task_index", (0..<tasks.count).map { Int64($0) }), .string("task", tasks)]
         try writeParquetAtomically(root + "/meta/tasks.parquet", columns, metadata: [("pandas", pandas)])
     }
@@ -486,13 +531,17 @@ public final class LeRobotDatasetWriter {
                 let rows = eps.map { $0.stats[f.name]!.values(key) }
                 let dims = rows.first?.count ?? (f.isVideo ? 3 : f.width)
                 if key == "count" {
-                    columns.append(ParquetColumn(ParquetField(name, .int64, listDepth: 1), .int64(rows.flatMap { $0.map { Int64($0) } }), shape: .fixed([1])))
+                    columns.append(
+                        ParquetColumn(ParquetField(name, .int64, listDepth: 1), .int64(rows.flatMap { $0.map { Int64($0) } }), shape: .fixed([1])))
                 } else if f.isVideo {
                     columns.append(ParquetColumn(ParquetField(name, .double, listDepth: 3), .double(rows.flatMap { $0 }), shape: .fixed([3, 1, 1])))
                 } else if (key == "min" || key == "max") && (f.dtype == .int64 || f.dtype == .int32) {
-                    columns.append(ParquetColumn(ParquetField(name, .int64, listDepth: 1), .int64(rows.flatMap { $0.map { Int64($0) } }), shape: .fixed([dims])))
+                    columns.append(
+                        ParquetColumn(ParquetField(name, .int64, listDepth: 1), .int64(rows.flatMap { $0.map { Int64($0) } }), shape: .fixed([dims])))
                 } else if (key == "min" || key == "max") && f.dtype == .bool {
-                    columns.append(ParquetColumn(ParquetField(name, .boolean, listDepth: 1), .boolean(rows.flatMap { $0.map { $0 != 0 } }), shape: .fixed([dims])))
+                    columns.append(
+                        ParquetColumn(
+                            ParquetField(name, .boolean, listDepth: 1), .boolean(rows.flatMap { $0.map { $0 != 0 } }), shape: .fixed([dims])))
                 } else {
                     columns.append(ParquetColumn(ParquetField(name, .double, listDepth: 1), .double(rows.flatMap { $0 }), shape: .fixed([dims])))
                 }
@@ -505,26 +554,33 @@ public final class LeRobotDatasetWriter {
 
     private static func jsonLines(_ objects: [[String: Any]]) throws -> Data {
         var d = Data()
-        for o in objects { d.append(try FileOps.json(o, pretty: false)); d.append(0x0A) }
+        for o in objects {
+            d.append(try FileOps.json(o, pretty: false))
+            d.append(0x0A)
+        }
         return d
     }
 
     private func writeTasksJSONLines() throws {
-        try FileOps.atomicWrite(try Self.jsonLines(tasks.enumerated().map { ["task_index": $0.offset, "task": $0.element] }),
-                                to: root + "/meta/tasks.jsonl")
+        try FileOps.atomicWrite(
+            try Self.jsonLines(tasks.enumerated().map { ["task_index": $0.offset, "task": $0.element] }),
+            to: root + "/meta/tasks.jsonl")
     }
 
     private func writeEpisodeStatsJSONLines() throws {
-        try FileOps.atomicWrite(try Self.jsonLines(episodes.map { e in
-            var stats: [String: Any] = [:]
-            for (name, s) in e.stats { stats[name] = s.jsonObject() }
-            return ["episode_index": e.index, "stats": stats]
-        }), to: root + "/meta/episodes_stats.jsonl")
+        try FileOps.atomicWrite(
+            try Self.jsonLines(
+                episodes.map { e in
+                    var stats: [String: Any] = [:]
+                    for (name, s) in e.stats { stats[name] = s.jsonObject() }
+                    return ["episode_index": e.index, "stats": stats]
+                }), to: root + "/meta/episodes_stats.jsonl")
     }
 
     private func writeEpisodesJSONLines() throws {
-        try FileOps.atomicWrite(try Self.jsonLines(episodes.map { ["episode_index": $0.index, "tasks": $0.tasks, "length": $0.length] }),
-                                to: root + "/meta/episodes.jsonl")
+        try FileOps.atomicWrite(
+            try Self.jsonLines(episodes.map { ["episode_index": $0.index, "tasks": $0.tasks, "length": $0.length] }),
+            to: root + "/meta/episodes.jsonl")
     }
 }
 

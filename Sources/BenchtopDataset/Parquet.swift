@@ -15,7 +15,9 @@ public struct ParquetField: Sendable, Hashable, CustomStringConvertible {
     public var listDepth: Int
 
     public init(_ name: String, _ primitive: ParquetPrimitive, listDepth: Int = 0) {
-        self.name = name; self.primitive = primitive; self.listDepth = listDepth
+        self.name = name
+        self.primitive = primitive
+        self.listDepth = listDepth
     }
 
     /// The Arrow type pyarrow reports for this column, e.g. `list<element: float>`.
@@ -85,14 +87,18 @@ public struct ParquetColumn: Sendable, Equatable {
     public var shape: ParquetShape
 
     public init(_ field: ParquetField, _ values: ParquetValues, shape: ParquetShape = .scalar) {
-        self.field = field; self.values = values; self.shape = shape
+        self.field = field
+        self.values = values
+        self.shape = shape
     }
 
     /// The number of rows.
     public var rowCount: Int {
         switch shape {
         case .scalar: return values.count
-        case .fixed(let s): let n = s.reduce(1, *); return n == 0 ? 0 : values.count / n
+        case .fixed(let s):
+            let n = s.reduce(1, *)
+            return n == 0 ? 0 : values.count / n
         case .perRow(let rows): return rows.count
         }
     }
@@ -127,7 +133,13 @@ public struct ParquetColumn: Sendable, Equatable {
 public enum ParquetCompression: String, Sendable, CaseIterable {
     case none, snappy, zstd
 
-    var thriftCode: Int { switch self { case .none: 0; case .snappy: 1; case .zstd: 6 } }
+    var thriftCode: Int {
+        switch self {
+        case .none: 0
+        case .snappy: 1
+        case .zstd: 6
+        }
+    }
 }
 
 // MARK: - Shared constants of the format

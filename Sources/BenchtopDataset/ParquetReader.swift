@@ -16,7 +16,6 @@ public struct ParquetFile {
     private let leaves: [Leaf]
     private let rowGroups: [ThriftStruct]
 
-
     /// Reads and parses the footer of the file at `path`.
     public init(path: String) throws {
         guard let d = FileManager.default.contents(atPath: path) else {
@@ -30,8 +29,9 @@ public struct ParquetFile {
         data = bytes
         let n = data.count
         guard n >= 12, Array(data[0..<4]) == ParquetFormat.magic, Array(data[(n - 4)...]) == ParquetFormat.magic else {
-            throw DatasetError(file: path, location: "byte \(max(0, n - 4))",
-                               "Parquet magic bytes not found (expected \"PAR1\" at the start and end of the file; an unfinished write?)")
+            throw DatasetError(
+                file: path, location: "byte \(max(0, n - 4))",
+                "Parquet magic bytes not found (expected \"PAR1\" at the start and end of the file; an unfinished write?)")
         }
         let footerLength = Int(UInt32(data[n - 8]) | UInt32(data[n - 7]) << 8 | UInt32(data[n - 6]) << 16 | UInt32(data[n - 5]) << 24)
         let footerStart = n - 8 - footerLength
@@ -39,8 +39,9 @@ public struct ParquetFile {
             throw DatasetError(file: path, location: "byte \(n - 8)", "footer length \(footerLength) does not fit in a \(n)-byte file")
         }
         let meta: ThriftValue = try data.withUnsafeBytes { buf in
-            var dec = ThriftDecoder(bytes: UnsafeRawBufferPointer(rebasing: buf[footerStart..<(n - 8)]), position: 0,
-                                    file: path, base: footerStart)
+            var dec = ThriftDecoder(
+                bytes: UnsafeRawBufferPointer(rebasing: buf[footerStart..<(n - 8)]), position: 0,
+                file: path, base: footerStart)
             return try dec.value(.structure)
         }
         let file = try ThriftStruct(meta, name: "FileMetaData", file: path)
@@ -78,16 +79,25 @@ public struct ParquetFile {
             let top = try next()
             let name = try top.string(4, "name")
             var node = top
-            var def = 0, rep = 0, depth = 0
+            var def = 0
+            var rep = 0
+            var depth = 0
             var repeatedDefs: [Int] = []
             while true {
                 let repetition = node.optionalInt(3) ?? ParquetFormat.required
                 if repetition == ParquetFormat.optional { def += 1 }
                 let children = node.optionalInt(5) ?? 0
                 if children == 0 {
-                    guard repetition != ParquetFormat.repeated else { throw fail(name, "legacy repeated primitive column is not supported (expected a 3-level LIST)") }
+                    guard repetition != ParquetFormat.repeated else {
+                        throw fail(name, "legacy repeated primitive column is not supported (expected a 3-level LIST)")
+                    }
                     let physical = try node.int(1, "type")
-                    let isString = node.optionalInt(6) == ParquetFormat.utf8 || { if case .structure(let f)? = node[10] { return f.contains { $0.0 == 1 } }; return false }()
+                    let isString =
+                        node.optionalInt(6) == ParquetFormat.utf8
+                        || {
+                            if case .structure(let f)? = node[10] { return f.contains { $0.0 == 1 } }
+                            return false
+                        }()
                     let primitive: ParquetPrimitive
                     switch physical {
                     case ParquetFormat.boolean: primitive = .boolean
@@ -95,24 +105,38 @@ public struct ParquetFile {
                     case ParquetFormat.int64: primitive = .int64
                     case ParquetFormat.float: primitive = .float
                     case ParquetFormat.double: primitive = .double
-                    case ParquetFormat.byteArray: primitive = .string
+                    case ParquetFormat.byteArray:
+                        primitive = .string
                         _ = isString
-                    default: throw fail(name, "physical type \(physical) is not supported (expected BOOLEAN, INT32, INT64, FLOAT, DOUBLE or BYTE_ARRAY)")
+                    default:
+                        throw fail(name, "physical type \(physical) is not supported (expected BOOLEAN, INT32, INT64, FLOAT, DOUBLE or BYTE_ARRAY)")
                     }
-                    leaves.append(Leaf(field: ParquetField(name, primitive, listDepth: depth), maxDef: def, maxRep: rep,
-                                       repeatedDefs: repeatedDefs, physicalType: physical))
+                    leaves.append(
+                        Leaf(
+                            field: ParquetField(name, primitive, listDepth: depth), maxDef: def, maxRep: rep,
+                            repeatedDefs: repeatedDefs, physicalType: physical))
                     break
                 }
                 // A group must be a LIST: group (LIST) { repeated group list { element } }.
-                let isList = node.optionalInt(6) == ParquetFormat.list || { if case .structure(let f)? = node[10] { return f.contains { $0.0 == 3 } }; return false }()
+                let isList =
+                    node.optionalInt(6) == ParquetFormat.list
+                    || {
+                        if case .structure(let f)? = node[10] { return f.contains { $0.0 == 3 } }
+                        return false
+                    }()
                 guard isList, children == 1 else {
-                    throw fail(name, "group with \(children) children is not supported (expected a primitive or a LIST; struct columns such as images are not read)")
+                    throw fail(
+                        name,
+                        "group with \(children) children is not supported (expected a primitive or a LIST; struct columns such as images are not read)"
+                    )
                 }
                 let middle = try next()
                 guard middle.optionalInt(3) == ParquetFormat.repeated, (middle.optionalInt(5) ?? 0) == 1 else {
                     throw fail(name, "LIST without the standard repeated group of one child")
                 }
-                def += 1; rep += 1; depth += 1
+                def += 1
+                rep += 1
+                depth += 1
                 repeatedDefs.append(def)
                 node = try next()
             }
@@ -136,7 +160,9 @@ public struct ParquetFile {
         var builder = ColumnBuilder(leaf: leaves[li])
         for g in groups {
             let chunks = try rowGroups[g].list(1, "columns")
-            guard li < chunks.count else { throw DatasetError(file: path, location: "row group \(g)", "has \(chunks.count) column chunks, schema has \(leaves.count)") }
+            guard li < chunks.count else {
+                throw DatasetError(file: path, location: "row group \(g)", "has \(chunks.count) column chunks, schema has \(leaves.count)")
+            }
             let chunk = try ThriftStruct(chunks[li], name: "RowGroup[\(g)].ColumnChunk[\(li)]", file: path)
             do { try readChunk(try chunk.structure(3, "meta_data"), leaf: leaves[li], into: &builder) } catch let e as DatasetError {
                 // Name the column in errors raised below the chunk (Thrift page headers, codecs).
@@ -165,7 +191,9 @@ public struct ParquetFile {
         var dictionary: ParquetValues?
         var seen = 0
         while seen < numValues {
-            guard pos < end else { throw DatasetError(file: path, location: "column \(name), byte \(pos)", "chunk ends after \(seen) of \(numValues) values") }
+            guard pos < end else {
+                throw DatasetError(file: path, location: "column \(name), byte \(pos)", "chunk ends after \(seen) of \(numValues) values")
+            }
             let (header, body) = try data.withUnsafeBytes { buf -> (ThriftStruct, Int) in
                 var dec = ThriftDecoder(bytes: UnsafeRawBufferPointer(rebasing: buf[pos..<end]), position: 0, file: path, base: pos)
                 let h = try ThriftStruct(try dec.value(.structure), name: "PageHeader at byte \(pos)", file: path)
@@ -192,24 +220,41 @@ public struct ParquetFile {
                 let count = try dh.int(1, "num_values")
                 let encoding = try dh.int(v2 ? 4 : 2, "encoding")
                 var page: [UInt8]
-                var rep: [Int] = [], def: [Int] = []
+                var rep: [Int] = []
+                var def: [Int] = []
                 var r: ByteReader
                 if v2 {
-                    let defLength = try dh.int(5, "definition_levels_byte_length"), repLength = try dh.int(6, "repetition_levels_byte_length")
-                    let compressed: Bool = { if case .bool(let b)? = dh[7] { return b }; return true }()
+                    let defLength = try dh.int(5, "definition_levels_byte_length")
+                    let repLength = try dh.int(6, "repetition_levels_byte_length")
+                    let compressed: Bool = {
+                        if case .bool(let b)? = dh[7] { return b }
+                        return true
+                    }()
                     let levelBytes = repLength + defLength
                     guard levelBytes <= compressedSize else { throw fail("level sections longer than the page") }
                     var lr = ByteReader(bytes: Array(raw[0..<levelBytes]), fail: fail)
-                    if leaf.maxRep > 0 { rep = try lr.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxRep), byteLength: repLength) } else { lr.position += repLength }
+                    if leaf.maxRep > 0 {
+                        rep = try lr.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxRep), byteLength: repLength)
+                    } else {
+                        lr.position += repLength
+                    }
                     if leaf.maxDef > 0 { def = try lr.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxDef), byteLength: defLength) }
                     let rest = Array(raw[levelBytes...])
-                    page = compressed ? try rest.withUnsafeBytes { try PageCodec.decompress($0, codec: codec, uncompressedSize: uncompressedSize - levelBytes, fail: fail) } : rest
+                    page =
+                        compressed
+                        ? try rest.withUnsafeBytes {
+                            try PageCodec.decompress($0, codec: codec, uncompressedSize: uncompressedSize - levelBytes, fail: fail)
+                        } : rest
                     r = ByteReader(bytes: page, fail: fail)
                 } else {
                     page = try raw.withUnsafeBytes { try PageCodec.decompress($0, codec: codec, uncompressedSize: uncompressedSize, fail: fail) }
                     r = ByteReader(bytes: page, fail: fail)
-                    if leaf.maxRep > 0 { rep = try r.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxRep), byteLength: Int(try r.uint32())) }
-                    if leaf.maxDef > 0 { def = try r.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxDef), byteLength: Int(try r.uint32())) }
+                    if leaf.maxRep > 0 {
+                        rep = try r.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxRep), byteLength: Int(try r.uint32()))
+                    }
+                    if leaf.maxDef > 0 {
+                        def = try r.hybrid(count: count, bitWidth: ParquetFormat.bitWidth(leaf.maxDef), byteLength: Int(try r.uint32()))
+                    }
                 }
                 let present = leaf.maxDef == 0 ? count : def.reduce(0) { $0 + ($1 == leaf.maxDef ? 1 : 0) }
                 let values: ParquetValues
@@ -230,7 +275,7 @@ public struct ParquetFile {
                 try builder.append(values: values, rep: rep, def: def, count: count, fail: fail)
                 seen += count
             default:
-                break   // index pages and unknown pages are skipped
+                break  // index pages and unknown pages are skipped
             }
             pos = body + compressedSize
         }
@@ -238,7 +283,10 @@ public struct ParquetFile {
 
     private static func lookup(_ dict: ParquetValues, _ idx: [Int], fail: (String) -> DatasetError) throws -> ParquetValues {
         func pick<T>(_ d: [T]) throws -> [T] {
-            try idx.map { guard $0 < d.count else { throw fail("dictionary index \($0) out of range (\(d.count) entries)") }; return d[$0] }
+            try idx.map {
+                guard $0 < d.count else { throw fail("dictionary index \($0) out of range (\(d.count) entries)") }
+                return d[$0]
+            }
         }
         switch dict {
         case .boolean(let d): return .boolean(try pick(d))
@@ -258,7 +306,10 @@ struct ByteReader {
     var position = 0
     let fail: (String) -> DatasetError
 
-    init(bytes: [UInt8], fail: @escaping (String) -> DatasetError) { self.bytes = bytes; self.fail = fail }
+    init(bytes: [UInt8], fail: @escaping (String) -> DatasetError) {
+        self.bytes = bytes
+        self.fail = fail
+    }
 
     mutating func byte() throws -> UInt8 {
         guard position < bytes.count else { throw fail("page data ends early at page byte \(position)") }
@@ -271,7 +322,8 @@ struct ByteReader {
         return UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24
     }
     mutating func varint() throws -> Int {
-        var r = 0, shift = 0
+        var r = 0
+        var shift = 0
         while true {
             let b = try byte()
             r |= Int(b & 0x7F) << shift
@@ -300,12 +352,19 @@ struct ByteReader {
                 let n = (header >> 1) * 8
                 let nbytes = (n * bitWidth + 7) / 8
                 guard position + nbytes <= end else { throw fail("bit-packed run of \(n) values runs past the level data") }
-                var acc: UInt64 = 0, bits = 0, p = position
+                var acc: UInt64 = 0
+                var bits = 0
+                var p = position
                 let mask: UInt64 = (1 << UInt64(bitWidth)) - 1
                 for _ in 0..<n {
-                    while bits < bitWidth { acc |= UInt64(bytes[p]) << UInt64(bits); p += 1; bits += 8 }
+                    while bits < bitWidth {
+                        acc |= UInt64(bytes[p]) << UInt64(bits)
+                        p += 1
+                        bits += 8
+                    }
                     if out.count < count { out.append(Int(acc & mask)) }
-                    acc >>= UInt64(bitWidth); bits -= bitWidth
+                    acc >>= UInt64(bitWidth)
+                    bits -= bitWidth
                 }
                 position += nbytes
             }
@@ -388,10 +447,12 @@ struct ColumnBuilder {
             return
         }
         for i in 0..<count {
-            let r = rep[i], d = def[i]
+            let r = rep[i]
+            let d = def[i]
             if r == 0 {
                 closeRow()
-                rowOpen = true; emptyRow = false
+                rowOpen = true
+                emptyRow = false
                 counts = [Int](repeating: 0, count: depth)
             } else if !rowOpen || emptyRow {
                 throw fail("repetition level \(r) continues a row that was not started or is empty")
@@ -408,7 +469,11 @@ struct ColumnBuilder {
 
     private mutating func closeRow() {
         guard rowOpen else { return }
-        if emptyRow { shapes.append([0] + [Int](repeating: 1, count: leaf.field.listDepth - 1)); rowOpen = false; return }
+        if emptyRow {
+            shapes.append([0] + [Int](repeating: 1, count: leaf.field.listDepth - 1))
+            rowOpen = false
+            return
+        }
         var dims = [counts[0]]
         for k in 1..<counts.count { dims.append(counts[k - 1] == 0 ? 0 : counts[k] / counts[k - 1]) }
         shapes.append(dims)

@@ -15,9 +15,14 @@ public final class ParquetWriter {
     private var closed = false
 
     /// Creates (truncates) the file at `path`. `keyValueMetadata` goes into the footer (e.g. "pandas").
-    public init(path: String, schema: [ParquetField], compression: ParquetCompression = .snappy,
-                keyValueMetadata: [(String, String)] = []) throws {
-        self.path = path; self.schema = schema; self.compression = compression; self.keyValues = keyValueMetadata
+    public init(
+        path: String, schema: [ParquetField], compression: ParquetCompression = .snappy,
+        keyValueMetadata: [(String, String)] = []
+    ) throws {
+        self.path = path
+        self.schema = schema
+        self.compression = compression
+        self.keyValues = keyValueMetadata
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
             throw DatasetError(file: path, "cannot create the file")
         }
@@ -42,18 +47,22 @@ public final class ParquetWriter {
         }
         let rows = columns.first?.rowCount ?? 0
         var chunks: [ThriftValue] = []
-        var uncompressedTotal = 0, compressedTotal = 0
+        var uncompressedTotal = 0
+        var compressedTotal = 0
         let groupOffset = offset
         for (column, field) in zip(columns, schema) {
             guard column.field == field, column.values.primitive == field.primitive else {
-                throw DatasetError(file: path, location: "column \(field.name)",
-                                   "values are \(column.field.arrowType), schema says \(field.arrowType)")
+                throw DatasetError(
+                    file: path, location: "column \(field.name)",
+                    "values are \(column.field.arrowType), schema says \(field.arrowType)")
             }
             guard column.rowCount == rows else {
                 throw DatasetError(file: path, location: "column \(field.name)", "has \(column.rowCount) rows, expected \(rows)")
             }
             let (chunk, u, c) = try writeChunk(column)
-            chunks.append(chunk); uncompressedTotal += u; compressedTotal += c
+            chunks.append(chunk)
+            uncompressedTotal += u
+            compressedTotal += c
         }
         let group: [(Int16, ThriftValue)] = [
             (1, .list(.structure, chunks)), (2, .i64(uncompressedTotal)), (3, .i64(rows)),
@@ -65,7 +74,8 @@ public final class ParquetWriter {
 
     private func writeChunk(_ column: ParquetColumn) throws -> (ThriftValue, Int, Int) {
         let field = column.field
-        let maxRep = field.listDepth, maxDef = 2 * field.listDepth + 1
+        let maxRep = field.listDepth
+        let maxDef = 2 * field.listDepth + 1
         var body: [UInt8] = []
         var levelCount = column.values.count
         if maxRep > 0 {
@@ -80,13 +90,21 @@ public final class ParquetWriter {
         let compressed = PageCodec.compress(body, compression)
         let header: ThriftValue = .structure([
             (1, .i32(ParquetFormat.dataPage)), (2, .i32(body.count)), (3, .i32(compressed.count)),
-            (5, .structure([(1, .i32(levelCount)), (2, .i32(ParquetFormat.plain)),
-                            (3, .i32(ParquetFormat.rle)), (4, .i32(ParquetFormat.rle))])),
+            (
+                5,
+                .structure([
+                    (1, .i32(levelCount)), (2, .i32(ParquetFormat.plain)),
+                    (3, .i32(ParquetFormat.rle)), (4, .i32(ParquetFormat.rle)),
+                ])
+            ),
         ])
-        var enc = ThriftEncoder(); enc.write(header)
+        var enc = ThriftEncoder()
+        enc.write(header)
         let pageOffset = offset
-        try emit(enc.bytes); try emit(compressed)
-        let uncompressed = enc.bytes.count + body.count, total = enc.bytes.count + compressed.count
+        try emit(enc.bytes)
+        try emit(compressed)
+        let uncompressed = enc.bytes.count + body.count
+        let total = enc.bytes.count + compressed.count
         let meta: ThriftValue = .structure([
             (1, .i32(ParquetFormat.physicalType(field.primitive))),
             (2, .list(.i32, [.i32(ParquetFormat.plain), .i32(ParquetFormat.rle)])),
@@ -101,11 +119,17 @@ public final class ParquetWriter {
     static func levels(_ column: ParquetColumn) -> (rep: [UInt8], def: [UInt8], count: Int) {
         let depth = column.field.listDepth
         let maxDef = UInt8(2 * depth + 1)
-        var rep: [UInt8] = [], def: [UInt8] = []
-        rep.reserveCapacity(column.values.count); def.reserveCapacity(column.values.count)
+        var rep: [UInt8] = []
+        var def: [UInt8] = []
+        rep.reserveCapacity(column.values.count)
+        def.reserveCapacity(column.values.count)
         func appendRow(_ shape: [Int]) {
             let n = shape.reduce(1, *)
-            if n == 0 { rep.append(0); def.append(1); return }
+            if n == 0 {
+                rep.append(0)
+                def.append(1)
+                return
+            }
             // stride[j] = leaves per element of dimension j; leaf i > 0 starts a new element at the outermost j
             // whose stride divides it, which is repetition level j + 1.
             var strides = [Int](repeating: 1, count: shape.count)
@@ -113,7 +137,8 @@ public final class ParquetWriter {
             for i in 0..<n {
                 var level = 0
                 if i > 0 { level = (strides.firstIndex { i % $0 == 0 } ?? depth - 1) + 1 }
-                rep.append(UInt8(level)); def.append(maxDef)
+                rep.append(UInt8(level))
+                def.append(maxDef)
             }
         }
         switch column.shape {
@@ -122,10 +147,16 @@ public final class ParquetWriter {
             let n = s.reduce(1, *)
             if n > 0 {
                 var one: [UInt8] = []
-                let save = rep; rep = []; appendRow(s); one = rep; rep = save
+                let save = rep
+                rep = []
+                appendRow(s)
+                one = rep
+                rep = save
                 for _ in 0..<column.rowCount { rep.append(contentsOf: one) }
                 def = [UInt8](repeating: maxDef, count: rep.count)
-            } else { for _ in 0..<column.rowCount { appendRow(s) } }
+            } else {
+                for _ in 0..<column.rowCount { appendRow(s) }
+            }
         case .perRow(let shapes): for s in shapes { appendRow(s) }
         }
         return (rep, def, rep.count)
@@ -151,13 +182,18 @@ public final class ParquetWriter {
         var out: [ThriftValue] = []
         let listLogical: ThriftValue = .structure([(3, .structure([]))])
         for level in 0..<field.listDepth {
-            out.append(.structure([(3, .i32(ParquetFormat.optional)), (4, .string(level == 0 ? field.name : "element")),
-                                   (5, .i32(1)), (6, .i32(ParquetFormat.list)), (Int16(10), listLogical)]))
+            out.append(
+                .structure([
+                    (3, .i32(ParquetFormat.optional)), (4, .string(level == 0 ? field.name : "element")),
+                    (5, .i32(1)), (6, .i32(ParquetFormat.list)), (Int16(10), listLogical),
+                ]))
             out.append(.structure([(3, .i32(ParquetFormat.repeated)), (4, .string("list")), (5, .i32(1))]))
         }
-        var leaf: [(Int16, ThriftValue)] = [(1, .i32(ParquetFormat.physicalType(field.primitive))),
-                                             (3, .i32(ParquetFormat.optional)),
-                                             (4, .string(field.listDepth == 0 ? field.name : "element"))]
+        var leaf: [(Int16, ThriftValue)] = [
+            (1, .i32(ParquetFormat.physicalType(field.primitive))),
+            (3, .i32(ParquetFormat.optional)),
+            (4, .string(field.listDepth == 0 ? field.name : "element")),
+        ]
         if field.primitive == .string { leaf += [(6, .i32(ParquetFormat.utf8)), (10, .structure([(1, .structure([]))]))] }
         out.append(.structure(leaf))
         return out
@@ -175,7 +211,8 @@ public final class ParquetWriter {
             meta.append((5, .list(.structure, keyValues.map { .structure([(1, .string($0.0)), (2, .string($0.1))]) })))
         }
         meta.append((6, .string("Benchtop parquet writer version 1.0.0")))
-        var enc = ThriftEncoder(); enc.write(.structure(meta))
+        var enc = ThriftEncoder()
+        enc.write(.structure(meta))
         let n = UInt32(enc.bytes.count)
         try emit(enc.bytes + (0..<4).map { UInt8(truncatingIfNeeded: n >> (8 * UInt32($0))) } + ParquetFormat.magic)
         // No fsync: a killed process loses nothing the kernel already holds; power loss is out of scope.
@@ -191,7 +228,10 @@ public final class ParquetWriter {
 enum LevelCodec {
     static func varint(_ v: Int, into out: inout [UInt8]) {
         var v = UInt64(v)
-        while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        while v >= 0x80 {
+            out.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         out.append(UInt8(v))
     }
 
@@ -205,11 +245,14 @@ enum LevelCodec {
     /// (only the final group may be padded, since readers stop at the level count).
     static func encode(_ levels: [UInt8], bitWidth: Int, into out: inout [UInt8]) {
         let n = levels.count
-        var packed: [UInt8] = [], groups = 0
+        var packed: [UInt8] = []
+        var groups = 0
         func flush() {
             guard groups > 0 else { return }
-            varint(groups << 1 | 1, into: &out); out.append(contentsOf: packed)
-            packed.removeAll(keepingCapacity: true); groups = 0
+            varint(groups << 1 | 1, into: &out)
+            out.append(contentsOf: packed)
+            packed.removeAll(keepingCapacity: true)
+            groups = 0
         }
         var i = 0
         while i < n {
@@ -221,10 +264,16 @@ enum LevelCodec {
                 i = j
                 continue
             }
-            var acc: UInt64 = 0, bits = 0
+            var acc: UInt64 = 0
+            var bits = 0
             for idx in i..<(i + 8) {
-                acc |= UInt64(idx < n ? levels[idx] : 0) << UInt64(bits); bits += bitWidth
-                while bits >= 8 { packed.append(UInt8(truncatingIfNeeded: acc)); acc >>= 8; bits -= 8 }
+                acc |= UInt64(idx < n ? levels[idx] : 0) << UInt64(bits)
+                bits += bitWidth
+                while bits >= 8 {
+                    packed.append(UInt8(truncatingIfNeeded: acc))
+                    acc >>= 8
+                    bits -= 8
+                }
             }
             groups += 1
             i += 8
@@ -242,7 +291,10 @@ enum PlainCodec {
             var byte: UInt8 = 0
             for (i, b) in v.enumerated() {
                 if b { byte |= 1 << UInt8(i & 7) }
-                if i & 7 == 7 { out.append(byte); byte = 0 }
+                if i & 7 == 7 {
+                    out.append(byte)
+                    byte = 0
+                }
             }
             if v.count & 7 != 0 { out.append(byte) }
         case .int32(let v): raw(v)

@@ -40,8 +40,10 @@ public struct FeatureStats: Sendable, Hashable {
             column.sort()
             let mean = column.reduce(0, +) / Double(Swift.max(n, 1))
             let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(Swift.max(n, 1))
-            s.min.append(column.first ?? 0); s.max.append(column.last ?? 0)
-            s.mean.append(mean); s.std.append(variance.squareRoot())
+            s.min.append(column.first ?? 0)
+            s.max.append(column.last ?? 0)
+            s.mean.append(mean)
+            s.std.append(variance.squareRoot())
             for (k, (_, q)) in quantileLevels.enumerated() { qs[k].append(interpolatedQuantile(q, count: n) { column[$0] }) }
         }
         for (k, (key, _)) in quantileLevels.enumerated() { s.quantiles[key] = qs[k] }
@@ -52,7 +54,8 @@ public struct FeatureStats: Sendable, Hashable {
     static func interpolatedQuantile(_ q: Double, count n: Int, at: (Int) -> Double) -> Double {
         guard n > 0 else { return 0 }
         let p = q * Double(n - 1)
-        let lo = Int(p.rounded(.down)), hi = Swift.min(lo + 1, n - 1)
+        let lo = Int(p.rounded(.down))
+        let hi = Swift.min(lo + 1, n - 1)
         return at(lo) + (at(hi) - at(lo)) * (p - Double(lo))
     }
 
@@ -62,20 +65,32 @@ public struct FeatureStats: Sendable, Hashable {
         var qs = [[Double]](repeating: [], count: quantileLevels.count)
         for h in histograms {
             let n = h.reduce(0, +)
-            var sum = 0.0, sumSq = 0.0
-            for (v, c) in h.enumerated() where c > 0 { sum += Double(v * c); sumSq += Double(v * v) * Double(c) }
+            var sum = 0.0
+            var sumSq = 0.0
+            for (v, c) in h.enumerated() where c > 0 {
+                sum += Double(v * c)
+                sumSq += Double(v * v) * Double(c)
+            }
             let mean = n > 0 ? sum / Double(n) : 0
             let variance = n > 0 ? Swift.max(0, sumSq / Double(n) - mean * mean) : 0
             s.min.append(Double(h.firstIndex { $0 > 0 } ?? 0) / 255)
             s.max.append(Double(h.lastIndex { $0 > 0 } ?? 0) / 255)
-            s.mean.append(mean / 255); s.std.append(variance.squareRoot() / 255)
+            s.mean.append(mean / 255)
+            s.std.append(variance.squareRoot() / 255)
             // Cumulative counts give the k-th smallest pixel value directly.
             var cumulative = [Int](repeating: 0, count: 256)
             var run = 0
-            for v in 0..<256 { run += h[v]; cumulative[v] = run }
+            for v in 0..<256 {
+                run += h[v]
+                cumulative[v] = run
+            }
             func kth(_ k: Int) -> Double {
-                var lo = 0, hi = 255
-                while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > k { hi = mid } else { lo = mid + 1 } }
+                var lo = 0
+                var hi = 255
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if cumulative[mid] > k { hi = mid } else { lo = mid + 1 }
+                }
                 return Double(lo)
             }
             for (k, (_, q)) in quantileLevels.enumerated() { qs[k].append(interpolatedQuantile(q, count: n, at: kth) / 255) }
@@ -91,12 +106,14 @@ public struct FeatureStats: Sendable, Hashable {
         let dims = first.mean.count
         let total = parts.reduce(0) { $0 + $1.count }
         guard total > 0 else { return first }
-        var s = FeatureStats(min: first.min, max: first.max, mean: [Double](repeating: 0, count: dims),
-                             std: [Double](repeating: 0, count: dims), count: total, quantiles: [:], isImage: first.isImage)
+        var s = FeatureStats(
+            min: first.min, max: first.max, mean: [Double](repeating: 0, count: dims),
+            std: [Double](repeating: 0, count: dims), count: total, quantiles: [:], isImage: first.isImage)
         for p in parts {
             let w = Double(p.count) / Double(total)
             for d in 0..<dims {
-                s.min[d] = Swift.min(s.min[d], p.min[d]); s.max[d] = Swift.max(s.max[d], p.max[d])
+                s.min[d] = Swift.min(s.min[d], p.min[d])
+                s.max[d] = Swift.max(s.max[d], p.max[d])
                 s.mean[d] += w * p.mean[d]
             }
         }
@@ -123,7 +140,10 @@ public struct FeatureStats: Sendable, Hashable {
         var out: [String: Any] = [:]
         for key in Self.keys where includeQuantiles || !key.hasPrefix("q") {
             let v = values(key)
-            if key == "count" { out[key] = [count]; continue }
+            if key == "count" {
+                out[key] = [count]
+                continue
+            }
             out[key] = isImage ? v.map { [[$0]] } as Any : v as Any
         }
         return out
@@ -141,7 +161,9 @@ struct ImageHistogram {
                 var i = 0
                 let n = p.count
                 while i + 2 < n {
-                    b[Int(p[i])] &+= 1; b[256 + Int(p[i + 1])] &+= 1; b[512 + Int(p[i + 2])] &+= 1
+                    b[Int(p[i])] &+= 1
+                    b[256 + Int(p[i + 1])] &+= 1
+                    b[512 + Int(p[i + 2])] &+= 1
                     i += 3
                 }
             }
@@ -156,16 +178,28 @@ struct ImageHistogram {
 
 /// A JSON value decoded with `JSONDecoder` (exact doubles; Foundation's JSONSerialization on Linux is not).
 enum JSONValue: Decodable {
-    case number(Double), string(String), bool(Bool), null, array([JSONValue]), object([String: JSONValue])
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     /// Doubles of a flat or nested numeric array, in order.
@@ -174,24 +208,37 @@ enum JSONValue: Decodable {
         case .number(let d): return [d]
         case .array(let a):
             var out: [Double] = []
-            for v in a { guard let f = v.flatNumbers else { return nil }; out += f }
+            for v in a {
+                guard let f = v.flatNumbers else { return nil }
+                out += f
+            }
             return out
         default: return nil
         }
     }
 
-    var isNested: Bool { if case .array(let a) = self, case .array? = a.first { return true }; return false }
+    var isNested: Bool {
+        if case .array(let a) = self, case .array? = a.first { return true }
+        return false
+    }
 
-    subscript(key: String) -> JSONValue? { if case .object(let o) = self { return o[key] }; return nil }
+    subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
 
-    var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
+    var objectValue: [String: JSONValue]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
 }
 
 extension FeatureStats {
     /// Reads a stats entry (flat lists, or [3][1][1] for images) decoded exactly.
     static func from(exact o: JSONValue) -> FeatureStats? {
         guard let mn = o["min"]?.flatNumbers, let mx = o["max"]?.flatNumbers, let me = o["mean"]?.flatNumbers,
-              let sd = o["std"]?.flatNumbers, let c = o["count"]?.flatNumbers?.first else { return nil }
+            let sd = o["std"]?.flatNumbers, let c = o["count"]?.flatNumbers?.first
+        else { return nil }
         var q: [String: [Double]] = [:]
         for (key, _) in quantileLevels { if let v = o[key]?.flatNumbers { q[key] = v } }
         return FeatureStats(min: mn, max: mx, mean: me, std: sd, count: Int(c), quantiles: q, isImage: o["mean"]?.isNested ?? false)

@@ -10,9 +10,10 @@ public struct SyntheticFrames: Sendable {
     public static let poolSize = 16
 
     public init(fps: Int = 15, size: Int = 256, video: VideoSettings = VideoSettings()) {
-        schema = .molmoAct2(fps: fps, robotType: "franka", cameras: ["primary", "wrist"], width: size, height: size,
-                            stateNames: ["x", "y", "z", "roll", "pitch", "yaw", "gripper_left", "gripper_right"],
-                            actionNames: ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"], video: video)
+        schema = .molmoAct2(
+            fps: fps, robotType: "franka", cameras: ["primary", "wrist"], width: size, height: size,
+            stateNames: ["x", "y", "z", "roll", "pitch", "yaw", "gripper_left", "gripper_right"],
+            actionNames: ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"], video: video)
         var pools: [String: [RGBImage]] = [:]
         for (c, f) in schema.videoFeatures.enumerated() {
             pools[f.name] = (0..<Self.poolSize).map { Self.image(size: size, frame: $0, camera: c) }
@@ -23,7 +24,8 @@ public struct SyntheticFrames: Sendable {
     /// A gradient background with a moving bright square; `camera` shifts colours.
     public static func image(size: Int, frame: Int, camera: Int) -> RGBImage {
         var p = [UInt8](repeating: 0, count: size * size * 3)
-        let x0 = (frame * 11 + camera * 40) % (size - 48), y0 = (frame * 7) % (size - 48)
+        let x0 = (frame * 11 + camera * 40) % (size - 48)
+        let y0 = (frame * 7) % (size - 48)
         for y in 0..<size {
             for x in 0..<size {
                 let i = (y * size + x) * 3
@@ -52,10 +54,13 @@ public struct SyntheticFrames: Sendable {
     public func frame(episode: Int, frame: Int) -> DatasetFrame {
         var images: [String: RGBImage] = [:]
         for (name, pool) in pools { images[name] = pool[(frame + episode) % pool.count] }
-        return DatasetFrame(task: Self.task(episode: episode),
-                            values: ["observation.state": Self.state(episode: episode, frame: frame),
-                                     "action": Self.action(episode: episode, frame: frame)],
-                            images: images)
+        return DatasetFrame(
+            task: Self.task(episode: episode),
+            values: [
+                "observation.state": Self.state(episode: episode, frame: frame),
+                "action": Self.action(episode: episode, frame: frame),
+            ],
+            images: images)
     }
 
     /// Episode length used by the write test: varies by episode so that ranges are not uniform.

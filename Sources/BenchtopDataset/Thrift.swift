@@ -3,14 +3,24 @@
 
 /// Compact-protocol type codes.
 enum ThriftType: UInt8 {
-    case boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6, double = 7, binary = 8
-    case list = 9, set = 10, map = 11, structure = 12
+    case boolTrue = 1
+    case boolFalse = 2
+    case byte = 3
+    case i16 = 4
+    case i32 = 5
+    case i64 = 6
+    case double = 7
+    case binary = 8
+    case list = 9
+    case set = 10
+    case map = 11
+    case structure = 12
 }
 
 /// A decoded Thrift value.
 indirect enum ThriftValue {
     case bool(Bool)
-    case int(Int64, ThriftType)        // byte, i16, i32 or i64
+    case int(Int64, ThriftType)  // byte, i16, i32 or i64
     case double(Double)
     case binary([UInt8])
     case list(ThriftType, [ThriftValue])
@@ -39,28 +49,41 @@ struct ThriftEncoder {
 
     mutating func varint(_ v: UInt64) {
         var v = v
-        while v >= 0x80 { bytes.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
         bytes.append(UInt8(v))
     }
     mutating func zigzag(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
 
     mutating func write(_ value: ThriftValue) {
         switch value {
-        case .bool(let b): bytes.append(b ? 1 : 2)            // only inside lists; fields carry it in the type
+        case .bool(let b): bytes.append(b ? 1 : 2)  // only inside lists; fields carry it in the type
         case .int(let v, let t): if t == .byte { bytes.append(UInt8(truncatingIfNeeded: v)) } else { zigzag(v) }
         case .double(let d): withUnsafeBytes(of: d.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-        case .binary(let b): varint(UInt64(b.count)); bytes.append(contentsOf: b)
+        case .binary(let b):
+            varint(UInt64(b.count))
+            bytes.append(contentsOf: b)
         case .list(let t, let items):
-            if items.count < 15 { bytes.append(UInt8(items.count) << 4 | t.rawValue) }
-            else { bytes.append(0xF0 | t.rawValue); varint(UInt64(items.count)) }
+            if items.count < 15 {
+                bytes.append(UInt8(items.count) << 4 | t.rawValue)
+            } else {
+                bytes.append(0xF0 | t.rawValue)
+                varint(UInt64(items.count))
+            }
             for item in items { write(item) }
         case .structure(let fields):
             var last: Int16 = 0
             for (id, v) in fields {
                 let t: UInt8 = v.type.rawValue
                 let delta = Int(id) - Int(last)
-                if delta > 0 && delta <= 15 { bytes.append(UInt8(delta) << 4 | t) }
-                else { bytes.append(t); zigzag(Int64(id)) }
+                if delta > 0 && delta <= 15 {
+                    bytes.append(UInt8(delta) << 4 | t)
+                } else {
+                    bytes.append(t)
+                    zigzag(Int64(id))
+                }
                 if case .bool = v {} else { write(v) }
                 last = id
             }
@@ -76,7 +99,7 @@ struct ThriftDecoder {
     let bytes: UnsafeRawBufferPointer
     var position: Int
     let file: String
-    let base: Int   // file offset of bytes[0], for error messages
+    let base: Int  // file offset of bytes[0], for error messages
 
     func fail(_ message: String) -> DatasetError {
         DatasetError(file: file, location: "byte \(base + position)", "corrupt Thrift metadata: \(message)")
@@ -88,7 +111,8 @@ struct ThriftDecoder {
         return bytes[position]
     }
     mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0, shift: UInt64 = 0
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
         while true {
             let b = try byte()
             result |= UInt64(b & 0x7F) << shift
@@ -97,7 +121,10 @@ struct ThriftDecoder {
             if shift > 63 { throw fail("varint longer than 10 bytes") }
         }
     }
-    mutating func zigzag() throws -> Int64 { let v = try varint(); return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
+    mutating func zigzag() throws -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
 
     mutating func value(_ type: ThriftType, depth: Int = 0) throws -> ThriftValue {
         guard depth < 64 else { throw fail("nesting deeper than 64") }
@@ -131,7 +158,10 @@ struct ThriftDecoder {
             if count == 0 { return .list(.map, []) }
             let kv = try byte()
             guard let kt = ThriftType(rawValue: kv >> 4), let vt = ThriftType(rawValue: kv & 0x0F) else { throw fail("bad map types") }
-            for _ in 0..<count { _ = try value(kt, depth: depth + 1); _ = try value(vt, depth: depth + 1) }
+            for _ in 0..<count {
+                _ = try value(kt, depth: depth + 1)
+                _ = try value(vt, depth: depth + 1)
+            }
             return .list(.map, [])
         case .structure:
             var fields: [(Int16, ThriftValue)] = []
@@ -143,8 +173,11 @@ struct ThriftDecoder {
                 let delta = Int16(h >> 4)
                 let id = delta == 0 ? Int16(truncatingIfNeeded: try zigzag()) : last + delta
                 last = id
-                if t == .boolTrue || t == .boolFalse { fields.append((id, .bool(t == .boolTrue))) }
-                else { fields.append((id, try value(t, depth: depth + 1))) }
+                if t == .boolTrue || t == .boolFalse {
+                    fields.append((id, .bool(t == .boolTrue)))
+                } else {
+                    fields.append((id, try value(t, depth: depth + 1)))
+                }
             }
         }
     }
@@ -162,7 +195,9 @@ struct ThriftStruct {
         guard case .structure(let f) = value else {
             throw DatasetError(file: file, location: name, "expected a Thrift struct")
         }
-        fields = f; self.name = name; self.file = file
+        fields = f
+        self.name = name
+        self.file = file
     }
 
     subscript(id: Int16) -> ThriftValue? { fields.first { $0.0 == id }?.1 }
@@ -174,13 +209,17 @@ struct ThriftStruct {
         guard case .int(let v, _)? = self[id] else { throw missing(id, what) }
         return Int(v)
     }
-    func optionalInt(_ id: Int16) -> Int? { if case .int(let v, _)? = self[id] { return Int(v) }; return nil }
+    func optionalInt(_ id: Int16) -> Int? {
+        if case .int(let v, _)? = self[id] { return Int(v) }
+        return nil
+    }
     func string(_ id: Int16, _ what: String) throws -> String {
         guard case .binary(let b)? = self[id] else { throw missing(id, what) }
         return String(decoding: b, as: UTF8.self)
     }
     func optionalString(_ id: Int16) -> String? {
-        if case .binary(let b)? = self[id] { return String(decoding: b, as: UTF8.self) }; return nil
+        if case .binary(let b)? = self[id] { return String(decoding: b, as: UTF8.self) }
+        return nil
     }
     func list(_ id: Int16, _ what: String) throws -> [ThriftValue] {
         guard case .list(_, let items)? = self[id] else { throw missing(id, what) }

@@ -1,5 +1,5 @@
-internal import CFFmpeg
 import BenchtopCore
+internal import CFFmpeg
 import Foundation
 
 /// Video codecs for dataset cameras (yuv420p in mp4).
@@ -64,14 +64,21 @@ public final class VideoEncoder {
 
     /// Opens the file and the encoder. Width and height must be even (yuv420p).
     public init(path: String, width: Int, height: Int, fps: Int, settings: VideoSettings = VideoSettings()) throws {
-        self.path = path; self.width = width; self.height = height; self.fps = fps; self.settings = settings
+        self.path = path
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.settings = settings
         guard width > 0, height > 0, width % 2 == 0, height % 2 == 0 else {
             throw DatasetError(file: path, "video size \(width)x\(height) must be positive and even (yuv420p)")
         }
         guard fps > 0 else { throw DatasetError(file: path, "fps must be positive, got \(fps)") }
         av_log_set_level(AV_LOG_ERROR)
-        if settings.codec == .av1 { setenv("SVT_LOG", "1", 0) }   // silence SVT-AV1's banner
-        do { try open() } catch { release(); throw error }
+        if settings.codec == .av1 { setenv("SVT_LOG", "1", 0) }  // silence SVT-AV1's banner
+        do { try open() } catch {
+            release()
+            throw error
+        }
     }
 
     private func check(_ code: Int32, _ what: String) throws {
@@ -81,13 +88,16 @@ public final class VideoEncoder {
     private func open() throws {
         try check(avformat_alloc_output_context2(&format, nil, "mp4", path), "creating the mp4 muxer")
         guard let codec = avcodec_find_encoder_by_name(settings.codec.encoderName) else {
-            throw DatasetError(file: path, "FFmpeg has no \(settings.codec.encoderName) encoder (install Debian's libavcodec-dev with its codec libraries)")
+            throw DatasetError(
+                file: path, "FFmpeg has no \(settings.codec.encoderName) encoder (install Debian's libavcodec-dev with its codec libraries)")
         }
         guard let s = avformat_new_stream(format, nil), let c = avcodec_alloc_context3(codec) else {
             throw DatasetError(file: path, "cannot allocate the video stream")
         }
-        stream = s; context = c
-        c.pointee.width = Int32(width); c.pointee.height = Int32(height)
+        stream = s
+        context = c
+        c.pointee.width = Int32(width)
+        c.pointee.height = Int32(height)
         c.pointee.time_base = AVRational(num: 1, den: Int32(fps))
         c.pointee.framerate = AVRational(num: Int32(fps), den: 1)
         c.pointee.pix_fmt = AV_PIX_FMT_YUV420P
@@ -103,21 +113,25 @@ public final class VideoEncoder {
         s.pointee.time_base = c.pointee.time_base
         try check(avio_open(&format!.pointee.pb, path, AVIO_FLAG_WRITE), "opening the output file")
         try check(avformat_write_header(format, nil), "writing the mp4 header")
-        frame = av_frame_alloc(); packet = av_packet_alloc()
+        frame = av_frame_alloc()
+        packet = av_packet_alloc()
         guard let f = frame, packet != nil else { throw DatasetError(file: path, "cannot allocate frames") }
         f.pointee.format = AV_PIX_FMT_YUV420P.rawValue
-        f.pointee.width = Int32(width); f.pointee.height = Int32(height)
+        f.pointee.width = Int32(width)
+        f.pointee.height = Int32(height)
         try check(av_frame_get_buffer(f, 0), "allocating the frame")
-        scaler = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height), AV_PIX_FMT_YUV420P,
-                                SWS_BILINEAR, nil, nil, nil)
+        scaler = sws_getContext(
+            Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height), AV_PIX_FMT_YUV420P,
+            SWS_BILINEAR, nil, nil, nil)
         guard scaler != nil else { throw DatasetError(file: path, "cannot create the RGB to yuv420p converter") }
     }
 
     /// Encodes one image (top row first) as the next video frame.
     public func encode(_ image: RGBImage) throws {
         guard image.width == width, image.height == height else {
-            throw DatasetError(file: path, location: "frame \(frameCount)",
-                               "image is \(image.width)x\(image.height), the video is \(width)x\(height)")
+            throw DatasetError(
+                file: path, location: "frame \(frameCount)",
+                "image is \(image.width)x\(image.height), the video is \(width)x\(height)")
         }
         try image.pixels.withUnsafeBufferPointer { try encode(rgb: $0.baseAddress!, rowStride: width * 3) }
     }
@@ -145,7 +159,7 @@ public final class VideoEncoder {
             let r = avcodec_receive_packet(c, p)
             if r == bt_averror_eagain() || r == bt_averror_eof() { return }
             try check(r, "receiving an encoded packet")
-            p.pointee.duration = 1   // one frame, before rescaling: keeps the last frame in the mp4's edit list
+            p.pointee.duration = 1  // one frame, before rescaling: keeps the last frame in the mp4's edit list
             av_packet_rescale_ts(p, c.pointee.time_base, bt_stream_time_base(s))
             p.pointee.stream_index = s.pointee.index
             let w = av_interleaved_write_frame(format, p)
@@ -167,13 +181,17 @@ public final class VideoEncoder {
     }
 
     private func release() {
-        if scaler != nil { sws_freeContext(scaler); scaler = nil }
+        if scaler != nil {
+            sws_freeContext(scaler)
+            scaler = nil
+        }
         if frame != nil { av_frame_free(&frame) }
         if packet != nil { av_packet_free(&packet) }
         if context != nil { avcodec_free_context(&context) }
         if let f = format {
             if f.pointee.pb != nil { avio_closep(&f.pointee.pb) }
-            avformat_free_context(f); format = nil
+            avformat_free_context(f)
+            format = nil
         }
     }
 
@@ -212,7 +230,8 @@ public enum VideoReader {
         var decoder: UnsafePointer<AVCodec>?
         r = av_find_best_stream(input.format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
         guard r >= 0 else { throw DatasetError(file: path, "no video stream: \(ffmpegError(r))") }
-        input.streamIndex = r; input.decoder = decoder
+        input.streamIndex = r
+        input.decoder = decoder
         return input
     }
 
@@ -247,8 +266,12 @@ public enum VideoReader {
         guard avcodec_parameters_to_context(ctx, s.pointee.codecpar) >= 0, avcodec_open2(ctx, input.decoder, nil) >= 0 else {
             throw DatasetError(file: path, "cannot open the video decoder")
         }
-        var p = av_packet_alloc(), f = av_frame_alloc()
-        defer { av_packet_free(&p); av_frame_free(&f) }
+        var p = av_packet_alloc()
+        var f = av_frame_alloc()
+        defer {
+            av_packet_free(&p)
+            av_frame_free(&f)
+        }
         var scaler: OpaquePointer?
         defer { if scaler != nil { sws_freeContext(scaler) } }
         var index = 0
@@ -257,9 +280,11 @@ public enum VideoReader {
                 let r = avcodec_receive_frame(ctx, f)
                 if r == bt_averror_eagain() || r == bt_averror_eof() { return }
                 guard r >= 0 else { throw DatasetError(file: path, location: "frame \(index)", "decoding failed: \(ffmpegError(r))") }
-                let w = Int(f!.pointee.width), h = Int(f!.pointee.height)
-                scaler = sws_getCachedContext(scaler, Int32(w), Int32(h), AVPixelFormat(rawValue: f!.pointee.format),
-                                              Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
+                let w = Int(f!.pointee.width)
+                let h = Int(f!.pointee.height)
+                scaler = sws_getCachedContext(
+                    scaler, Int32(w), Int32(h), AVPixelFormat(rawValue: f!.pointee.format),
+                    Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
                 var image = RGBImage(width: w, height: h)
                 image.pixels.withUnsafeMutableBufferPointer { buf in
                     var src: [UnsafePointer<UInt8>?] = (0..<4).map { UnsafePointer(bt_frame_plane(f, Int32($0))) }
@@ -279,7 +304,9 @@ public enum VideoReader {
                 av_packet_unref(p)
                 guard r >= 0 else { throw DatasetError(file: path, location: "packet \(index)", "decoding failed: \(ffmpegError(r))") }
                 try receive()
-            } else { av_packet_unref(p) }
+            } else {
+                av_packet_unref(p)
+            }
         }
         _ = avcodec_send_packet(ctx, nil)
         try receive()

@@ -37,11 +37,17 @@ public struct TickInfo: Sendable {
     /// New contacts between the robot and objects other than the task's targets this tick.
     public var newCollisions: Int
     /// - Parameter endEffectors: every arm's tool centre point; nil means the one arm at `endEffector`.
-    public init(time: Double, success: Bool, stages: [Bool], endEffector: SIMD3<Double>, endEffectors: [SIMD3<Double>]? = nil,
-                joints: [Double], newCollisions: Int = 0) {
-        self.time = time; self.success = success; self.stages = stages; self.endEffector = endEffector
+    public init(
+        time: Double, success: Bool, stages: [Bool], endEffector: SIMD3<Double>, endEffectors: [SIMD3<Double>]? = nil,
+        joints: [Double], newCollisions: Int = 0
+    ) {
+        self.time = time
+        self.success = success
+        self.stages = stages
+        self.endEffector = endEffector
         self.endEffectors = endEffectors ?? [endEffector]
-        self.joints = joints; self.newCollisions = newCollisions
+        self.joints = joints
+        self.newCollisions = newCollisions
     }
 }
 
@@ -64,7 +70,10 @@ public struct RunnerSettings: Sendable {
     public var timing: PolicyTiming
     public var stopOnSuccess: Bool
     public init(horizon: Int, actionSteps: Int = 8, timing: PolicyTiming = .paused, stopOnSuccess: Bool = true) {
-        self.horizon = horizon; self.actionSteps = actionSteps; self.timing = timing; self.stopOnSuccess = stopOnSuccess
+        self.horizon = horizon
+        self.actionSteps = actionSteps
+        self.timing = timing
+        self.stopOnSuccess = stopOnSuccess
     }
 }
 
@@ -139,15 +148,28 @@ public struct EpisodeResult: Sendable {
     /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
     public var finalStateDigest: String?
 
-    public init(seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
-                completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
-                collisions: Int, latencies: [Double], policyErrors: Int, policyErrorFields: [String: Int] = [:],
-                policyErrorMessages: [String] = []) {
-        self.seed = seed; self.outcome = outcome; self.successAtEnd = successAtEnd; self.successAnyTime = successAnyTime
-        self.progression = progression; self.ticks = ticks; self.completionTime = completionTime
-        self.cartesianPathLength = cartesianPathLength; self.jointPathLength = jointPathLength; self.meanJerk = meanJerk
-        self.rmsJerk = rmsJerk; self.collisions = collisions; self.latencies = latencies; self.policyErrors = policyErrors
-        self.policyErrorFields = policyErrorFields; self.policyErrorMessages = policyErrorMessages
+    public init(
+        seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,
+        completionTime: Double?, cartesianPathLength: Double, jointPathLength: Double, meanJerk: Double, rmsJerk: Double,
+        collisions: Int, latencies: [Double], policyErrors: Int, policyErrorFields: [String: Int] = [:],
+        policyErrorMessages: [String] = []
+    ) {
+        self.seed = seed
+        self.outcome = outcome
+        self.successAtEnd = successAtEnd
+        self.successAnyTime = successAnyTime
+        self.progression = progression
+        self.ticks = ticks
+        self.completionTime = completionTime
+        self.cartesianPathLength = cartesianPathLength
+        self.jointPathLength = jointPathLength
+        self.meanJerk = meanJerk
+        self.rmsJerk = rmsJerk
+        self.collisions = collisions
+        self.latencies = latencies
+        self.policyErrors = policyErrors
+        self.policyErrorFields = policyErrorFields
+        self.policyErrorMessages = policyErrorMessages
     }
 }
 
@@ -220,12 +242,13 @@ struct EpisodeState {
     func result(seed: UInt64, finalStateDigest: String?) -> EpisodeResult {
         var state = self
         if case .policyError(let message) = outcome { state.note([endingError ?? .server(message)]) }
-        var r = EpisodeResult(seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
-                              progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
-                              cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
-                              meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
-                              policyErrors: recoveredErrors + (outcome.isPolicyError ? 1 : 0),
-                              policyErrorFields: state.errorFields, policyErrorMessages: state.errorMessages)
+        var r = EpisodeResult(
+            seed: seed, outcome: outcome, successAtEnd: progress.succeededNow, successAnyTime: progress.succeededAtAnyTime,
+            progression: progress.progression, ticks: ticks, completionTime: progress.firstSuccessTime,
+            cartesianPathLength: metrics.cartesianPathLength, jointPathLength: metrics.jointPathLength,
+            meanJerk: metrics.meanJerk, rmsJerk: metrics.rmsJerk, collisions: collisions, latencies: latencies,
+            policyErrors: recoveredErrors + (outcome.isPolicyError ? 1 : 0),
+            policyErrorFields: state.errorFields, policyErrorMessages: state.errorMessages)
         r.finalStateDigest = finalStateDigest
         return r
     }
@@ -245,7 +268,9 @@ public final class EpisodeRunner {
     public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
     public init(environment: any Environment, policy: any Policy, settings: RunnerSettings) {
-        self.environment = environment; self.policy = policy; self.settings = settings
+        self.environment = environment
+        self.policy = policy
+        self.settings = settings
     }
 
     public func run(seed: UInt64, task stageNames: [String]) -> EpisodeResult {
@@ -276,7 +301,7 @@ public final class EpisodeRunner {
         let first = state.observation
         subscribers.forEach { $0.episodeDidReset(seed: seed, observation: first) }
 
-        var queue: [[Double]] = []          // actions still to execute from the current chunk
+        var queue: [[Double]] = []  // actions still to execute from the current chunk
         var pendingReasoning: Reasoning?
         while state.ticks < settings.horizon {
             if queue.isEmpty {
@@ -317,8 +342,9 @@ public final class EpisodeRunner {
 
     /// Asks the policy, checks its answer once, and passes it through the stages; chunk observers see the result.
     private func nextChunk(_ state: inout EpisodeState, seed: UInt64) throws -> ActionChunk {
-        let context = ChunkContext(query: state.queries, tick: state.ticks, episodeSeed: seed, observation: state.observation,
-                                   previous: state.previous)
+        let context = ChunkContext(
+            query: state.queries, tick: state.ticks, episodeSeed: seed, observation: state.observation,
+            previous: state.previous)
         for stage in stages { stage.prepare(context) }
         var chunk = try policy.act(on: state.observation)
         try validate(chunk)
@@ -338,9 +364,13 @@ public final class EpisodeRunner {
             state.progress.record(success: info.success, stages: info.stages, time: info.time)
             state.metrics.record(endEffectors: info.endEffectors, joints: info.joints)
             state.collisions += info.newCollisions
-            let seen = state.observation, index = state.ticks - 1
+            let seen = state.observation
+            let index = state.ticks - 1
             subscribers.forEach { $0.episodeDidTick(index: index, observation: seen, action: action, reasoning: reasoning, info: info) }
-            if info.success && settings.stopOnSuccess { state.outcome = .success; return true }
+            if info.success && settings.stopOnSuccess {
+                state.outcome = .success
+                return true
+            }
             if state.ticks < settings.horizon { state.observation = try environment.observe() }
             if state.ticks >= settings.horizon && state.progress.succeededNow { state.outcome = .success }
         } catch {

@@ -18,7 +18,9 @@ public final class EpisodeVideoRecorder: EpisodeSubscriber {
     private var episode = 0
 
     public init(directory: String, camera: String, fps: Int) {
-        self.directory = directory; self.camera = camera; self.fps = fps
+        self.directory = directory
+        self.camera = camera
+        self.fps = fps
     }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {

@@ -28,17 +28,20 @@ public struct EvalOutput: Sendable {
             let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
             if !entries.isEmpty {
                 guard overwrite else {
-                    throw EvalOutputError("--out \(directory): the folder is not empty (\(entries.count) entries); "
-                                          + "pass --overwrite to replace its results, or choose another folder")
+                    throw EvalOutputError(
+                        "--out \(directory): the folder is not empty (\(entries.count) entries); "
+                            + "pass --overwrite to replace its results, or choose another folder")
                 }
                 let ours = entries.contains(marker) || entries.contains("results.json") || entries.contains("episodes.jsonl")
                 guard ours else {
-                    throw EvalOutputError("--out \(directory): the folder holds files that are not Benchtop results; "
-                                          + "refusing to empty it even with --overwrite")
+                    throw EvalOutputError(
+                        "--out \(directory): the folder holds files that are not Benchtop results; "
+                            + "refusing to empty it even with --overwrite")
                 }
                 for entry in entries {
                     do { try fm.removeItem(atPath: (directory as NSString).appendingPathComponent(entry)) } catch {
-                        throw EvalOutputError("--out \(directory): cannot remove '\(Excerpt.of(entry))' of the earlier run: \(error.localizedDescription)")
+                        throw EvalOutputError(
+                            "--out \(directory): cannot remove '\(Excerpt.of(entry))' of the earlier run: \(error.localizedDescription)")
                     }
                 }
             }
@@ -107,7 +110,11 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
 
     deinit { try? handle.close() }
 
-    public var finished: [EpisodeResult] { lock.lock(); defer { lock.unlock() }; return results }
+    public var finished: [EpisodeResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
+    }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {}
     public func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) {}
@@ -115,7 +122,7 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
     public func episodeDidEnd(_ result: EpisodeResult) {
         lock.lock()
         defer { lock.unlock() }
-        guard !closed else { return }   // an interrupt is writing results.json: it holds what it holds
+        guard !closed else { return }  // an interrupt is writing results.json: it holds what it holds
         let entry = EvaluationReport.episodeEntry(result, index: results.count)
         results.append(result)
         if let line = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]) {
@@ -131,9 +138,10 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
         closed = true
         let done = results
         lock.unlock()
-        let report = EvaluationReport(title: "interrupted by \(name) after \(done.count) episodes",
-                                      settings: [("interrupted", "\(name) after \(done.count) finished episodes")],
-                                      results: done, trajectories: [], videos: [])
+        let report = EvaluationReport(
+            title: "interrupted by \(name) after \(done.count) episodes",
+            settings: [("interrupted", "\(name) after \(done.count) finished episodes")],
+            results: done, trajectories: [], videos: [])
         try report.resultsJSON().write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("results.json")))
     }
 
@@ -150,7 +158,7 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
         current = journal
         guard sources.isEmpty else { return }
         for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-            signal(number, SIG_IGN)   // delivered to the dispatch source instead of killing the process
+            signal(number, SIG_IGN)  // delivered to the dispatch source instead of killing the process
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 signalLock.lock()
@@ -159,7 +167,8 @@ public final class EpisodeJournal: EpisodeSubscriber, @unchecked Sendable {
                 if let journal {
                     do {
                         try journal.writeInterrupted(signal: name)
-                        FileHandle.standardError.write(Data("\n\(name): wrote \(journal.directory)/results.json with \(journal.finished.count) finished episodes\n".utf8))
+                        FileHandle.standardError.write(
+                            Data("\n\(name): wrote \(journal.directory)/results.json with \(journal.finished.count) finished episodes\n".utf8))
                     } catch {
                         FileHandle.standardError.write(Data("\n\(name): could not write results.json: \(error)\n".utf8))
                     }

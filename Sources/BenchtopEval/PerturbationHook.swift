@@ -17,7 +17,10 @@ extension TabletopEnvironment {
 final class PerturbationChunkStage: ChunkStage {
     let stage: PerturbationStage
     let policy: any Policy
-    init(_ stage: PerturbationStage, policy: any Policy) { self.stage = stage; self.policy = policy }
+    init(_ stage: PerturbationStage, policy: any Policy) {
+        self.stage = stage
+        self.policy = policy
+    }
     func prepare(_ context: ChunkContext) {
         guard let chain = policy as? any ReasoningChain else { return }
         stage.prepare(chain, query: context.query, tick: context.tick, episodeSeed: context.episodeSeed)
@@ -34,9 +37,10 @@ extension PerturbationStage {
         try perturbation.actions?.validate(dimension: environment.actionDimension)
         // A camera the observations do not have would make the perturbation a silent no-op.
         for name in perturbation.observation?.cameras ?? [] where !environment.cameraNames.contains(name) {
-            throw PerturbationError("observation.cameras: no observation camera named '\(Excerpt.of(name))'"
-                                    + Suggestion.phrase(for: name, in: environment.cameraNames)
-                                    + "; cameras: \(environment.cameraNames.joined(separator: ", "))")
+            throw PerturbationError(
+                "observation.cameras: no observation camera named '\(Excerpt.of(name))'"
+                    + Suggestion.phrase(for: name, in: environment.cameraNames)
+                    + "; cameras: \(environment.cameraNames.joined(separator: ", "))")
         }
         runner.stages.append(PerturbationChunkStage(self, policy: runner.policy))
         if perturbation.observation != nil {

@@ -1,6 +1,7 @@
 import BenchtopCore
 import BenchtopPhysics
 import BenchtopScene
+import Foundation
 
 /// Evaluates a scene's success predicates and stages against the world.
 ///
@@ -18,7 +19,8 @@ public struct PredicateEvaluator {
     public init(world: World, graspers: Set<Int> = []) {
         self.world = world
         self.graspers = graspers
-        var rest: [Int: Double] = [:], names: [String: Int] = [:]
+        var rest: [Int: Double] = [:]
+        var names: [String: Int] = [:]
         for (id, body) in world.bodies.enumerated() where body.kind == .object {
             rest[id] = world.initialPoses[id].position.z
             names[body.name] = id
@@ -49,11 +51,13 @@ public struct PredicateEvaluator {
             return snapshot.bodies[id].pose.position.z - rest >= height
         case .on(let object, let target, let tolerance):
             guard let a = names[object], let b = names[target] else { return false }
-            let pa = snapshot.bodies[a].pose.position, pb = snapshot.bodies[b].pose.position
+            let pa = snapshot.bodies[a].pose.position
+            let pb = snapshot.bodies[b].pose.position
             return contacts.touch(a, b) && pa.z > pb.z && hypot(pa.x - pb.x, pa.y - pb.y) < tolerance
         case .inside(let object, let container):
             guard let a = names[object], let c = names[container],
-                  let asset = world.scene.object(named: container)?.asset, let cavity = asset.cavity else { return false }
+                let asset = world.scene.object(named: container)?.asset, let cavity = asset.cavity
+            else { return false }
             let local = snapshot.bodies[c].pose.inverse.transform(snapshot.bodies[a].pose.position) - cavity.center
             return abs(local.x) <= cavity.halfExtents.x && abs(local.y) <= cavity.halfExtents.y
                 && abs(local.z) <= cavity.halfExtents.z
@@ -93,5 +97,3 @@ public struct PredicateEvaluator {
         }
     }
 }
-
-import Foundation

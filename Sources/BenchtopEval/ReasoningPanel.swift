@@ -23,7 +23,9 @@ public final class ReasoningPanel {
     public static let truthColor: (UInt8, UInt8, UInt8) = (40, 230, 90)
 
     public init(tokenizer: GridDepthQuantizer, tile: Int = 256, showsTokenNumbers: Bool = true) {
-        self.tokenizer = tokenizer; self.tile = tile; self.showsTokenNumbers = showsTokenNumbers
+        self.tokenizer = tokenizer
+        self.tile = tile
+        self.showsTokenNumbers = showsTokenNumbers
     }
 
     public var size: (width: Int, height: Int) { (4 * tile, 2 * tile) }
@@ -76,12 +78,16 @@ public final class ReasoningPanel {
                 for x in 0..<T {
                     let cell = (y * 10 / T) * 10 + x * 10 / T
                     let color: (UInt8, UInt8, UInt8)
-                    if codes[cell] == gc[cell] { color = (30, 170, 70) } else {
+                    if codes[cell] == gc[cell] {
+                        color = (30, 170, 70)
+                    } else {
                         let e = min(Double(cells[cell]) / 0.5, 1)
                         color = (230, UInt8(210 * (1 - e)), 30)
                     }
                     let i = (y * T + x) * 3
-                    img.pixels[i] = color.0; img.pixels[i + 1] = color.1; img.pixels[i + 2] = color.2
+                    img.pixels[i] = color.0
+                    img.pixels[i + 1] = color.1
+                    img.pixels[i + 2] = color.2
                 }
             }
             blit(img, into: &panel, x: 0, y: T)
@@ -89,7 +95,8 @@ public final class ReasoningPanel {
             if showsTokenNumbers && T >= 200 {
                 var grid = RGBImage(width: T, height: T, fill: (16, 16, 20))
                 for cell in 0..<100 {
-                    let cx = (cell % 10) * T / 10, cy = (cell / 10) * T / 10
+                    let cx = (cell % 10) * T / 10
+                    let cy = (cell / 10) * T / 10
                     grid.drawText("\(codes[cell])", x: cx + 2, y: cy + T / 20 - 3, color: codes[cell] == gc[cell] ? (220, 220, 220) : (255, 80, 80))
                 }
                 blit(grid, into: &panel, x: T, y: T)
@@ -106,18 +113,22 @@ public final class ReasoningPanel {
         guard let dims = t.chunk.first?.count, dims > 0, t.chunk.count > 0 else { return }
         var img = RGBImage(width: width, height: height, fill: (16, 16, 20))
         let strip = Double(height - 12) / Double(dims)
-        let colors: [(UInt8, UInt8, UInt8)] = [(255, 90, 90), (90, 220, 90), (90, 140, 255), (255, 180, 60), (200, 90, 255), (60, 220, 220), (230, 230, 230)]
+        let colors: [(UInt8, UInt8, UInt8)] = [
+            (255, 90, 90), (90, 220, 90), (90, 140, 255), (255, 180, 60), (200, 90, 255), (60, 220, 220), (230, 230, 230),
+        ]
         let steps = t.chunk.count
         func px(_ k: Int) -> Double { 30 + Double(k) * Double(width - 40) / Double(max(steps - 1, 1)) }
         for d in 0..<dims {
             let values = t.chunk.map { $0[d] }
-            let lo = min(values.min()!, 0), hi = max(values.max()!, 0)
+            let lo = min(values.min()!, 0)
+            let hi = max(values.max()!, 0)
             let span = max(hi - lo, 1e-9)
             let top = 12 + Double(d) * strip
             func py(_ v: Double) -> Double { top + strip - 3 - (v - lo) / span * (strip - 6) }
             img.drawPolyline([SIMD2(30, py(0)), SIMD2(Double(width - 10), py(0))], color: (70, 70, 80), width: 1, markVertices: false)
-            img.drawPolyline((0..<steps).map { SIMD2(px($0), py(values[$0])) }, color: colors[d % colors.count], width: 1.5,
-                             markVertices: steps <= 16)
+            img.drawPolyline(
+                (0..<steps).map { SIMD2(px($0), py(values[$0])) }, color: colors[d % colors.count], width: 1.5,
+                markVertices: steps <= 16)
             img.drawText("\(d)", x: 4, y: Int(top + strip / 2) - 3, color: colors[d % colors.count])
         }
         let cursor = px(min(t.chunkStep, steps - 1))
@@ -127,10 +138,14 @@ public final class ReasoningPanel {
     }
 
     private func label(_ panel: inout RGBImage, _ text: String, _ x: Int, _ y: Int) {
-        for i in 0..<(min(text.count * 6 + 4, tile)) { for j in 0..<10 where y + j < panel.height && x + i < panel.width {
-            let p = ((y + j) * panel.width + x + i) * 3
-            panel.pixels[p] = panel.pixels[p] / 3; panel.pixels[p + 1] = panel.pixels[p + 1] / 3; panel.pixels[p + 2] = panel.pixels[p + 2] / 3
-        } }
+        for i in 0..<(min(text.count * 6 + 4, tile)) {
+            for j in 0..<10 where y + j < panel.height && x + i < panel.width {
+                let p = ((y + j) * panel.width + x + i) * 3
+                panel.pixels[p] = panel.pixels[p] / 3
+                panel.pixels[p + 1] = panel.pixels[p + 1] / 3
+                panel.pixels[p + 2] = panel.pixels[p + 2] / 3
+            }
+        }
         panel.drawText(text, x: x + 2, y: y + 2, color: (255, 255, 255))
     }
 
@@ -138,14 +153,16 @@ public final class ReasoningPanel {
         for row in 0..<img.height where y + row < panel.height {
             let n = min(img.width, panel.width - x)
             guard n > 0 else { continue }
-            let src = row * img.width * 3, dst = ((y + row) * panel.width + x) * 3
+            let src = row * img.width * 3
+            let dst = ((y + row) * panel.width + x) * 3
             panel.pixels.replaceSubrange(dst..<dst + n * 3, with: img.pixels[src..<src + n * 3])
         }
     }
 
     /// Mean absolute difference per 10 x 10 cell of two model-space maps.
     static func cellErrors(_ a: FeatureMap, _ b: FeatureMap) -> [Float] {
-        let n = a.width, cell = n / 10
+        let n = a.width
+        let cell = n / 10
         var e = [Float](repeating: 0, count: 100)
         for y in 0..<(cell * 10) { for x in 0..<(cell * 10) { e[(y / cell) * 10 + x / cell] += abs(a.values[y * n + x] - b.values[y * n + x]) } }
         return e.map { $0 / Float(cell * cell) }
@@ -159,7 +176,9 @@ public final class ReasoningPanel {
                 let v = map.values[(y * map.height / side) * map.width + x * map.width / side]
                 let c = DepthColormap.turbo(Double(min(max((v + 1) / 2, 0), 1)))
                 let i = (y * side + x) * 3
-                img.pixels[i] = c.0; img.pixels[i + 1] = c.1; img.pixels[i + 2] = c.2
+                img.pixels[i] = c.0
+                img.pixels[i + 1] = c.1
+                img.pixels[i + 2] = c.2
             }
         }
         return img
@@ -170,8 +189,11 @@ public final class ReasoningPanel {
         var img = RGBImage(width: side, height: side)
         for y in 0..<side {
             for x in 0..<side {
-                let s = ((y * image.height / side) * image.width + x * image.width / side) * 3, d = (y * side + x) * 3
-                img.pixels[d] = image.pixels[s]; img.pixels[d + 1] = image.pixels[s + 1]; img.pixels[d + 2] = image.pixels[s + 2]
+                let s = ((y * image.height / side) * image.width + x * image.width / side) * 3
+                let d = (y * side + x) * 3
+                img.pixels[d] = image.pixels[s]
+                img.pixels[d + 1] = image.pixels[s + 1]
+                img.pixels[d + 2] = image.pixels[s + 2]
             }
         }
         return img

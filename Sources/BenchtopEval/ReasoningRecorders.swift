@@ -15,7 +15,10 @@ public final class ReasoningVideoRecorder: EpisodeSubscriber {
     public private(set) var failures: [String] = []
 
     public init(timeline: ReasoningTimeline, panel: ReasoningPanel, directory: String, fps: Int) {
-        self.timeline = timeline; self.panel = panel; self.directory = directory; self.fps = fps
+        self.timeline = timeline
+        self.panel = panel
+        self.directory = directory
+        self.fps = fps
     }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {}
@@ -48,7 +51,10 @@ public final class ContactSheetRecorder: EpisodeSubscriber {
     public private(set) var failures: [String] = []
 
     public init(timeline: ReasoningTimeline, panel: ReasoningPanel, directory: String, rows: Int = 6) {
-        self.timeline = timeline; self.panel = panel; self.directory = directory; self.rows = rows
+        self.timeline = timeline
+        self.panel = panel
+        self.directory = directory
+        self.rows = rows
     }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {}
@@ -68,14 +74,17 @@ public final class ContactSheetRecorder: EpisodeSubscriber {
         var sheet = RGBImage(width: w, height: h * chosen.count)
         for (r, tick) in chosen.enumerated() {
             let img = panel.compose(timeline, tick: tick)
-            sheet.pixels.replaceSubrange(r * w * h * 3 ..< (r + 1) * w * h * 3, with: img.pixels)
+            sheet.pixels.replaceSubrange(r * w * h * 3..<(r + 1) * w * h * 3, with: img.pixels)
         }
         return sheet
     }
 
     public func episodeDidEnd(_ result: EpisodeResult) {
         let name = String(format: "episode_%03d.png", timeline.episode)
-        guard let image = sheet() else { paths.append(nil); return }
+        guard let image = sheet() else {
+            paths.append(nil)
+            return
+        }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try PNG.write(image, to: "\(directory)/\(name)")

@@ -48,10 +48,16 @@ public final class ReasoningTimeline: ChunkObserving {
     /// Whether the current episode was reset (an episode whose reset failed ends without one).
     private var inEpisode = false
 
-    public init(camera: String, directory: String? = nil) { self.camera = camera; self.directory = directory }
+    public init(camera: String, directory: String? = nil) {
+        self.camera = camera
+        self.directory = directory
+    }
 
     public func episodeDidReset(seed: UInt64, observation: Observation) {
-        ticks = []; chunk = []; reasoning = nil; episode += 1
+        ticks = []
+        chunk = []
+        reasoning = nil
+        episode += 1
         inEpisode = true
     }
 
@@ -66,9 +72,10 @@ public final class ReasoningTimeline: ChunkObserving {
     public func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning r: Reasoning?, info: TickInfo) {
         let image = keepsImages ? observation.images.first { $0.name == camera } : nil
         let step = index - chunkStart
-        let t = TimelineTick(index: index, time: info.time, rgb: image?.rgb, depth: step == 0 ? chunkDepth : nil, reasoning: reasoning,
-                             chunk: chunk, chunkStep: step, chunkStart: chunkStart, action: action, endEffector: info.endEffector,
-                             camera: chunkCamera)
+        let t = TimelineTick(
+            index: index, time: info.time, rgb: image?.rgb, depth: step == 0 ? chunkDepth : nil, reasoning: reasoning,
+            chunk: chunk, chunkStep: step, chunkStart: chunkStart, action: action, endEffector: info.endEffector,
+            camera: chunkCamera)
         ticks.append(t)
         onTick?(t)
     }
@@ -98,8 +105,10 @@ public final class ReasoningTimeline: ChunkObserving {
     public func jsonLines() throws -> String {
         var lines: [String] = []
         for t in ticks {
-            var o: [String: Any] = ["tick": t.index, "time": t.time, "action": t.action,
-                                    "tcp": [t.endEffector.x, t.endEffector.y, t.endEffector.z], "chunk_step": t.chunkStep]
+            var o: [String: Any] = [
+                "tick": t.index, "time": t.time, "action": t.action,
+                "tcp": [t.endEffector.x, t.endEffector.y, t.endEffector.z], "chunk_step": t.chunkStep,
+            ]
             if t.chunkStep == 0 {
                 o["chunk"] = t.chunk
                 if let r = t.reasoning {

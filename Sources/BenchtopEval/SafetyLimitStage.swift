@@ -14,13 +14,15 @@ public final class SafetyLimitStage: ChunkStage {
     public init(mode: ControlMode, embodiment: EmbodimentDescriptor, maxTranslationStep: Double? = nil) {
         ranges = mode.action.map { channel -> ClosedRange<Double>? in
             func encoded(_ a: Double, _ b: Double) -> ClosedRange<Double> {
-                let x = channel.encode(a), y = channel.encode(b)
+                let x = channel.encode(a)
+                let y = channel.encode(b)
                 return min(x, y)...max(x, y)
             }
             switch channel.source {
             case .joint(let arm, let index):
                 guard embodiment.arms.indices.contains(arm), embodiment.arms[arm].joints.indices.contains(index),
-                      let j = embodiment.jointIndex(named: embodiment.arms[arm].joints[index]) else { return nil }
+                    let j = embodiment.jointIndex(named: embodiment.arms[arm].joints[index])
+                else { return nil }
                 let joint = embodiment.joints[j]
                 return joint.lower <= joint.upper ? encoded(joint.lower, joint.upper) : nil
             case .gripper:

@@ -24,8 +24,10 @@ public final class SweepRunner {
     /// Called after each unit with (units done, units in this shard).
     public var progress: ((Int, Int) -> Void)?
 
-    public init(spec: SweepSpec, scene baseScene: Scene, registry: EmbodimentRegistry = .shared,
-                makePolicy: @escaping (TabletopEnvironment) throws -> any Policy) throws {
+    public init(
+        spec: SweepSpec, scene baseScene: Scene, registry: EmbodimentRegistry = .shared,
+        makePolicy: @escaping (TabletopEnvironment) throws -> any Policy
+    ) throws {
         self.spec = spec
         self.registry = registry
         self.makePolicy = makePolicy
@@ -43,8 +45,9 @@ public final class SweepRunner {
 
     /// The varied scene of a unit.
     public func variation(cell: SweepCell, episode: Int) throws -> Variation {
-        try Variations.apply(scene, axis: cell.axis ?? .layout, level: cell.axis == nil ? 0 : cell.level, seed: episodeSeed(episode),
-                             context: context)
+        try Variations.apply(
+            scene, axis: cell.axis ?? .layout, level: cell.axis == nil ? 0 : cell.level, seed: episodeSeed(episode),
+            context: context)
     }
 
     /// The environment of a unit, with the variation's observation settings applied.
@@ -102,7 +105,8 @@ public final class SweepRunner {
     static func halved(_ image: RGBImage, until maxWidth: Int) -> RGBImage {
         var img = image
         while img.width > maxWidth, img.width >= 2, img.height >= 2 {
-            let w = img.width / 2, h = img.height / 2
+            let w = img.width / 2
+            let h = img.height / 2
             var out = RGBImage(width: w, height: h)
             for y in 0..<h {
                 for x in 0..<w {
@@ -151,22 +155,41 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case cell, axis, level, episode, seed, instruction, outcome, error, success, progression, ticks, collisions, latencies, changes
-        case successAnyTime = "success_any_time", completionTime = "completion_time_s", cartesianPathLength = "cartesian_path_length_m"
-        case jointPathLength = "joint_path_length_rad", meanJerk = "mean_jerk_m_s3", rmsJerk = "rms_jerk_m_s3", policyErrors = "policy_errors"
+        case successAnyTime = "success_any_time"
+        case completionTime = "completion_time_s"
+        case cartesianPathLength = "cartesian_path_length_m"
+        case jointPathLength = "joint_path_length_rad"
+        case meanJerk = "mean_jerk_m_s3"
+        case rmsJerk = "rms_jerk_m_s3"
+        case policyErrors = "policy_errors"
         case policyErrorFields = "policy_error_fields"
         case finalStateDigest = "final_state_digest"
     }
 
     public init(cell: SweepCell, unit: SweepUnit, result r: EpisodeResult, instruction: String, changes: [String]) {
-        self.cell = cell.id; axis = cell.axis?.rawValue; level = cell.level; episode = unit.episode; seed = r.seed
-        self.instruction = instruction; outcome = r.outcome.label
+        self.cell = cell.id
+        axis = cell.axis?.rawValue
+        level = cell.level
+        episode = unit.episode
+        seed = r.seed
+        self.instruction = instruction
+        outcome = r.outcome.label
         switch r.outcome {
         case .policyError(let m), .physicsError(let m), .unsupportedTask(let m): error = m
         default: error = nil
         }
-        success = r.successAtEnd; successAnyTime = r.successAnyTime; progression = r.progression; ticks = r.ticks
-        completionTime = r.completionTime; cartesianPathLength = r.cartesianPathLength; jointPathLength = r.jointPathLength
-        meanJerk = r.meanJerk; rmsJerk = r.rmsJerk; collisions = r.collisions; latencies = r.latencies; policyErrors = r.policyErrors
+        success = r.successAtEnd
+        successAnyTime = r.successAnyTime
+        progression = r.progression
+        ticks = r.ticks
+        completionTime = r.completionTime
+        cartesianPathLength = r.cartesianPathLength
+        jointPathLength = r.jointPathLength
+        meanJerk = r.meanJerk
+        rmsJerk = r.rmsJerk
+        collisions = r.collisions
+        latencies = r.latencies
+        policyErrors = r.policyErrors
         policyErrorFields = r.policyErrorFields.isEmpty ? nil : r.policyErrorFields
         self.changes = changes
         finalStateDigest = r.finalStateDigest
@@ -174,23 +197,29 @@ public struct SweepEpisodeRecord: Codable, Sendable, Equatable {
 
     /// The record as an `EpisodeResult`, for summaries.
     public var result: EpisodeResult {
-        let o: EpisodeOutcome = switch outcome {
-        case "success": .success
-        case "policy_error": .policyError(error ?? "")
-        case "physics_error": .physicsError(error ?? "")
-        case "unsupported_task": .unsupportedTask(error ?? "")
-        default: .timeout
-        }
-        var r = EpisodeResult(seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
-                              completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
-                              meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors,
-                              policyErrorFields: policyErrorFields ?? [:])
+        let o: EpisodeOutcome =
+            switch outcome {
+            case "success": .success
+            case "policy_error": .policyError(error ?? "")
+            case "physics_error": .physicsError(error ?? "")
+            case "unsupported_task": .unsupportedTask(error ?? "")
+            default: .timeout
+            }
+        var r = EpisodeResult(
+            seed: seed, outcome: o, successAtEnd: success, successAnyTime: successAnyTime, progression: progression, ticks: ticks,
+            completionTime: completionTime, cartesianPathLength: cartesianPathLength, jointPathLength: jointPathLength,
+            meanJerk: meanJerk, rmsJerk: rmsJerk, collisions: collisions, latencies: latencies, policyErrors: policyErrors,
+            policyErrorFields: policyErrorFields ?? [:])
         r.finalStateDigest = finalStateDigest
         return r
     }
 
     /// The record without wall-clock fields, for comparing runs.
-    public var withoutTimings: SweepEpisodeRecord { var r = self; r.latencies = []; return r }
+    public var withoutTimings: SweepEpisodeRecord {
+        var r = self
+        r.latencies = []
+        return r
+    }
 }
 
 /// A sweep's results (one shard or merged): results.json.
@@ -209,12 +238,17 @@ public struct SweepResults: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case kind, version, shard, cells, episodes, pictures
-        case specYAML = "spec_yaml", specCanonical = "spec_canonical"
+        case specYAML = "spec_yaml"
+        case specCanonical = "spec_canonical"
     }
 
     public init(spec: SweepSpec, shard: String?, episodes: [SweepEpisodeRecord], pictures: [String: String]) {
-        specYAML = spec.yaml; specCanonical = spec.canonicalText; self.shard = shard
-        cells = spec.cells.map(\.id); self.episodes = episodes; self.pictures = pictures
+        specYAML = spec.yaml
+        specCanonical = spec.canonicalText
+        self.shard = shard
+        cells = spec.cells.map(\.id)
+        self.episodes = episodes
+        self.pictures = pictures
     }
 
     public var spec: SweepSpec { get throws { try SweepSpec.parse(specYAML, file: "results.json spec_yaml") } }
@@ -255,7 +289,9 @@ public struct SweepResults: Codable, Sendable, Equatable {
         if requireComplete {
             let missing = spec.units.filter { seen["\(spec.cells[$0.cell].id)#\($0.episode)"] == nil }
             guard missing.isEmpty else {
-                throw VariationError("\(missing.count) of \(spec.units.count) units are missing (e.g. \(spec.cells[missing[0].cell].id) episode \(missing[0].episode)); merge every shard k/n")
+                throw VariationError(
+                    "\(missing.count) of \(spec.units.count) units are missing (e.g. \(spec.cells[missing[0].cell].id) episode \(missing[0].episode)); merge every shard k/n"
+                )
             }
             merged.shard = nil
         } else {

@@ -53,8 +53,10 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
     ///   - robot: an embodiment that replaces the scene's (placed at its default base), or nil for the scene's.
     ///   - mode: control mode name; nil is the embodiment's first (its dataset convention).
     ///   - controlRate: control ticks per second; nil uses the mode's rate.
-    public convenience init(scene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared, mode: String? = nil,
-                            controlRate: Double? = nil) throws {
+    public convenience init(
+        scene: Scene, robot: String? = nil, registry: EmbodimentRegistry = .shared, mode: String? = nil,
+        controlRate: Double? = nil
+    ) throws {
         try self.init(compiled: try CompiledScene(scene: scene, robot: robot, registry: registry), mode: mode, controlRate: controlRate)
     }
 
@@ -76,7 +78,9 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         let names = descriptor.cameras.map(\.name)
         cameraNames = names.isEmpty ? scene.cameras.map(\.name) : names
         guard let mode = descriptor.controlMode(mode) else {
-            throw EvaluationError("embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))")
+            throw EvaluationError(
+                "embodiment '\(descriptor.name)' has no control mode '\(mode ?? "")'; modes: \(descriptor.controlModes.map(\.name).joined(separator: ", "))"
+            )
         }
         modeName = mode.name
         controlMode = mode
@@ -163,21 +167,25 @@ public final class TabletopEnvironment: Environment, PrivilegedAccess {
         if evaluator == nil { evaluator = PredicateEvaluator(world: world) }
         // An exploding scene can fling an object "up" at tick 1: no success is credited while any object moves
         // faster than anything in a tabletop task does.
-        let calm = snapshot.bodies.indices.allSatisfy { world.bodies[$0].kind != .object || length(snapshot.bodies[$0].linearVelocity) <= Self.maxPlausibleSpeed }
+        let calm = snapshot.bodies.indices.allSatisfy {
+            world.bodies[$0].kind != .object || length(snapshot.bodies[$0].linearVelocity) <= Self.maxPlausibleSpeed
+        }
         let success = calm && evaluator!.evaluate(task.success, snapshot, graph)
         let stages = task.stages.map { evaluator!.evaluate($0.predicate, snapshot, graph) }
         // New robot contacts with objects the task does not name.
         var collisions = Set<[Int]>()
         for c in contacts {
-            let a = world.bodies[c.bodyA].kind, b = world.bodies[c.bodyB].kind
+            let a = world.bodies[c.bodyA].kind
+            let b = world.bodies[c.bodyB].kind
             if a == .robotLink && b == .object && !taskObjects.contains(c.bodyB) { collisions.insert([c.bodyA, c.bodyB]) }
             if b == .robotLink && a == .object && !taskObjects.contains(c.bodyA) { collisions.insert([c.bodyB, c.bodyA]) }
         }
         let fresh = collisions.subtracting(previousCollisions).count
         previousCollisions = collisions
         let tcps = embodiment.arms.indices.map { (controller.basePose * controller.tcpPose(arm: $0)).position }
-        return TickInfo(time: world.time, success: success, stages: stages, endEffector: tcps[0], endEffectors: tcps, joints: controller.jointPositions,
-                        newCollisions: fresh)
+        return TickInfo(
+            time: world.time, success: success, stages: stages, endEffector: tcps[0], endEffectors: tcps, joints: controller.jointPositions,
+            newCollisions: fresh)
     }
 
     public var stateDigest: String? { world.snapshot().digestText }

@@ -20,9 +20,12 @@ public struct TaskProgress: Sendable {
     /// Records one tick's evaluation: success now, and for each stage whether its predicate holds now.
     public mutating func record(success: Bool, stages: [Bool], time: Double) {
         succeededNow = success
-        if success && !succeededAtAnyTime { succeededAtAnyTime = true; firstSuccessTime = time }
+        if success && !succeededAtAnyTime {
+            succeededAtAnyTime = true
+            firstSuccessTime = time
+        }
         while stagesReached < min(stages.count, stageNames.count) && stages[stagesReached] { stagesReached += 1 }
-        if success { stagesReached = stageNames.count }   // success implies every milestone
+        if success { stagesReached = stageNames.count }  // success implies every milestone
     }
 
     /// Progression in 0 ... 1.

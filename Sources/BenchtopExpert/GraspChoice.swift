@@ -34,8 +34,10 @@ enum GraspChoice {
     ///   - plan: plans the path for an arm, its TCP orientation at yaw 0 and the hand's depth below the TCP
     ///     (0: the nominal grasp height).
     /// - Returns: nil when the preferred arm already points down (nothing to choose).
-    static func choose(controller: RobotController, arms: [Int], start: (Int) -> Quaternion,
-                       plan: (Int, Quaternion, Double) throws -> [Waypoint]) rethrows -> (Grasper, [Waypoint])? {
+    static func choose(
+        controller: RobotController, arms: [Int], start: (Int) -> Quaternion,
+        plan: (Int, Quaternion, Double) throws -> [Waypoint]
+    ) rethrows -> (Grasper, [Waypoint])? {
         guard let first = arms.first else { return nil }
         guard start(first).angle(to: ReferencePolicy.pointingDown(start(first))) > 1e-3 else { return nil }
         var fallback: (Grasper, [Waypoint])?
@@ -45,8 +47,9 @@ enum GraspChoice {
                 let nominal = try plan(arm, o, 0)
                 let yaw = nominal.first?.yaw ?? 0
                 let yawed = (Quaternion(axis: SIMD3(0, 0, 1), angle: yaw) * o).normalized
-                let depth = TiltSearch.handDepth(controller: controller, arm: arm,
-                                                   orientation: controller.basePose.orientation * yawed, gripper: .open)
+                let depth = TiltSearch.handDepth(
+                    controller: controller, arm: arm,
+                    orientation: controller.basePose.orientation * yawed, gripper: .open)
                 let path = try plan(arm, o, depth)
                 let grasp = { (p: [Waypoint]) in p.first { $0.label == "close" }?.position.z ?? 0 }
                 let raise = max(0, grasp(path) - grasp(nominal))

@@ -11,15 +11,18 @@ extension TaskPlanner {
     /// The handle is the moving link's collision part that stands out furthest along the opening direction (a pull
     /// tab or knob on the drawer's front). The gripper points down and closes across the pull direction, so the
     /// fingers squeeze the handle's sides and the pull is held by friction.
-    static func operate(object: String, joint: String, measure: JointMeasure, range: ClosedRange<Double>, world: World,
-                        snapshot: WorldSnapshot, approach: Double, gripper: GripperGeometry) throws -> [Waypoint] {
+    static func operate(
+        object: String, joint: String, measure: JointMeasure, range: ClosedRange<Double>, world: World,
+        snapshot: WorldSnapshot, approach: Double, gripper: GripperGeometry
+    ) throws -> [Waypoint] {
         guard let (a, j) = world.objectJoint(object: object, joint: joint), a < snapshot.articulations.count else {
             throw UnsupportedTask("'\(object)' has no movable joint '\(joint)'")
         }
         let articulation = world.articulations[a]
         let spec = articulation.joints[j]
         guard spec.kind == .prismatic else {
-            throw UnsupportedTask("the built-in policy opens and closes sliding joints (drawers) only; '\(joint)' of '\(object)' turns (a door or a lid)")
+            throw UnsupportedTask(
+                "the built-in policy opens and closes sliding joints (drawers) only; '\(joint)' of '\(object)' turns (a door or a lid)")
         }
         guard spec.upper > spec.lower else { throw UnsupportedTask("joint '\(joint)' of '\(object)' has no limits to open or close between") }
         let q = snapshot.articulations[a].jointPositions[j]
@@ -37,14 +40,16 @@ extension TaskPlanner {
         let link = spec.child
         let linkPose = snapshot.bodies[articulation.linkBodies[link]].pose
         let open = linkPose.orientation.act(spec.axis)
-        guard let handle = articulation.spec.links[link].collision.max(by: {
-            dot(linkPose.transform($0.pose.position), open) < dot(linkPose.transform($1.pose.position), open)
-        }) else { throw UnsupportedTask("the moving link of '\(joint)' has no collision shape to grasp") }
+        guard
+            let handle = articulation.spec.links[link].collision.max(by: {
+                dot(linkPose.transform($0.pose.position), open) < dot(linkPose.transform($1.pose.position), open)
+            })
+        else { throw UnsupportedTask("the moving link of '\(joint)' has no collision shape to grasp") }
         let centre = linkPose.transform(handle.pose.position)
         let rotation = linkPose.orientation * handle.pose.orientation
         let h = handle.shape.halfExtents
         let local = rotation.conjugate.act(open)
-        let reach = abs(local.x) * h.x + abs(local.y) * h.y + abs(local.z) * h.z   // half the handle's length along the pull
+        let reach = abs(local.x) * h.x + abs(local.y) * h.y + abs(local.z) * h.z  // half the handle's length along the pull
         // Grip the outer part of the handle, clear of the front the hand would otherwise touch.
         let grasp = centre + open * (0.3 * reach)
         let closing = atan2(open.y, open.x) + .pi / 2

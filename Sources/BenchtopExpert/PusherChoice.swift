@@ -29,8 +29,10 @@ enum PusherChoice {
     ///   - start: each arm's start TCP orientation (base frame).
     ///   - plan: plans the push for a TCP height over the object's base.
     /// - Returns: nil when the preferred arm already points down (nothing to choose).
-    static func choose(controller: RobotController, arms: [Int], start: (Int) -> Quaternion,
-                       plan: (Double) throws -> [Waypoint]) rethrows -> (Pusher, [Waypoint])? {
+    static func choose(
+        controller: RobotController, arms: [Int], start: (Int) -> Quaternion,
+        plan: (Double) throws -> [Waypoint]
+    ) rethrows -> (Pusher, [Waypoint])? {
         guard let first = arms.first else { return nil }
         let firstDown = ReferencePolicy.pointingDown(start(first))
         guard start(first).angle(to: firstDown) > 1e-3 else { return nil }

@@ -88,8 +88,9 @@ public final class ReferencePolicy: Policy {
         }
         // Grasps square the gripper's own closing axis to the object's faces (the Robotiq on DROID's reset pose
         // closes along a world diagonal; planning in world axes would grip a cube by its corners).
-        plan = try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
-                                    jaw: jaw, approach: approach, gripper: gripperGeometry(arm: arm, home: home))
+        plan = try TaskPlanner.plan(
+            task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+            jaw: jaw, approach: approach, gripper: gripperGeometry(arm: arm, home: home))
         pushHeight = TaskPlanner.pushHeight
         // Candidate arms for the grasp and push choices: the nearest first.
         let chosen = arm
@@ -104,9 +105,11 @@ public final class ReferencePolicy: Policy {
                     // A tilted hand reaches below the TCP by `depth`, not by its fingertips' depth along the TCP z.
                     var gripper = gripperGeometry(arm: a, home: o)
                     gripper.fingertipDepth = depth
-                    return try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
-                                                jaw: jaw, approach: approach, gripper: gripper)
-                }) {
+                    return try TaskPlanner.plan(
+                        task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position,
+                        jaw: jaw, approach: approach, gripper: gripper)
+                })
+            {
                 arm = grasper.arm
                 home = grasper.orientation
                 plan = path
@@ -117,7 +120,8 @@ public final class ReferencePolicy: Policy {
             if let (pusher, path) = try PusherChoice.choose(
                 controller: controller, arms: candidates,
                 start: { [home] a in a == chosen ? home : controller.commandedTCPPose(arm: a).orientation },
-                plan: { h in try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position, pushHeight: h) }) {
+                plan: { h in try TaskPlanner.plan(task: access.task, world: world, snapshot: world.snapshot(), tcp: tcp.position, pushHeight: h) })
+            {
                 arm = pusher.arm
                 home = pusher.orientation
                 pushHeight = pusher.height
@@ -133,7 +137,8 @@ public final class ReferencePolicy: Policy {
     /// (the TCP x axis for a jaw closing against a fixed jaw, else the sliding axis of the first finger joint; world
     /// y when neither applies) and how far the finger links' collision shapes reach beyond the TCP.
     private func gripperGeometry(arm: Int, home: Quaternion) -> GripperGeometry {
-        let controller = access.controller, world = access.world
+        let controller = access.controller
+        let world = access.world
         var geometry = GripperGeometry()
         guard let gripper = controller.embodiment.arms[arm].gripper else { return geometry }
         let articulation = world.articulations[controller.articulation]
@@ -204,19 +209,28 @@ public final class ReferencePolicy: Policy {
         if plan[min(index, plan.count - 1)].label.hasPrefix("push") || plan[min(index, plan.count - 1)].label.hasPrefix("realign") {
             // Pushing is closed loop: re-aim at the object's live pose every query.
             let tcp = (base * controller.commandedTCPPose(arm: arm)).position
-            if let refined = TaskPlanner.refinePush(task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp,
-                                                    height: pushHeight),
-               !(plan[index].label.hasPrefix("realign") && refined.first?.label.hasPrefix("realign") == true) {
+            if let refined = TaskPlanner.refinePush(
+                task: access.task, world: access.world, snapshot: access.world.snapshot(), tcp: tcp,
+                height: pushHeight),
+                !(plan[index].label.hasPrefix("realign") && refined.first?.label.hasPrefix("realign") == true)
+            {
                 var yaw = refined[0].yaw
                 if refined.count == 1 && refined[0].label == "retreat" { yaw = plan[index].yaw }
-                plan = Array(plan[..<index]) + refined.map { var w = $0; if w.label == "retreat" { w.yaw = yaw }; return w }
+                plan =
+                    Array(plan[..<index])
+                    + refined.map {
+                        var w = $0
+                        if w.label == "retreat" { w.yaw = yaw }
+                        return w
+                    }
                 holdLeft = plan[index].hold
             }
         }
         let dt = 1 / access.controlRate
         var reference = controller.commandedTCPPose(arm: arm)
         var seedJoints = controller.targets
-        var i = index, hold = holdLeft
+        var i = index
+        var hold = holdLeft
         var actions: [[Double]] = []
         for k in 0..<chunkSize {
             let w = plan[min(i, plan.count - 1)]
@@ -237,10 +251,18 @@ public final class ReferencePolicy: Policy {
             reference.orientation = (Quaternion(roll: drpy.x, pitch: drpy.y, yaw: drpy.z) * reference.orientation).normalized
             let reached = length(targetPosition - reference.position) < 2e-4 && reference.orientation.angle(to: targetOrientation) < 2e-3
             if reached {
-                if hold > 0 { hold -= 1 } else if i < plan.count - 1 { i += 1; hold = plan[i].hold }
+                if hold > 0 {
+                    hold -= 1
+                } else if i < plan.count - 1 {
+                    i += 1
+                    hold = plan[i].hold
+                }
             }
             actions.append(try encode(mode: mode, delta: step, deltaRPY: drpy, pose: reference, aperture: w.aperture, seed: &seedJoints))
-            if k == min(executedSteps, chunkSize) - 1 { index = i; holdLeft = hold }
+            if k == min(executedSteps, chunkSize) - 1 {
+                index = i
+                holdLeft = hold
+            }
         }
         return ActionChunk(actions: actions, reasoning: try reasoning(observation: observation))
     }
@@ -250,8 +272,10 @@ public final class ReferencePolicy: Policy {
 
     // MARK: - Actions in the control mode's units
 
-    private func encode(mode: ControlMode, delta: SIMD3<Double>, deltaRPY: SIMD3<Double>, pose: Pose, aperture: Double,
-                        seed: inout [Double]) throws -> [Double] {
+    private func encode(
+        mode: ControlMode, delta: SIMD3<Double>, deltaRPY: SIMD3<Double>, pose: Pose, aperture: Double,
+        seed: inout [Double]
+    ) throws -> [Double] {
         let controller = access.controller
         var joints: [Double]? = nil
         let active = arm
@@ -314,7 +338,8 @@ public final class ReferencePolicy: Policy {
         var lifted: [SIMD3<Double>] = []
         for p in trace {
             let pixel = SIMD2(p.x * Double(camera.width) / 256, p.y * Double(camera.height) / 256)
-            let column = min(max(Int(pixel.x), 0), depth.width - 1), row = min(max(Int(pixel.y), 0), depth.height - 1)
+            let column = min(max(Int(pixel.x), 0), depth.width - 1)
+            let row = min(max(Int(pixel.y), 0), depth.height - 1)
             let surface = camera.unproject(pixel: pixel, depth: Double(depth[column, row]))
             lifted.append(surface + SIMD3(0, 0, steeringHover))
         }

@@ -2,6 +2,7 @@ import BenchtopCore
 import BenchtopPhysics
 import BenchtopPolicy
 import BenchtopScene
+import Foundation
 
 /// One target of a scripted end-effector path.
 public struct Waypoint: Sendable, Hashable {
@@ -19,7 +20,11 @@ public struct Waypoint: Sendable, Hashable {
     public var speed: Double?
 
     public init(_ label: String, _ position: SIMD3<Double>, yaw: Double, aperture: Double, hold: Int = 0, speed: Double? = nil) {
-        self.label = label; self.position = position; self.yaw = yaw; self.aperture = aperture; self.hold = hold
+        self.label = label
+        self.position = position
+        self.yaw = yaw
+        self.aperture = aperture
+        self.hold = hold
         self.speed = speed
     }
 }
@@ -31,7 +36,10 @@ public struct FixedJaw: Sendable, Hashable {
     public var face: Double
     /// The TCP x axis in the world's horizontal plane at waypoint yaw 0 (unit).
     public var axis: SIMD2<Double>
-    public init(face: Double, axis: SIMD2<Double>) { self.face = face; self.axis = axis }
+    public init(face: Double, axis: SIMD2<Double>) {
+        self.face = face
+        self.axis = axis
+    }
 }
 
 /// What the planner needs to know of a gripper's shape.
@@ -43,7 +51,8 @@ public struct GripperGeometry: Sendable, Hashable {
     /// the fingers reach beyond the TCP along its z axis; for a tilted one, the depth of the whole hand (`GraspChoice`).
     public var fingertipDepth: Double
     public init(closingYaw: Double = .pi / 2, fingertipDepth: Double = 0) {
-        self.closingYaw = closingYaw; self.fingertipDepth = fingertipDepth
+        self.closingYaw = closingYaw
+        self.fingertipDepth = fingertipDepth
     }
 }
 
@@ -68,11 +77,14 @@ public enum TaskPlanner {
     ///   - approach: height of the pre-grasp point above the object's top, metres.
     ///   - gripper: where the gripper closes and how far its fingers reach below the TCP.
     ///   - pushHeight: height of the TCP over a pushed object's base, metres.
-    public static func plan(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                            approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
-                            pushHeight: Double = pushHeight) throws -> [Waypoint] {
-        try plan(task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
-                 pushHeight: pushHeight)
+    public static func plan(
+        task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
+        approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
+        pushHeight: Double = pushHeight
+    ) throws -> [Waypoint] {
+        try plan(
+            task.success, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+            pushHeight: pushHeight)
     }
 
     /// Shifts a pick-and-carry path so that the object held against the fixed jaw follows the planned points.
@@ -90,9 +102,11 @@ public enum TaskPlanner {
         }
     }
 
-    static func plan(_ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
-                     approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
-                     pushHeight: Double = pushHeight) throws -> [Waypoint] {
+    static func plan(
+        _ p: TaskPredicate, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>, jaw: FixedJaw? = nil,
+        approach: Double = travelClearance, gripper: GripperGeometry = GripperGeometry(),
+        pushHeight: Double = pushHeight
+    ) throws -> [Waypoint] {
         func body(_ name: String) throws -> (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject) {
             guard let id = world.bodyID(named: name), let o = world.scene.object(named: name) else {
                 throw PlanError("the task names '\(name)', which is not an object of the scene")
@@ -107,7 +121,8 @@ public enum TaskPlanner {
             path.append(Waypoint("lift", SIMD3(o.pose.position.x, o.pose.position.y, rest + height + 0.05), yaw: path[0].yaw, aperture: 0, hold: 4))
             return holding(path, half: o.half, jaw: jaw)
         case .inside(let name, let containerName):
-            let o = try body(name), c = try body(containerName)
+            let o = try body(name)
+            let c = try body(containerName)
             var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
             let yaw = path[0].yaw
             let top = c.pose.position.z + c.half.z
@@ -119,7 +134,8 @@ public enum TaskPlanner {
             path.append(Waypoint("retreat", SIMD3(above.x, above.y, above.z + 0.05), yaw: yaw, aperture: 1))
             return holding(path, half: o.half, jaw: jaw)
         case .on(let name, let targetName, _):
-            let o = try body(name), t = try body(targetName)
+            let o = try body(name)
+            let t = try body(targetName)
             var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
             let yaw = path[0].yaw
             let top = t.pose.position.z + t.half.z
@@ -135,7 +151,9 @@ public enum TaskPlanner {
             let goal: SIMD2<Double>
             switch target {
             case .point(let xy): goal = xy
-            case .object(let n): let t = try body(n); goal = SIMD2(t.pose.position.x, t.pose.position.y)
+            case .object(let n):
+                let t = try body(n)
+                goal = SIMD2(t.pose.position.x, t.pose.position.y)
             }
             let from = SIMD2(o.pose.position.x, o.pose.position.y)
             let d = goal - from
@@ -160,27 +178,37 @@ public enum TaskPlanner {
         case .any(let parts):
             // Satisfying one part satisfies the whole: the first part that plans is a plan in full.
             for part in parts {
-                if let path = try? plan(part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
-                                        pushHeight: pushHeight), !path.isEmpty { return path }
+                if let path = try? plan(
+                    part, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+                    pushHeight: pushHeight), !path.isEmpty
+                {
+                    return path
+                }
             }
             throw UnsupportedTask("no part of the task's 'any' predicate can be planned")
         case .all(let parts):
             // Planned in full or refused: each part on its own object, one after the other (their plans start from the
             // same snapshot, so no part may move another part's object).
-            let plans = try parts.map { try plan($0, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
-                                                 pushHeight: pushHeight) }
+            let plans = try parts.map {
+                try plan(
+                    $0, world: world, snapshot: snapshot, tcp: tcp, jaw: jaw, approach: approach, gripper: gripper,
+                    pushHeight: pushHeight)
+            }
             // A part may name another part's reference object (two cubes into one bowl), never move it.
             let objects = parts.map { Set($0.objectNames) }
             let moved = parts.map { Set(movedObjectNames($0)) }
             for i in parts.indices {
                 for k in parts.indices where k != i && !moved[i].isDisjoint(with: objects[k]) {
-                    throw UnsupportedTask("the parts of the task's 'all' predicate share objects (\(moved[i].intersection(objects[k]).sorted().joined(separator: ", "))): one part moves what another part plans with; the built-in policy plans such a task only as one part")
+                    throw UnsupportedTask(
+                        "the parts of the task's 'all' predicate share objects (\(moved[i].intersection(objects[k]).sorted().joined(separator: ", "))): one part moves what another part plans with; the built-in policy plans such a task only as one part"
+                    )
                 }
             }
             return plans.flatMap { $0 }
         case .joint(let object, let joint, let measure, let range):
-            return try operate(object: object, joint: joint, measure: measure, range: range, world: world, snapshot: snapshot,
-                               approach: approach, gripper: gripper)
+            return try operate(
+                object: object, joint: joint, measure: measure, range: range, world: world, snapshot: snapshot,
+                approach: approach, gripper: gripper)
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
@@ -194,10 +222,13 @@ public enum TaskPlanner {
     /// plan from the current push waypoint on — straight on towards the goal while the pusher is in line
     /// behind the object, or up, around and down behind it when the object has slid or turned off the line.
     /// `height` is the TCP's height over the object's base while pushing, metres.
-    public static func refinePush(task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>,
-                                  height: Double = pushHeight) -> [Waypoint]? {
+    public static func refinePush(
+        task: TaskSpec, world: World, snapshot: WorldSnapshot, tcp: SIMD3<Double>,
+        height: Double = pushHeight
+    ) -> [Waypoint]? {
         guard case .near(let name, let target, let distance) = firstPush(task.success),
-              let id = world.bodyID(named: name), let object = world.scene.object(named: name) else { return nil }
+            let id = world.bodyID(named: name), let object = world.scene.object(named: name)
+        else { return nil }
         let pose = snapshot.bodies[id].pose
         let goal: SIMD2<Double>
         switch target {
@@ -247,14 +278,17 @@ public enum TaskPlanner {
 
     /// Half the width of a box's footprint along a direction, for a box turned by `yaw` about z.
     static func supportHalfWidth(_ half: SIMD3<Double>, yaw: Double, direction u: SIMD2<Double>) -> Double {
-        let ax = SIMD2(cos(yaw), sin(yaw)), ay = SIMD2(-sin(yaw), cos(yaw))
+        let ax = SIMD2(cos(yaw), sin(yaw))
+        let ay = SIMD2(-sin(yaw), cos(yaw))
         return abs((ax * u).sum()) * half.x + abs((ay * u).sum()) * half.y
     }
 
     /// Approach from above, descend, close: a top-down grasp with the gripper's closing axis square to the
     /// object's faces (turning the gripper by at most 45 degrees), its fingertips clear of the surface below.
-    static func pick(_ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance,
-                     gripper: GripperGeometry = GripperGeometry()) -> [Waypoint] {
+    static func pick(
+        _ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance,
+        gripper: GripperGeometry = GripperGeometry()
+    ) -> [Waypoint] {
         let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z - gripper.closingYaw)
         let p = pose.position
         // Long fingers on a low object would press into the table and be pushed open.
@@ -286,5 +320,3 @@ public enum TaskPlanner {
     }
 
 }
-
-import Foundation

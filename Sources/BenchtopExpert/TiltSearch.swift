@@ -19,9 +19,13 @@ enum TiltSearch {
     /// The middle index of the widest run of consecutive true entries (the lower middle of an even run; the first
     /// of equally wide runs), nil when none is true.
     static func middleOfWidestRun(_ ok: [Bool]) -> Int? {
-        var best: Range<Int>?, k = 0
+        var best: Range<Int>?
+        var k = 0
         while k < ok.count {
-            guard ok[k] else { k += 1; continue }
+            guard ok[k] else {
+                k += 1
+                continue
+            }
             var end = k
             while end < ok.count && ok[end] { end += 1 }
             if best == nil || end - k > best!.count { best = k..<end }
@@ -34,8 +38,10 @@ enum TiltSearch {
 
     /// How far the hand (the TCP link and every link it carries, gripper closed or open) reaches below the TCP
     /// when the TCP has world orientation `orientation`, metres.
-    static func handDepth(controller: RobotController, arm: Int, orientation: Quaternion,
-                          gripper state: GripperState = .closed) -> Double {
+    static func handDepth(
+        controller: RobotController, arm: Int, orientation: Quaternion,
+        gripper state: GripperState = .closed
+    ) -> Double {
         let kinematics = controller.kinematics[arm]
         let spec = kinematics.tree.spec
         var q = controller.jointPositions
@@ -80,15 +86,17 @@ enum TiltSearch {
         var current = kinematics.tcpPose(q)
         var miss = 0.0
         for (n, w) in path.prefix { $0.label != "retreat" }.enumerated() {
-            let target = Pose(position: base.inverse.transform(w.position),
-                              orientation: (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * orientation).normalized)
+            let target = Pose(
+                position: base.inverse.transform(w.position),
+                orientation: (Quaternion(axis: SIMD3(0, 0, 1), angle: w.yaw) * orientation).normalized)
             let distance = length(target.position - current.position)
             let turn = (target.orientation * current.orientation.conjugate).normalized.rotationVector
             let count = max(1, Int((max(distance / 0.01, length(turn) / 0.05)).rounded(.up)))
             for s in 1...count {
                 let t = Double(s) / Double(count)
-                let pose = Pose(position: current.position + (target.position - current.position) * t,
-                                orientation: (Quaternion(rotationVector: turn * t) * current.orientation).normalized)
+                let pose = Pose(
+                    position: current.position + (target.position - current.position) * t,
+                    orientation: (Quaternion(rotationVector: turn * t) * current.orientation).normalized)
                 let solution = kinematics.solve(target: pose, seed: q, options: ArmKinematics.IKOptions())
                 q = solution.positions
                 // The way to the first waypoint is travel in free space; the push itself must be reached.

@@ -10,7 +10,9 @@ public enum DepthColormap {
         for i in 0..<depth.values.count {
             let t = 0.1 + 0.85 * (1 - min(max((depth.values[i] - near) / span, 0), 1))
             let (r, g, b) = turbo(Double(t))
-            out.pixels[3 * i] = r; out.pixels[3 * i + 1] = g; out.pixels[3 * i + 2] = b
+            out.pixels[3 * i] = r
+            out.pixels[3 * i + 1] = g
+            out.pixels[3 * i + 2] = b
         }
         return out
     }

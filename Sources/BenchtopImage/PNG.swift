@@ -1,5 +1,5 @@
-internal import CZlib
 import BenchtopCore
+internal import CZlib
 import Foundation
 
 /// PNG encoding and decoding (zlib), for camera images, depth maps and screenshots.
@@ -25,8 +25,9 @@ public enum PNG {
 
     /// Encodes an 8-bit RGB image.
     public static func encode(_ image: RGBImage, compressionLevel: Int = 6) -> Data {
-        encode(width: image.width, height: image.height, colorType: 2, bitDepth: 8, bytesPerPixel: 3,
-               raw: image.pixels, level: compressionLevel)
+        encode(
+            width: image.width, height: image.height, colorType: 2, bitDepth: 8, bytesPerPixel: 3,
+            raw: image.pixels, level: compressionLevel)
     }
 
     /// Encodes 8-bit RGBA pixels (width * height * 4 bytes, top row first).
@@ -45,7 +46,10 @@ public enum PNG {
     public static func encodeGray16(width: Int, height: Int, samples: [UInt16]) -> Data {
         precondition(samples.count == width * height)
         var raw = [UInt8](repeating: 0, count: samples.count * 2)
-        for (i, s) in samples.enumerated() { raw[2 * i] = UInt8(s >> 8); raw[2 * i + 1] = UInt8(s & 0xFF) }
+        for (i, s) in samples.enumerated() {
+            raw[2 * i] = UInt8(s >> 8)
+            raw[2 * i + 1] = UInt8(s & 0xFF)
+        }
         return encode(width: width, height: height, colorType: 0, bitDepth: 16, bytesPerPixel: 2, raw: raw, level: 6)
     }
 
@@ -54,15 +58,18 @@ public enum PNG {
         try encode(image).write(to: URL(fileURLWithPath: path))
     }
 
-    private static func encode(width: Int, height: Int, colorType: UInt8, bitDepth: UInt8, bytesPerPixel: Int,
-                               raw: [UInt8], level: Int) -> Data {
+    private static func encode(
+        width: Int, height: Int, colorType: UInt8, bitDepth: UInt8, bytesPerPixel: Int,
+        raw: [UInt8], level: Int
+    ) -> Data {
         let stride = width * bytesPerPixel
         // Filter type 1 (Sub) on every row: cheap and compresses smooth renders well.
         var filtered = [UInt8](repeating: 0, count: (stride + 1) * height)
         raw.withUnsafeBufferPointer { src in
             filtered.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<height {
-                    let s = y * stride, d = y * (stride + 1)
+                    let s = y * stride
+                    let d = y * (stride + 1)
                     dst[d] = 1
                     for x in 0..<stride {
                         let left = x >= bytesPerPixel ? src[s + x - bytesPerPixel] : 0
@@ -73,7 +80,8 @@ public enum PNG {
         }
         var out = Data(signature)
         var header = Data()
-        header.appendBigEndian(UInt32(width)); header.appendBigEndian(UInt32(height))
+        header.appendBigEndian(UInt32(width))
+        header.appendBigEndian(UInt32(height))
         header.append(contentsOf: [bitDepth, colorType, 0, 0, 0])
         appendChunk(&out, "IHDR", header)
         appendChunk(&out, "IDAT", deflate(filtered, level: level))
@@ -107,7 +115,10 @@ public enum PNG {
             throw FormatError(offset: 0, message: "not a PNG file (bad signature)")
         }
         var offset = 8
-        var width = 0, height = 0, bitDepth = 0, colorType = -1
+        var width = 0
+        var height = 0
+        var bitDepth = 0
+        var colorType = -1
         var idat = [UInt8]()
         var sawEnd = false
         while !sawEnd {
@@ -123,8 +134,10 @@ public enum PNG {
             switch type {
             case "IHDR":
                 guard length == 13 else { throw FormatError(offset: offset, message: "IHDR must be 13 bytes, is \(length)") }
-                width = Int(readBE32(body, 0)); height = Int(readBE32(body, 4))
-                bitDepth = Int(body[8]); colorType = Int(body[9])
+                width = Int(readBE32(body, 0))
+                height = Int(readBE32(body, 4))
+                bitDepth = Int(body[8])
+                colorType = Int(body[9])
                 guard body[12] == 0 else { throw FormatError(offset: offset + 20, message: "interlaced PNGs are not supported") }
                 guard bitDepth == 8 || bitDepth == 16 else {
                     throw FormatError(offset: offset + 16, message: "bit depth \(bitDepth) not supported; expected 8 or 16")
@@ -151,7 +164,8 @@ public enum PNG {
         var pixels = [UInt8](repeating: 0, count: stride * height)
         for y in 0..<height {
             let filter = raw[y * (stride + 1)]
-            let src = y * (stride + 1) + 1, dst = y * stride
+            let src = y * (stride + 1) + 1
+            let dst = y * stride
             for x in 0..<stride {
                 let a = x >= bpp ? Int(pixels[dst + x - bpp]) : 0
                 let b = y > 0 ? Int(pixels[dst - stride + x]) : 0
@@ -164,7 +178,10 @@ public enum PNG {
                 case 2: predicted = b
                 case 3: predicted = (a + b) / 2
                 case 4:
-                    let p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c)
+                    let p = a + b - c
+                    let pa = abs(p - a)
+                    let pb = abs(p - b)
+                    let pc = abs(p - c)
                     predicted = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c)
                 default: throw FormatError(offset: 8, message: "row \(y) has unknown filter type \(filter)")
                 }
@@ -176,7 +193,8 @@ public enum PNG {
             if bitDepth == 8 {
                 samples[i] = UInt16(pixels[i])
             } else {
-                let hi = UInt16(pixels[2 * i]), lo = UInt16(pixels[2 * i + 1])
+                let hi = UInt16(pixels[2 * i])
+                let lo = UInt16(pixels[2 * i + 1])
                 samples[i] = hi << 8 | lo
             }
         }

@@ -1,5 +1,5 @@
-internal import CAssimp
 import BenchtopCore
+internal import CAssimp
 import Foundation
 
 /// A mesh file that could not be read.

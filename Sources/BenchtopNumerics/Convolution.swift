@@ -9,13 +9,17 @@ public struct FeatureMap: Sendable, Equatable {
 
     public init(channels: Int, height: Int, width: Int, values: [Float]) {
         precondition(values.count == channels * height * width, "FeatureMap needs channels * height * width values")
-        self.channels = channels; self.height = height; self.width = width; self.values = values
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.values = values
     }
 
     /// A map of zeros.
     public init(channels: Int, height: Int, width: Int) {
-        self.init(channels: channels, height: height, width: width,
-                  values: [Float](repeating: 0, count: channels * height * width))
+        self.init(
+            channels: channels, height: height, width: width,
+            values: [Float](repeating: 0, count: channels * height * width))
     }
 
     /// Sets every negative value to zero.
@@ -48,14 +52,25 @@ public struct Convolution2D: Sendable {
     /// [outChannels].
     public let bias: [Float]
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                weight: [Float], bias: [Float]) {
-        precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
-                     "Convolution2D weight/bias sizes do not match the shape")
-        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
-        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
-        tapWeights = (kernel == 4 && stride == 2 && padding == 1) ? packTaps(weight, taps: 16, outChannels: outChannels,
-                                                                            inChannels: inChannels, inputMajor: false) : []
+    public init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        weight: [Float], bias: [Float]
+    ) {
+        precondition(
+            weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
+            "Convolution2D weight/bias sizes do not match the shape")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.weight = weight
+        self.bias = bias
+        tapWeights =
+            (kernel == 4 && stride == 2 && padding == 1)
+            ? packTaps(
+                weight, taps: 16, outChannels: outChannels,
+                inChannels: inChannels, inputMajor: false) : []
     }
 
     /// For 4×4/s2/p1: per tap (ky, kx) a [outChannels, inChannels] matrix.
@@ -67,8 +82,10 @@ public struct Convolution2D: Sendable {
     /// Convolves `input`; with `relu`, negative outputs are clamped to zero in the same pass.
     public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
         precondition(input.channels == inChannels, "Convolution2D expects \(inChannels) input channels")
-        let oh = outputSize(input.height), ow = outputSize(input.width)
-        let n = oh * ow, k = inChannels * kernel * kernel
+        let oh = outputSize(input.height)
+        let ow = outputSize(input.width)
+        let n = oh * ow
+        let k = inChannels * kernel * kernel
         var out = [Float](unsafeUninitializedCapacity: outChannels * n) { buffer, count in
             for c in 0..<outChannels {
                 let b = bias[c]
@@ -80,22 +97,24 @@ public struct Convolution2D: Sendable {
         if !tapWeights.isEmpty && input.height % 2 == 0 && input.width % 2 == 0 {
             stridedTaps(input, into: &out, outHeight: oh, outWidth: ow)
         } else {
-        weight.withUnsafeBufferPointer { w in
-            out.withUnsafeMutableBufferPointer { o in
-                if pointwise {
-                    input.values.withUnsafeBufferPointer { x in
-                        BLAS.sgemm(m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: x.baseAddress!, ldb: n,
-                                   beta: 1, c: o.baseAddress!, ldc: n)
-                    }
-                } else {
-                    let columns = im2col(input, outHeight: oh, outWidth: ow)
-                    columns.withUnsafeBufferPointer { col in
-                        BLAS.sgemm(m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: n,
-                                   beta: 1, c: o.baseAddress!, ldc: n)
+            weight.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    if pointwise {
+                        input.values.withUnsafeBufferPointer { x in
+                            BLAS.sgemm(
+                                m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: x.baseAddress!, ldb: n,
+                                beta: 1, c: o.baseAddress!, ldc: n)
+                        }
+                    } else {
+                        let columns = im2col(input, outHeight: oh, outWidth: ow)
+                        columns.withUnsafeBufferPointer { col in
+                            BLAS.sgemm(
+                                m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: n,
+                                beta: 1, c: o.baseAddress!, ldc: n)
+                        }
                     }
                 }
             }
-        }
         }
         var result = FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
         if relu { result.applyReLU() }
@@ -106,8 +125,11 @@ public struct Convolution2D: Sendable {
     /// ((oh+1)×(ow+1) each), so every tap is one sgemm over a shifted, flattened plane; the extra column per
     /// row collects garbage that is dropped. Accumulates into `out` (pre-filled with the bias).
     private func stridedTaps(_ input: FeatureMap, into out: inout [Float], outHeight oh: Int, outWidth ow: Int) {
-        let h = input.height, w = input.width
-        let ph = oh + 1, pw = ow + 1, planeSize = ph * pw
+        let h = input.height
+        let w = input.width
+        let ph = oh + 1
+        let pw = ow + 1
+        let planeSize = ph * pw
         let channelStride = 4 * planeSize
         // planes[ci][py][px][a][b] = padded(2a + py, 2b + px); +pw+1 slack so the last shifted read stays in bounds.
         var planes = [Float](repeating: 0, count: inChannels * channelStride + pw + 1)
@@ -134,8 +156,9 @@ public struct Convolution2D: Sendable {
                     for ky in 0..<4 {
                         for kx in 0..<4 {
                             let b = p.baseAddress! + ((ky & 1) * 2 + (kx & 1)) * planeSize + (ky >> 1) * pw + (kx >> 1)
-                            BLAS.sgemm(m: outChannels, n: n, k: inChannels, a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels,
-                                       lda: inChannels, b: b, ldb: channelStride, beta: 1, c: c.baseAddress!, ldc: n)
+                            BLAS.sgemm(
+                                m: outChannels, n: n, k: inChannels, a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels,
+                                lda: inChannels, b: b, ldb: channelStride, beta: 1, c: c.baseAddress!, ldc: n)
                         }
                     }
                 }
@@ -156,8 +179,11 @@ public struct Convolution2D: Sendable {
 
     /// Rows (ci, ky, kx), columns (oy, ox): the input patch under each output position, zero outside.
     func im2col(_ input: FeatureMap, outHeight oh: Int, outWidth ow: Int) -> [Float] {
-        let h = input.height, w = input.width, kk = kernel
-        let rows = inChannels * kk * kk, n = oh * ow
+        let h = input.height
+        let w = input.width
+        let kk = kernel
+        let rows = inChannels * kk * kk
+        let n = oh * ow
         return [Float](unsafeUninitializedCapacity: rows * n) { col, count in
             input.values.withUnsafeBufferPointer { x in
                 for ci in 0..<inChannels {
@@ -200,14 +226,25 @@ public struct TransposedConvolution2D: Sendable {
     /// [outChannels].
     public let bias: [Float]
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-                weight: [Float], bias: [Float]) {
-        precondition(weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
-                     "TransposedConvolution2D weight/bias sizes do not match the shape")
-        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
-        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
-        tapWeights = (kernel == 4 && stride == 2 && padding == 1) ? packTaps(weight, taps: 16, outChannels: outChannels,
-                                                                            inChannels: inChannels, inputMajor: true) : []
+    public init(
+        inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+        weight: [Float], bias: [Float]
+    ) {
+        precondition(
+            weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
+            "TransposedConvolution2D weight/bias sizes do not match the shape")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.weight = weight
+        self.bias = bias
+        tapWeights =
+            (kernel == 4 && stride == 2 && padding == 1)
+            ? packTaps(
+                weight, taps: 16, outChannels: outChannels,
+                inChannels: inChannels, inputMajor: true) : []
     }
 
     /// For 4×4/s2/p1: per tap (ky, kx) a [outChannels, inChannels] matrix.
@@ -219,19 +256,24 @@ public struct TransposedConvolution2D: Sendable {
     /// Applies the transposed convolution; with `relu`, negative outputs are clamped to zero.
     public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
         precondition(input.channels == inChannels, "TransposedConvolution2D expects \(inChannels) input channels")
-        let h = input.height, w = input.width, n = h * w
-        let oh = outputSize(h), ow = outputSize(w)
+        let h = input.height
+        let w = input.width
+        let n = h * w
+        let oh = outputSize(h)
+        let ow = outputSize(w)
         if !tapWeights.isEmpty {
             return subPixel(input, relu: relu)
         }
-        let kk = kernel, rows = outChannels * kk * kk
+        let kk = kernel
+        let rows = outChannels * kk * kk
         // columns[(co, ky, kx), (iy, ix)] = sum_ci W[ci, co, ky, kx] * x[ci, iy, ix]
         var columns = [Float](unsafeUninitializedCapacity: rows * n) { _, count in count = rows * n }
         weight.withUnsafeBufferPointer { wt in
             input.values.withUnsafeBufferPointer { x in
                 columns.withUnsafeMutableBufferPointer { col in
-                    BLAS.sgemm(transposeA: true, m: rows, n: n, k: inChannels, a: wt.baseAddress!, lda: rows,
-                               b: x.baseAddress!, ldb: n, beta: 0, c: col.baseAddress!, ldc: n)
+                    BLAS.sgemm(
+                        transposeA: true, m: rows, n: n, k: inChannels, a: wt.baseAddress!, lda: rows,
+                        b: x.baseAddress!, ldb: n, beta: 0, c: col.baseAddress!, ldc: n)
                 }
             }
         }
@@ -270,7 +312,10 @@ public struct TransposedConvolution2D: Sendable {
     /// (m, ky=1) and (m−1, ky=3) for r = 0, (m+1, ky=0) and (m, ky=2) for r = 1 (likewise columns). Each tap is one
     /// sgemm over the zero-padded input flattened with row length w+2; the 2 extra columns per row are dropped.
     private func subPixel(_ input: FeatureMap, relu: Bool) -> FeatureMap {
-        let h = input.height, w = input.width, pw = w + 2, planeSize = (h + 2) * pw
+        let h = input.height
+        let w = input.width
+        let pw = w + 2
+        let planeSize = (h + 2) * pw
         var padded = [Float](repeating: 0, count: inChannels * planeSize + 2)
         input.values.withUnsafeBufferPointer { x in
             padded.withUnsafeMutableBufferPointer { p in
@@ -283,7 +328,8 @@ public struct TransposedConvolution2D: Sendable {
                 }
             }
         }
-        let oh = 2 * h, ow = 2 * w
+        let oh = 2 * h
+        let ow = 2 * w
         // (padded offset, kernel index) pairs for output parity 0 and 1.
         let taps = [[(1, 1), (0, 3)], [(2, 0), (1, 2)]]
         var out = [Float](unsafeUninitializedCapacity: outChannels * oh * ow) { _, count in count = outChannels * oh * ow }
@@ -292,7 +338,8 @@ public struct TransposedConvolution2D: Sendable {
         let tileRows = max(1, min(h, 32_768 / max(1, outChannels * pw)))
         var phase = [Float](repeating: 0, count: outChannels * tileRows * pw)
         for m0 in Swift.stride(from: 0, to: h, by: tileRows) {
-            let rows = min(tileRows, h - m0), n = rows * pw
+            let rows = min(tileRows, h - m0)
+            let n = rows * pw
             for ry in 0..<2 {
                 for rx in 0..<2 {
                     tapWeights.withUnsafeBufferPointer { wt in
@@ -301,10 +348,11 @@ public struct TransposedConvolution2D: Sendable {
                                 var first = true
                                 for (dy, ky) in taps[ry] {
                                     for (dx, kx) in taps[rx] {
-                                        BLAS.sgemm(m: outChannels, n: n, k: inChannels,
-                                                   a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels, lda: inChannels,
-                                                   b: p.baseAddress! + (m0 + dy) * pw + dx, ldb: planeSize,
-                                                   beta: first ? 0 : 1, c: c.baseAddress!, ldc: n)
+                                        BLAS.sgemm(
+                                            m: outChannels, n: n, k: inChannels,
+                                            a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels, lda: inChannels,
+                                            b: p.baseAddress! + (m0 + dy) * pw + dx, ldb: planeSize,
+                                            beta: first ? 0 : 1, c: c.baseAddress!, ldc: n)
                                         first = false
                                     }
                                 }

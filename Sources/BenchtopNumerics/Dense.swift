@@ -9,7 +9,10 @@ public struct DenseLayer: Sendable {
 
     public init(inputs: Int, outputs: Int, weight: [Float], bias: [Float]) {
         precondition(weight.count == outputs * inputs && bias.count == outputs, "DenseLayer weight/bias sizes do not match the shape")
-        self.inputs = inputs; self.outputs = outputs; self.weight = weight; self.bias = bias
+        self.inputs = inputs
+        self.outputs = outputs
+        self.weight = weight
+        self.bias = bias
     }
 
     /// Applies the layer; with `relu`, negative outputs are clamped to zero.
@@ -35,7 +38,8 @@ extension FeatureMap {
     /// floor(i * H / height) ..< ceil((i + 1) * H / height), likewise columns; a plain mean over the box.
     public func adaptiveAveragePooled(height oh: Int, width ow: Int) -> FeatureMap {
         precondition(oh > 0 && ow > 0, "adaptive pooling needs a positive output size")
-        let rows = Self.poolingRanges(input: height, output: oh), columns = Self.poolingRanges(input: width, output: ow)
+        let rows = Self.poolingRanges(input: height, output: oh)
+        let columns = Self.poolingRanges(input: width, output: ow)
         var out = [Float](repeating: 0, count: channels * oh * ow)
         values.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { o in

@@ -13,13 +13,19 @@ public struct Perturbation: Sendable, Equatable {
     public var actions: ActionPerturbation?
     public var observation: ObservationPerturbation?
 
-    public init(name: String, start: Int = 0, every: Int? = nil, trace: TracePerturbation? = nil, depthTokens: DepthTokenPerturbation? = nil,
-                actions: ActionPerturbation? = nil, observation: ObservationPerturbation? = nil) {
-        self.name = name; self.start = start
+    public init(
+        name: String, start: Int = 0, every: Int? = nil, trace: TracePerturbation? = nil, depthTokens: DepthTokenPerturbation? = nil,
+        actions: ActionPerturbation? = nil, observation: ObservationPerturbation? = nil
+    ) {
+        self.name = name
+        self.start = start
         // A trace edit is followed (steering), so by default it is applied once; re-applying it to the policy's
         // own steered trace would compound the edit.
         self.every = every ?? (trace != nil ? 0 : 1)
-        self.trace = trace; self.depthTokens = depthTokens; self.actions = actions; self.observation = observation
+        self.trace = trace
+        self.depthTokens = depthTokens
+        self.actions = actions
+        self.observation = observation
     }
 
     /// Whether policy query `query` (0 = the episode's first) is perturbed.
@@ -51,7 +57,9 @@ public struct PerturbationSpec: Sendable, Equatable {
     public var yaml: String
 
     public init(seed: UInt64 = 0, perturbations: [Perturbation], yaml: String = "") {
-        self.seed = seed; self.perturbations = perturbations; self.yaml = yaml
+        self.seed = seed
+        self.perturbations = perturbations
+        self.yaml = yaml
     }
 
     public static func load(path: String) throws -> PerturbationSpec {
@@ -81,9 +89,10 @@ public struct PerturbationSpec: Sendable, Equatable {
             }
         }
         // Every number has a bound: 1e300 or Int.max used to pass and overflow or allocate later.
-        func number(_ n: Node, _ path: String, _ range: ClosedRange<Double> = -1e4 ... 1e4) throws -> Double {
+        func number(_ n: Node, _ path: String, _ range: ClosedRange<Double> = -1e4...1e4) throws -> Double {
             guard let v = n.float, v.isFinite, range.contains(v) else {
-                throw fail(path, n, "expected a number in \(range.lowerBound) ... \(range.upperBound), got '\(Excerpt.of(n.string ?? "a collection"))'")
+                throw fail(
+                    path, n, "expected a number in \(range.lowerBound) ... \(range.upperBound), got '\(Excerpt.of(n.string ?? "a collection"))'")
             }
             return v
         }
@@ -100,7 +109,10 @@ public struct PerturbationSpec: Sendable, Equatable {
             }
             return try seq.enumerated().map { try number($1, "\(path)[\($0)]") }
         }
-        func point(_ n: Node, _ path: String) throws -> SIMD2<Double> { let v = try numbers(n, path, count: 2); return SIMD2(v[0], v[1]) }
+        func point(_ n: Node, _ path: String) throws -> SIMD2<Double> {
+            let v = try numbers(n, path, count: 2)
+            return SIMD2(v[0], v[1])
+        }
 
         try keys(root, "(document)", ["seed", "perturbations"])
         var seed: UInt64 = 0
@@ -115,10 +127,12 @@ public struct PerturbationSpec: Sendable, Equatable {
             let p = "perturbations[\(i)]"
             try keys(item, p, ["name", "start", "every", "trace", "depth_tokens", "actions", "observation"])
             guard let nameNode = item["name"], let name = nameNode.string, !name.isEmpty,
-                  name.count <= 64, name.first != ".",
-                  name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) else {
-                throw fail("\(p).name", item["name"] ?? item,
-                           "expected up to 64 of letters, digits, _ - . not starting with '.' (it names a folder under --out)")
+                name.count <= 64, name.first != ".",
+                name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") })
+            else {
+                throw fail(
+                    "\(p).name", item["name"] ?? item,
+                    "expected up to 64 of letters, digits, _ - . not starting with '.' (it names a folder under --out)")
             }
             guard name != "baseline", !result.contains(where: { $0.name == name }) else {
                 throw fail("\(p).name", nameNode, "'\(name)' is reserved or used twice")
@@ -128,15 +142,17 @@ public struct PerturbationSpec: Sendable, Equatable {
                 try keys(t, "\(p).trace", ["offset", "scale", "rotate", "replace"])
                 var v = TracePerturbation()
                 if let n = t["offset"] { v.offset = try point(n, "\(p).trace.offset") }
-                if let n = t["scale"] { v.scale = try number(n, "\(p).trace.scale", 0 ... 100) }
-                if let n = t["rotate"] { v.rotationDegrees = try number(n, "\(p).trace.rotate", -360 ... 360) }
+                if let n = t["scale"] { v.scale = try number(n, "\(p).trace.scale", 0...100) }
+                if let n = t["rotate"] { v.rotationDegrees = try number(n, "\(p).trace.rotate", -360...360) }
                 if let n = t["replace"] {
                     guard let seq = n.sequence, !seq.isEmpty, seq.count <= 1024 else {
-                    throw fail("\(p).trace.replace", n, "expected a list of 1 ... 1024 [x, y] points in 0 ... 255")
-                }
+                        throw fail("\(p).trace.replace", n, "expected a list of 1 ... 1024 [x, y] points in 0 ... 255")
+                    }
                     v.replacement = try seq.enumerated().map { k, q in
                         let pt = try point(q, "\(p).trace.replace[\(k)]")
-                        guard (0...255).contains(pt.x), (0...255).contains(pt.y) else { throw fail("\(p).trace.replace[\(k)]", q, "point outside 0 ... 255") }
+                        guard (0...255).contains(pt.x), (0...255).contains(pt.y) else {
+                            throw fail("\(p).trace.replace[\(k)]", q, "point outside 0 ... 255")
+                        }
                         return pt
                     }
                 }
@@ -146,11 +162,12 @@ public struct PerturbationSpec: Sendable, Equatable {
             if let d = item["depth_tokens"] {
                 try keys(d, "\(p).depth_tokens", ["random_fraction", "mask", "mask_code", "shift"])
                 var v = DepthTokenPerturbation()
-                if let n = d["random_fraction"] { v.randomFraction = try number(n, "\(p).depth_tokens.random_fraction", 0 ... 1) }
+                if let n = d["random_fraction"] { v.randomFraction = try number(n, "\(p).depth_tokens.random_fraction", 0...1) }
                 if let n = d["mask"] {
                     let m = try numbers(n, "\(p).depth_tokens.mask", count: 4).map { Int($0.rounded()) }
                     guard m[0] >= 0, m[1] >= 0, m[2] <= 10, m[3] <= 10, m[0] < m[2], m[1] < m[3] else {
-                        throw fail("\(p).depth_tokens.mask", n, "expected [column0, row0, column1, row1] with 0 <= c0 < c1 <= 10 and 0 <= r0 < r1 <= 10")
+                        throw fail(
+                            "\(p).depth_tokens.mask", n, "expected [column0, row0, column1, row1] with 0 <= c0 < c1 <= 10 and 0 <= r0 < r1 <= 10")
                     }
                     v.mask = m
                 }
@@ -172,18 +189,18 @@ public struct PerturbationSpec: Sendable, Equatable {
                 }
                 if let n = a["bias"] { v.bias = try numbers(n, "\(p).actions.bias") }
                 if let n = a["scale"] { v.scale = try numbers(n, "\(p).actions.scale") }
-                if let n = a["drop"] { v.dropProbability = try number(n, "\(p).actions.drop", 0 ... 1) }
+                if let n = a["drop"] { v.dropProbability = try number(n, "\(p).actions.drop", 0...1) }
                 if let n = a["delay"] { v.delayTicks = try integer(n, "\(p).actions.delay", min: 0, max: 1000) }
-                if let n = a["gripper_flip"] { v.gripperFlipProbability = try number(n, "\(p).actions.gripper_flip", 0 ... 1) }
+                if let n = a["gripper_flip"] { v.gripperFlipProbability = try number(n, "\(p).actions.gripper_flip", 0...1) }
                 actions = v
             }
             var observation: ObservationPerturbation?
             if let o = item["observation"] {
                 try keys(o, "\(p).observation", ["noise", "blur", "occlusion", "jitter", "cameras"])
                 var v = ObservationPerturbation()
-                if let n = o["noise"] { v.noise = try number(n, "\(p).observation.noise", 0 ... 255) }
+                if let n = o["noise"] { v.noise = try number(n, "\(p).observation.noise", 0...255) }
                 if let n = o["blur"] { v.blur = try integer(n, "\(p).observation.blur", min: 0, max: 32) }
-                if let n = o["occlusion"] { v.occlusion = try number(n, "\(p).observation.occlusion", 0 ... 1) }
+                if let n = o["occlusion"] { v.occlusion = try number(n, "\(p).observation.occlusion", 0...1) }
                 if let n = o["jitter"] { v.jitter = try integer(n, "\(p).observation.jitter", min: 0, max: 256) }
                 if let n = o["cameras"] {
                     guard let seq = n.sequence, let names = Optional(seq.compactMap(\.string)), names.count == seq.count, !names.isEmpty else {
@@ -199,7 +216,8 @@ public struct PerturbationSpec: Sendable, Equatable {
             var start = 0
             if let n = item["start"] { start = try integer(n, "\(p).start", min: 0, max: 1_000_000) }
             let every = try item["every"].map { try integer($0, "\(p).every", min: 0, max: 1_000_000) }
-            result.append(Perturbation(name: name, start: start, every: every, trace: trace, depthTokens: depth, actions: actions, observation: observation))
+            result.append(
+                Perturbation(name: name, start: start, every: every, trace: trace, depthTokens: depth, actions: actions, observation: observation))
         }
         return PerturbationSpec(seed: seed, perturbations: result, yaml: text)
     }

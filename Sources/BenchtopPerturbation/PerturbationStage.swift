@@ -10,7 +10,10 @@ public struct PerturbationEvent: Codable, Sendable, Equatable {
     /// trace, depth_tokens, actions.
     public var kind: String
     public var detail: String
-    enum CodingKeys: String, CodingKey { case episodeSeed = "episode_seed", query, tick, kind, detail }
+    enum CodingKeys: String, CodingKey {
+        case episodeSeed = "episode_seed"
+        case query, tick, kind, detail
+    }
 }
 
 /// The stage between a policy and the robot: applies one `Perturbation` to each new chunk (its reasoning and
@@ -31,7 +34,9 @@ public final class PerturbationStage {
     private var editedInside: (episodeSeed: UInt64, query: Int)?
 
     public init(_ perturbation: Perturbation, seed: UInt64, grippers: [GripperChannel]) {
-        self.perturbation = perturbation; self.seed = seed; self.grippers = grippers
+        self.perturbation = perturbation
+        self.seed = seed
+        self.grippers = grippers
     }
 
     /// The stream for one (episode, query, kind).
@@ -88,8 +93,15 @@ public final class PerturbationStage {
                 var r = chunk.reasoning ?? Reasoning()
                 if r.traces.isEmpty { r.traces = [edited] } else { r.traces[0] = edited }
                 chunk.reasoning = r
-                let followed = (policy as? any TraceFollowing).map { $0.follow(trace: edited); return true } ?? false
-                log("trace", "\(Self.format(original)) -> \(Self.format(edited))" + (followed ? "; followed from the next query" : "; shown only (the policy does not follow traces)"))
+                let followed =
+                    (policy as? any TraceFollowing).map {
+                        $0.follow(trace: edited)
+                        return true
+                    } ?? false
+                log(
+                    "trace",
+                    "\(Self.format(original)) -> \(Self.format(edited))"
+                        + (followed ? "; followed from the next query" : "; shown only (the policy does not follow traces)"))
             }
         }
         if let d = perturbation.depthTokens, !inside, let codes = chunk.reasoning?.depthTokens {

@@ -15,7 +15,10 @@ public struct TracePerturbation: Sendable, Equatable {
     public var replacement: [SIMD2<Double>]?
 
     public init(offset: SIMD2<Double>? = nil, scale: Double? = nil, rotationDegrees: Double? = nil, replacement: [SIMD2<Double>]? = nil) {
-        self.offset = offset; self.scale = scale; self.rotationDegrees = rotationDegrees; self.replacement = replacement
+        self.offset = offset
+        self.scale = scale
+        self.rotationDegrees = rotationDegrees
+        self.replacement = replacement
     }
 
     public func apply(to trace: [SIMD2<Double>]) -> [SIMD2<Double>] {
@@ -48,7 +51,10 @@ public struct DepthTokenPerturbation: Sendable, Equatable {
     public static let codebookSize = 128
 
     public init(randomFraction: Double? = nil, mask: [Int]? = nil, maskCode: Int = 0, shift: SIMD2<Int>? = nil) {
-        self.randomFraction = randomFraction; self.mask = mask; self.maskCode = maskCode; self.shift = shift
+        self.randomFraction = randomFraction
+        self.mask = mask
+        self.maskCode = maskCode
+        self.shift = shift
     }
 
     /// The edited codes; `random` draws the replaced cells and their codes.
@@ -58,7 +64,8 @@ public struct DepthTokenPerturbation: Sendable, Equatable {
         var out = codes
         if let shift {
             out = (0..<n * n).map { i in
-                let r = min(max(i / n - shift.y, 0), n - 1), c = min(max(i % n - shift.x, 0), n - 1)
+                let r = min(max(i / n - shift.y, 0), n - 1)
+                let c = min(max(i % n - shift.x, 0), n - 1)
                 return codes[r * n + c]
             }
         }
@@ -86,7 +93,11 @@ public struct GripperChannel: Sendable, Equatable {
     public var index: Int
     public var closedValue: Double
     public var openValue: Double
-    public init(index: Int, closedValue: Double, openValue: Double) { self.index = index; self.closedValue = closedValue; self.openValue = openValue }
+    public init(index: Int, closedValue: Double, openValue: Double) {
+        self.index = index
+        self.closedValue = closedValue
+        self.openValue = openValue
+    }
     /// The value with the aperture mirrored (open <-> closed).
     public func flipped(_ v: Double) -> Double { closedValue + openValue - v }
 }
@@ -108,10 +119,16 @@ public struct ActionPerturbation: Sendable, Equatable {
     /// Probability, per chunk, that every gripper value of the chunk is mirrored (open <-> closed).
     public var gripperFlipProbability: Double?
 
-    public init(noise: [Double]? = nil, bias: [Double]? = nil, scale: [Double]? = nil, dropProbability: Double? = nil,
-                delayTicks: Int? = nil, gripperFlipProbability: Double? = nil) {
-        self.noise = noise; self.bias = bias; self.scale = scale; self.dropProbability = dropProbability
-        self.delayTicks = delayTicks; self.gripperFlipProbability = gripperFlipProbability
+    public init(
+        noise: [Double]? = nil, bias: [Double]? = nil, scale: [Double]? = nil, dropProbability: Double? = nil,
+        delayTicks: Int? = nil, gripperFlipProbability: Double? = nil
+    ) {
+        self.noise = noise
+        self.bias = bias
+        self.scale = scale
+        self.dropProbability = dropProbability
+        self.delayTicks = delayTicks
+        self.gripperFlipProbability = gripperFlipProbability
     }
 
     /// What happened to one chunk.
@@ -132,7 +149,8 @@ public struct ActionPerturbation: Sendable, Equatable {
     public func validate(dimension: Int) throws {
         for (name, list) in [("noise", noise), ("bias", bias), ("scale", scale)] {
             if let list, list.count != 1 && list.count != dimension {
-                throw PerturbationError("actions.\(name): \(list.count) values; expected 1 (every non-gripper channel) or \(dimension) (one per channel)")
+                throw PerturbationError(
+                    "actions.\(name): \(list.count) values; expected 1 (every non-gripper channel) or \(dimension) (one per channel)")
             }
         }
     }
@@ -171,7 +189,9 @@ public struct ActionPerturbation: Sendable, Equatable {
             }
         }
         if let p = gripperFlipProbability, flipDraw < p {
-            for i in effect.delayed..<actions.count { for g in grippers where g.index < dimension { actions[i][g.index] = g.flipped(actions[i][g.index]) } }
+            for i in effect.delayed..<actions.count {
+                for g in grippers where g.index < dimension { actions[i][g.index] = g.flipped(actions[i][g.index]) }
+            }
             effect.gripperFlipped = true
         }
         return effect
@@ -194,14 +214,19 @@ public struct ObservationPerturbation: Sendable, Equatable {
     public var cameras: [String]?
 
     public init(noise: Double? = nil, blur: Int? = nil, occlusion: Double? = nil, jitter: Int? = nil, cameras: [String]? = nil) {
-        self.noise = noise; self.blur = blur; self.occlusion = occlusion; self.jitter = jitter; self.cameras = cameras
+        self.noise = noise
+        self.blur = blur
+        self.occlusion = occlusion
+        self.jitter = jitter
+        self.cameras = cameras
     }
 
     /// Perturbs one camera's images. `episode` draws per-episode choices (the patch), `observation` per-frame ones.
     public func apply(rgb: inout RGBImage, depth: inout DepthImage?, episode: SeededRandom, observation: SeededRandom) {
         var frame = observation
         if let j = jitter, j > 0 {
-            let dx = Int(frame.next() % UInt64(2 * j + 1)) - j, dy = Int(frame.next() % UInt64(2 * j + 1)) - j
+            let dx = Int(frame.next() % UInt64(2 * j + 1)) - j
+            let dy = Int(frame.next() % UInt64(2 * j + 1)) - j
             rgb = Self.shifted(rgb, dx: dx, dy: dy)
             if let d = depth { depth = Self.shifted(d, dx: dx, dy: dy) }
         }
@@ -209,7 +234,8 @@ public struct ObservationPerturbation: Sendable, Equatable {
         if let f = occlusion, f > 0 {
             var e = episode.fork("occlusion")
             let side = max(1, Int((f * Double(min(rgb.width, rgb.height))).rounded()))
-            let x0 = Int(e.next() % UInt64(max(rgb.width - side + 1, 1))), y0 = Int(e.next() % UInt64(max(rgb.height - side + 1, 1)))
+            let x0 = Int(e.next() % UInt64(max(rgb.width - side + 1, 1)))
+            let y0 = Int(e.next() % UInt64(max(rgb.height - side + 1, 1)))
             for y in y0..<min(y0 + side, rgb.height) {
                 for x in x0..<min(x0 + side, rgb.width) { for c in 0..<3 { rgb.pixels[(y * rgb.width + x) * 3 + c] = 128 } }
             }
@@ -245,7 +271,8 @@ public struct ObservationPerturbation: Sendable, Equatable {
 
     /// Separable box blur with clamped edges.
     static func boxBlur(_ image: RGBImage, radius r: Int) -> RGBImage {
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         var tmp = [Int](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             for x in 0..<w {

@@ -68,7 +68,8 @@ struct ArticulationCompiler {
                 throw PhysicsError.invalidArticulation(name: spec.name, detail: "link '\(spec.links[joint.child].name)' has two parent joints")
             }
             nativeOfSpec[joint.child] = j
-            let parent = bodies[joint.parent], child = bodies[joint.child]
+            let parent = bodies[joint.parent]
+            let child = bodies[joint.child]
             // offsetInA: joint frame in the parent's COM frame; offsetInB: child link frame in its COM frame.
             let offsetInA = parent.comFrame.inverse * joint.origin
             let offsetInB = child.comFrame.inverse
@@ -76,12 +77,13 @@ struct ArticulationCompiler {
             guard joint.kind == .fixed || axisLength > 1e-9 else {
                 throw PhysicsError.invalidArticulation(name: spec.name, detail: "joint '\(joint.name)' has a zero axis")
             }
-            natives.append(NativeLink(
-                specLink: joint.child, parentNative: nativeOfSpec[joint.parent], joint: joint,
-                mass: child.mass, principalInertia: child.principalInertia, comFrame: child.comFrame,
-                rotParentToThis: (offsetInB.orientation * offsetInA.orientation.conjugate).normalized,
-                axisInCom: joint.kind == .fixed ? SIMD3(0, 0, 1) : offsetInB.orientation.act(joint.axis / axisLength),
-                parentComToPivot: offsetInA.position, pivotToThisCom: -offsetInB.position))
+            natives.append(
+                NativeLink(
+                    specLink: joint.child, parentNative: nativeOfSpec[joint.parent], joint: joint,
+                    mass: child.mass, principalInertia: child.principalInertia, comFrame: child.comFrame,
+                    rotParentToThis: (offsetInB.orientation * offsetInA.orientation.conjugate).normalized,
+                    axisInCom: joint.kind == .fixed ? SIMD3(0, 0, 1) : offsetInB.orientation.act(joint.axis / axisLength),
+                    parentComToPivot: offsetInA.position, pivotToThisCom: -offsetInB.position))
         }
         if let orphan = nativeOfSpec.firstIndex(of: -2) {
             throw PhysicsError.invalidArticulation(name: spec.name, detail: "link '\(spec.links[orphan].name)' is not connected to the root")
@@ -95,8 +97,9 @@ struct ArticulationCompiler {
         let (moments, rotation) = principalAxes(i)
         // Bullet needs positive moments for movable links; floor tiny ones (massless helper frames).
         let floor = max(1e-9, i.mass * 1e-8)
-        return Body(mass: i.mass, principalInertia: SIMD3(max(moments.x, floor), max(moments.y, floor), max(moments.z, floor)),
-                    comFrame: Pose(position: i.frame.position, orientation: (i.frame.orientation * rotation).normalized))
+        return Body(
+            mass: i.mass, principalInertia: SIMD3(max(moments.x, floor), max(moments.y, floor), max(moments.z, floor)),
+            comFrame: Pose(position: i.frame.position, orientation: (i.frame.orientation * rotation).normalized))
     }
 }
 
@@ -111,26 +114,31 @@ func principalAxes(_ i: Inertial) -> (SIMD3<Double>, Quaternion) {
         for (p, q) in [(0, 1), (0, 2), (1, 2)] where abs(a[p][q]) > 1e-300 {
             let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
             let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-            let c = 1 / (t * t + 1).squareRoot(), s = t * c
+            let c = 1 / (t * t + 1).squareRoot()
+            let s = t * c
             for k in 0..<3 {
-                let akp = a[k][p], akq = a[k][q]
+                let akp = a[k][p]
+                let akq = a[k][q]
                 a[k][p] = c * akp - s * akq
                 a[k][q] = s * akp + c * akq
             }
             for k in 0..<3 {
-                let apk = a[p][k], aqk = a[q][k]
+                let apk = a[p][k]
+                let aqk = a[q][k]
                 a[p][k] = c * apk - s * aqk
                 a[q][k] = s * apk + c * aqk
             }
             for k in 0..<3 {
-                let vkp = v[k][p], vkq = v[k][q]
+                let vkp = v[k][p]
+                let vkq = v[k][q]
                 v[k][p] = c * vkp - s * vkq
                 v[k][q] = s * vkp + c * vkq
             }
         }
     }
     // Make the axes right-handed.
-    let c0 = SIMD3(v[0][0], v[1][0], v[2][0]), c1 = SIMD3(v[0][1], v[1][1], v[2][1])
+    let c0 = SIMD3(v[0][0], v[1][0], v[2][0])
+    let c1 = SIMD3(v[0][1], v[1][1], v[2][1])
     var c2 = SIMD3(v[0][2], v[1][2], v[2][2])
     if dot(cross(c0, c1), c2) < 0 { c2 = -c2 }
     return (SIMD3(a[0][0], a[1][1], a[2][2]), Quaternion(rotationColumns: c0, c1, c2))

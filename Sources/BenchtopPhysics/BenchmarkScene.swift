@@ -11,7 +11,8 @@ public enum BenchmarkScene {
         var rng = SeededRandom(seed: seed).fork("bench-objects")
         let columns = 5
         for i in 0..<count {
-            let row = i / columns, column = i % columns
+            let row = i / columns
+            let column = i % columns
             let x = 0.25 + 0.1 * Double(row) + rng.uniform(-0.01, 0.01)
             let y = -0.24 + 0.12 * Double(column) + rng.uniform(-0.01, 0.01)
             let z = 0.80 + 0.02 * Double(i % 3)
@@ -22,9 +23,11 @@ public enum BenchmarkScene {
             case 2: asset = .cylinder(radius: 0.02, height: 0.06)
             default: asset = .cube(size: SIMD3(0.03, 0.03, 0.06))
             }
-            scene.objects.append(SceneObject(name: "extra\(i)", asset: asset, mass: 0.05 + 0.01 * Double(i % 5),
-                                             color: Color(0.3, 0.5, 0.8), position: SIMD3(x, y, z), restsOnTable: false,
-                                             orientation: SIMD3(0, 0, rng.uniform(-1, 1))))
+            scene.objects.append(
+                SceneObject(
+                    name: "extra\(i)", asset: asset, mass: 0.05 + 0.01 * Double(i % 5),
+                    color: Color(0.3, 0.5, 0.8), position: SIMD3(x, y, z), restsOnTable: false,
+                    orientation: SIMD3(0, 0, rng.uniform(-1, 1))))
         }
         return scene
     }

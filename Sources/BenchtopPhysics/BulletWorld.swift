@@ -1,5 +1,5 @@
-internal import CBulletShim
 import BenchtopCore
+internal import CBulletShim
 
 /// The one Swift file that calls the Bullet shim: a thin owner of the native world handle.
 final class BulletWorld {
@@ -137,35 +137,41 @@ final class BulletWorld {
         var raw = [bs_contact](repeating: bs_contact(), count: total)
         let n = Int(bs_world_contacts(handle, &raw, Int32(total)))
         return raw.prefix(min(n, total)).map { c in
-            RawContact(bodyA: c.body_a, bodyB: c.body_b,
-                       positionOnA: SIMD3(c.position_on_a.0, c.position_on_a.1, c.position_on_a.2),
-                       positionOnB: SIMD3(c.position_on_b.0, c.position_on_b.1, c.position_on_b.2),
-                       normalOnB: SIMD3(c.normal_on_b.0, c.normal_on_b.1, c.normal_on_b.2),
-                       distance: c.distance, normalForce: c.normal_force)
+            RawContact(
+                bodyA: c.body_a, bodyB: c.body_b,
+                positionOnA: SIMD3(c.position_on_a.0, c.position_on_a.1, c.position_on_a.2),
+                positionOnB: SIMD3(c.position_on_b.0, c.position_on_b.1, c.position_on_b.2),
+                normalOnB: SIMD3(c.normal_on_b.0, c.normal_on_b.1, c.normal_on_b.2),
+                distance: c.distance, normalForce: c.normal_force)
         }
     }
 
     // MARK: articulations
 
     func createMultibody(linkCount: Int, baseMass: Double, baseInertia: SIMD3<Double>, fixedBase: Bool, basePose: Pose) -> Int32 {
-        bs_multibody_create(handle, Int32(linkCount), baseMass, [baseInertia.x, baseInertia.y, baseInertia.z],
-                            fixedBase ? 1 : 0, basePose.packed)
+        bs_multibody_create(
+            handle, Int32(linkCount), baseMass, [baseInertia.x, baseInertia.y, baseInertia.z],
+            fixedBase ? 1 : 0, basePose.packed)
     }
 
-    func setupLink(_ mb: Int32, link: Int, parent: Int, kind: JointKind, mass: Double, inertia: SIMD3<Double>,
-                   rotParentToThis: Quaternion, axis: SIMD3<Double>, parentComToPivot: SIMD3<Double>,
-                   pivotToThisCom: SIMD3<Double>, lower: Double, upper: Double, damping: Double, friction: Double) -> Bool {
-        let type: Int32 = switch kind {
-        case .fixed: Int32(BS_JOINT_FIXED)
-        case .revolute: Int32(BS_JOINT_REVOLUTE)
-        case .prismatic: Int32(BS_JOINT_PRISMATIC)
-        }
+    func setupLink(
+        _ mb: Int32, link: Int, parent: Int, kind: JointKind, mass: Double, inertia: SIMD3<Double>,
+        rotParentToThis: Quaternion, axis: SIMD3<Double>, parentComToPivot: SIMD3<Double>,
+        pivotToThisCom: SIMD3<Double>, lower: Double, upper: Double, damping: Double, friction: Double
+    ) -> Bool {
+        let type: Int32 =
+            switch kind {
+            case .fixed: Int32(BS_JOINT_FIXED)
+            case .revolute: Int32(BS_JOINT_REVOLUTE)
+            case .prismatic: Int32(BS_JOINT_PRISMATIC)
+            }
         let q = rotParentToThis
-        return bs_multibody_setup_link(handle, mb, Int32(link), Int32(parent), type, mass, [inertia.x, inertia.y, inertia.z],
-                                       [q.x, q.y, q.z, q.w], [axis.x, axis.y, axis.z],
-                                       [parentComToPivot.x, parentComToPivot.y, parentComToPivot.z],
-                                       [pivotToThisCom.x, pivotToThisCom.y, pivotToThisCom.z],
-                                       lower, upper, damping, friction) == 0
+        return bs_multibody_setup_link(
+            handle, mb, Int32(link), Int32(parent), type, mass, [inertia.x, inertia.y, inertia.z],
+            [q.x, q.y, q.z, q.w], [axis.x, axis.y, axis.z],
+            [parentComToPivot.x, parentComToPivot.y, parentComToPivot.z],
+            [pivotToThisCom.x, pivotToThisCom.y, pivotToThisCom.z],
+            lower, upper, damping, friction) == 0
     }
 
     func setLinkShape(_ mb: Int32, link: Int, shape: Int32, material: Material) -> Int32 {
@@ -176,7 +182,8 @@ final class BulletWorld {
     func finalizeMultibody(_ mb: Int32) -> Bool { bs_multibody_finalize(handle, mb) == 0 }
 
     func jointState(_ mb: Int32, dofCount: Int) -> (positions: [Double], velocities: [Double]) {
-        var q = [Double](repeating: 0, count: dofCount), v = q
+        var q = [Double](repeating: 0, count: dofCount)
+        var v = q
         bs_multibody_get_joints(handle, mb, &q, &v)
         return (q, v)
     }
@@ -192,8 +199,10 @@ final class BulletWorld {
         return (0...linkCount).map { Pose(packed: out[($0 * 7)..<($0 * 7 + 7)].map { $0 }) }
     }
 
-    func setMotor(_ mb: Int32, link: Int, position: Double, velocity: Double, positionGain: Double,
-                  velocityGain: Double, maxEffort: Double) {
+    func setMotor(
+        _ mb: Int32, link: Int, position: Double, velocity: Double, positionGain: Double,
+        velocityGain: Double, maxEffort: Double
+    ) {
         bs_multibody_set_motor(handle, mb, Int32(link), position, velocity, positionGain, velocityGain, maxEffort)
     }
 
@@ -220,16 +229,23 @@ public struct Material: Sendable, Hashable {
     /// object). Off elsewhere: an anchored table lets round things roll away on their own.
     public var frictionAnchor: Bool = false
 
-    public init(friction: Double, rollingFriction: Double = 0, spinningFriction: Double = 0, restitution: Double = 0,
-                linearDamping: Double = 0, angularDamping: Double = 0, frictionAnchor: Bool = false) {
-        self.friction = friction; self.rollingFriction = rollingFriction; self.spinningFriction = spinningFriction
-        self.restitution = restitution; self.linearDamping = linearDamping; self.angularDamping = angularDamping
+    public init(
+        friction: Double, rollingFriction: Double = 0, spinningFriction: Double = 0, restitution: Double = 0,
+        linearDamping: Double = 0, angularDamping: Double = 0, frictionAnchor: Bool = false
+    ) {
+        self.friction = friction
+        self.rollingFriction = rollingFriction
+        self.spinningFriction = spinningFriction
+        self.restitution = restitution
+        self.linearDamping = linearDamping
+        self.angularDamping = angularDamping
         self.frictionAnchor = frictionAnchor
     }
 
     fileprivate var native: bs_material {
-        bs_material(friction: friction, rolling_friction: rollingFriction, spinning_friction: spinningFriction,
-                    restitution: restitution, linear_damping: linearDamping, angular_damping: angularDamping,
-                    friction_anchor: frictionAnchor ? 1 : 0)
+        bs_material(
+            friction: friction, rolling_friction: rollingFriction, spinning_friction: spinningFriction,
+            restitution: restitution, linear_damping: linearDamping, angular_damping: angularDamping,
+            friction_anchor: frictionAnchor ? 1 : 0)
     }
 }

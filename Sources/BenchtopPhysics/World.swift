@@ -47,9 +47,9 @@ public final class World {
     public private(set) var initialPoses: [Pose] = []
 
     private var native: BulletWorld
-    private var nativeID: [Int32?] = []            // body id -> native body id (nil: not simulated)
+    private var nativeID: [Int32?] = []  // body id -> native body id (nil: not simulated)
     private var bodyForNative: [Int32: Int] = [:]  // native body id -> body id
-    private var linkNative: [Int: Int32] = [:]     // body id of an articulation link -> its collider's native id
+    private var linkNative: [Int: Int32] = [:]  // body id of an articulation link -> its collider's native id
     private var fixedPose: [Pose?] = []
     private var stateBuffer: [Double] = []
 
@@ -73,7 +73,12 @@ public final class World {
     /// Rebuilds the world from its description (no partial state restore), optionally with a new seed.
     public func reset() throws {
         native = World.makeNative(scene.physics)
-        bodies = []; nativeID = []; bodyForNative = [:]; fixedPose = []; initialPoses = []; articulations = []
+        bodies = []
+        nativeID = []
+        bodyForNative = [:]
+        fixedPose = []
+        initialPoses = []
+        articulations = []
         linkNative = [:]
         try build()
     }
@@ -82,8 +87,9 @@ public final class World {
     public static var nativeIsDoublePrecision: Bool { BulletWorld.isDoublePrecision }
 
     private static func makeNative(_ p: PhysicsSettings) -> BulletWorld {
-        BulletWorld(gravity: p.gravity, timeStep: p.timeStep, solverIterations: p.solverIterations,
-                    contactERP: p.contactERP, splitImpulse: p.splitImpulse)
+        BulletWorld(
+            gravity: p.gravity, timeStep: p.timeStep, solverIterations: p.solverIterations,
+            contactERP: p.contactERP, splitImpulse: p.splitImpulse)
     }
 
     // MARK: - Building
@@ -91,14 +97,18 @@ public final class World {
     private func build() throws {
         let table = scene.table
         // The floor catches whatever falls off the table.
-        addStatic(BodyDescription(name: "ground", kind: .ground, parts: [ShapePart(.box(halfExtents: SIMD3(50, 50, 0.05)))],
-                                  color: Color(0.55, 0.55, 0.55), mass: 0),
-                  pose: Pose(position: SIMD3(0, 0, -0.05)), material: Material(friction: 0.8))
+        addStatic(
+            BodyDescription(
+                name: "ground", kind: .ground, parts: [ShapePart(.box(halfExtents: SIMD3(50, 50, 0.05)))],
+                color: Color(0.55, 0.55, 0.55), mass: 0),
+            pose: Pose(position: SIMD3(0, 0, -0.05)), material: Material(friction: 0.8))
         let top = SIMD3(table.size.x / 2, table.size.y / 2, table.thickness / 2)
-        addStatic(BodyDescription(name: "table", kind: .table, parts: [ShapePart(.box(halfExtents: top))],
-                                  color: table.color, texture: table.texture.rawValue, mass: 0),
-                  pose: Pose(position: SIMD3(table.center.x, table.center.y, table.height - table.thickness / 2)),
-                  material: Material(friction: table.friction))
+        addStatic(
+            BodyDescription(
+                name: "table", kind: .table, parts: [ShapePart(.box(halfExtents: top))],
+                color: table.color, texture: table.texture.rawValue, mass: 0),
+            pose: Pose(position: SIMD3(table.center.x, table.center.y, table.height - table.thickness / 2)),
+            material: Material(friction: table.friction))
 
         var rng = SeededRandom(seed: seed).fork("layout")
         var articulatedObjects: [ArticulationSpec] = []
@@ -114,11 +124,13 @@ public final class World {
                 articulatedObjects.append(spec)
                 continue
             }
-            let desc = BodyDescription(name: object.name, kind: .object, parts: object.asset.parts, color: object.color,
-                                       texture: object.texture?.rawValue,
-                                       mass: object.isStatic ? 0 : object.mass, collides: object.asset.collides)
-            let material = Material(friction: object.friction, rollingFriction: object.rollingFriction,
-                                    spinningFriction: object.spinningFriction, restitution: object.restitution)
+            let desc = BodyDescription(
+                name: object.name, kind: .object, parts: object.asset.parts, color: object.color,
+                texture: object.texture?.rawValue,
+                mass: object.isStatic ? 0 : object.mass, collides: object.asset.collides)
+            let material = Material(
+                friction: object.friction, rollingFriction: object.rollingFriction,
+                spinningFriction: object.spinningFriction, restitution: object.restitution)
             if !object.asset.collides {
                 append(desc, native: nil, pose: pose)
             } else {
@@ -138,7 +150,8 @@ public final class World {
     /// A movable joint of an articulated scene object: its articulation index and joint index.
     public func objectJoint(object: String, joint: String) -> (articulation: Int, joint: Int)? {
         guard let a = articulations.firstIndex(where: { $0.name == object }), a >= objectArticulationStart,
-              let j = articulations[a].joints.firstIndex(where: { $0.name == joint }) else { return nil }
+            let j = articulations[a].joints.firstIndex(where: { $0.name == joint })
+        else { return nil }
         return (a, j)
     }
 
@@ -151,7 +164,11 @@ public final class World {
         let dx = rng.uniform(r.x.lowerBound, r.x.upperBound)
         let dy = rng.uniform(r.y.lowerBound, r.y.upperBound)
         let dyaw = rng.uniform(r.yaw.lowerBound, r.yaw.upperBound)
-        if object.randomization != nil { position.x += dx; position.y += dy; rpy.z += dyaw }
+        if object.randomization != nil {
+            position.x += dx
+            position.y += dy
+            rpy.z += dyaw
+        }
         let orientation = Quaternion(roll: rpy.x, pitch: rpy.y, yaw: rpy.z)
         if object.restsOnTable {
             position.z = scene.table.height + World.restingHalfHeight(object.asset.halfExtents, orientation)
@@ -183,22 +200,26 @@ public final class World {
 
     private func addArticulation(_ spec: ArticulationSpec, isObject: Bool = false) throws {
         let compiled = try ArticulationCompiler(spec: spec).compile()
-        let mb = native.createMultibody(linkCount: compiled.nativeLinks.count, baseMass: compiled.base.mass,
-                                        baseInertia: compiled.base.principalInertia, fixedBase: spec.fixedBase,
-                                        basePose: spec.base * compiled.base.comFrame)
+        let mb = native.createMultibody(
+            linkCount: compiled.nativeLinks.count, baseMass: compiled.base.mass,
+            baseInertia: compiled.base.principalInertia, fixedBase: spec.fixedBase,
+            basePose: spec.base * compiled.base.comFrame)
         guard mb >= 0 else { throw PhysicsError.invalidArticulation(name: spec.name, detail: "the native layer rejected the base") }
         for (i, link) in compiled.nativeLinks.enumerated() {
-            guard native.setupLink(mb, link: i, parent: link.parentNative, kind: link.joint.kind, mass: link.mass,
-                                   inertia: link.principalInertia, rotParentToThis: link.rotParentToThis,
-                                   axis: link.axisInCom, parentComToPivot: link.parentComToPivot,
-                                   pivotToThisCom: link.pivotToThisCom, lower: link.joint.lower, upper: link.joint.upper,
-                                   damping: link.joint.damping, friction: link.joint.friction) else {
+            guard
+                native.setupLink(
+                    mb, link: i, parent: link.parentNative, kind: link.joint.kind, mass: link.mass,
+                    inertia: link.principalInertia, rotParentToThis: link.rotParentToThis,
+                    axis: link.axisInCom, parentComToPivot: link.parentComToPivot,
+                    pivotToThisCom: link.pivotToThisCom, lower: link.joint.lower, upper: link.joint.upper,
+                    damping: link.joint.damping, friction: link.joint.friction)
+            else {
                 throw PhysicsError.invalidArticulation(name: spec.name, detail: "the native layer rejected joint '\(link.joint.name)'")
             }
         }
         // Link body ids follow spec link order; colliders are expressed in each link's COM frame.
         var linkBody = [Int](repeating: -1, count: spec.links.count)
-        var nativeOfSpecLink = [Int](repeating: -1, count: spec.links.count)   // -1 = base
+        var nativeOfSpecLink = [Int](repeating: -1, count: spec.links.count)  // -1 = base
         for (i, l) in compiled.nativeLinks.enumerated() { nativeOfSpecLink[l.specLink] = i }
         for (index, link) in spec.links.enumerated() {
             let nativeLink = nativeOfSpecLink[index]
@@ -215,12 +236,13 @@ public final class World {
             }
             // An object's root link answers to the object's name (predicates, segmentation); its other links to object/link.
             let name = isObject && index == 0 ? spec.name : "\(spec.name)/\(link.name)"
-            let desc = BodyDescription(name: name, kind: isObject ? .object : .robotLink,
-                                       parts: link.visual.isEmpty ? link.collision : link.visual,
-                                       color: link.color, mass: link.inertial.mass, collides: !link.collision.isEmpty)
+            let desc = BodyDescription(
+                name: name, kind: isObject ? .object : .robotLink,
+                parts: link.visual.isEmpty ? link.collision : link.visual,
+                color: link.color, mass: link.inertial.mass, collides: !link.collision.isEmpty)
             linkBody[index] = bodies.count
             bodies.append(desc)
-            nativeID.append(nil)                 // link poses come from the multibody, not the body table
+            nativeID.append(nil)  // link poses come from the multibody, not the body table
             fixedPose.append(nil)
             initialPoses.append(.identity)
             if let nativeBody {
@@ -282,16 +304,19 @@ public final class World {
     /// Drives each movable joint towards a target with the implicit joint motor, limited to the joint's effort
     /// and to its velocity limit (`JointSpec.velocity`, when positive). Targets outside the joint limits are
     /// clamped to them.
-    public func setJointTargets(articulation index: Int, positions: [Double], velocities: [Double]? = nil,
-                                positionGain: Double = 0.1, velocityGain: Double = 1.0, efforts: [Double]? = nil) {
+    public func setJointTargets(
+        articulation index: Int, positions: [Double], velocities: [Double]? = nil,
+        positionGain: Double = 0.1, velocityGain: Double = 1.0, efforts: [Double]? = nil
+    ) {
         let a = articulations[index]
         precondition(positions.count == a.joints.count, "expected \(a.joints.count) joint targets")
         for (k, joint) in a.joints.enumerated() {
             var target = positions[k]
             if joint.lower < joint.upper { target = min(max(target, joint.lower), joint.upper) }
-            native.setMotor(a.handle, link: a.dofNativeLinks[k], position: target, velocity: velocities?[k] ?? 0,
-                            positionGain: positionGain, velocityGain: velocityGain,
-                            maxEffort: efforts?[k] ?? (joint.effort > 0 ? joint.effort : 1e6))
+            native.setMotor(
+                a.handle, link: a.dofNativeLinks[k], position: target, velocity: velocities?[k] ?? 0,
+                positionGain: positionGain, velocityGain: velocityGain,
+                maxEffort: efforts?[k] ?? (joint.effort > 0 ? joint.effort : 1e6))
             // Without a speed cap the implicit motor asks for error / dt, hundreds of rad/s for a large step.
             native.setMotorMaxVelocity(a.handle, link: a.dofNativeLinks[k], joint.velocity)
         }
@@ -326,7 +351,8 @@ public final class World {
     public func initialStateProblem() -> String? {
         let snapshot = snapshot()
         for (i, b) in snapshot.bodies.enumerated() {
-            let p = b.pose.position, v = b.linearVelocity
+            let p = b.pose.position
+            let v = b.linearVelocity
             let q = b.pose.orientation
             guard (p.x + p.y + p.z + v.x + v.y + v.z).isFinite, (q.x + q.y + q.z + q.w).isFinite else {
                 return "body '\(bodies[i].name)' starts with a non-finite pose or velocity"
@@ -345,9 +371,10 @@ public final class World {
         for id in 0..<bodies.count {
             if let n = nativeID[id] {
                 let o = Int(n) * 13
-                states[id] = BodyState(pose: Pose(packed: stateBuffer[o..<(o + 7)]),
-                                       linearVelocity: SIMD3(stateBuffer[o + 7], stateBuffer[o + 8], stateBuffer[o + 9]),
-                                       angularVelocity: SIMD3(stateBuffer[o + 10], stateBuffer[o + 11], stateBuffer[o + 12]))
+                states[id] = BodyState(
+                    pose: Pose(packed: stateBuffer[o..<(o + 7)]),
+                    linearVelocity: SIMD3(stateBuffer[o + 7], stateBuffer[o + 8], stateBuffer[o + 9]),
+                    angularVelocity: SIMD3(stateBuffer[o + 10], stateBuffer[o + 11], stateBuffer[o + 12]))
             } else if let p = fixedPose[id] {
                 states[id] = BodyState(pose: p)
             }
@@ -369,8 +396,9 @@ public final class World {
     public func contacts() -> [Contact] {
         native.contacts().compactMap { c in
             guard let a = bodyForNative[c.bodyA], let b = bodyForNative[c.bodyB] else { return nil }
-            return Contact(bodyA: a, bodyB: b, positionOnA: c.positionOnA, positionOnB: c.positionOnB,
-                           normalOnB: c.normalOnB, distance: c.distance, normalForce: c.normalForce)
+            return Contact(
+                bodyA: a, bodyB: b, positionOnA: c.positionOnA, positionOnB: c.positionOnB,
+                normalOnB: c.normalOnB, distance: c.distance, normalForce: c.normalForce)
         }
     }
 

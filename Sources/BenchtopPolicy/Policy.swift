@@ -6,7 +6,11 @@ public struct CameraImage: Sendable {
     public var rgb: RGBImage
     /// Metric depth, when the environment renders it (privileged policies, depth tokens).
     public var depth: DepthImage?
-    public init(name: String, rgb: RGBImage, depth: DepthImage? = nil) { self.name = name; self.rgb = rgb; self.depth = depth }
+    public init(name: String, rgb: RGBImage, depth: DepthImage? = nil) {
+        self.name = name
+        self.rgb = rgb
+        self.depth = depth
+    }
 }
 
 /// What a policy sees at one tick.
@@ -19,7 +23,10 @@ public struct Observation: Sendable {
     /// Simulated time, seconds.
     public var time: Double
     public init(images: [CameraImage], state: [Double], instruction: String, time: Double) {
-        self.images = images; self.state = state; self.instruction = instruction; self.time = time
+        self.images = images
+        self.state = state
+        self.instruction = instruction
+        self.time = time
     }
 }
 
@@ -32,7 +39,9 @@ public struct Reasoning: Sendable, Hashable {
     /// The model's raw text output, when it has one.
     public var text: String?
     public init(depthTokens: [Int]? = nil, traces: [[SIMD2<Double>]] = [], text: String? = nil) {
-        self.depthTokens = depthTokens; self.traces = traces; self.text = text
+        self.depthTokens = depthTokens
+        self.traces = traces
+        self.text = text
     }
 }
 
@@ -40,7 +49,10 @@ public struct Reasoning: Sendable, Hashable {
 public struct ActionChunk: Sendable {
     public var actions: [[Double]]
     public var reasoning: Reasoning?
-    public init(actions: [[Double]], reasoning: Reasoning? = nil) { self.actions = actions; self.reasoning = reasoning }
+    public init(actions: [[Double]], reasoning: Reasoning? = nil) {
+        self.actions = actions
+        self.reasoning = reasoning
+    }
 }
 
 /// Maps observations to action chunks. Reset at the start of every episode.
@@ -118,7 +130,8 @@ public struct ReasoningIntervention {
     /// Returns the trace the action stage sees, given the one it would see (0 ... 255 primary-image coordinates).
     public var trace: (([SIMD2<Double>]) -> [SIMD2<Double>])?
     public init(depthTokens: (([Int]) -> [Int])? = nil, trace: (([SIMD2<Double>]) -> [SIMD2<Double>])? = nil) {
-        self.depthTokens = depthTokens; self.trace = trace
+        self.depthTokens = depthTokens
+        self.trace = trace
     }
 }
 

@@ -10,7 +10,8 @@ public struct ActionNormalization: Sendable, Equatable {
     public var key: String?
 
     public init(q01: [Double], q99: [Double], mask: [Bool]? = nil, key: String? = nil) {
-        self.q01 = q01; self.q99 = q99
+        self.q01 = q01
+        self.q99 = q99
         self.mask = mask ?? q01.indices.map { $0 < 6 }
         self.key = key
     }
@@ -41,19 +42,22 @@ public struct ActionNormalization: Sendable, Equatable {
             guard let t = inner as? [String: Any] else {
                 throw NormStatsError(file: file, keyPath: "norm_stats", message: "expected an object")
             }
-            table = t; prefix = "norm_stats."
+            table = t
+            prefix = "norm_stats."
         }
         let key: String
         if let unnormKey {
             guard table[unnormKey] != nil else {
-                throw NormStatsError(file: file, keyPath: prefix + unnormKey,
-                                     message: "unnorm key not found; the file has: \(table.keys.sorted().joined(separator: ", "))")
+                throw NormStatsError(
+                    file: file, keyPath: prefix + unnormKey,
+                    message: "unnorm key not found; the file has: \(table.keys.sorted().joined(separator: ", "))")
             }
             key = unnormKey
         } else {
             guard table.count == 1, let only = table.keys.first else {
-                throw NormStatsError(file: file, keyPath: prefix,
-                                     message: "\(table.count) unnorm keys (\(table.keys.sorted().joined(separator: ", "))); name one with --unnorm-key")
+                throw NormStatsError(
+                    file: file, keyPath: prefix,
+                    message: "\(table.count) unnorm keys (\(table.keys.sorted().joined(separator: ", "))); name one with --unnorm-key")
             }
             key = only
         }
@@ -72,9 +76,11 @@ public struct ActionNormalization: Sendable, Equatable {
                 return n.doubleValue
             }
         }
-        let q01 = try numbers("q01"), q99 = try numbers("q99")
+        let q01 = try numbers("q01")
+        let q99 = try numbers("q99")
         guard q01.count == q99.count, !q01.isEmpty else {
-            throw NormStatsError(file: file, keyPath: path, message: "q01 has \(q01.count) values and q99 \(q99.count); expected equal, non-zero counts")
+            throw NormStatsError(
+                file: file, keyPath: path, message: "q01 has \(q01.count) values and q99 \(q99.count); expected equal, non-zero counts")
         }
         var mask: [Bool]? = nil
         if let m = action["mask"] {

@@ -4,7 +4,10 @@ public struct DepthTokenError: Error, CustomStringConvertible, Equatable {
     public var offset: Int
     public var message: String
 
-    public init(offset: Int, message: String) { self.offset = offset; self.message = message }
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 
     public var description: String { "depth tokens, character \(offset): \(message)" }
 }
@@ -91,15 +94,27 @@ public struct DepthTokens: Sendable, Hashable {
             let prefix = Array(spelling.codePrefix.unicodeScalars)
             var i = begin
             while i < end {
-                if scalars[i].properties.isWhitespace || scalars[i] == "," { i += 1; continue }
+                if scalars[i].properties.isWhitespace || scalars[i] == "," {
+                    i += 1
+                    continue
+                }
                 guard i + prefix.count <= end, Array(scalars[i..<(i + prefix.count)]) == prefix else {
-                    throw DepthTokenError(offset: i, message: "expected \(spelling.codePrefix)k> or \(spelling.end), found '\(snippet(scalars, i, end))'")
+                    throw DepthTokenError(
+                        offset: i, message: "expected \(spelling.codePrefix)k> or \(spelling.end), found '\(snippet(scalars, i, end))'")
                 }
                 var j = i + prefix.count
-                var value = 0, digits = 0
-                while j < end, let d = digit(scalars[j]) { value = min(value * 10 + d, 1_000_000); digits += 1; j += 1 }
+                var value = 0
+                var digits = 0
+                while j < end, let d = digit(scalars[j]) {
+                    value = min(value * 10 + d, 1_000_000)
+                    digits += 1
+                    j += 1
+                }
                 guard digits > 0, j < end, scalars[j] == ">" else {
-                    throw DepthTokenError(offset: i, message: "malformed depth token '\(snippet(scalars, i, end))'; expected \(spelling.codePrefix)k> with k in 0..<\(codebookSize)")
+                    throw DepthTokenError(
+                        offset: i,
+                        message:
+                            "malformed depth token '\(snippet(scalars, i, end))'; expected \(spelling.codePrefix)k> with k in 0..<\(codebookSize)")
                 }
                 guard value < codebookSize else {
                     throw DepthTokenError(offset: i, message: "code \(value) is outside 0..<\(codebookSize)")
@@ -111,12 +126,21 @@ public struct DepthTokens: Sendable, Hashable {
             var i = 0
             while i < scalars.count {
                 if scalars[i].properties.isWhitespace || scalars[i] == "," || scalars[i] == "[" || scalars[i] == "]" {
-                    i += 1; continue
+                    i += 1
+                    continue
                 }
-                var value = 0, digits = 0, j = i
-                while j < scalars.count, let d = digit(scalars[j]) { value = min(value * 10 + d, 1_000_000); digits += 1; j += 1 }
+                var value = 0
+                var digits = 0
+                var j = i
+                while j < scalars.count, let d = digit(scalars[j]) {
+                    value = min(value * 10 + d, 1_000_000)
+                    digits += 1
+                    j += 1
+                }
                 guard digits > 0 else {
-                    throw DepthTokenError(offset: i, message: "expected <DEPTH_START>, <depth_start> or a list of integer codes, found '\(snippet(scalars, i, scalars.count))'")
+                    throw DepthTokenError(
+                        offset: i,
+                        message: "expected <DEPTH_START>, <depth_start> or a list of integer codes, found '\(snippet(scalars, i, scalars.count))'")
                 }
                 guard value < codebookSize else {
                     throw DepthTokenError(offset: i, message: "code \(value) is outside 0..<\(codebookSize)")

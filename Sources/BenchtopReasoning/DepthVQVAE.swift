@@ -11,16 +11,23 @@ public struct DepthVQVAEConfiguration: Sendable, Equatable, Codable {
     public var codebookDim: Int
     public var residualBlocks: Int
 
-    public init(imageSize: Int, downsampleRatio: Int, hiddenDim: Int, codebookSize: Int, codebookDim: Int,
-                residualBlocks: Int) {
-        self.imageSize = imageSize; self.downsampleRatio = downsampleRatio; self.hiddenDim = hiddenDim
-        self.codebookSize = codebookSize; self.codebookDim = codebookDim; self.residualBlocks = residualBlocks
+    public init(
+        imageSize: Int, downsampleRatio: Int, hiddenDim: Int, codebookSize: Int, codebookDim: Int,
+        residualBlocks: Int
+    ) {
+        self.imageSize = imageSize
+        self.downsampleRatio = downsampleRatio
+        self.hiddenDim = hiddenDim
+        self.codebookSize = codebookSize
+        self.codebookDim = codebookDim
+        self.residualBlocks = residualBlocks
     }
 
     /// The released MolmoAct configuration: 320 px, ratio 32 (10×10 tokens), hidden 16, 128×512 codebook,
     /// 2 residual blocks.
-    public static let molmoAct = DepthVQVAEConfiguration(imageSize: 320, downsampleRatio: 32, hiddenDim: 16,
-                                                         codebookSize: 128, codebookDim: 512, residualBlocks: 2)
+    public static let molmoAct = DepthVQVAEConfiguration(
+        imageSize: 320, downsampleRatio: 32, hiddenDim: 16,
+        codebookSize: 128, codebookDim: 512, residualBlocks: 2)
 
     /// Stride-2 convolutions after the first: log2(ratio) − 1.
     public var layerCount: Int { downsampleRatio.trailingZeroBitCount - 1 }
@@ -32,9 +39,11 @@ public struct DepthVQVAEConfiguration: Sendable, Equatable, Codable {
     /// Throws unless the ratio is a power of two ≥ 2 dividing the image size.
     public func validate() throws {
         guard downsampleRatio >= 2, downsampleRatio & (downsampleRatio - 1) == 0, imageSize % downsampleRatio == 0,
-              hiddenDim > 0, codebookSize > 0, codebookDim > 0, residualBlocks >= 0
+            hiddenDim > 0, codebookSize > 0, codebookDim > 0, residualBlocks >= 0
         else {
-            throw TensorFileError(file: "configuration", message: "invalid VQ-VAE configuration \(self): the downsample ratio must be a power of two ≥ 2 dividing the image size")
+            throw TensorFileError(
+                file: "configuration",
+                message: "invalid VQ-VAE configuration \(self): the downsample ratio must be a power of two ≥ 2 dividing the image size")
         }
     }
 }
@@ -78,22 +87,26 @@ public struct DepthVQVAE: DepthTokenizer {
     public init(configuration c: DepthVQVAEConfiguration, weights file: SafetensorsFile) throws {
         try c.validate()
         func conv(_ key: String, _ inC: Int, _ outC: Int, _ k: Int, stride: Int = 1, padding: Int = 0) throws -> Convolution2D {
-            Convolution2D(inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: padding,
-                          weight: try file.floats("\(key).weight", shape: [outC, inC, k, k]),
-                          bias: try file.floats("\(key).bias", shape: [outC]))
+            Convolution2D(
+                inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: padding,
+                weight: try file.floats("\(key).weight", shape: [outC, inC, k, k]),
+                bias: try file.floats("\(key).bias", shape: [outC]))
         }
         func deconv(_ key: String, _ inC: Int, _ outC: Int) throws -> TransposedConvolution2D {
-            TransposedConvolution2D(inChannels: inC, outChannels: outC, kernel: 4, stride: 2, padding: 1,
-                                    weight: try file.floats("\(key).weight", shape: [inC, outC, 4, 4]),
-                                    bias: try file.floats("\(key).bias", shape: [outC]))
+            TransposedConvolution2D(
+                inChannels: inC, outChannels: outC, kernel: 4, stride: 2, padding: 1,
+                weight: try file.floats("\(key).weight", shape: [inC, outC, 4, 4]),
+                bias: try file.floats("\(key).bias", shape: [outC]))
         }
         func block(_ key: String, _ ch: Int) throws -> ResidualBlock {
-            ResidualBlock(conv1: try conv("\(key).net.0", ch, ch, 3, padding: 1),
-                          conv2: try conv("\(key).net.2", ch, ch, 3, padding: 1),
-                          conv3: try conv("\(key).net.4", ch, ch, 1))
+            ResidualBlock(
+                conv1: try conv("\(key).net.0", ch, ch, 3, padding: 1),
+                conv2: try conv("\(key).net.2", ch, ch, 3, padding: 1),
+                conv3: try conv("\(key).net.4", ch, ch, 1))
         }
-        try self.init(configuration: c, conv: conv, deconv: deconv, block: block,
-                      codebook: { try file.floats("_vq_vae._embedding", shape: [c.codebookSize, c.codebookDim]) })
+        try self.init(
+            configuration: c, conv: conv, deconv: deconv, block: block,
+            codebook: { try file.floats("_vq_vae._embedding", shape: [c.codebookSize, c.codebookDim]) })
     }
 
     /// Random weights of the configuration's shapes (He-normal, small biases) and a Gaussian codebook,
@@ -104,26 +117,31 @@ public struct DepthVQVAE: DepthTokenizer {
         func normal(_ n: Int, _ std: Double) -> [Float] { (0..<n).map { _ in Float(rng.gaussian(standardDeviation: std)) } }
         func bias(_ n: Int) -> [Float] { (0..<n).map { _ in Float(rng.uniform(-0.1, 0.1)) } }
         func conv(_ key: String, _ inC: Int, _ outC: Int, _ k: Int, stride: Int = 1, padding: Int = 0) -> Convolution2D {
-            Convolution2D(inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: padding,
-                          weight: normal(outC * inC * k * k, (2.0 / Double(inC * k * k)).squareRoot()), bias: bias(outC))
+            Convolution2D(
+                inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: padding,
+                weight: normal(outC * inC * k * k, (2.0 / Double(inC * k * k)).squareRoot()), bias: bias(outC))
         }
         func deconv(_ key: String, _ inC: Int, _ outC: Int) -> TransposedConvolution2D {
-            TransposedConvolution2D(inChannels: inC, outChannels: outC, kernel: 4, stride: 2, padding: 1,
-                                    weight: normal(inC * outC * 16, (2.0 / Double(inC * 4)).squareRoot()), bias: bias(outC))
+            TransposedConvolution2D(
+                inChannels: inC, outChannels: outC, kernel: 4, stride: 2, padding: 1,
+                weight: normal(inC * outC * 16, (2.0 / Double(inC * 4)).squareRoot()), bias: bias(outC))
         }
         func block(_ key: String, _ ch: Int) -> ResidualBlock {
             ResidualBlock(conv1: conv("", ch, ch, 3, padding: 1), conv2: conv("", ch, ch, 3, padding: 1), conv3: conv("", ch, ch, 1))
         }
-        try self.init(configuration: c, conv: conv, deconv: deconv, block: block,
-                      codebook: { normal(c.codebookSize * c.codebookDim, 1) })
+        try self.init(
+            configuration: c, conv: conv, deconv: deconv, block: block,
+            codebook: { normal(c.codebookSize * c.codebookDim, 1) })
     }
 
     /// Builds the layer stack with the state_dict indices of MolmoAct's `nn.Sequential`s.
-    private init(configuration c: DepthVQVAEConfiguration,
-                 conv: (String, Int, Int, Int, Int, Int) throws -> Convolution2D,
-                 deconv: (String, Int, Int) throws -> TransposedConvolution2D,
-                 block: (String, Int) throws -> ResidualBlock,
-                 codebook loadCodebook: () throws -> [Float]) throws {
+    private init(
+        configuration c: DepthVQVAEConfiguration,
+        conv: (String, Int, Int, Int, Int, Int) throws -> Convolution2D,
+        deconv: (String, Int, Int) throws -> TransposedConvolution2D,
+        block: (String, Int) throws -> ResidualBlock,
+        codebook loadCodebook: () throws -> [Float]
+    ) throws {
         configuration = c
         // Encoder: conv(1→h)+ReLU, layerCount × conv(×2)+ReLU, residual blocks, 1×1 conv to codebookDim.
         var index = 0
@@ -132,10 +150,14 @@ public struct DepthVQVAE: DepthTokenizer {
         index = 2
         for _ in 0..<c.layerCount {
             convs.append(try conv("encoder.\(index)", channels, 2 * channels, 4, 2, 1))
-            channels *= 2; index += 2
+            channels *= 2
+            index += 2
         }
         var blocks: [ResidualBlock] = []
-        for _ in 0..<c.residualBlocks { blocks.append(try block("encoder.\(index)", channels)); index += 1 }
+        for _ in 0..<c.residualBlocks {
+            blocks.append(try block("encoder.\(index)", channels))
+            index += 1
+        }
         encoderConvs = convs
         encoderBlocks = blocks
         encoderProjection = try conv("encoder.\(index)", channels, c.codebookDim, 1, 1, 0)
@@ -151,13 +173,17 @@ public struct DepthVQVAE: DepthTokenizer {
         decoderProjection = try conv("decoder.0", c.codebookDim, channels, 1, 1, 0)
         index = 2
         blocks = []
-        for _ in 0..<c.residualBlocks { blocks.append(try block("decoder.\(index)", channels)); index += 1 }
+        for _ in 0..<c.residualBlocks {
+            blocks.append(try block("decoder.\(index)", channels))
+            index += 1
+        }
         decoderBlocks = blocks
         var deconvs = [try deconv("decoder.\(index)", channels, channels)]
         index += 2
         for _ in 0..<c.layerCount {
             deconvs.append(try deconv("decoder.\(index)", channels, channels / 2))
-            channels /= 2; index += 2
+            channels /= 2
+            index += 2
         }
         decoderDeconvs = deconvs
         decoderOutput = try conv("decoder.\(index)", channels, 1, 1, 1, 0)
@@ -167,8 +193,9 @@ public struct DepthVQVAE: DepthTokenizer {
 
     /// Encoder features before quantisation: codebookDim × grid × grid.
     public func features(_ input: FeatureMap) -> FeatureMap {
-        precondition(input.channels == 1 && input.height == inputSize && input.width == inputSize,
-                     "DepthVQVAE expects a 1×\(inputSize)×\(inputSize) input")
+        precondition(
+            input.channels == 1 && input.height == inputSize && input.width == inputSize,
+            "DepthVQVAE expects a 1×\(inputSize)×\(inputSize) input")
         var x = input
         for conv in encoderConvs { x = conv(x, relu: true) }
         for block in encoderBlocks { x = block(x) }
@@ -177,26 +204,36 @@ public struct DepthVQVAE: DepthTokenizer {
 
     /// The nearest codebook row (squared L2, first index on ties) for each feature position, row-major.
     public func quantize(_ features: FeatureMap) -> [Int] {
-        let n = features.height * features.width, k = configuration.codebookSize, d = configuration.codebookDim
+        let n = features.height * features.width
+        let k = configuration.codebookSize
+        let d = configuration.codebookDim
         precondition(features.channels == d, "quantize expects \(d) feature channels")
         var dots = [Float](repeating: 0, count: n * k)
         // dots[p, j] = z_p · e_j, with z stored channel-major (d × n).
         features.values.withUnsafeBufferPointer { z in
             codebook.withUnsafeBufferPointer { e in
                 dots.withUnsafeMutableBufferPointer { out in
-                    BLAS.sgemm(transposeA: true, transposeB: true, m: n, n: k, k: d, a: z.baseAddress!, lda: n,
-                               b: e.baseAddress!, ldb: d, c: out.baseAddress!, ldc: k)
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: true, m: n, n: k, k: d, a: z.baseAddress!, lda: n,
+                        b: e.baseAddress!, ldb: d, c: out.baseAddress!, ldc: k)
                 }
             }
         }
         var codes = [Int](repeating: 0, count: n)
         for p in 0..<n {
             var zz: Float = 0
-            for c in 0..<d { let v = features.values[c * n + p]; zz += v * v }
-            var best = 0, bestDistance = Float.infinity
+            for c in 0..<d {
+                let v = features.values[c * n + p]
+                zz += v * v
+            }
+            var best = 0
+            var bestDistance = Float.infinity
             for j in 0..<k {
                 let distance = zz + codebookNorms[j] - 2 * dots[p * k + j]
-                if distance < bestDistance { bestDistance = distance; best = j }
+                if distance < bestDistance {
+                    bestDistance = distance
+                    best = j
+                }
             }
             codes[p] = best
         }
@@ -205,7 +242,9 @@ public struct DepthVQVAE: DepthTokenizer {
 
     /// Codebook rows for `codes` laid out as codebookDim × grid × grid.
     public func embed(_ codes: [Int]) -> FeatureMap {
-        let g = configuration.gridSide, d = configuration.codebookDim, n = g * g
+        let g = configuration.gridSide
+        let d = configuration.codebookDim
+        let n = g * g
         precondition(codes.count == n, "embed expects \(n) codes")
         var values = [Float](repeating: 0, count: d * n)
         for (p, code) in codes.enumerated() {
@@ -243,8 +282,11 @@ public struct DepthVQVAE: DepthTokenizer {
 
     private func checkTokenGrid() throws {
         guard configuration.gridSide == DepthTokens.gridSide, configuration.codebookSize == DepthTokens.codebookSize else {
-            throw TensorFileError(file: "configuration",
-                                  message: "a \(configuration.gridSide)×\(configuration.gridSide) grid of \(configuration.codebookSize) codes is not MolmoAct's 10×10 grid of 128 codes")
+            throw TensorFileError(
+                file: "configuration",
+                message:
+                    "a \(configuration.gridSide)×\(configuration.gridSide) grid of \(configuration.codebookSize) codes is not MolmoAct's 10×10 grid of 128 codes"
+            )
         }
     }
 }

@@ -52,20 +52,29 @@ public struct GridDepthQuantizer: DepthTokenizer {
 
     /// The 100 cell features of a model input, row-major cells, each 8×8 row-major (4×4 area averages).
     public static func cellFeatures(_ input: FeatureMap) -> [Float] {
-        precondition(input.channels == 1 && input.height == imageSize && input.width == imageSize,
-                     "GridDepthQuantizer expects a 1×320×320 input")
-        let g = DepthTokens.gridSide, f = featureSide, b = block
+        precondition(
+            input.channels == 1 && input.height == imageSize && input.width == imageSize,
+            "GridDepthQuantizer expects a 1×320×320 input")
+        let g = DepthTokens.gridSide
+        let f = featureSide
+        let b = block
         var features = [Float](repeating: 0, count: g * g * f * f)
         let scale = 1 / Float(b * b)
         input.values.withUnsafeBufferPointer { x in
-            for cy in 0..<g { for cx in 0..<g { for fy in 0..<f { for fx in 0..<f {
-                var s: Float = 0
-                for dy in 0..<b {
-                    let row = (cy * cellSide + fy * b + dy) * imageSize + cx * cellSide + fx * b
-                    for dx in 0..<b { s += x[row + dx] }
+            for cy in 0..<g {
+                for cx in 0..<g {
+                    for fy in 0..<f {
+                        for fx in 0..<f {
+                            var s: Float = 0
+                            for dy in 0..<b {
+                                let row = (cy * cellSide + fy * b + dy) * imageSize + cx * cellSide + fx * b
+                                for dx in 0..<b { s += x[row + dx] }
+                            }
+                            features[((cy * g + cx) * f + fy) * f + fx] = s * scale
+                        }
+                    }
                 }
-                features[((cy * g + cx) * f + fy) * f + fx] = s * scale
-            } } } }
+            }
         }
         return features
     }
@@ -74,12 +83,19 @@ public struct GridDepthQuantizer: DepthTokenizer {
     /// bit-reproducible across machines (BLAS kernels may sum in a CPU-dependent order).
     static func nearest(_ feature: UnsafePointer<Float>, _ codebook: UnsafePointer<Float>, count k: Int) -> (Int, Float) {
         let d = featureCount
-        var best = 0, bestDistance = Float.infinity
+        var best = 0
+        var bestDistance = Float.infinity
         for j in 0..<k {
             let c = codebook + j * d
             var s: Float = 0
-            for i in 0..<d { let t = feature[i] - c[i]; s += t * t }
-            if s < bestDistance { bestDistance = s; best = j }
+            for i in 0..<d {
+                let t = feature[i] - c[i]
+                s += t * t
+            }
+            if s < bestDistance {
+                bestDistance = s
+                best = j
+            }
         }
         return (best, bestDistance)
     }
@@ -98,11 +114,15 @@ public struct GridDepthQuantizer: DepthTokenizer {
     }
 
     public func decode(_ tokens: DepthTokens) throws -> FeatureMap {
-        let size = Self.imageSize, g = DepthTokens.gridSide, f = Self.featureSide, b = Self.block
+        let size = Self.imageSize
+        let g = DepthTokens.gridSide
+        let f = Self.featureSide
+        let b = Self.block
         var values = [Float](repeating: 0, count: size * size)
         for cell in 0..<DepthTokens.count {
             let centroid = tokens.codes[cell] * Self.featureCount
-            let cy = cell / g, cx = cell % g
+            let cy = cell / g
+            let cx = cell % g
             for y in 0..<Self.cellSide {
                 for x in 0..<Self.cellSide {
                     values[(cy * Self.cellSide + y) * size + cx * Self.cellSide + x] = codebook[centroid + (y / b) * f + x / b]
@@ -117,7 +137,8 @@ public struct GridDepthQuantizer: DepthTokenizer {
     /// Trains the codebook by k-means (k-means++ seeding from `seed`, then `iterations` Lloyd steps) on the cell
     /// features of `inputs` (1×320×320 model inputs). Same inputs and seed give the same bits.
     public static func train(inputs: [FeatureMap], seed: UInt64, iterations: Int = 30) -> GridDepthQuantizer {
-        let d = featureCount, k = DepthTokens.codebookSize
+        let d = featureCount
+        let k = DepthTokens.codebookSize
         var data: [Float] = []
         for input in inputs { data += cellFeatures(input) }
         let n = data.count / d
@@ -140,9 +161,16 @@ public struct GridDepthQuantizer: DepthTokenizer {
                     }
                 }
                 if c == k - 1 { break }
-                var target = rng.uniform(0, total), next = n - 1
+                var target = rng.uniform(0, total)
+                var next = n - 1
                 if total > 0 {
-                    for p in 0..<n { target -= Double(distance[p]); if target < 0 { next = p; break } }
+                    for p in 0..<n {
+                        target -= Double(distance[p])
+                        if target < 0 {
+                            next = p
+                            break
+                        }
+                    }
                 } else {
                     next = Int(rng.uniform(0, Double(n)))
                 }
@@ -153,11 +181,15 @@ public struct GridDepthQuantizer: DepthTokenizer {
                 centroids.withUnsafeBufferPointer { cb in
                     for p in 0..<n {
                         let (best, dist) = nearest(x.baseAddress! + p * d, cb.baseAddress!, count: k)
-                        if best != assignment[p] { changed = true; assignment[p] = best }
+                        if best != assignment[p] {
+                            changed = true
+                            assignment[p] = best
+                        }
                         distance[p] = dist
                     }
                 }
-                var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k)
+                var sums = [Double](repeating: 0, count: k * d)
+                var counts = [Int](repeating: 0, count: k)
                 for p in 0..<n {
                     counts[assignment[p]] += 1
                     for i in 0..<d { sums[assignment[p] * d + i] += Double(x[p * d + i]) }

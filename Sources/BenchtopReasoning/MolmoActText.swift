@@ -28,13 +28,17 @@ public enum MolmoActPrompt: String, Sendable, CaseIterable {
         let i = instruction
         switch self {
         case .multiView:
-            return "The task is \(i). What is the action that the robot should take. To figure out the action that the robot should take to \(i), let's think through it step by step. First, what is the depth map for the first image? Second, what is the trajectory of the end effector in the first image? Based on the depth map of the first image and the trajectory of the end effector in the first image, along with other images from different camera views as additional information, what is the action that the robot should take?"
+            return
+                "The task is \(i). What is the action that the robot should take. To figure out the action that the robot should take to \(i), let's think through it step by step. First, what is the depth map for the first image? Second, what is the trajectory of the end effector in the first image? Based on the depth map of the first image and the trajectory of the end effector in the first image, along with other images from different camera views as additional information, what is the action that the robot should take?"
         case .singleImage:
-            return "The task is \(i). What is the action that the robot should take. To figure out the action that the robot should take to \(i), let's think through it step by step. First, what is the depth map for this image? Second, what is the trajectory of the end effector? Based on the depth map of the image and the trajectory of the end effector, what is the action that the robot should take?"
+            return
+                "The task is \(i). What is the action that the robot should take. To figure out the action that the robot should take to \(i), let's think through it step by step. First, what is the depth map for this image? Second, what is the trajectory of the end effector? Based on the depth map of the image and the trajectory of the end effector, what is the action that the robot should take?"
         case .steeringMultiView:
-            return "The task is \(i). Notice that the trajectory of the end effector is annotated on the first image. Based on the trajectory annotated on the image, along with other images from different camera views as additional information, what is the action that the robot should take?"
+            return
+                "The task is \(i). Notice that the trajectory of the end effector is annotated on the first image. Based on the trajectory annotated on the image, along with other images from different camera views as additional information, what is the action that the robot should take?"
         case .steeringSingleImage:
-            return "The task is \(i). Notice that the trajectory of the end effector is annotated on the image. Based on the trajectory annotated on the image, what is the action that the robot should take?"
+            return
+                "The task is \(i). Notice that the trajectory of the end effector is annotated on the image. Based on the trajectory annotated on the image, what is the action that the robot should take?"
         }
     }
 }
@@ -43,7 +47,10 @@ public enum MolmoActPrompt: String, Sendable, CaseIterable {
 public struct MolmoActIssue: Sendable, Equatable, CustomStringConvertible {
     public var field: String
     public var detail: String
-    public init(field: String, detail: String) { self.field = field; self.detail = detail }
+    public init(field: String, detail: String) {
+        self.field = field
+        self.detail = detail
+    }
     public var description: String { "\(field): \(detail)" }
 }
 
@@ -65,8 +72,14 @@ public struct MolmoActOutput: Sendable, Equatable {
     public var actionTokens: [[String]]
     public var issues: [MolmoActIssue]
 
-    public init(depthCodes: [Int]? = nil, traces: [(label: TraceLabel, points: [SIMD2<Double>])] = [], actionTokens: [[String]] = [], issues: [MolmoActIssue] = []) {
-        self.depthCodes = depthCodes; self.traces = traces; self.actionTokens = actionTokens; self.issues = issues
+    public init(
+        depthCodes: [Int]? = nil, traces: [(label: TraceLabel, points: [SIMD2<Double>])] = [], actionTokens: [[String]] = [],
+        issues: [MolmoActIssue] = []
+    ) {
+        self.depthCodes = depthCodes
+        self.traces = traces
+        self.actionTokens = actionTokens
+        self.issues = issues
     }
 
     public static func == (a: MolmoActOutput, b: MolmoActOutput) -> Bool {
@@ -130,12 +143,15 @@ public enum MolmoActParser {
         for (phrase, label) in tracePhrases {
             var from = 0
             while let at = find(s, phrase, from: from) {
-                found.append((at, label)); from = at + 1
+                found.append((at, label))
+                from = at + 1
             }
         }
         found.sort { $0.0 < $1.0 }
         if found.isEmpty {
-            if required { out.issues.append(MolmoActIssue(field: "trace", detail: "missing 'The trajectory of the end effector ... is [[x,y],...]'")) }
+            if required {
+                out.issues.append(MolmoActIssue(field: "trace", detail: "missing 'The trajectory of the end effector ... is [[x,y],...]'"))
+            }
             return
         }
         for (at, label) in found {
@@ -176,7 +192,10 @@ public enum MolmoActParser {
         let t = Array(inner.unicodeScalars)
         var i = 0
         while i < t.count {
-            if t[i] == " " || t[i] == "," { i += 1; continue }
+            if t[i] == " " || t[i] == "," {
+                i += 1
+                continue
+            }
             guard t[i] == "[" else { return .failure(ParseFailure(message: "expected '[' starting point \(points.count)")) }
             guard let close = t[i...].firstIndex(of: "]") else { return .failure(ParseFailure(message: "point \(points.count) has no ']'")) }
             let parts = String(String.UnicodeScalarView(t[(i + 1)..<close])).split(separator: ",", omittingEmptySubsequences: false)
@@ -198,7 +217,10 @@ public enum MolmoActParser {
         let phrase = "the robot should take is"
         var searchFrom = 0
         var anchor: Int?
-        while let at = find(s, phrase, from: searchFrom) { anchor = at; searchFrom = at + 1 }
+        while let at = find(s, phrase, from: searchFrom) {
+            anchor = at
+            searchFrom = at + 1
+        }
         guard let anchor else {
             out.issues.append(MolmoActIssue(field: "action", detail: "missing 'the action that the robot should take is [...]'"))
             return
@@ -266,8 +288,10 @@ public enum MolmoActParser {
 
     /// Actions decoded as the official parser does: the `officialActionTokenLists`, each value by
     /// `ActionTokenizer.officialValue` (unknown strings to the lowest bin), un-normalised.
-    public static func officialActions(_ text: String, dimension: Int, normalization: ActionNormalization?,
-                                       vocabulary: Qwen2Vocabulary? = nil) -> [[Double]] {
+    public static func officialActions(
+        _ text: String, dimension: Int, normalization: ActionNormalization?,
+        vocabulary: Qwen2Vocabulary? = nil
+    ) -> [[Double]] {
         officialActionTokenLists(text, dimension: dimension).map { tokens in
             ActionTokenizer.unnormalize(tokens.map { ActionTokenizer.officialValue($0, vocabulary: vocabulary) }, normalization: normalization)
         }
@@ -322,7 +346,12 @@ public enum MolmoActParser {
     private static func matchingBracket(_ s: [Unicode.Scalar], _ open: Int) -> Int? {
         var depth = 0
         for i in open..<s.count {
-            if s[i] == "[" { depth += 1 } else if s[i] == "]" { depth -= 1; if depth == 0 { return i } }
+            if s[i] == "[" {
+                depth += 1
+            } else if s[i] == "]" {
+                depth -= 1
+                if depth == 0 { return i }
+            }
         }
         return nil
     }
@@ -346,16 +375,19 @@ public enum SteeringOverlay {
     /// Points are scaled by (w-1)/255, (h-1)/255, rounded and clipped, as the training renderer does.
     public static func draw(_ points: [SIMD2<Double>], on image: inout RGBImage, thickness: Double = 2) {
         guard points.count >= 2 else { return }
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         let px = points.map { p in
-            SIMD2(min(max((p.x * Double(w - 1) / 255).rounded(), 0), Double(w - 1)),
-                  min(max((p.y * Double(h - 1) / 255).rounded(), 0), Double(h - 1)))
+            SIMD2(
+                min(max((p.x * Double(w - 1) / 255).rounded(), 0), Double(w - 1)),
+                min(max((p.y * Double(h - 1) / 255).rounded(), 0), Double(h - 1)))
         }
         let r = thickness / 2
         // Coverage per pixel: max over segments of a 1 px anti-aliasing ramp at distance r from the centre line.
         var coverage = [Double](repeating: 0, count: w * h)
         for k in 0..<(px.count - 1) {
-            let a = px[k], b = px[k + 1]
+            let a = px[k]
+            let b = px[k + 1]
             let lo = SIMD2(max(0, Int((min(a.x, b.x) - r - 1).rounded(.down))), max(0, Int((min(a.y, b.y) - r - 1).rounded(.down))))
             let hi = SIMD2(min(w - 1, Int((max(a.x, b.x) + r + 1).rounded(.up))), min(h - 1, Int((max(a.y, b.y) + r + 1).rounded(.up))))
             let d = b - a

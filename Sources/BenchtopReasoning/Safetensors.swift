@@ -7,7 +7,9 @@ public struct TensorFileError: Error, CustomStringConvertible, Equatable {
     public var message: String
 
     public init(file: String, key: String? = nil, message: String) {
-        self.file = file; self.key = key; self.message = message
+        self.file = file
+        self.key = key
+        self.message = message
     }
 
     public var description: String {
@@ -21,7 +23,11 @@ public struct TensorFileError: Error, CustomStringConvertible, Equatable {
 public struct SafetensorsFile: Sendable {
     /// The element types Benchtop reads.
     public enum DType: String, Sendable {
-        case f32 = "F32", i64 = "I64", i32 = "I32", u8 = "U8", bf16 = "BF16"
+        case f32 = "F32"
+        case i64 = "I64"
+        case i32 = "I32"
+        case u8 = "U8"
+        case bf16 = "BF16"
 
         var size: Int {
             switch self {
@@ -94,20 +100,22 @@ public struct SafetensorsFile: Sendable {
         var entries: [String: Entry] = [:]
         for (key, value) in header where key != "__metadata__" {
             guard let fields = value as? [String: Any], let dtypeName = fields["dtype"] as? String,
-                  let shape = (fields["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (fields["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  offsets.count == 2
+                let shape = (fields["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                let offsets = (fields["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                offsets.count == 2
             else {
                 throw TensorFileError(file: name, key: key, message: "header entry needs dtype, shape and data_offsets [begin, end]")
             }
             guard let dtype = DType(rawValue: dtypeName) else {
-                throw TensorFileError(file: name, key: key,
-                                      message: "dtype \(dtypeName) is not supported; expected F32, BF16, I64, I32 or U8")
+                throw TensorFileError(
+                    file: name, key: key,
+                    message: "dtype \(dtypeName) is not supported; expected F32, BF16, I64, I32 or U8")
             }
             let count = shape.reduce(1, *)
             guard offsets[0] >= 0, offsets[1] <= dataSize, offsets[1] - offsets[0] == count * dtype.size else {
-                throw TensorFileError(file: name, key: key,
-                                      message: "data_offsets \(offsets) do not hold \(count) \(dtypeName) values inside the \(dataSize)-byte data section")
+                throw TensorFileError(
+                    file: name, key: key,
+                    message: "data_offsets \(offsets) do not hold \(count) \(dtypeName) values inside the \(dataSize)-byte data section")
             }
             entries[key] = Entry(dtype: dtype, shape: shape, range: offsets[0]..<offsets[1])
         }
@@ -200,12 +208,12 @@ public struct SafetensorsFile: Sendable {
         out.append(contentsOf: headerBytes)
         for name in names {
             #if _endian(little)
-            tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) }
+                tensors[name]!.values.withUnsafeBytes { out.append(contentsOf: $0) }
             #else
-            for v in tensors[name]!.values {
-                var bits = v.bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
-            }
+                for v in tensors[name]!.values {
+                    var bits = v.bitPattern.littleEndian
+                    withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
+                }
             #endif
         }
         return out

@@ -16,26 +16,44 @@ public struct VectorStatistics: Sendable, Codable, Equatable {
     public init(_ rows: [[Double]], dimension: Int) {
         guard !rows.isEmpty else {
             let z = [Double](repeating: 0, count: dimension)
-            mean = z; std = z; min = z; max = z; q01 = z; q99 = z
+            mean = z
+            std = z
+            min = z
+            max = z
+            q01 = z
+            q99 = z
             return
         }
         let n = Double(rows.count)
-        var mean = [Double](), std = [Double](), lo = [Double](), hi = [Double](), q1 = [Double](), q99 = [Double]()
+        var mean = [Double]()
+        var std = [Double]()
+        var lo = [Double]()
+        var hi = [Double]()
+        var q1 = [Double]()
+        var q99 = [Double]()
         for d in 0..<dimension {
             let column = rows.map { $0[d] }.sorted()
             let m = column.reduce(0, +) / n
             mean.append(m)
             std.append((column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / n).squareRoot())
-            lo.append(column.first!); hi.append(column.last!)
-            q1.append(Self.quantile(column, 0.01)); q99.append(Self.quantile(column, 0.99))
+            lo.append(column.first!)
+            hi.append(column.last!)
+            q1.append(Self.quantile(column, 0.01))
+            q99.append(Self.quantile(column, 0.99))
         }
-        self.mean = mean; self.std = std; self.min = lo; self.max = hi; self.q01 = q1; self.q99 = q99
+        self.mean = mean
+        self.std = std
+        self.min = lo
+        self.max = hi
+        self.q01 = q1
+        self.q99 = q99
     }
 
     /// numpy's default (linear) quantile of sorted values.
     static func quantile(_ sorted: [Double], _ q: Double) -> Double {
         let position = q * Double(sorted.count - 1)
-        let below = Int(position.rounded(.down)), above = Swift.min(below + 1, sorted.count - 1)
+        let below = Int(position.rounded(.down))
+        let above = Swift.min(below + 1, sorted.count - 1)
         return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
     }
 }
@@ -51,7 +69,8 @@ public struct MolmoActActionEncoder: Sendable {
     public let mask: [Bool]
 
     public init(statistics: VectorStatistics, mask: [Bool]) {
-        self.statistics = statistics; self.mask = mask
+        self.statistics = statistics
+        self.mask = mask
     }
 
     /// Normalised action in [-1, 1]. `action`'s unmasked entries are MolmoAct gripper values (+1 = close).
@@ -59,7 +78,8 @@ public struct MolmoActActionEncoder: Sendable {
         action.indices.map { d in
             let a = action[d]
             if !mask[d] { return Swift.min(Swift.max(1 - a, -1), 1) }
-            let lo = statistics.q01[d], hi = statistics.q99[d]
+            let lo = statistics.q01[d]
+            let hi = statistics.q99[d]
             if abs(hi - lo) < 1e-12 { return 0 }
             return Swift.min(Swift.max(2 * (a - lo) / (hi - lo + 1e-8) - 1, -1), 1)
         }

@@ -58,8 +58,10 @@ public final class DemoRecorder: EpisodeSubscriber {
     /// - Parameters:
     ///   - version: the LeRobot layout; nil = v3.0 for a new recording, the folder's own when resuming.
     ///   - depthTokenizer: makes the companion's depth codes; `manifest.depthTokenizer` names it.
-    public init(root: String, environment: TabletopEnvironment, layout: RecordingLayout, version: DatasetVersion?,
-                manifest: RecordingManifest, resume: Bool, depthTokenizer: (any DepthTokenizer)?) throws {
+    public init(
+        root: String, environment: TabletopEnvironment, layout: RecordingLayout, version: DatasetVersion?,
+        manifest: RecordingManifest, resume: Bool, depthTokenizer: (any DepthTokenizer)?
+    ) throws {
         self.root = root
         companionRoot = Self.companionPath(root: root)
         self.environment = environment
@@ -69,19 +71,24 @@ public final class DemoRecorder: EpisodeSubscriber {
         let fm = FileManager.default
         if resume {
             guard fm.fileExists(atPath: RecordingManifest.path(root: root)) else {
-                throw RecordingError("\(RecordingManifest.path(root: root)): missing; --resume continues a folder written by `benchtop record` (choose a new --out to start one)")
+                throw RecordingError(
+                    "\(RecordingManifest.path(root: root)): missing; --resume continues a folder written by `benchtop record` (choose a new --out to start one)"
+                )
             }
             let existing = try RecordingManifest.load(root: root)
-            for (field, a, b) in [("embodiment", existing.embodiment, manifest.embodiment), ("mode", existing.mode, manifest.mode),
-                                  ("style", existing.style.rawValue, manifest.style.rawValue),
-                                  ("scene", existing.sceneName, manifest.sceneName),
-                                  ("control rate", "\(existing.controlRate)", "\(manifest.controlRate)"),
-                                  ("depth tokenizer", existing.depthTokenizer ?? "builtin", manifest.depthTokenizer ?? "builtin")] where a != b {
+            for (field, a, b) in [
+                ("embodiment", existing.embodiment, manifest.embodiment), ("mode", existing.mode, manifest.mode),
+                ("style", existing.style.rawValue, manifest.style.rawValue),
+                ("scene", existing.sceneName, manifest.sceneName),
+                ("control rate", "\(existing.controlRate)", "\(manifest.controlRate)"),
+                ("depth tokenizer", existing.depthTokenizer ?? "builtin", manifest.depthTokenizer ?? "builtin"),
+            ] where a != b {
                 throw RecordingError("\(RecordingManifest.path(root: root)): cannot resume: \(field) is '\(a)', this run asks for '\(b)'")
             }
             do {
-                writer = try LeRobotDatasetWriter(resuming: root, expecting: layout.schema,
-                                                  version: version ?? existing.codebaseVersion.flatMap(DatasetVersion.init(rawValue:)))
+                writer = try LeRobotDatasetWriter(
+                    resuming: root, expecting: layout.schema,
+                    version: version ?? existing.codebaseVersion.flatMap(DatasetVersion.init(rawValue:)))
             } catch let error as DatasetError {
                 throw RecordingError("cannot resume \(root): \(error)")
             }
@@ -90,10 +97,15 @@ public final class DemoRecorder: EpisodeSubscriber {
             var m = existing
             m.episodes = []
             for e in 0..<writer.episodeCount {
-                if let known = existing.episodes.first(where: { $0.index == e }) { m.episodes.append(known); continue }
+                if let known = existing.episodes.first(where: { $0.index == e }) {
+                    m.episodes.append(known)
+                    continue
+                }
                 let states = try EpisodeStates.load(root: root, episode: e)
                 guard let length = states.length, let success = states.success else {
-                    throw RecordingError("\(RecordingManifest.statesPath(root: root, episode: e)): cannot resume: episode \(e) is committed but its states file has no length/success")
+                    throw RecordingError(
+                        "\(RecordingManifest.statesPath(root: root, episode: e)): cannot resume: episode \(e) is committed but its states file has no length/success"
+                    )
                 }
                 m.episodes.append(.init(index: e, seed: states.seed, length: length, success: success))
             }
@@ -142,8 +154,15 @@ public final class DemoRecorder: EpisodeSubscriber {
     public func episodeDidReset(seed: UInt64, observation: Observation) {
         if writer.hasOpenEpisode { discardEpisode() }
         self.seed = seed
-        robotStates = []; objectStates = []; tcp = []; cameras = []; actions = []; states = []; depthCodes = []
-        lastSuccess = false; failure = nil
+        robotStates = []
+        objectStates = []
+        tcp = []
+        cameras = []
+        actions = []
+        states = []
+        depthCodes = []
+        lastSuccess = false
+        failure = nil
         captureState()
     }
 
@@ -165,10 +184,11 @@ public final class DemoRecorder: EpisodeSubscriber {
         let joints = world.jointState(articulation: environment.controller.articulation)
         robotStates.append(joints.jointPositions + joints.jointVelocities)
         let snapshot = world.snapshot()
-        objectStates.append(objectIDs.flatMap { id -> [Double] in
-            let p = snapshot.bodies[id].pose
-            return [p.position.x, p.position.y, p.position.z, p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w]
-        })
+        objectStates.append(
+            objectIDs.flatMap { id -> [Double] in
+                let p = snapshot.bodies[id].pose
+                return [p.position.x, p.position.y, p.position.z, p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w]
+            })
         let c = environment.controller
         tcp.append((c.basePose * c.tcpPose()).position)
         do { cameras.append(try environment.primaryPinhole()) } catch { failure = error }
@@ -176,7 +196,8 @@ public final class DemoRecorder: EpisodeSubscriber {
 
     private func record(observation: Observation, action: [Double]) throws {
         guard action == Self.quantized(action) else {
-            throw RecordingError("frame \(actions.count): action \(action) is not float32-exact; apply DemoRecorder.quantized(action) so replay is exact")
+            throw RecordingError(
+                "frame \(actions.count): action \(action) is not float32-exact; apply DemoRecorder.quantized(action) so replay is exact")
         }
         var frame = DatasetFrame(task: observation.instruction, values: ["observation.state": observation.state, "action": action])
         for (camera, feature) in layout.cameraFeatures {
@@ -185,7 +206,8 @@ public final class DemoRecorder: EpisodeSubscriber {
             }
             frame.images[feature] = image.rgb
         }
-        let episode = writer.episodeCount, frameIndex = actions.count
+        let episode = writer.episodeCount
+        let frameIndex = actions.count
         guard let depth = observation.images.first(where: { $0.name == environment.primaryCamera })?.depth else {
             throw RecordingError("frame \(frameIndex): the observation has no depth image of the primary camera '\(environment.primaryCamera)'")
         }
@@ -217,18 +239,22 @@ public final class DemoRecorder: EpisodeSubscriber {
     /// Commits the open episode: annotations and exact states, then the dataset, then the manifest. Returns its index.
     @discardableResult
     public func saveEpisode() throws -> Int {
-        if let failure { discardEpisode(); throw failure }
+        if let failure {
+            discardEpisode()
+            throw failure
+        }
         guard !actions.isEmpty else { throw RecordingError("save without frames: the episode recorded no tick") }
         let index = writer.episodeCount
         let n = actions.count
         let traces = TraceLabels.traces(tcp: Array(tcp.prefix(n)), cameras: Array(cameras.prefix(n)))
-        let annotation = EpisodeAnnotation(episodeIndex: index, task: environment.instruction,
-                                           taskIndex: writer.tasks.firstIndex(of: environment.instruction) ?? 0,
-                                           actions: actions, states: states, depthCodes: depthCodes,
-                                           traces: traces.map { $0.map { [$0.x, $0.y] } },
-                                           tcpPixels: zip(tcp.prefix(n), cameras).map { p, c in TraceLabels.point(p, camera: c).map { [$0.x, $0.y] } })
+        let annotation = EpisodeAnnotation(
+            episodeIndex: index, task: environment.instruction,
+            taskIndex: writer.tasks.firstIndex(of: environment.instruction) ?? 0,
+            actions: actions, states: states, depthCodes: depthCodes,
+            traces: traces.map { $0.map { [$0.x, $0.y] } },
+            tcpPixels: zip(tcp.prefix(n), cameras).map { p, c in TraceLabels.point(p, camera: c).map { [$0.x, $0.y] } })
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // the same bytes on every run (key order is otherwise per process)
+        encoder.outputFormatting = .sortedKeys  // the same bytes on every run (key order is otherwise per process)
         try atomicWrite(try encoder.encode(annotation), to: EpisodeAnnotation.path(companion: companionRoot, episode: index))
         let objectNames = objectIDs.map { environment.world.bodies[$0].name }
         var exact = EpisodeStates(seed: seed, objectNames: objectNames, robot: robotStates, objects: objectStates)
@@ -249,8 +275,9 @@ public final class DemoRecorder: EpisodeSubscriber {
     public func finish() throws {
         if writer.hasOpenEpisode { discardEpisode() }
         writer.close()
-        try MolmoActCompanion.write(root: root, episodes: manifest.episodes.map(\.index),
-                                    mode: environment.controller.mode, primaryCamera: environment.primaryCamera)
+        try MolmoActCompanion.write(
+            root: root, episodes: manifest.episodes.map(\.index),
+            mode: environment.controller.mode, primaryCamera: environment.primaryCamera)
     }
 }
 

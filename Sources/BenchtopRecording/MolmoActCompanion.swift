@@ -23,8 +23,9 @@ public enum MolmoActCompanion {
     /// Writes the table and statistics of a recording's companion from its per-episode annotations.
     public static func write(root: String, episodes: [Int], mode: ControlMode, primaryCamera: String) throws {
         let trimmed = root.hasSuffix("/") ? String(root.dropLast()) : root
-        try write(companion: DemoRecorder.companionPath(root: root), datasetName: (trimmed as NSString).lastPathComponent,
-                  episodes: episodes, mode: mode, primaryCamera: primaryCamera)
+        try write(
+            companion: DemoRecorder.companionPath(root: root), datasetName: (trimmed as NSString).lastPathComponent,
+            episodes: episodes, mode: mode, primaryCamera: primaryCamera)
     }
 
     static func write(companion: String, datasetName: String, episodes: [Int], mode: ControlMode, primaryCamera: String) throws {
@@ -42,18 +43,31 @@ public enum MolmoActCompanion {
         let proprio = VectorStatistics(annotations.flatMap(\.states), dimension: mode.state.count)
         let encoder = MolmoActActionEncoder(statistics: actionStats, mask: mask)
 
-        var episodeIndex: [Int64] = [], frameIndex: [Int64] = [], index: [Int64] = [], taskIndex: [Int64] = []
-        var instruction: [String] = [], depth: [String] = [], trace: [String] = [], processed: [String] = [], depthPath: [String] = []
-        var codes: [Int32] = [], codeShapes: [[Int]] = []
+        var episodeIndex: [Int64] = []
+        var frameIndex: [Int64] = []
+        var index: [Int64] = []
+        var taskIndex: [Int64] = []
+        var instruction: [String] = []
+        var depth: [String] = []
+        var trace: [String] = []
+        var processed: [String] = []
+        var depthPath: [String] = []
+        var codes: [Int32] = []
+        var codeShapes: [[Int]] = []
         var global: Int64 = 0
         for a in annotations {
             let molmo = a.actions.map { molmoAction($0, mode: mode) }
             for t in a.actions.indices {
-                episodeIndex.append(Int64(a.episodeIndex)); frameIndex.append(Int64(t)); index.append(global); global += 1
-                taskIndex.append(Int64(a.taskIndex)); instruction.append(a.task)
+                episodeIndex.append(Int64(a.episodeIndex))
+                frameIndex.append(Int64(t))
+                index.append(global)
+                global += 1
+                taskIndex.append(Int64(a.taskIndex))
+                instruction.append(a.task)
                 let c = t < a.depthCodes.count ? a.depthCodes[t] : []
                 depth.append((try? DepthTokens(codes: c))?.text() ?? "")
-                codes.append(contentsOf: c.map(Int32.init)); codeShapes.append([c.count])
+                codes.append(contentsOf: c.map(Int32.init))
+                codeShapes.append([c.count])
                 trace.append(TraceLabels.text(a.traces[t].map { SIMD2($0[0], $0[1]) }))
                 processed.append(encoder.processedAction(episode: molmo, frame: t))
                 depthPath.append(String(format: "depth/%@/episode-%06d/frame-%06d.png", primaryCamera, a.episodeIndex, t))
@@ -73,7 +87,8 @@ public enum MolmoActCompanion {
             (ParquetField("depth_path", .string), .string(depthPath), .scalar),
         ]
         // Through a temporary file: a reader (or a crash) sees the previous table or the new one.
-        let path = dataPath(companion: companion), tmp = companion + "/data/.train.parquet.partial"
+        let path = dataPath(companion: companion)
+        let tmp = companion + "/data/.train.parquet.partial"
         let writer = try ParquetWriter(path: tmp, schema: fields.map(\.0))
         if !episodeIndex.isEmpty { try writer.write(fields.map { ParquetColumn($0.0, $0.1, shape: $0.2) }) }
         try writer.close()
@@ -84,11 +99,14 @@ public enum MolmoActCompanion {
             if let mask { d["mask"] = mask }
             return d
         }
-        let statistics: [String: Any] = [datasetName: [
-            "action": block(actionStats, mask: mask), "proprio": block(proprio, mask: nil),
-            "num_transitions": allActions.count, "num_trajectories": annotations.count,
-        ]]
-        try atomicWrite(try JSONSerialization.data(withJSONObject: statistics, options: [.prettyPrinted, .sortedKeys]),
-                        to: statisticsPath(companion: companion))
+        let statistics: [String: Any] = [
+            datasetName: [
+                "action": block(actionStats, mask: mask), "proprio": block(proprio, mask: nil),
+                "num_transitions": allActions.count, "num_trajectories": annotations.count,
+            ]
+        ]
+        try atomicWrite(
+            try JSONSerialization.data(withJSONObject: statistics, options: [.prettyPrinted, .sortedKeys]),
+            to: statisticsPath(companion: companion))
     }
 }

@@ -12,7 +12,9 @@ public enum MolmoActV1Export {
     /// Throws unless `mode` is a 7-D end-effector delta mode (the v1 action).
     public static func checkMode(_ mode: ControlMode) throws {
         guard mode.kind == .endEffectorDelta, mode.action.count == 7 else {
-            throw RecordingError("the MolmoAct v1 layout needs a 7-D end-effector delta control mode; mode '\(mode.name)' is \(mode.kind.rawValue) with \(mode.action.count) action values")
+            throw RecordingError(
+                "the MolmoAct v1 layout needs a 7-D end-effector delta control mode; mode '\(mode.name)' is \(mode.kind.rawValue) with \(mode.action.count) action values"
+            )
         }
     }
 
@@ -22,7 +24,9 @@ public enum MolmoActV1Export {
         let manifest = try RecordingManifest.load(root: root)
         let source = try LeRobotDataset(root: root)
         guard manifest.cameras.count >= 2 else {
-            throw RecordingError("\(RecordingManifest.path(root: root)): the MolmoAct v1 layout needs a primary and a wrist camera; the recording has \(manifest.cameras)")
+            throw RecordingError(
+                "\(RecordingManifest.path(root: root)): the MolmoAct v1 layout needs a primary and a wrist camera; the recording has \(manifest.cameras)"
+            )
         }
         let renamed = [("observation.images.\(manifest.cameras[0])", "image"), ("observation.images.\(manifest.cameras[1])", "wrist_image")]
         var features: [Feature] = []
@@ -33,7 +37,9 @@ public enum MolmoActV1Export {
             features.append(.camera(to, width: f.shape[1], height: f.shape[0]))
         }
         for name in ["observation.state", "action"] {
-            guard let f = source.schema.features.first(where: { $0.name == name }) else { throw RecordingError("\(root)/meta/info.json: no feature \(name)") }
+            guard let f = source.schema.features.first(where: { $0.name == name }) else {
+                throw RecordingError("\(root)/meta/info.json: no feature \(name)")
+            }
             features.append(f)
         }
         let schema = DatasetSchema(fps: source.schema.fps, robotType: source.schema.robotType, features: features, video: source.schema.video)

@@ -31,12 +31,23 @@ public struct RecordingManifest: Codable, Sendable {
     public var actionStorage = "float32: actions are rounded to float32 before they are applied"
     public var episodes: [RecordedEpisode] = []
 
-    public init(sceneName: String, scenePath: String, sceneYAML: String, robot: String?, embodiment: String, mode: String,
-                controlRate: Double, physicsTimeStep: Double, physicsStepsPerTick: Int, imageSize: Int?, style: RecordingStyle,
-                cameras: [String], teleop: String) {
-        self.sceneName = sceneName; self.scenePath = scenePath; self.sceneYAML = sceneYAML; self.robot = robot
-        self.embodiment = embodiment; self.mode = mode; self.controlRate = controlRate; self.physicsTimeStep = physicsTimeStep
-        self.physicsStepsPerTick = physicsStepsPerTick; self.imageSize = imageSize; self.style = style; self.cameras = cameras
+    public init(
+        sceneName: String, scenePath: String, sceneYAML: String, robot: String?, embodiment: String, mode: String,
+        controlRate: Double, physicsTimeStep: Double, physicsStepsPerTick: Int, imageSize: Int?, style: RecordingStyle,
+        cameras: [String], teleop: String
+    ) {
+        self.sceneName = sceneName
+        self.scenePath = scenePath
+        self.sceneYAML = sceneYAML
+        self.robot = robot
+        self.embodiment = embodiment
+        self.mode = mode
+        self.controlRate = controlRate
+        self.physicsTimeStep = physicsTimeStep
+        self.physicsStepsPerTick = physicsStepsPerTick
+        self.imageSize = imageSize
+        self.style = style
+        self.cameras = cameras
         self.teleop = teleop
     }
 
@@ -83,7 +94,10 @@ public struct EpisodeStates: Codable, Sendable, Equatable {
     public var success: Bool?
 
     public init(seed: UInt64, objectNames: [String], robot: [[Double]], objects: [[Double]]) {
-        self.seed = seed; self.objectNames = objectNames; self.robot = robot; self.objects = objects
+        self.seed = seed
+        self.objectNames = objectNames
+        self.robot = robot
+        self.objects = objects
     }
 
     public static func load(root: String, episode: Int) throws -> EpisodeStates {

@@ -21,7 +21,8 @@ public enum RecordingMerge {
         for (root, m) in zip(inputs, manifests) {
             for e in m.episodes {
                 if let other = seenSeeds[e.seed] {
-                    throw RecordingError("\(RecordingManifest.path(root: root)): seed \(e.seed) was also recorded in \(other); shards must record disjoint seeds")
+                    throw RecordingError(
+                        "\(RecordingManifest.path(root: root)): seed \(e.seed) was also recorded in \(other); shards must record disjoint seeds")
                 }
                 seenSeeds[e.seed] = root
             }
@@ -37,7 +38,7 @@ public enum RecordingMerge {
         let environment = try Replayer.environment(manifest: merged, registry: registry)
         let camera = environment.primaryCamera
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // as DemoRecorder writes them
+        encoder.outputFormatting = .sortedKeys  // as DemoRecorder writes them
         for (k, (root, m)) in zip(inputs, manifests).enumerated() {
             let offset = summary.episodeOffsets[k]
             let sourceCompanion = DemoRecorder.companionPath(root: root)
@@ -49,7 +50,9 @@ public enum RecordingMerge {
                 let annotationPath = EpisodeAnnotation.path(companion: sourceCompanion, episode: e.index)
                 guard let data = FileManager.default.contents(atPath: annotationPath) else { throw RecordingError("\(annotationPath): missing") }
                 var annotation: EpisodeAnnotation
-                do { annotation = try JSONDecoder().decode(EpisodeAnnotation.self, from: data) } catch { throw RecordingError("\(annotationPath): \(error)") }
+                do { annotation = try JSONDecoder().decode(EpisodeAnnotation.self, from: data) } catch {
+                    throw RecordingError("\(annotationPath): \(error)")
+                }
                 annotation.episodeIndex = index
                 guard let task = summary.tasks.firstIndex(of: annotation.task) else {
                     throw RecordingError("\(annotationPath): task '\(annotation.task)' is not in the dataset's tasks")
@@ -60,16 +63,18 @@ public enum RecordingMerge {
                 let depth = "/depth/\(camera)/" + String(format: "episode-%06d", e.index)
                 let frames = (try? FileManager.default.contentsOfDirectory(atPath: sourceCompanion + depth)) ?? []
                 for name in frames.sorted() where name.hasSuffix(".png") {
-                    try copyFile(sourceCompanion + depth + "/" + name,
-                                 to: companion + "/depth/\(camera)/" + String(format: "episode-%06d", index) + "/" + name)
+                    try copyFile(
+                        sourceCompanion + depth + "/" + name,
+                        to: companion + "/depth/\(camera)/" + String(format: "episode-%06d", index) + "/" + name)
                 }
             }
         }
         try merged.write(root: out)
         let first = DemoRecorder.companionPath(root: inputs[0])
         try copyFile(first + "/depth_tokenizer.txt", to: companion + "/depth_tokenizer.txt")
-        try MolmoActCompanion.write(root: out, episodes: merged.episodes.map(\.index), mode: environment.controller.mode,
-                                    primaryCamera: camera)
+        try MolmoActCompanion.write(
+            root: out, episodes: merged.episodes.map(\.index), mode: environment.controller.mode,
+            primaryCamera: camera)
         // The MolmoAct v1 export (--style molmoact) is made again from the merged recording, in the shards' layout.
         if let export = try? LeRobotDataset(root: first + "/lerobot") {
             try MolmoActV1Export.write(root: out, to: companion + "/lerobot", mode: environment.controller.mode, version: export.version)

@@ -24,21 +24,27 @@ public struct RecordingLayout: Sendable {
 
     /// - Parameters:
     ///   - cameras: observation cameras (name, width, height), primary first.
-    public init(style: RecordingStyle, mode: ControlMode, cameras: [(name: String, width: Int, height: Int)], fps: Int,
-                robotType: String, video: VideoSettings = VideoSettings()) throws {
+    public init(
+        style: RecordingStyle, mode: ControlMode, cameras: [(name: String, width: Int, height: Int)], fps: Int,
+        robotType: String, video: VideoSettings = VideoSettings()
+    ) throws {
         self.style = style
         var features: [Feature] = []
         switch style {
         case .molmoAct:
             guard mode.kind == .endEffectorDelta, mode.action.count == 7 else {
-                throw RecordingError("style molmoact needs a 7-D end-effector delta control mode; mode '\(mode.name)' is \(mode.kind.rawValue) with \(mode.action.count) action values (use --style molmoact2)")
+                throw RecordingError(
+                    "style molmoact needs a 7-D end-effector delta control mode; mode '\(mode.name)' is \(mode.kind.rawValue) with \(mode.action.count) action values (use --style molmoact2)"
+                )
             }
             guard cameras.count >= 2 else {
                 throw RecordingError("style molmoact needs a primary and a wrist camera; the embodiment has \(cameras.map(\.name))")
             }
             cameraFeatures = [(cameras[0].name, "image"), (cameras[1].name, "wrist_image")]
-            features = [.camera("image", width: cameras[0].width, height: cameras[0].height),
-                        .camera("wrist_image", width: cameras[1].width, height: cameras[1].height)]
+            features = [
+                .camera("image", width: cameras[0].width, height: cameras[0].height),
+                .camera("wrist_image", width: cameras[1].width, height: cameras[1].height),
+            ]
         case .molmoAct2:
             cameraFeatures = cameras.map { ($0.name, "observation.images.\($0.name)") }
             features = cameras.map { .camera("observation.images.\($0.name)", width: $0.width, height: $0.height) }

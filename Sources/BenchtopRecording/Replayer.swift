@@ -1,7 +1,7 @@
+import BenchtopBuilder
 import BenchtopCore
 import BenchtopDataset
 import BenchtopEval
-import BenchtopBuilder
 import BenchtopPolicy
 import BenchtopRobot
 import BenchtopScene
@@ -13,8 +13,10 @@ import Foundation
 public enum RecordingSetup {
     /// The scene with the robot's mounted cameras, every observation camera optionally resized to a square
     /// `imageSize`.
-    public static func environment(scene base: Scene, robot: String?, mode: String?, controlRate: Double?, imageSize: Int?,
-                                   registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
+    public static func environment(
+        scene base: Scene, robot: String?, mode: String?, controlRate: Double?, imageSize: Int?,
+        registry: EmbodimentRegistry = .shared
+    ) throws -> TabletopEnvironment {
         var builder = EvaluationBuilder(scene: base, robot: robot, registry: registry)
         builder.mode = mode
         builder.controlRate = controlRate
@@ -53,10 +55,13 @@ public struct ReplayReport: Sendable {
 public enum Replayer {
     public static func environment(manifest m: RecordingManifest, registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
         let scene = try SceneLoader.parse(m.sceneYAML, file: m.scenePath, defaultName: m.sceneName)
-        let env = try RecordingSetup.environment(scene: scene, robot: m.robot, mode: m.mode, controlRate: m.controlRate,
-                                                 imageSize: m.imageSize, registry: registry)
+        let env = try RecordingSetup.environment(
+            scene: scene, robot: m.robot, mode: m.mode, controlRate: m.controlRate,
+            imageSize: m.imageSize, registry: registry)
         guard env.physicsStepsPerTick == m.physicsStepsPerTick, env.scene.physics.timeStep == m.physicsTimeStep else {
-            throw RecordingError("rebuilt scene steps \(env.physicsStepsPerTick) x \(env.scene.physics.timeStep) s per tick; the recording used \(m.physicsStepsPerTick) x \(m.physicsTimeStep) s")
+            throw RecordingError(
+                "rebuilt scene steps \(env.physicsStepsPerTick) x \(env.scene.physics.timeStep) s per tick; the recording used \(m.physicsStepsPerTick) x \(m.physicsTimeStep) s"
+            )
         }
         return env
     }
@@ -99,10 +104,13 @@ public final class ReplaySession {
         actions = try dataset.episode(episode).values["action"] ?? []
         width = dataset.schema.features.first { $0.name == "action" }?.width ?? 0
         guard width > 0, actions.count == entry.length * width else {
-            throw RecordingError("\(dataset.dataFile(episode: episode)): episode \(episode) has \(actions.count) action values; expected \(entry.length) x \(width)")
+            throw RecordingError(
+                "\(dataset.dataFile(episode: episode)): episode \(episode) has \(actions.count) action values; expected \(entry.length) x \(width)")
         }
         guard recorded.robot.count == entry.length + 1, recorded.objects.count == entry.length + 1 else {
-            throw RecordingError("\(RecordingManifest.statesPath(root: root, episode: episode)): \(recorded.robot.count) states for \(entry.length) ticks (expected ticks + 1)")
+            throw RecordingError(
+                "\(RecordingManifest.statesPath(root: root, episode: episode)): \(recorded.robot.count) states for \(entry.length) ticks (expected ticks + 1)"
+            )
         }
         environment = try Replayer.environment(manifest: manifest, registry: registry)
         environment.rendersImages = renders
@@ -128,8 +136,9 @@ public final class ReplaySession {
     }
 
     public var report: ReplayReport {
-        ReplayReport(episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success,
-                     finalStateDigest: environment.world.snapshot().digestText)
+        ReplayReport(
+            episode: entry.index, seed: entry.seed, steps: tick, robotDivergence: robotD, objectDivergence: objectD, success: success,
+            finalStateDigest: environment.world.snapshot().digestText)
     }
 
     private func compare(_ k: Int) {

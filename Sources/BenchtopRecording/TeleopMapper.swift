@@ -37,14 +37,17 @@ public final class TeleopMapper {
 
     /// One action for a tick of `dt` seconds. `translation`, `rotation`: -1 ... 1 per base-frame axis;
     /// `dragTarget`: a world point the active TCP moves towards at the top speed.
-    public func action(translation: SIMD3<Double>, rotation: SIMD3<Double>, toggleGripper: Bool, gripper: Bool?,
-                       dragTarget: SIMD3<Double>?, dt: Double) throws -> [Double] {
+    public func action(
+        translation: SIMD3<Double>, rotation: SIMD3<Double>, toggleGripper: Bool, gripper: Bool?,
+        dragTarget: SIMD3<Double>?, dt: Double
+    ) throws -> [Double] {
         let arms = paired ? Array(targets.indices) : [activeArm]
         var step = clamp(translation) * linearSpeed * dt
         if let dragTarget {
             let goal = controller.basePose.inverse.transform(dragTarget)
             var d = goal - targets[activeArm].position
-            let n = (d * d).sum().squareRoot(), maxStep = linearSpeed * dt
+            let n = (d * d).sum().squareRoot()
+            let maxStep = linearSpeed * dt
             if n > maxStep { d *= maxStep / n }
             step = d
         }

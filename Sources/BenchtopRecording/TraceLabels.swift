@@ -9,7 +9,8 @@ public enum TraceLabels {
     /// or outside the image. Pixels map as the model's coordinates do: `x = px * 255 / (w - 1)`.
     public static func point(_ tcp: SIMD3<Double>, camera: PinholeCamera) -> SIMD2<Int>? {
         guard let p = camera.project(tcp)?.pixel, camera.contains(p) else { return nil }
-        let x = (p.x * 255 / Double(max(camera.width - 1, 1))).rounded(), y = (p.y * 255 / Double(max(camera.height - 1, 1))).rounded()
+        let x = (p.x * 255 / Double(max(camera.width - 1, 1))).rounded()
+        let y = (p.y * 255 / Double(max(camera.height - 1, 1))).rounded()
         return SIMD2(Int(min(max(x, 0), 255)), Int(min(max(y, 0), 255)))
     }
 

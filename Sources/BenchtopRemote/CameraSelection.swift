@@ -21,7 +21,11 @@ public struct CameraSlot: Sendable, Equatable {
     public var role: CameraRole
     /// A missing optional camera is left out (openpi's ALOHA inputs fill absent wrist views with zeros).
     public var required: Bool
-    public init(_ key: String, _ role: CameraRole, required: Bool = true) { self.key = key; self.role = role; self.required = required }
+    public init(_ key: String, _ role: CameraRole, required: Bool = true) {
+        self.key = key
+        self.role = role
+        self.required = required
+    }
 }
 
 /// Maps a layout's camera slots to the observation's cameras by name, never by position: an embodiment's camera
@@ -39,7 +43,8 @@ public struct CameraSelection: Sendable, Equatable {
         for part in text.split(separator: ",") {
             let kv = part.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
-                throw PolicySpecError("\(kind) cameras='\(text)': expected slot:camera pairs such as wrist_cam:wrist_image_left,external_cam:exterior_image_2_left")
+                throw PolicySpecError(
+                    "\(kind) cameras='\(text)': expected slot:camera pairs such as wrist_cam:wrist_image_left,external_cam:exterior_image_2_left")
             }
             o[kv[0]] = kv[1]
         }
@@ -83,7 +88,9 @@ public struct CameraSelection: Sendable, Equatable {
             var index: Int?
             if let wanted = overrides[slot.key] ?? overrides[leaf] ?? overrides[slot.role.rawValue] {
                 guard let i = names.firstIndex(of: wanted) else {
-                    throw PolicyError.invalidAction("\(client): cameras= maps \(slot.key) to '\(wanted)', which the observation lacks (cameras: \(names.joined(separator: ", ")))")
+                    throw PolicyError.invalidAction(
+                        "\(client): cameras= maps \(slot.key) to '\(wanted)', which the observation lacks (cameras: \(names.joined(separator: ", ")))"
+                    )
                 }
                 index = i
             } else {
@@ -91,7 +98,9 @@ public struct CameraSelection: Sendable, Equatable {
             }
             guard let i = index else {
                 if !slot.required { continue }
-                throw PolicyError.invalidAction("\(client): no camera for \(slot.key) (\(slot.role.rawValue)); the observation has \(names.isEmpty ? "no images" : names.joined(separator: ", ")); map one with cameras=\(leaf):NAME in the policy URL")
+                throw PolicyError.invalidAction(
+                    "\(client): no camera for \(slot.key) (\(slot.role.rawValue)); the observation has \(names.isEmpty ? "no images" : names.joined(separator: ", ")); map one with cameras=\(leaf):NAME in the policy URL"
+                )
             }
             out.append((slot.key, observation.images[i]))
         }

@@ -19,11 +19,15 @@ public final class HTTPClient {
     private var connection: TCPConnection?
 
     public init(host: String, port: Int, timeout: Double, maxResponseBytes: Int = 16 << 20) {
-        self.host = host; self.port = port; self.timeout = timeout; self.maxResponseBytes = maxResponseBytes
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
     }
 
     private func tooLarge(_ what: String) -> TransportError {
-        .tooLarge("\(what) exceeds the limit of \(maxResponseBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)")
+        .tooLarge(
+            "\(what) exceeds the limit of \(maxResponseBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)")
     }
 
     /// Sends a request and reads the whole response. Transport failures throw `TransportError`.
@@ -44,8 +48,11 @@ public final class HTTPClient {
             let c = connection!
             do {
                 try headBytes.withUnsafeBytes { h in
-                    if let body { try body.withUnsafeBytes { try c.write([h, $0], deadline: deadline) } }
-                    else { try c.write([h], deadline: deadline) }
+                    if let body {
+                        try body.withUnsafeBytes { try c.write([h, $0], deadline: deadline) }
+                    } else {
+                        try c.write([h], deadline: deadline)
+                    }
                 }
                 return try readResponse(c, method: method, deadline: deadline)
             } catch TransportError.closed(let why) where reused && attempt == 0 {
@@ -53,19 +60,25 @@ public final class HTTPClient {
                 _ = why
                 continue
             } catch {
-                connection?.close(); connection = nil
+                connection?.close()
+                connection = nil
                 throw error
             }
         }
         throw TransportError.closed("\(host):\(port) closed the connection twice")
     }
 
-    public func close() { connection?.close(); connection = nil }
+    public func close() {
+        connection?.close()
+        connection = nil
+    }
 
     private func readResponse(_ c: TCPConnection, method: String, deadline: Double) throws -> HTTPResponse {
         let head = try c.readUntil(Array("\r\n\r\n".utf8), limit: 64 * 1024, deadline: deadline)
         let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n", omittingEmptySubsequences: true)
-        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1."), let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
+        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1."),
+            let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
+        else {
             throw TransportError.protocolViolation("bad status line '\(lines.first ?? "")'")
         }
         var headers: [String: String] = [:]
@@ -114,9 +127,12 @@ public final class HTTPClient {
                         throw tooLarge("the response (read until close)")
                     }
                 }
-            } catch TransportError.closed { }
+            } catch TransportError.closed {}
         }
-        if headers["connection"]?.lowercased() == "close" { c.close(); connection = nil }
+        if headers["connection"]?.lowercased() == "close" {
+            c.close()
+            connection = nil
+        }
         return HTTPResponse(status: status, headers: headers, body: body)
     }
 }

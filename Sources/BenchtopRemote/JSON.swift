@@ -27,25 +27,45 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    public var double: Double? { if case .number(let d) = self { return d }; return nil }
-    public var string: String? { if case .string(let s) = self { return s }; return nil }
-    public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var double: Double? {
+        if case .number(let d) = self { return d }
+        return nil
+    }
+    public var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    public var array: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
 
     /// Serialises compactly.
-    public var bytes: [UInt8] { var out: [UInt8] = []; write(to: &out); return out }
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        write(to: &out)
+        return out
+    }
 
     public func write(to out: inout [UInt8]) {
         switch self {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)
         case .number(let d):
-            if d.isFinite, d == d.rounded(), abs(d) < 1e15 { out += Array(String(Int64(d)).utf8) }
-            else if d.isFinite { out += Array("\(d)".utf8) }
-            else { out += Array("null".utf8) }
+            if d.isFinite, d == d.rounded(), abs(d) < 1e15 {
+                out += Array(String(Int64(d)).utf8)
+            } else if d.isFinite {
+                out += Array("\(d)".utf8)
+            } else {
+                out += Array("null".utf8)
+            }
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
-            for (i, v) in a.enumerated() { if i > 0 { out.append(UInt8(ascii: ",")) }; v.write(to: &out) }
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                v.write(to: &out)
+            }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
             out.append(UInt8(ascii: "{"))
@@ -121,47 +141,77 @@ private struct JSONParser {
         guard i < b.count else { throw fail("unexpected end") }
         switch b[i] {
         case UInt8(ascii: "{"):
-            i += 1; skip()
+            i += 1
+            skip()
             var o: [(String, JSONValue)] = []
-            if i < b.count, b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+            if i < b.count, b[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(o)
+            }
             while true {
                 skip()
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a key string") }
                 let k = try string()
                 skip()
                 guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
-                i += 1; skip()
+                i += 1
+                skip()
                 o.append((k, try value(depth: depth + 1)))
                 skip()
                 guard i < b.count else { throw fail("unterminated object") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if b[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(o)
+                }
                 throw fail("expected ',' or '}'")
             }
         case UInt8(ascii: "["):
-            i += 1; skip()
+            i += 1
+            skip()
             var a: [JSONValue] = []
-            if i < b.count, b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+            if i < b.count, b[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(a)
+            }
             while true {
                 skip()
                 a.append(try value(depth: depth + 1))
                 skip()
                 guard i < b.count else { throw fail("unterminated array") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if b[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(a)
+                }
                 throw fail("expected ',' or ']'")
             }
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
-        case UInt8(ascii: "N"): return try literal("NaN", .number(.nan))   // Python's json writes these
+        case UInt8(ascii: "N"): return try literal("NaN", .number(.nan))  // Python's json writes these
         case UInt8(ascii: "I"): return try literal("Infinity", .number(.infinity))
         default:
             let s = i
-            if b[i] == UInt8(ascii: "-"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "I") { i += 1; _ = try literal("Infinity", .null); return .number(-.infinity) }
-            while i < b.count, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 { i += 1 }
-            guard i > s, let d = Double(String(decoding: b[s..<i], as: UTF8.self)) else { i = s; throw fail("expected a value") }
+            if b[i] == UInt8(ascii: "-"), i + 1 < b.count, b[i + 1] == UInt8(ascii: "I") {
+                i += 1
+                _ = try literal("Infinity", .null)
+                return .number(-.infinity)
+            }
+            while i < b.count, let c = Optional(b[i]), (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45 {
+                i += 1
+            }
+            guard i > s, let d = Double(String(decoding: b[s..<i], as: UTF8.self)) else {
+                i = s
+                throw fail("expected a value")
+            }
             return .number(d)
         }
     }
@@ -172,15 +222,26 @@ private struct JSONParser {
         // Fast path: no escapes.
         while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != 0x5C { i += 1 }
         guard i < b.count else { throw fail("unterminated string") }
-        if b[i] == UInt8(ascii: "\"") { i += 1; return String(decoding: b[s..<(i - 1)], as: UTF8.self) }
+        if b[i] == UInt8(ascii: "\"") {
+            i += 1
+            return String(decoding: b[s..<(i - 1)], as: UTF8.self)
+        }
         var out = Array(b[s..<i])
         while i < b.count {
             let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; return String(decoding: out, as: UTF8.self) }
-            if c != 0x5C { out.append(c); i += 1; continue }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            }
+            if c != 0x5C {
+                out.append(c)
+                i += 1
+                continue
+            }
             i += 1
             guard i < b.count else { break }
-            let e = b[i]; i += 1
+            let e = b[i]
+            i += 1
             switch e {
             case UInt8(ascii: "n"): out.append(0x0A)
             case UInt8(ascii: "t"): out.append(0x09)
@@ -212,16 +273,20 @@ private struct JSONParser {
 public enum JSONNumpy {
     /// A uint8 H x W x 3 array of an RGB image.
     public static func image(_ pixels: [UInt8], height: Int, width: Int) -> JSONValue {
-        .object([("__numpy__", .string(Data(pixels).base64EncodedString())), ("dtype", .string("|u1")),
-                 ("shape", .array([.number(Double(height)), .number(Double(width)), .number(3)]))])
+        .object([
+            ("__numpy__", .string(Data(pixels).base64EncodedString())), ("dtype", .string("|u1")),
+            ("shape", .array([.number(Double(height)), .number(Double(width)), .number(3)])),
+        ])
     }
 
     /// A float32 vector.
     public static func float32(_ values: [Double]) -> JSONValue {
         var f = values.map { Float($0).bitPattern.littleEndian }
         let data = Data(bytes: &f, count: f.count * 4)
-        return .object([("__numpy__", .string(data.base64EncodedString())), ("dtype", .string("<f4")),
-                        ("shape", .array([.number(Double(values.count))]))])
+        return .object([
+            ("__numpy__", .string(data.base64EncodedString())), ("dtype", .string("<f4")),
+            ("shape", .array([.number(Double(values.count))])),
+        ])
     }
 
     /// Reads a numeric array (json-numpy object or nested lists) as rows of doubles; a 1-D array is one row.
@@ -239,7 +304,7 @@ public enum JSONNumpy {
         guard let rows = v.array else { throw PolicyError.malformedOutput(field: field, detail: "expected an array") }
         if rows.allSatisfy({ $0.double != nil }) { return [rows.map { $0.double! }] }
         var unwrapped = rows
-        if rows.count == 1, let inner = rows[0].array, inner.first?.array != nil { unwrapped = inner }   // (1, N, D)
+        if rows.count == 1, let inner = rows[0].array, inner.first?.array != nil { unwrapped = inner }  // (1, N, D)
         return try unwrapped.enumerated().map { i, r in
             guard let a = r.array else { throw PolicyError.malformedOutput(field: "\(field)[\(i)]", detail: "expected a list of numbers") }
             return try a.enumerated().map { j, x in

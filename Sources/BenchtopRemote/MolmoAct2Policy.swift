@@ -12,7 +12,11 @@ public enum MolmoAct2Embodiment: String, Sendable, CaseIterable {
     case libero
 
     public var normTag: String {
-        switch self { case .droid: "franka_droid"; case .yam: "yam_dual_molmoact2"; case .libero: "libero" }
+        switch self {
+        case .droid: "franka_droid"
+        case .yam: "yam_dual_molmoact2"
+        case .libero: "libero"
+        }
     }
     public var cameraKeys: [String] { cameraSlots.map(\.key) }
     /// The camera keys and the Benchtop cameras they take (matched by name, `CameraSelection`).
@@ -25,16 +29,25 @@ public enum MolmoAct2Embodiment: String, Sendable, CaseIterable {
     }
     /// The state length the server's checkpoint expects (nil: not fixed).
     public var stateDimension: Int? {
-        switch self { case .droid: 8; case .yam: 14; case .libero: nil }
+        switch self {
+        case .droid: 8
+        case .yam: 14
+        case .libero: nil
+        }
     }
 
     /// The embodiment a norm tag or a Benchtop embodiment name denotes.
     public init?(matching name: String) {
         let n = name.lowercased()
-        if n.contains("droid") || n.contains("franka") { self = .droid }
-        else if n.contains("yam") { self = .yam }
-        else if n.contains("libero") { self = .libero }
-        else { return nil }
+        if n.contains("droid") || n.contains("franka") {
+            self = .droid
+        } else if n.contains("yam") {
+            self = .yam
+        } else if n.contains("libero") {
+            self = .libero
+        } else {
+            return nil
+        }
     }
 }
 
@@ -71,10 +84,14 @@ public final class MolmoAct2Policy: Policy {
     private let link: ServerLink
 
     /// `url` is the full `/act` address, e.g. `http://127.0.0.1:8000/act`.
-    public init(url: String, embodiment: MolmoAct2Embodiment? = nil, settings: RemoteSettings = RemoteSettings(), statefulChunks: Bool = false) throws {
+    public init(url: String, embodiment: MolmoAct2Embodiment? = nil, settings: RemoteSettings = RemoteSettings(), statefulChunks: Bool = false) throws
+    {
         let e = try Endpoint(url, defaultPort: 8000)
         guard e.scheme == "http" else { throw PolicySpecError("molmoact2 needs an http:// URL, got '\(url)'") }
-        self.endpoint = url; self.embodiment = embodiment; self.settings = settings; self.statefulChunks = statefulChunks
+        self.endpoint = url
+        self.embodiment = embodiment
+        self.settings = settings
+        self.statefulChunks = statefulChunks
         self.actPath = e.path == "/" ? "/act" : e.path
         self.basePath = actPath.hasSuffix("/act") ? String(actPath.dropLast(4)) : ""
         self.http = HTTPClient(host: e.host, port: e.port, timeout: settings.timeout, maxResponseBytes: settings.maxResponseBytes)
@@ -100,7 +117,8 @@ public final class MolmoAct2Policy: Policy {
                 } else {
                     let (s2, info) = try getJSON(actPath)
                     guard s2 == 200, let info, info["status"]?.string == "ok" else {
-                        throw PolicyError.server("\(server): neither GET \(basePath)/health nor GET \(actPath) answered as a MolmoAct2 server (HTTP \(s2))")
+                        throw PolicyError.server(
+                            "\(server): neither GET \(basePath)/health nor GET \(actPath) answered as a MolmoAct2 server (HTTP \(s2))")
                     }
                     serverKind = .host(normTag: info["norm_tag"]?.string ?? "")
                 }
@@ -123,7 +141,10 @@ public final class MolmoAct2Policy: Policy {
     /// The request body for an observation (exposed for the benchmark and tests).
     public func body(for o: Observation) throws -> [UInt8] {
         var fields: [(String, JSONValue)] = []
-        let generic: Bool = { if case .generic = serverKind { return true }; return false }()
+        let generic: Bool = {
+            if case .generic = serverKind { return true }
+            return false
+        }()
         if let e = embodiment {
             if let d = e.stateDimension, o.state.count != d {
                 throw PolicyError.invalidAction("\(e.normTag) expects a state of \(d) values; the observation has \(o.state.count)")

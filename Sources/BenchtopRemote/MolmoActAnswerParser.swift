@@ -7,11 +7,14 @@ import Foundation
 public struct MolmoActAnswerParser {
     private let policy: MolmoActPolicy
 
-    public init(handling: MalformedOutputHandling = .official, prompt: MolmoActPrompt = .multiView, normalization: ActionNormalization? = nil,
-                units: ActionUnits? = nil, expectedSteps: Int? = nil, vocabulary: Qwen2Vocabulary? = nil) throws {
+    public init(
+        handling: MalformedOutputHandling = .official, prompt: MolmoActPrompt = .multiView, normalization: ActionNormalization? = nil,
+        units: ActionUnits? = nil, expectedSteps: Int? = nil, vocabulary: Qwen2Vocabulary? = nil
+    ) throws {
         // The client never connects here: only its parsing is used.
-        policy = try MolmoActPolicy(url: "http://127.0.0.1:8000", model: "offline", prompt: prompt, normalization: normalization,
-                                    onMalformedOutput: handling, expectedSteps: expectedSteps, units: units)
+        policy = try MolmoActPolicy(
+            url: "http://127.0.0.1:8000", model: "offline", prompt: prompt, normalization: normalization,
+            onMalformedOutput: handling, expectedSteps: expectedSteps, units: units)
         policy.vocabulary = vocabulary
         policy.maxReasoningTextBytes = Int.max
     }

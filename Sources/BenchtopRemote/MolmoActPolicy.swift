@@ -60,9 +60,11 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
     private let modelsPath: String
 
     /// `url` is the server's base (`http://host:port`), its `/v1`, or the full `/v1/chat/completions` address.
-    public init(url: String, model: String? = nil, prompt: MolmoActPrompt = .multiView, normalization: ActionNormalization? = nil,
-                settings: RemoteSettings = RemoteSettings(), onMalformedOutput: MalformedOutputHandling = .official, expectedSteps: Int? = nil,
-                units: ActionUnits? = nil) throws {
+    public init(
+        url: String, model: String? = nil, prompt: MolmoActPrompt = .multiView, normalization: ActionNormalization? = nil,
+        settings: RemoteSettings = RemoteSettings(), onMalformedOutput: MalformedOutputHandling = .official, expectedSteps: Int? = nil,
+        units: ActionUnits? = nil
+    ) throws {
         let e = try Endpoint(url, defaultPort: 8000)
         guard e.scheme == "http" else { throw PolicySpecError("molmoact needs an http:// URL, got '\(url)'") }
         var base = e.path.hasSuffix("/") ? String(e.path.dropLast()) : e.path
@@ -70,8 +72,13 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
         if !base.hasSuffix("/v1") { base += "/v1" }
         chatPath = base + "/chat/completions"
         modelsPath = base + "/models"
-        self.endpoint = url; self.model = model; self.prompt = prompt; self.normalization = normalization
-        self.settings = settings; self.onMalformedOutput = onMalformedOutput; self.expectedSteps = expectedSteps
+        self.endpoint = url
+        self.model = model
+        self.prompt = prompt
+        self.normalization = normalization
+        self.settings = settings
+        self.onMalformedOutput = onMalformedOutput
+        self.expectedSteps = expectedSteps
         self.units = units ?? ActionUnits.forNormKey(normalization?.key)
         self.maxImages = prompt == .multiView || prompt == .steeringMultiView ? 2 : 1
         self.http = HTTPClient(host: e.host, port: e.port, timeout: settings.timeout, maxResponseBytes: settings.maxResponseBytes)
@@ -81,8 +88,14 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
 
     private var server: String { "MolmoAct server \(endpoint)" }
 
-    public func takeRecoveredErrors() -> [PolicyError] { defer { recovered = [] }; return recovered }
-    public func takeOutputWarnings() -> [PolicyError] { defer { warnings = [] }; return warnings }
+    public func takeRecoveredErrors() -> [PolicyError] {
+        defer { recovered = [] }
+        return recovered
+    }
+    public func takeOutputWarnings() -> [PolicyError] {
+        defer { warnings = [] }
+        return warnings
+    }
 
     /// Learns the served model's id (first call, unless given) and clears the episode's gripper memory.
     public func reset(instruction: String, seed: UInt64) throws {
@@ -107,8 +120,11 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
             var image = k == 0 ? resized(cam.rgb, width: 256, height: 256) : cam.rgb
             if k == 0 && prompt.isSteering { SteeringOverlay.draw(steeringTrace, on: &image) }
             let png = PNG.encode(image, compressionLevel: 1)
-            content.append(.object([("type", .string("image_url")),
-                                    ("image_url", .object([("url", .string("data:image/png;base64," + png.base64EncodedString()))]))]))
+            content.append(
+                .object([
+                    ("type", .string("image_url")),
+                    ("image_url", .object([("url", .string("data:image/png;base64," + png.base64EncodedString()))])),
+                ]))
         }
         content.append(.object([("type", .string("text")), ("text", .string(prompt.text(instruction: o.instruction)))]))
         return JSONValue.object([
@@ -128,7 +144,10 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
         steeringTrace = trace
         defer { (prompt, steeringTrace) = saved }
         var chunk = try query(observation)
-        if chunk.reasoning?.traces.isEmpty ?? true { chunk.reasoning = (chunk.reasoning ?? Reasoning()); chunk.reasoning?.traces = [trace] }
+        if chunk.reasoning?.traces.isEmpty ?? true {
+            chunk.reasoning = (chunk.reasoning ?? Reasoning())
+            chunk.reasoning?.traces = [trace]
+        }
         return chunk
     }
 
@@ -179,7 +198,7 @@ public final class MolmoActPolicy: Policy, RecoveredErrorReporting {
             // Nothing decodable: one zero action with the last gripper (Ai2's LIBERO evaluation).
             if actionIssue == nil { recovered.append(.malformedOutput(field: "action", detail: "no action values")) }
             var zero = [Double](repeating: 0, count: actionDimension)
-            zero[actionDimension - 1] = lastGripper ?? ActionTokenizer.binCentre(254)   // open until told otherwise
+            zero[actionDimension - 1] = lastGripper ?? ActionTokenizer.binCentre(254)  // open until told otherwise
             return ActionChunk(actions: [zero], reasoning: reasoning)
         }
         lastGripper = actions.last?.last

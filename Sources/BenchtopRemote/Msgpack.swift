@@ -38,7 +38,11 @@ public indirect enum MsgpackValue: Sendable, Equatable {
         guard case .map(let m) = self else { return nil }
         let bytes = Array(key.utf8)
         return m.first { k, _ in
-            switch k { case .string(let s): s == key; case .binary(let b): b == bytes; default: false }
+            switch k {
+            case .string(let s): s == key
+            case .binary(let b): b == bytes
+            default: false
+            }
         }?.1
     }
 
@@ -82,35 +86,73 @@ public enum Msgpack {
         case .nil: out.append(0xC0)
         case .bool(let b): out.append(b ? 0xC3 : 0xC2)
         case .int(let i):
-            if i >= 0 { encodeUnsigned(UInt64(i), &out) }
-            else if i >= -32 { out.append(UInt8(bitPattern: Int8(i))) }
-            else if i >= -128 { out.append(0xD0); out.append(UInt8(bitPattern: Int8(i))) }
-            else if i >= -32768 { out.append(0xD1); be(UInt16(bitPattern: Int16(i)), &out) }
-            else if i >= -2_147_483_648 { out.append(0xD2); be(UInt32(bitPattern: Int32(i)), &out) }
-            else { out.append(0xD3); be(UInt64(bitPattern: i), &out) }
+            if i >= 0 {
+                encodeUnsigned(UInt64(i), &out)
+            } else if i >= -32 {
+                out.append(UInt8(bitPattern: Int8(i)))
+            } else if i >= -128 {
+                out.append(0xD0)
+                out.append(UInt8(bitPattern: Int8(i)))
+            } else if i >= -32768 {
+                out.append(0xD1)
+                be(UInt16(bitPattern: Int16(i)), &out)
+            } else if i >= -2_147_483_648 {
+                out.append(0xD2)
+                be(UInt32(bitPattern: Int32(i)), &out)
+            } else {
+                out.append(0xD3)
+                be(UInt64(bitPattern: i), &out)
+            }
         case .uint(let u): encodeUnsigned(u, &out)
-        case .float32(let f): out.append(0xCA); be(f.bitPattern, &out)
-        case .float64(let d): out.append(0xCB); be(d.bitPattern, &out)
+        case .float32(let f):
+            out.append(0xCA)
+            be(f.bitPattern, &out)
+        case .float64(let d):
+            out.append(0xCB)
+            be(d.bitPattern, &out)
         case .string(let s):
             let n = s.utf8.count
-            if n < 32 { out.append(0xA0 | UInt8(n)) }
-            else if n < 256 { out.append(0xD9); out.append(UInt8(n)) }
-            else if n < 65536 { out.append(0xDA); be(UInt16(n), &out) }
-            else { out.append(0xDB); be(UInt32(n), &out) }
+            if n < 32 {
+                out.append(0xA0 | UInt8(n))
+            } else if n < 256 {
+                out.append(0xD9)
+                out.append(UInt8(n))
+            } else if n < 65536 {
+                out.append(0xDA)
+                be(UInt16(n), &out)
+            } else {
+                out.append(0xDB)
+                be(UInt32(n), &out)
+            }
             out += s.utf8
         case .binary(let b):
             header(b.count, 0xC4, 0xC5, 0xC6, &out)
             out += b
         case .array(let a):
-            if a.count < 16 { out.append(0x90 | UInt8(a.count)) }
-            else if a.count < 65536 { out.append(0xDC); be(UInt16(a.count), &out) }
-            else { out.append(0xDD); be(UInt32(a.count), &out) }
+            if a.count < 16 {
+                out.append(0x90 | UInt8(a.count))
+            } else if a.count < 65536 {
+                out.append(0xDC)
+                be(UInt16(a.count), &out)
+            } else {
+                out.append(0xDD)
+                be(UInt32(a.count), &out)
+            }
             for x in a { encode(x, into: &out) }
         case .map(let m):
-            if m.count < 16 { out.append(0x80 | UInt8(m.count)) }
-            else if m.count < 65536 { out.append(0xDE); be(UInt16(m.count), &out) }
-            else { out.append(0xDF); be(UInt32(m.count), &out) }
-            for (k, x) in m { encode(k, into: &out); encode(x, into: &out) }
+            if m.count < 16 {
+                out.append(0x80 | UInt8(m.count))
+            } else if m.count < 65536 {
+                out.append(0xDE)
+                be(UInt16(m.count), &out)
+            } else {
+                out.append(0xDF)
+                be(UInt32(m.count), &out)
+            }
+            for (k, x) in m {
+                encode(k, into: &out)
+                encode(x, into: &out)
+            }
         case .ext(let t, let d):
             switch d.count {
             case 1: out.append(0xD4)
@@ -126,17 +168,34 @@ public enum Msgpack {
     }
 
     private static func header(_ n: Int, _ c8: UInt8, _ c16: UInt8, _ c32: UInt8, _ out: inout [UInt8]) {
-        if n < 256 { out.append(c8); out.append(UInt8(n)) }
-        else if n < 65536 { out.append(c16); be(UInt16(n), &out) }
-        else { out.append(c32); be(UInt32(n), &out) }
+        if n < 256 {
+            out.append(c8)
+            out.append(UInt8(n))
+        } else if n < 65536 {
+            out.append(c16)
+            be(UInt16(n), &out)
+        } else {
+            out.append(c32)
+            be(UInt32(n), &out)
+        }
     }
 
     private static func encodeUnsigned(_ u: UInt64, _ out: inout [UInt8]) {
-        if u < 128 { out.append(UInt8(u)) }
-        else if u < 256 { out.append(0xCC); out.append(UInt8(u)) }
-        else if u < 65536 { out.append(0xCD); be(UInt16(u), &out) }
-        else if u < 1 << 32 { out.append(0xCE); be(UInt32(u), &out) }
-        else { out.append(0xCF); be(u, &out) }
+        if u < 128 {
+            out.append(UInt8(u))
+        } else if u < 256 {
+            out.append(0xCC)
+            out.append(UInt8(u))
+        } else if u < 65536 {
+            out.append(0xCD)
+            be(UInt16(u), &out)
+        } else if u < 1 << 32 {
+            out.append(0xCE)
+            be(UInt32(u), &out)
+        } else {
+            out.append(0xCF)
+            be(u, &out)
+        }
     }
 
     private static func be<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {
@@ -161,13 +220,21 @@ public enum Msgpack {
         mutating func need(_ n: Int) throws {
             guard n >= 0, i + n <= b.count else { throw MsgpackError(offset: i, message: "truncated: need \(n) more bytes, have \(b.count - i)") }
         }
-        mutating func u8() throws -> UInt8 { try need(1); defer { i += 1 }; return b[i] }
+        mutating func u8() throws -> UInt8 {
+            try need(1)
+            defer { i += 1 }
+            return b[i]
+        }
         mutating func big<T: FixedWidthInteger>(_: T.Type) throws -> T {
             try need(MemoryLayout<T>.size)
             defer { i += MemoryLayout<T>.size }
             return T(bigEndian: b.loadUnaligned(fromByteOffset: i, as: T.self))
         }
-        mutating func bytes(_ n: Int) throws -> [UInt8] { try need(n); defer { i += n }; return Array(b[i..<(i + n)]) }
+        mutating func bytes(_ n: Int) throws -> [UInt8] {
+            try need(n)
+            defer { i += n }
+            return Array(b[i..<(i + n)])
+        }
         mutating func str(_ n: Int) throws -> MsgpackValue {
             let at = i
             let raw = try bytes(n)
@@ -190,9 +257,18 @@ public enum Msgpack {
             case 0xC4: return .binary(try bytes(Int(try u8())))
             case 0xC5: return .binary(try bytes(Int(try big(UInt16.self))))
             case 0xC6: return .binary(try bytes(Int(try big(UInt32.self))))
-            case 0xC7: let n = Int(try u8()); let ty = Int8(bitPattern: try u8()); return .ext(ty, try bytes(n))
-            case 0xC8: let n = Int(try big(UInt16.self)); let ty = Int8(bitPattern: try u8()); return .ext(ty, try bytes(n))
-            case 0xC9: let n = Int(try big(UInt32.self)); let ty = Int8(bitPattern: try u8()); return .ext(ty, try bytes(n))
+            case 0xC7:
+                let n = Int(try u8())
+                let ty = Int8(bitPattern: try u8())
+                return .ext(ty, try bytes(n))
+            case 0xC8:
+                let n = Int(try big(UInt16.self))
+                let ty = Int8(bitPattern: try u8())
+                return .ext(ty, try bytes(n))
+            case 0xC9:
+                let n = Int(try big(UInt32.self))
+                let ty = Int8(bitPattern: try u8())
+                return .ext(ty, try bytes(n))
             case 0xCA: return .float32(Float(bitPattern: try big(UInt32.self)))
             case 0xCB: return .float64(Double(bitPattern: try big(UInt64.self)))
             case 0xCC: return .uint(UInt64(try u8()))
@@ -219,7 +295,7 @@ public enum Msgpack {
         }
 
         mutating func array(_ n: Int, _ depth: Int) throws -> MsgpackValue {
-            try need(n)   // each element takes at least one byte
+            try need(n)  // each element takes at least one byte
             var a: [MsgpackValue] = []
             a.reserveCapacity(n)
             for _ in 0..<n { a.append(try value(depth: depth + 1)) }
@@ -230,7 +306,10 @@ public enum Msgpack {
             try need(2 * n)
             var m: [(MsgpackValue, MsgpackValue)] = []
             m.reserveCapacity(n)
-            for _ in 0..<n { let k = try value(depth: depth + 1); m.append((k, try value(depth: depth + 1))) }
+            for _ in 0..<n {
+                let k = try value(depth: depth + 1)
+                m.append((k, try value(depth: depth + 1)))
+            }
             return .map(m)
         }
     }
@@ -263,8 +342,10 @@ public enum MsgpackNumpy {
     }
 
     public static func array(data: [UInt8], dtype: String, shape: [Int]) -> MsgpackValue {
-        .map([(ndarrayKey, .bool(true)), (.binary(Array("data".utf8)), .binary(data)),
-              (.binary(Array("dtype".utf8)), .string(dtype)), (.binary(Array("shape".utf8)), .array(shape.map { .int(Int64($0)) }))])
+        .map([
+            (ndarrayKey, .bool(true)), (.binary(Array("data".utf8)), .binary(data)),
+            (.binary(Array("dtype".utf8)), .string(dtype)), (.binary(Array("shape".utf8)), .array(shape.map { .int(Int64($0)) })),
+        ])
     }
 
     /// Whether `v` is an encoded ndarray.
@@ -287,7 +368,9 @@ public enum MsgpackNumpy {
         if case .array(let rows) = v {
             let parts = try rows.enumerated().map { try decode($1, field: "\(field)[\($0)]") }
             guard let first = parts.first else { return ([], [0]) }
-            guard parts.allSatisfy({ $0.shape == first.shape }) else { throw PolicyError.malformedOutput(field: field, detail: "ragged nested lists") }
+            guard parts.allSatisfy({ $0.shape == first.shape }) else {
+                throw PolicyError.malformedOutput(field: field, detail: "ragged nested lists")
+            }
             return (parts.flatMap(\.values), [parts.count] + first.shape)
         }
         throw PolicyError.malformedOutput(field: field, detail: "expected a numeric array")

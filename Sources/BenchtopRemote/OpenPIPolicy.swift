@@ -20,15 +20,22 @@ public enum OpenPIObservationLayout: String, Sendable, CaseIterable {
         switch self {
         case .libero: [CameraSlot("observation/image", .primary), CameraSlot("observation/wrist_image", .wrist)]
         case .droid: [CameraSlot("observation/exterior_image_1_left", .primary), CameraSlot("observation/wrist_image_left", .wrist)]
-        case .aloha: [CameraSlot("cam_high", .primary), CameraSlot("cam_left_wrist", .leftWrist, required: false),
-                      CameraSlot("cam_right_wrist", .rightWrist, required: false)]
+        case .aloha:
+            [
+                CameraSlot("cam_high", .primary), CameraSlot("cam_left_wrist", .leftWrist, required: false),
+                CameraSlot("cam_right_wrist", .rightWrist, required: false),
+            ]
         }
     }
 
     /// The conversion the layout's checkpoints need by default: LIBERO policies answer robosuite OSC actions, the
     /// DROID ones joint velocities; ALOHA ones absolute joint positions (sent on unchanged).
     public var defaultActions: OpenPIActionConversion {
-        switch self { case .libero: .robosuiteOSC; case .droid: .jointVelocity; case .aloha: .raw }
+        switch self {
+        case .libero: .robosuiteOSC
+        case .droid: .jointVelocity
+        case .aloha: .raw
+        }
     }
 
     /// openpi's LIBERO state from Benchtop's: 8 values pass through; the franka `molmoact` mode's 7 (position,
@@ -37,7 +44,9 @@ public enum OpenPIObservationLayout: String, Sendable, CaseIterable {
     static func liberoState(_ state: [Double]) throws -> [Double] {
         if state.count == 8 { return state }
         guard state.count == 7 else {
-            throw PolicyError.invalidAction("the openpi libero layout needs an 8-value state (position, axis-angle, 2 finger positions) or the franka molmoact mode's 7; got \(state.count)")
+            throw PolicyError.invalidAction(
+                "the openpi libero layout needs an 8-value state (position, axis-angle, 2 finger positions) or the franka molmoact mode's 7; got \(state.count)"
+            )
         }
         let aa = AxisAngle.from(Quaternion(roll: state[3], pitch: state[4], yaw: state[5]))
         let finger = 0.04 * min(max(state[6], 0), 1)
@@ -50,14 +59,20 @@ public enum OpenPIObservationLayout: String, Sendable, CaseIterable {
         func key(_ k: String) -> MsgpackValue { .string(k) }
         switch self {
         case .libero:
-            return .map(images.map { (key($0.key), hwc($0.image)) }
-                + [(key("observation/state"), MsgpackNumpy.float32(try Self.liberoState(o.state))), (key("prompt"), .string(o.instruction))])
+            return .map(
+                images.map { (key($0.key), hwc($0.image)) }
+                    + [(key("observation/state"), MsgpackNumpy.float32(try Self.liberoState(o.state))), (key("prompt"), .string(o.instruction))])
         case .droid:
-            guard o.state.count >= 8 else { throw PolicyError.invalidAction("the openpi droid layout needs 8 state values (7 joints + gripper); got \(o.state.count)") }
-            return .map(images.map { (key($0.key), hwc($0.image)) }
-                + [(key("observation/joint_position"), MsgpackNumpy.float32(Array(o.state[0..<7]))),
-                   (key("observation/gripper_position"), MsgpackNumpy.float32(Array(o.state[7...]))),
-                   (key("prompt"), .string(o.instruction))])
+            guard o.state.count >= 8 else {
+                throw PolicyError.invalidAction("the openpi droid layout needs 8 state values (7 joints + gripper); got \(o.state.count)")
+            }
+            return .map(
+                images.map { (key($0.key), hwc($0.image)) }
+                    + [
+                        (key("observation/joint_position"), MsgpackNumpy.float32(Array(o.state[0..<7]))),
+                        (key("observation/gripper_position"), MsgpackNumpy.float32(Array(o.state[7...]))),
+                        (key("prompt"), .string(o.instruction)),
+                    ])
         case .aloha:
             let cams = images.map { (key($0.key), Self.channelFirst($0.image.rgb)) }
             return .map([(key("images"), .map(cams)), (key("state"), MsgpackNumpy.float32(o.state)), (key("prompt"), .string(o.instruction))])
@@ -107,11 +122,14 @@ public enum OpenPIActionConversion: String, Sendable, CaseIterable {
             }
         case .jointVelocity:
             guard observation.state.count >= 7 else {
-                throw PolicyError.invalidAction("joint-velocity actions need the 7 observed joint positions in the state; got \(observation.state.count) values")
+                throw PolicyError.invalidAction(
+                    "joint-velocity actions need the 7 observed joint positions in the state; got \(observation.state.count) values")
             }
             var q = Array(observation.state[0..<7])
             return try actions.map { a in
-                guard a.count == 8 else { throw PolicyError.invalidAction("a DROID joint-velocity action has 8 values (7 velocities + gripper); got \(a.count)") }
+                guard a.count == 8 else {
+                    throw PolicyError.invalidAction("a DROID joint-velocity action has 8 values (7 velocities + gripper); got \(a.count)")
+                }
                 var v = a[0..<7].map { min(max($0, -1), 1) }
                 let largest = v.map(abs).max() ?? 0
                 if largest > 1 { v = v.map { $0 / largest } }
@@ -153,9 +171,15 @@ public final class OpenPIPolicy: Policy {
     private var socket: WebSocketClient?
     private let link: ServerLink
 
-    public init(host: String, port: Int, layout: OpenPIObservationLayout = .libero, settings: RemoteSettings = RemoteSettings(), apiKey: String? = nil,
-                actionConversion: OpenPIActionConversion? = nil) {
-        self.host = host; self.port = port; self.layout = layout; self.settings = settings; self.apiKey = apiKey
+    public init(
+        host: String, port: Int, layout: OpenPIObservationLayout = .libero, settings: RemoteSettings = RemoteSettings(), apiKey: String? = nil,
+        actionConversion: OpenPIActionConversion? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.layout = layout
+        self.settings = settings
+        self.apiKey = apiKey
         self.actionConversion = actionConversion ?? layout.defaultActions
         self.link = ServerLink(settings)
         self.name = "openpi@\(host):\(port)"
@@ -168,7 +192,8 @@ public final class OpenPIPolicy: Policy {
     /// Connects if needed and returns the socket; reads the metadata frame.
     private func connected() throws -> WebSocketClient {
         if let s = socket, s.isOpen { return s }
-        let s = try WebSocketClient(host: host, port: port, headers: apiKey.map { ["Authorization": "Api-Key \($0)"] } ?? [:], timeout: settings.timeout)
+        let s = try WebSocketClient(
+            host: host, port: port, headers: apiKey.map { ["Authorization": "Api-Key \($0)"] } ?? [:], timeout: settings.timeout)
         s.maxMessageBytes = settings.maxResponseBytes
         switch try s.receive() {
         case .binary(let b):
@@ -206,7 +231,8 @@ public final class OpenPIPolicy: Policy {
             }
             let reply: WebSocketMessage
             do { reply = try s.receive() } catch let e as TransportError {
-                socket?.close(); socket = nil
+                socket?.close()
+                socket = nil
                 // A connection dropped before any answer (a server restart) is retried on a new one: inference on the
                 // same observation again is harmless. A close frame other than 1001 (going away) is the server's answer.
                 if case .closed = e, s.closeStatus == nil || s.closeStatus?.code == 1001 { throw e }
@@ -215,7 +241,8 @@ public final class OpenPIPolicy: Policy {
             }
             switch reply {
             case .text(let traceback):
-                socket?.close(); socket = nil
+                socket?.close()
+                socket = nil
                 throw PolicyError.server("\(server) reported an error:\n\(traceback.prefix(4000))")
             case .binary(let bytes):
                 return try decode(bytes)
@@ -239,12 +266,16 @@ public final class OpenPIPolicy: Policy {
         case 2: actions = (0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
         default: throw PolicyError.malformedOutput(field: "actions", detail: "shape \(shape), expected (H, D) or (D)")
         }
-        lastTiming = OpenPIServerTiming(inferMilliseconds: v["server_timing"]?["infer_ms"]?.double,
-                                        previousTotalMilliseconds: v["server_timing"]?["prev_total_ms"]?.double,
-                                        policyInferMilliseconds: v["policy_timing"]?["infer_ms"]?.double)
+        lastTiming = OpenPIServerTiming(
+            inferMilliseconds: v["server_timing"]?["infer_ms"]?.double,
+            previousTotalMilliseconds: v["server_timing"]?["prev_total_ms"]?.double,
+            policyInferMilliseconds: v["policy_timing"]?["infer_ms"]?.double)
         return ActionChunk(actions: actions)
     }
 
     /// Closes the connection.
-    public func close() { socket?.close(); socket = nil }
+    public func close() {
+        socket?.close()
+        socket = nil
+    }
 }

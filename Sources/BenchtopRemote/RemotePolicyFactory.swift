@@ -24,8 +24,10 @@ public enum RemotePolicyFactory {
         return kinds.contains(String(spec[..<eq]).lowercased())
     }
 
-    public static func make(spec: String, normStats: String? = nil, unnormKey: String? = nil, embodiment: String? = nil,
-                            settings: RemoteSettings = RemoteSettings()) throws -> any Policy {
+    public static func make(
+        spec: String, normStats: String? = nil, unnormKey: String? = nil, embodiment: String? = nil,
+        settings: RemoteSettings = RemoteSettings()
+    ) throws -> any Policy {
         guard let eq = spec.firstIndex(of: "=") else {
             throw PolicySpecError("policy spec '\(spec)' has no '=': expected molmoact=URL, molmoact2=URL or openpi=ws://HOST:PORT")
         }
@@ -60,23 +62,28 @@ public enum RemotePolicyFactory {
             try check(["model", "prompt", "steps", "on_malformed", "trace", "max_tokens", "normalized", "units", "vocab"] + common)
             var normalization: ActionNormalization?
             if let normStats {
-                do { normalization = try ActionNormalization.load(path: normStats, unnormKey: unnormKey) }
-                catch { throw PolicySpecError("--norm-stats: \(error)") }
+                do { normalization = try ActionNormalization.load(path: normStats, unnormKey: unnormKey) } catch {
+                    throw PolicySpecError("--norm-stats: \(error)")
+                }
             } else if query["normalized"] != "true" {
-                throw PolicySpecError("molmoact needs --norm-stats FILE (the checkpoint's config.json or dataset_statistics.json) and --unnorm-key K; add ?normalized=true to execute normalised actions")
+                throw PolicySpecError(
+                    "molmoact needs --norm-stats FILE (the checkpoint's config.json or dataset_statistics.json) and --unnorm-key K; add ?normalized=true to execute normalised actions"
+                )
             }
             if unnormKey != nil && normStats == nil { throw PolicySpecError("--unnorm-key needs --norm-stats FILE") }
             var prompt = MolmoActPrompt.multiView
             if let p = query["prompt"] {
                 guard let v = MolmoActPrompt(rawValue: p) else {
-                    throw PolicySpecError("molmoact prompt '\(p)': expected one of \(MolmoActPrompt.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PolicySpecError(
+                        "molmoact prompt '\(p)': expected one of \(MolmoActPrompt.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 prompt = v
             }
             var handling = MalformedOutputHandling.official
             if let h = query["on_malformed"] {
                 guard let v = MalformedOutputHandling(rawValue: h) else {
-                    throw PolicySpecError("molmoact on_malformed '\(h)': expected one of \(MalformedOutputHandling.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PolicySpecError(
+                        "molmoact on_malformed '\(h)': expected one of \(MalformedOutputHandling.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 handling = v
             }
@@ -87,9 +94,10 @@ public enum RemotePolicyFactory {
                 }
                 units = v
             }
-            let policy = try MolmoActPolicy(url: url.split(separator: "?").first.map(String.init) ?? url, model: query["model"], prompt: prompt,
-                                            normalization: normalization, settings: settings, onMalformedOutput: handling,
-                                            expectedSteps: try int("steps"), units: units)
+            let policy = try MolmoActPolicy(
+                url: url.split(separator: "?").first.map(String.init) ?? url, model: query["model"], prompt: prompt,
+                normalization: normalization, settings: settings, onMalformedOutput: handling,
+                expectedSteps: try int("steps"), units: units)
             policy.cameras = cameras
             if let v = query["vocab"] {
                 do { policy.vocabulary = try Qwen2Vocabulary.load(path: v) } catch { throw PolicySpecError("molmoact vocab=: \(error)") }
@@ -109,15 +117,17 @@ public enum RemotePolicyFactory {
             var e: MolmoAct2Embodiment?
             if let name = query["embodiment"] ?? embodiment {
                 guard let v = MolmoAct2Embodiment(rawValue: name) ?? MolmoAct2Embodiment(matching: name) else {
-                    throw PolicySpecError("molmoact2 embodiment '\(name)': expected one of \(MolmoAct2Embodiment.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PolicySpecError(
+                        "molmoact2 embodiment '\(name)': expected one of \(MolmoAct2Embodiment.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 e = v
             }
             if let s = query["style"], s != "action_chunk", s != "default" {
                 throw PolicySpecError("molmoact2 style '\(s)': expected action_chunk or default")
             }
-            let policy = try MolmoAct2Policy(url: url.split(separator: "?").first.map(String.init) ?? url, embodiment: e,
-                                             settings: settings, statefulChunks: query["style"] == "action_chunk")
+            let policy = try MolmoAct2Policy(
+                url: url.split(separator: "?").first.map(String.init) ?? url, embodiment: e,
+                settings: settings, statefulChunks: query["style"] == "action_chunk")
             policy.numSteps = try int("num_steps")
             policy.cameras = cameras
             return policy
@@ -128,7 +138,8 @@ public enum RemotePolicyFactory {
             var layout = OpenPIObservationLayout.libero
             if let l = query["layout"] {
                 guard let v = OpenPIObservationLayout(rawValue: l) else {
-                    throw PolicySpecError("openpi layout '\(l)': expected one of \(OpenPIObservationLayout.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PolicySpecError(
+                        "openpi layout '\(l)': expected one of \(OpenPIObservationLayout.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 layout = v
             } else if let embodiment, embodiment.lowercased().contains("droid") {
@@ -137,12 +148,14 @@ public enum RemotePolicyFactory {
             var conversion: OpenPIActionConversion?
             if let a = query["actions"] {
                 guard let v = OpenPIActionConversion(rawValue: a) else {
-                    throw PolicySpecError("openpi actions '\(a)': expected one of \(OpenPIActionConversion.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PolicySpecError(
+                        "openpi actions '\(a)': expected one of \(OpenPIActionConversion.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 conversion = v
             }
-            let policy = OpenPIPolicy(host: e.host, port: e.port, layout: layout, settings: settings, apiKey: query["api_key"],
-                                      actionConversion: conversion)
+            let policy = OpenPIPolicy(
+                host: e.host, port: e.port, layout: layout, settings: settings, apiKey: query["api_key"],
+                actionConversion: conversion)
             policy.cameras = cameras
             return policy
         }

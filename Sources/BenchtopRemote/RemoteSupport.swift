@@ -27,10 +27,16 @@ public struct RemoteSettings: Sendable, Equatable {
     /// Largest answer accepted, bytes; a larger one fails the query with an error naming the limit.
     public var maxResponseBytes: Int
 
-    public init(timeout: Double = 60, retries: Int = 2, retryDelay: Double = 0.2, firstCallTimeout: Double = 300,
-                reconnectBudget: Double = 30, maxResponseBytes: Int = 16 << 20) {
-        self.timeout = timeout; self.retries = retries; self.retryDelay = retryDelay
-        self.firstCallTimeout = firstCallTimeout; self.reconnectBudget = reconnectBudget; self.maxResponseBytes = maxResponseBytes
+    public init(
+        timeout: Double = 60, retries: Int = 2, retryDelay: Double = 0.2, firstCallTimeout: Double = 300,
+        reconnectBudget: Double = 30, maxResponseBytes: Int = 16 << 20
+    ) {
+        self.timeout = timeout
+        self.retries = retries
+        self.retryDelay = retryDelay
+        self.firstCallTimeout = firstCallTimeout
+        self.reconnectBudget = reconnectBudget
+        self.maxResponseBytes = maxResponseBytes
     }
 
     /// The URL query options these settings read (`timeout`, `first_timeout`, `retries`, `retry_delay`, `reconnect`,
@@ -72,8 +78,10 @@ final class ServerLink {
 
 /// Runs `body`, retrying transport failures before any answer; maps transport errors to `PolicyError`. `limit` is
 /// the time-out in force (for the message); `link` enables the reconnect budget once its server has answered.
-func withRetries<T>(_ settings: RemoteSettings, server: String, link: ServerLink? = nil, limit: Double? = nil,
-                    _ body: () throws -> T) throws -> T {
+func withRetries<T>(
+    _ settings: RemoteSettings, server: String, link: ServerLink? = nil, limit: Double? = nil,
+    _ body: () throws -> T
+) throws -> T {
     var delay = settings.retryDelay
     var attempt = 0
     var firstFailure: Double?
@@ -132,8 +140,11 @@ func checkStatus(_ r: HTTPResponse) throws {
     guard r.status != 200 else { return }
     var detail = String(decoding: r.body.prefix(2000), as: UTF8.self)
     if let j = try? JSONValue.parse(r.body) {
-        if let e = j["error"] { detail = e.string ?? String(decoding: e.bytes, as: UTF8.self) }
-        else if let d = j["detail"] { detail = d.string ?? String(decoding: d.bytes, as: UTF8.self) }
+        if let e = j["error"] {
+            detail = e.string ?? String(decoding: e.bytes, as: UTF8.self)
+        } else if let d = j["detail"] {
+            detail = d.string ?? String(decoding: d.bytes, as: UTF8.self)
+        }
     }
     if [502, 503, 504].contains(r.status) { throw RetryableHTTPStatus.status(r.status, detail) }
     throw PolicyError.server("HTTP \(r.status): \(detail)")
@@ -144,11 +155,14 @@ func checkStatus(_ r: HTTPResponse) throws {
 func resized(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
     if image.width == width && image.height == height { return image }
     var out = [UInt8](repeating: 0, count: width * height * 3)
-    let sx = Double(image.width) / Double(width), sy = Double(image.height) / Double(height)
+    let sx = Double(image.width) / Double(width)
+    let sy = Double(image.height) / Double(height)
     for y in 0..<height {
-        let y0 = Int(Double(y) * sy), y1 = max(y0 + 1, min(image.height, Int((Double(y + 1) * sy).rounded(.up))))
+        let y0 = Int(Double(y) * sy)
+        let y1 = max(y0 + 1, min(image.height, Int((Double(y + 1) * sy).rounded(.up))))
         for x in 0..<width {
-            let x0 = Int(Double(x) * sx), x1 = max(x0 + 1, min(image.width, Int((Double(x + 1) * sx).rounded(.up))))
+            let x0 = Int(Double(x) * sx)
+            let x1 = max(x0 + 1, min(image.width, Int((Double(x + 1) * sx).rounded(.up))))
             var acc = SIMD3<Double>(0, 0, 0)
             for yy in y0..<min(y1, image.height) {
                 for xx in x0..<min(x1, image.width) {
@@ -158,7 +172,9 @@ func resized(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
             }
             let n = Double((min(y1, image.height) - y0) * (min(x1, image.width) - x0))
             let o = (y * width + x) * 3
-            out[o] = UInt8((acc.x / n).rounded()); out[o + 1] = UInt8((acc.y / n).rounded()); out[o + 2] = UInt8((acc.z / n).rounded())
+            out[o] = UInt8((acc.x / n).rounded())
+            out[o + 1] = UInt8((acc.y / n).rounded())
+            out[o + 2] = UInt8((acc.z / n).rounded())
         }
     }
     return RGBImage(width: width, height: height, pixels: out)

@@ -1,5 +1,5 @@
-import Glibc
 import Foundation
+import Glibc
 
 /// A failure of the transport: cannot connect, peer closed, deadline passed.
 public enum TransportError: Error, CustomStringConvertible, Equatable {
@@ -36,7 +36,8 @@ final class TCPConnection {
 
     /// Connects within `timeout` seconds. TCP_NODELAY is set: requests are latency-bound.
     init(host: String, port: Int, timeout: Double) throws {
-        self.host = host; self.port = port
+        self.host = host
+        self.port = port
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -50,21 +51,31 @@ final class TCPConnection {
         while let ai = info {
             info = ai.pointee.ai_next
             let s = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
-            if s < 0 { lastError = String(cString: strerror(errno)); continue }
+            if s < 0 {
+                lastError = String(cString: strerror(errno))
+                continue
+            }
             let flags = fcntl(s, F_GETFL, 0)
             _ = fcntl(s, F_SETFL, flags | O_NONBLOCK)
             var r = Glibc.connect(s, ai.pointee.ai_addr, ai.pointee.ai_addrlen)
             if r < 0 && errno == EINPROGRESS {
                 var p = pollfd(fd: s, events: Int16(POLLOUT), revents: 0)
                 let n = poll(&p, 1, Int32(max(1, timeout * 1000)))
-                if n == 0 { Glibc.close(s); throw TransportError.timeout("connecting to \(host):\(port) after \(timeout) s") }
+                if n == 0 {
+                    Glibc.close(s)
+                    throw TransportError.timeout("connecting to \(host):\(port) after \(timeout) s")
+                }
                 var err: Int32 = 0
                 var len = socklen_t(MemoryLayout<Int32>.size)
                 getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len)
                 r = err == 0 ? 0 : -1
                 if err != 0 { errno = err }
             }
-            if r < 0 { lastError = String(cString: strerror(errno)); Glibc.close(s); continue }
+            if r < 0 {
+                lastError = String(cString: strerror(errno))
+                Glibc.close(s)
+                continue
+            }
             var one: Int32 = 1
             setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             fd = s
@@ -75,7 +86,12 @@ final class TCPConnection {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    func close() { if fd >= 0 { Glibc.close(fd); fd = -1 } }
+    func close() {
+        if fd >= 0 {
+            Glibc.close(fd)
+            fd = -1
+        }
+    }
     var isOpen: Bool { fd >= 0 }
 
     private func wait(_ events: Int32, until deadline: Double, what: String) throws {
@@ -96,7 +112,10 @@ final class TCPConnection {
             var offset = 0
             while offset < part.count {
                 let n = send(fd, part.baseAddress! + offset, part.count - offset, Int32(MSG_NOSIGNAL))
-                if n > 0 { offset += n; continue }
+                if n > 0 {
+                    offset += n
+                    continue
+                }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                     try wait(POLLOUT, until: deadline, what: "sending to \(host):\(port)")
                     continue
@@ -115,12 +134,24 @@ final class TCPConnection {
 
     /// Reads more bytes into the buffer; throws when the peer has closed.
     private func fill(deadline: Double) throws {
-        if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
-        if start > 1 << 20 { buffer.removeFirst(start); start = 0 }
+        if start > 0 && start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        if start > 1 << 20 {
+            buffer.removeFirst(start)
+            start = 0
+        }
         while true {
             let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n > 0 { buffer.append(contentsOf: scratch[0..<n]); return }
-            if n == 0 { close(); throw TransportError.closed("\(host):\(port) closed the connection") }
+            if n > 0 {
+                buffer.append(contentsOf: scratch[0..<n])
+                return
+            }
+            if n == 0 {
+                close()
+                throw TransportError.closed("\(host):\(port) closed the connection")
+            }
             if errno == EAGAIN || errno == EWOULDBLOCK {
                 try wait(POLLIN, until: deadline, what: "waiting for \(host):\(port)")
                 continue
@@ -196,7 +227,9 @@ struct Endpoint: Equatable {
         guard ["http", "ws"].contains(scheme) else {
             throw PolicySpecError("'\(string)': scheme '\(scheme)' is not supported (use http:// or ws://; TLS is not implemented)")
         }
-        self.scheme = scheme; self.host = host; self.port = c.port ?? defaultPort
+        self.scheme = scheme
+        self.host = host
+        self.port = c.port ?? defaultPort
         self.path = c.path.isEmpty ? "/" : c.path
         var q: [String: String] = [:]
         for item in c.queryItems ?? [] { q[item.name] = item.value ?? "" }

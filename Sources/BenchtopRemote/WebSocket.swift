@@ -28,7 +28,8 @@ public final class WebSocketClient {
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<16 { keyBytes[i] = UInt8.random(in: 0...255, using: &rng) }
         let key = Data(keyBytes).base64EncodedString()
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        var request =
+            "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\nUser-Agent: benchtop\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "\r\n"
@@ -42,7 +43,9 @@ public final class WebSocketClient {
         var accept: String?
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            if line[..<colon].lowercased() == "sec-websocket-accept" { accept = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+            if line[..<colon].lowercased() == "sec-websocket-accept" {
+                accept = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
         }
         let expected = Data(SHA1.hash(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))).base64EncodedString()
         guard accept == expected else {
@@ -61,9 +64,15 @@ public final class WebSocketClient {
         let deadline = monotonicSeconds() + timeout
         var header: [UInt8] = [0x80 | opcode]
         let n = payload.count
-        if n < 126 { header.append(0x80 | UInt8(n)) }
-        else if n < 65536 { header.append(0x80 | 126); header += [UInt8(n >> 8), UInt8(n & 0xFF)] }
-        else { header.append(0x80 | 127); for s in stride(from: 56, through: 0, by: -8) { header.append(UInt8((UInt64(n) >> UInt64(s)) & 0xFF)) } }
+        if n < 126 {
+            header.append(0x80 | UInt8(n))
+        } else if n < 65536 {
+            header.append(0x80 | 126)
+            header += [UInt8(n >> 8), UInt8(n & 0xFF)]
+        } else {
+            header.append(0x80 | 127)
+            for s in stride(from: 56, through: 0, by: -8) { header.append(UInt8((UInt64(n) >> UInt64(s)) & 0xFF)) }
+        }
         let mask = UInt32.random(in: 0...UInt32.max, using: &rng)
         withUnsafeBytes(of: mask) { header += $0 }
         // Mask 8 bytes at a time into a reused buffer.
@@ -77,7 +86,10 @@ public final class WebSocketClient {
                     i += 8
                 }
                 withUnsafeBytes(of: mask) { m in
-                    while i < n { dst[i] = src[i] ^ m[i & 3]; i += 1 }
+                    while i < n {
+                        dst[i] = src[i] ^ m[i & 3]
+                        i += 1
+                    }
                 }
             }
         }
@@ -100,11 +112,17 @@ public final class WebSocketClient {
             let opcode = h[0] & 0x0F
             guard h[0] & 0x70 == 0 else { throw TransportError.protocolViolation("reserved bits set without a negotiated extension") }
             var length = UInt64(h[1] & 0x7F)
-            if length == 126 { let e = try connection.read(count: 2, deadline: deadline); length = UInt64(e[0]) << 8 | UInt64(e[1]) }
-            else if length == 127 { length = try connection.read(count: 8, deadline: deadline).reduce(0) { $0 << 8 | UInt64($1) } }
+            if length == 126 {
+                let e = try connection.read(count: 2, deadline: deadline)
+                length = UInt64(e[0]) << 8 | UInt64(e[1])
+            } else if length == 127 {
+                length = try connection.read(count: 8, deadline: deadline).reduce(0) { $0 << 8 | UInt64($1) }
+            }
             guard length <= UInt64(maxMessageBytes), UInt64(message.count) + length <= UInt64(maxMessageBytes) else {
                 connection.close()
-                throw TransportError.tooLarge("a websocket message of over \(UInt64(message.count) + length) bytes exceeds the limit of \(maxMessageBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)")
+                throw TransportError.tooLarge(
+                    "a websocket message of over \(UInt64(message.count) + length) bytes exceeds the limit of \(maxMessageBytes) bytes (raise it with max_response_mb= in the policy URL or --policy-max-response-mb)"
+                )
             }
             var maskKey: [UInt8]?
             if h[1] & 0x80 != 0 { maskKey = try connection.read(count: 4, deadline: deadline) }
@@ -154,7 +172,7 @@ public final class WebSocketClient {
 /// SHA-1 (FIPS 180-4), needed only for the websocket handshake's accept key.
 enum SHA1 {
     static func hash(_ message: [UInt8]) -> [UInt8] {
-        var h: [UInt32] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0]
+        var h: [UInt32] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0]
         var m = message
         let bitLength = UInt64(message.count) * 8
         m.append(0x80)
@@ -166,20 +184,31 @@ enum SHA1 {
                 let o = chunk + 4 * t
                 w[t] = UInt32(m[o]) << 24 | UInt32(m[o + 1]) << 16 | UInt32(m[o + 2]) << 8 | UInt32(m[o + 3])
             }
-            for t in 16..<80 { let x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]; w[t] = x << 1 | x >> 31 }
+            for t in 16..<80 {
+                let x = w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]
+                w[t] = x << 1 | x >> 31
+            }
             var (a, b, c, d, e) = (h[0], h[1], h[2], h[3], h[4])
             for t in 0..<80 {
                 let (f, k): (UInt32, UInt32)
                 switch t {
-                case 0..<20: (f, k) = ((b & c) | (~b & d), 0x5A827999)
-                case 20..<40: (f, k) = (b ^ c ^ d, 0x6ED9EBA1)
-                case 40..<60: (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1BBCDC)
-                default: (f, k) = (b ^ c ^ d, 0xCA62C1D6)
+                case 0..<20: (f, k) = ((b & c) | (~b & d), 0x5A82_7999)
+                case 20..<40: (f, k) = (b ^ c ^ d, 0x6ED9_EBA1)
+                case 40..<60: (f, k) = ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC)
+                default: (f, k) = (b ^ c ^ d, 0xCA62_C1D6)
                 }
                 let temp = (a << 5 | a >> 27) &+ f &+ e &+ k &+ w[t]
-                e = d; d = c; c = b << 30 | b >> 2; b = a; a = temp
+                e = d
+                d = c
+                c = b << 30 | b >> 2
+                b = a
+                a = temp
             }
-            h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e
+            h[0] &+= a
+            h[1] &+= b
+            h[2] &+= c
+            h[3] &+= d
+            h[4] &+= e
         }
         return h.flatMap { v in [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
     }

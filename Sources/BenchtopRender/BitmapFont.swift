@@ -48,7 +48,8 @@ enum BitmapFont {
 
     /// The atlas: one row of `characterCount` cells, one byte per texel (255 = ink).
     static func atlas() -> (width: Int, height: Int, texels: [UInt8]) {
-        let width = cellWidth * characterCount, height = cellHeight
+        let width = cellWidth * characterCount
+        let height = cellHeight
         var texels = [UInt8](repeating: 0, count: width * height)
         for index in 0..<characterCount {
             let character = Character(Unicode.Scalar(firstCharacter + UInt8(index)))
@@ -81,10 +82,13 @@ extension RGBImage {
                 for c in 0..<BitmapFont.glyphWidth where bits & (0x10 >> UInt8(c)) != 0 {
                     for dy in 0..<scale {
                         for dx in 0..<scale {
-                            let px = cx + c * scale + dx, py = y + r * scale + dy
+                            let px = cx + c * scale + dx
+                            let py = y + r * scale + dy
                             guard px >= 0, py >= 0, px < width, py < height else { continue }
                             let i = (py * width + px) * 3
-                            pixels[i] = color.0; pixels[i + 1] = color.1; pixels[i + 2] = color.2
+                            pixels[i] = color.0
+                            pixels[i + 1] = color.1
+                            pixels[i + 2] = color.2
                         }
                     }
                 }

@@ -22,6 +22,8 @@ public struct CameraImages: Sendable, Hashable {
     public var segmentation: SegmentationImage?
 
     public init(rgb: RGBImage? = nil, depth: DepthImage? = nil, segmentation: SegmentationImage? = nil) {
-        self.rgb = rgb; self.depth = depth; self.segmentation = segmentation
+        self.rgb = rgb
+        self.depth = depth
+        self.segmentation = segmentation
     }
 }

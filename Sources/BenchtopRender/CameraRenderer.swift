@@ -19,8 +19,9 @@ public final class CameraRenderer {
     public func camera(named name: String) throws(RenderError) -> Camera {
         guard let camera = scene.cameras.first(where: { $0.name == name }) else {
             let known = scene.cameras.map(\.name)
-            throw .invalidRequest("scene '\(scene.name)' has no camera '\(name)'"
-                                  + (known.isEmpty ? " (it defines no cameras)" : "; cameras: \(known.joined(separator: ", "))"))
+            throw .invalidRequest(
+                "scene '\(scene.name)' has no camera '\(name)'"
+                    + (known.isEmpty ? " (it defines no cameras)" : "; cameras: \(known.joined(separator: ", "))"))
         }
         return camera
     }
@@ -36,8 +37,10 @@ public final class CameraRenderer {
     }
 
     /// Renders the named cameras' images of `snapshot` (the shadow map and body poses are shared between them).
-    public func images(of snapshot: WorldSnapshot, cameras names: [String],
-                       outputs: RenderOutputs = .all) throws(RenderError) -> [CameraImages] {
+    public func images(
+        of snapshot: WorldSnapshot, cameras names: [String],
+        outputs: RenderOutputs = .all
+    ) throws(RenderError) -> [CameraImages] {
         var cameras: [PinholeCamera] = []
         for name in names { cameras.append(try pinhole(named: name, snapshot: snapshot)) }
         return try renderer.render(snapshot, cameras: cameras, outputs: outputs)
@@ -51,8 +54,10 @@ public final class CameraRenderer {
     }
 
     /// Renders one named camera's images of `snapshot`.
-    public func images(of snapshot: WorldSnapshot, camera name: String,
-                       outputs: RenderOutputs = .all) throws(RenderError) -> CameraImages {
+    public func images(
+        of snapshot: WorldSnapshot, camera name: String,
+        outputs: RenderOutputs = .all
+    ) throws(RenderError) -> CameraImages {
         try images(of: snapshot, cameras: [name], outputs: outputs)[0]
     }
 }

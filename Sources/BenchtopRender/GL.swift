@@ -46,11 +46,13 @@ enum GL {
 
     private static func infoLog(_ object: GLuint, program: Bool) -> String {
         var length: GLint = 0
-        if program { glGetProgramiv(object, GLenum(GL_INFO_LOG_LENGTH), &length) }
-        else { glGetShaderiv(object, GLenum(GL_INFO_LOG_LENGTH), &length) }
+        if program { glGetProgramiv(object, GLenum(GL_INFO_LOG_LENGTH), &length) } else { glGetShaderiv(object, GLenum(GL_INFO_LOG_LENGTH), &length) }
         var buffer = [GLchar](repeating: 0, count: Int(max(length, 1)) + 1)
-        if program { glGetProgramInfoLog(object, GLsizei(buffer.count), nil, &buffer) }
-        else { glGetShaderInfoLog(object, GLsizei(buffer.count), nil, &buffer) }
+        if program {
+            glGetProgramInfoLog(object, GLsizei(buffer.count), nil, &buffer)
+        } else {
+            glGetShaderInfoLog(object, GLsizei(buffer.count), nil, &buffer)
+        }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

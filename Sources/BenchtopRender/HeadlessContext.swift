@@ -23,7 +23,8 @@ public final class HeadlessContext {
         }
         if display == nil { display = eglGetDisplay(nil) }
         guard let display else { throw .contextUnavailable("eglGetPlatformDisplay found no display (install libegl-mesa0)") }
-        var major: EGLint = 0, minor: EGLint = 0
+        var major: EGLint = 0
+        var minor: EGLint = 0
         guard eglInitialize(display, &major, &minor) == EGL_TRUE else {
             throw .contextUnavailable("eglInitialize failed (EGL error 0x\(String(eglGetError(), radix: 16)))")
         }

@@ -4,7 +4,7 @@ import Foundation
 /// Triangle meshes of the shape primitives, generated once: interleaved position + normal floats and triangle
 /// indices, wound counter-clockwise seen from outside (so back faces can be culled).
 struct MeshData {
-    var vertices: [Float] = []   // x y z nx ny nz
+    var vertices: [Float] = []  // x y z nx ny nz
     var indices: [UInt32] = []
 
     var vertexCount: Int { vertices.count / 6 }
@@ -40,11 +40,15 @@ struct MeshData {
         var m = MeshData()
         for axis in 0..<3 {
             for sign in [-1.0, 1.0] {
-                var n = SIMD3<Double>.zero; n[axis] = sign
-                let u = (axis + 1) % 3, v = (axis + 2) % 3
+                var n = SIMD3<Double>.zero
+                n[axis] = sign
+                let u = (axis + 1) % 3
+                let v = (axis + 2) % 3
                 var corners: [UInt32] = []
                 for (a, b) in [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
-                    var p = n; p[u] = a; p[v] = b
+                    var p = n
+                    p[u] = a
+                    p[v] = b
                     corners.append(m.add(p, n))
                 }
                 m.triangle(corners[0], corners[1], corners[2], outward: n)
@@ -68,7 +72,10 @@ struct MeshData {
         let row = UInt32(slices + 1)
         for i in 0..<UInt32(stacks) {
             for j in 0..<UInt32(slices) {
-                let a = i * row + j, b = a + row, c = b + 1, d = a + 1
+                let a = i * row + j
+                let b = a + row
+                let c = b + 1
+                let d = a + 1
                 let centre = m.centroid([a, b, c, d])
                 if i != UInt32(stacks - 1) { m.triangle(a, b, c, outward: centre) }
                 if i != 0 { m.triangle(a, c, d, outward: centre) }
@@ -87,7 +94,8 @@ struct MeshData {
             ring.append((m.add(SIMD3(n.x, n.y, -1), n), m.add(SIMD3(n.x, n.y, 1), n)))
         }
         for j in 0..<slices {
-            let (a, b) = ring[j], (c, d) = ring[j + 1]
+            let (a, b) = ring[j]
+            let (c, d) = ring[j + 1]
             let mid = m.centroid([a, b, c, d])
             m.triangle(a, c, d, outward: mid)
             m.triangle(a, d, b, outward: mid)

@@ -5,14 +5,22 @@ internal import CGL
 public struct PixelRect: Sendable, Hashable {
     public var x: Double, y: Double, width: Double, height: Double
     public init(x: Double, y: Double, width: Double, height: Double) {
-        self.x = x; self.y = y; self.width = width; self.height = height
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
     }
 }
 
 /// An RGBA colour for overlays, components in 0 ... 1.
 public struct OverlayColor: Sendable, Hashable {
     public var r: Float, g: Float, b: Float, a: Float
-    public init(_ r: Float, _ g: Float, _ b: Float, _ a: Float = 1) { self.r = r; self.g = g; self.b = b; self.a = a }
+    public init(_ r: Float, _ g: Float, _ b: Float, _ a: Float = 1) {
+        self.r = r
+        self.g = g
+        self.b = b
+        self.a = a
+    }
     public init(_ c: Color, alpha: Float = 1) { self.init(Float(c.r), Float(c.g), Float(c.b), alpha) }
     public static let white = OverlayColor(1, 1, 1)
     public static let black = OverlayColor(0, 0, 0)
@@ -59,8 +67,9 @@ public final class OverlayRenderer {
         glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 1)
         let atlas = BitmapFont.atlas()
         fontTexture = Self.texture(width: atlas.width, height: atlas.height, format: GL_RED, internalFormat: GL_R8, data: atlas.texels)
-        colormapTexture = Self.texture(width: 256, height: 1, format: GL_RGB, internalFormat: GL_RGB8, data: colormap,
-                                       filter: GL_LINEAR)
+        colormapTexture = Self.texture(
+            width: 256, height: 1, format: GL_RGB, internalFormat: GL_RGB8, data: colormap,
+            filter: GL_LINEAR)
     }
 
     deinit {
@@ -71,13 +80,16 @@ public final class OverlayRenderer {
         glDeleteProgram(program)
     }
 
-    private static func texture(width: Int, height: Int, format: Int32, internalFormat: Int32, data: [UInt8],
-                                filter: Int32 = GL_NEAREST) -> GLuint {
+    private static func texture(
+        width: Int, height: Int, format: Int32, internalFormat: Int32, data: [UInt8],
+        filter: Int32 = GL_NEAREST
+    ) -> GLuint {
         var t: GLuint = 0
         glGenTextures(1, &t)
         glBindTexture(GLenum(GL_TEXTURE_2D), t)
-        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, internalFormat, GLsizei(width), GLsizei(height), 0, GLenum(format),
-                     GLenum(GL_UNSIGNED_BYTE), data)
+        glTexImage2D(
+            GLenum(GL_TEXTURE_2D), 0, internalFormat, GLsizei(width), GLsizei(height), 0, GLenum(format),
+            GLenum(GL_UNSIGNED_BYTE), data)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MIN_FILTER), filter)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MAG_FILTER), filter)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
@@ -123,9 +135,12 @@ public final class OverlayRenderer {
             let d = b - a
             let len = (d * d).sum().squareRoot()
             guard len > 1e-9 else { continue }
-            let t = d / len * half                 // extend each segment by half a width so joins close
+            let t = d / len * half  // extend each segment by half a width so joins close
             let n = SIMD2(-d.y, d.x) / len * half
-            let p0 = a - t + n, p1 = b + t + n, p2 = b + t - n, p3 = a - t - n
+            let p0 = a - t + n
+            let p1 = b + t + n
+            let p2 = b + t - n
+            let p3 = a - t - n
             for p in [p0, p1, p2, p0, p2, p3] { vertex(p, SIMD2(0, 0), color) }
         }
         flush(mode: 0)
@@ -148,8 +163,9 @@ public final class OverlayRenderer {
         if imageTexture == 0 || imageKey.map({ $0 != key }) ?? true {
             if imageTexture != 0 { glDeleteTextures(1, &imageTexture) }
             glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 1)
-            imageTexture = Self.texture(width: image.width, height: image.height, format: GL_RGB, internalFormat: GL_RGB8,
-                                        data: image.pixels, filter: GL_LINEAR)
+            imageTexture = Self.texture(
+                width: image.width, height: image.height, format: GL_RGB, internalFormat: GL_RGB8,
+                data: image.pixels, filter: GL_LINEAR)
             imageKey = key
         }
         glBindTexture(GLenum(GL_TEXTURE_2D), imageTexture)
@@ -171,14 +187,23 @@ public final class OverlayRenderer {
     /// Text with its top-left corner at `origin`, each font pixel drawn `scale` window pixels wide; returns its size.
     @discardableResult
     public func text(_ string: String, at origin: SIMD2<Double>, scale: Double = 2, color: OverlayColor = .white) -> SIMD2<Double> {
-        let cw = Double(BitmapFont.cellWidth), ch = Double(BitmapFont.cellHeight)
+        let cw = Double(BitmapFont.cellWidth)
+        let ch = Double(BitmapFont.cellHeight)
         let atlasWidth = cw * Double(BitmapFont.characterCount)
-        var x = origin.x, y = origin.y, widest = 0.0
+        var x = origin.x
+        var y = origin.y
+        var widest = 0.0
         for character in string {
-            if character == "\n" { widest = max(widest, x - origin.x); x = origin.x; y += ch * scale; continue }
+            if character == "\n" {
+                widest = max(widest, x - origin.x)
+                x = origin.x
+                y += ch * scale
+                continue
+            }
             let cell = Double(BitmapFont.cell(character))
-            quad(PixelRect(x: x, y: y, width: cw * scale, height: ch * scale),
-                 uv: (cell * cw / atlasWidth, 0, (cell + 1) * cw / atlasWidth, 1), color)
+            quad(
+                PixelRect(x: x, y: y, width: cw * scale, height: ch * scale),
+                uv: (cell * cw / atlasWidth, 0, (cell + 1) * cw / atlasWidth, 1), color)
             x += cw * scale
         }
         glActiveTexture(GLenum(GL_TEXTURE0))
@@ -197,10 +222,20 @@ public final class OverlayRenderer {
     // MARK: - Batching
 
     private func quad(_ r: PixelRect, uv: (Double, Double, Double, Double), _ color: OverlayColor) {
-        let a = SIMD2(r.x, r.y), b = SIMD2(r.x + r.width, r.y), c = SIMD2(r.x + r.width, r.y + r.height), d = SIMD2(r.x, r.y + r.height)
-        let ta = SIMD2(uv.0, uv.1), tb = SIMD2(uv.2, uv.1), tc = SIMD2(uv.2, uv.3), td = SIMD2(uv.0, uv.3)
-        vertex(a, ta, color); vertex(b, tb, color); vertex(c, tc, color)
-        vertex(a, ta, color); vertex(c, tc, color); vertex(d, td, color)
+        let a = SIMD2(r.x, r.y)
+        let b = SIMD2(r.x + r.width, r.y)
+        let c = SIMD2(r.x + r.width, r.y + r.height)
+        let d = SIMD2(r.x, r.y + r.height)
+        let ta = SIMD2(uv.0, uv.1)
+        let tb = SIMD2(uv.2, uv.1)
+        let tc = SIMD2(uv.2, uv.3)
+        let td = SIMD2(uv.0, uv.3)
+        vertex(a, ta, color)
+        vertex(b, tb, color)
+        vertex(c, tc, color)
+        vertex(a, ta, color)
+        vertex(c, tc, color)
+        vertex(d, td, color)
     }
 
     private func vertex(_ p: SIMD2<Double>, _ uv: SIMD2<Double>, _ c: OverlayColor) {

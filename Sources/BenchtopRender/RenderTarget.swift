@@ -57,9 +57,11 @@ final class RenderTarget {
         glBindFramebuffer(GLenum(GL_FRAMEBUFFER), framebuffer)
         glViewport(0, 0, GLsizei(width), GLsizei(height))
         let none = GLenum(GL_NONE)
-        let buffers: [GLenum] = [outputs.contains(.rgb) ? GLenum(GL_COLOR_ATTACHMENT0) : none,
-                                 outputs.contains(.depth) ? GLenum(GL_COLOR_ATTACHMENT1) : none,
-                                 outputs.contains(.segmentation) ? GLenum(GL_COLOR_ATTACHMENT2) : none]
+        let buffers: [GLenum] = [
+            outputs.contains(.rgb) ? GLenum(GL_COLOR_ATTACHMENT0) : none,
+            outputs.contains(.depth) ? GLenum(GL_COLOR_ATTACHMENT1) : none,
+            outputs.contains(.segmentation) ? GLenum(GL_COLOR_ATTACHMENT2) : none,
+        ]
         glDrawBuffers(3, buffers)
         if outputs.contains(.rgb) { background.withUnsafeBufferPointer { glClearBufferfv(GLenum(GL_COLOR), 0, $0.baseAddress) } }
         if outputs.contains(.depth) {

@@ -1,7 +1,7 @@
 import BenchtopCore
 import BenchtopScene
-import Foundation
 internal import CGL
+import Foundation
 
 /// Draws world snapshots with OpenGL 3.3 core: every body's primitives, procedural textures, directional lights
 /// and a shadow map from the key light, into RGB, metric depth and segmentation images.
@@ -43,20 +43,25 @@ public final class SceneRenderer {
     public let tableHeight: Double?
 
     /// Creates a renderer for a world's bodies, lit by `lights` (the first light that casts shadows is the key light).
-    public init(bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024,
-                tableHeight: Double? = nil) throws(RenderError) {
+    public init(
+        bodies: [BodyDescription], lights: [Light], background: Color, shadowMapSize: Int = 1024,
+        tableHeight: Double? = nil
+    ) throws(RenderError) {
         self.bodies = bodies
         self.tableHeight = tableHeight
         self.lights = Array(lights.prefix(4))
         self.background = background
         self.shadowMapSize = shadowMapSize
         keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
-        sceneProgram = try GL.program(vertex: Shaders.sceneVertex,
-                                      fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight),
-                                      label: "scene")
+        sceneProgram = try GL.program(
+            vertex: Shaders.sceneVertex,
+            fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight),
+            label: "scene")
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
-        for name in ["uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
-                     "uShadowBias", "uSky", "uGround"] {
+        for name in [
+            "uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
+            "uShadowBias", "uSky", "uGround",
+        ] {
             uniforms[name] = GL.uniform(sceneProgram, name)
         }
         // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
@@ -69,17 +74,24 @@ public final class SceneRenderer {
 
     /// A renderer for a scene's lights and background and a world's bodies.
     public convenience init(scene: Scene, bodies: [BodyDescription], shadowMapSize: Int = 1024) throws(RenderError) {
-        try self.init(bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize,
-                      tableHeight: scene.table.height)
+        try self.init(
+            bodies: bodies, lights: scene.lights, background: scene.background, shadowMapSize: shadowMapSize,
+            tableHeight: scene.table.height)
     }
 
     deinit {
         for t in targets.values { t.delete() }
         for m in meshes { m.delete() }
         glDeleteBuffers(1, &instanceBuffer)
-        for g in groups { var v = g.vertexArray; glDeleteVertexArrays(1, &v) }
+        for g in groups {
+            var v = g.vertexArray
+            glDeleteVertexArrays(1, &v)
+        }
         glDeleteVertexArrays(1, &scratchVertexArray)
-        if shadowTexture != 0 { glDeleteTextures(1, &shadowTexture); glDeleteFramebuffers(1, &shadowFramebuffer) }
+        if shadowTexture != 0 {
+            glDeleteTextures(1, &shadowTexture)
+            glDeleteFramebuffers(1, &shadowFramebuffer)
+        }
         glDeleteProgram(sceneProgram)
         glDeleteProgram(shadowProgram)
     }
@@ -87,14 +99,18 @@ public final class SceneRenderer {
     // MARK: - Camera images
 
     /// Renders one camera's images of `snapshot`.
-    public func render(_ snapshot: WorldSnapshot, camera: PinholeCamera,
-                       outputs: RenderOutputs = .all) throws(RenderError) -> CameraImages {
+    public func render(
+        _ snapshot: WorldSnapshot, camera: PinholeCamera,
+        outputs: RenderOutputs = .all
+    ) throws(RenderError) -> CameraImages {
         try render(snapshot, cameras: [camera], outputs: outputs)[0]
     }
 
     /// Renders several cameras' images of one snapshot; body poses and the shadow map are computed once.
-    public func render(_ snapshot: WorldSnapshot, cameras: [PinholeCamera],
-                       outputs: RenderOutputs = .all) throws(RenderError) -> [CameraImages] {
+    public func render(
+        _ snapshot: WorldSnapshot, cameras: [PinholeCamera],
+        outputs: RenderOutputs = .all
+    ) throws(RenderError) -> [CameraImages] {
         try render(snapshot, cameras: cameras.map { ($0, outputs) })
     }
 
@@ -114,8 +130,9 @@ public final class SceneRenderer {
     public func renderView(_ snapshot: WorldSnapshot, camera: PinholeCamera) throws(RenderError) -> RenderedView {
         prepare(snapshot)
         let target = try drawOffscreen(camera)
-        return RenderedView(width: camera.width, height: camera.height, colorTexture: target.colorTexture,
-                            depthTexture: target.depthTexture, near: camera.near, far: camera.far)
+        return RenderedView(
+            width: camera.width, height: camera.height, colorTexture: target.colorTexture,
+            depthTexture: target.depthTexture, near: camera.near, far: camera.far)
     }
 
     /// Renders into the currently bound window framebuffer, in the viewport rectangle given in framebuffer pixels
@@ -159,7 +176,7 @@ public final class SceneRenderer {
             for (k, instance) in instances.enumerated() {
                 let o = k * PartInstance.floats
                 guard instance.body < snapshot.bodies.count else {
-                    for i in 0..<16 { out[o + i] = 0 }   // no state: a zero matrix draws nothing
+                    for i in 0..<16 { out[o + i] = 0 }  // no state: a zero matrix draws nothing
                     continue
                 }
                 let pose = snapshot.bodies[instance.body].pose * instance.local
@@ -184,51 +201,68 @@ public final class SceneRenderer {
         let light = lights[keyLight]
         var direction = light.direction
         direction /= max(length(direction), 1e-12)
-        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        var lo = SIMD3<Double>(repeating: .infinity)
+        var hi = SIMD3<Double>(repeating: -.infinity)
         var spheres: [(SIMD3<Double>, Double)] = []
         for instance in instances where instance.body < snapshot.bodies.count && !instance.isGround {
             let p = (snapshot.bodies[instance.body].pose * instance.local).position
             let r = length(instance.scale)
             spheres.append((p, r))
-            lo = pointwiseMin(lo, p - r); hi = pointwiseMax(hi, p + r)
+            lo = pointwiseMin(lo, p - r)
+            hi = pointwiseMax(hi, p + r)
         }
-        guard !spheres.isEmpty else { lightViewProjection = Matrix4.identity; return }
+        guard !spheres.isEmpty else {
+            lightViewProjection = Matrix4.identity
+            return
+        }
         let centre = (lo + hi) / 2
         let radius = length(hi - lo) / 2
-        let lightPose = PinholeCamera.lookAt(eye: centre - direction * (radius + 1), target: centre,
-                                             up: abs(direction.z) > 0.9 ? SIMD3(1, 0, 0) : SIMD3(0, 0, 1))
+        let lightPose = PinholeCamera.lookAt(
+            eye: centre - direction * (radius + 1), target: centre,
+            up: abs(direction.z) > 0.9 ? SIMD3(1, 0, 0) : SIMD3(0, 0, 1))
         let toLight = lightPose.inverse
-        var l = Double.infinity, r = -Double.infinity, b = Double.infinity, t = -Double.infinity
-        var n = Double.infinity, f = -Double.infinity
+        var l = Double.infinity
+        var r = -Double.infinity
+        var b = Double.infinity
+        var t = -Double.infinity
+        var n = Double.infinity
+        var f = -Double.infinity
         for (p, radius) in spheres {
             let q = toLight.transform(p)
-            l = min(l, q.x - radius); r = max(r, q.x + radius)
-            b = min(b, q.y - radius); t = max(t, q.y + radius)
-            n = min(n, -q.z - radius); f = max(f, -q.z + radius)
+            l = min(l, q.x - radius)
+            r = max(r, q.x + radius)
+            b = min(b, q.y - radius)
+            t = max(t, q.y + radius)
+            n = min(n, -q.z - radius)
+            f = max(f, -q.z + radius)
         }
         n -= 0.05
-        f += 5   // receivers (the floor) lie beyond the casters along the light
+        f += 5  // receivers (the floor) lie beyond the casters along the light
         var ortho = [Double](repeating: 0, count: 16)
-        ortho[0] = 2 / (r - l); ortho[12] = -(r + l) / (r - l)
-        ortho[5] = 2 / (t - b); ortho[13] = -(t + b) / (t - b)
-        ortho[10] = -2 / (f - n); ortho[14] = -(f + n) / (f - n)
+        ortho[0] = 2 / (r - l)
+        ortho[12] = -(r + l) / (r - l)
+        ortho[5] = 2 / (t - b)
+        ortho[13] = -(t + b) / (t - b)
+        ortho[10] = -2 / (f - n)
+        ortho[14] = -(f + n) / (f - n)
         ortho[15] = 1
         lightViewProjection = Matrix4(ortho) * Matrix4(PinholeCamera.columnMajor(toLight))
-        shadowBias = Float(0.002 / (f - n))   // 2 mm, in [0, 1] depth units
+        shadowBias = Float(0.002 / (f - n))  // 2 mm, in [0, 1] depth units
 
         glBindFramebuffer(GLenum(GL_FRAMEBUFFER), shadowFramebuffer)
         glViewport(0, 0, GLsizei(shadowMapSize), GLsizei(shadowMapSize))
         glClear(GLbitfield(GL_DEPTH_BUFFER_BIT))
         glEnable(GLenum(GL_DEPTH_TEST))
         glEnable(GLenum(GL_CULL_FACE))
-        glCullFace(GLenum(GL_FRONT))   // store back faces: lit front faces never self-shadow
+        glCullFace(GLenum(GL_FRONT))  // store back faces: lit front faces never self-shadow
         glFrontFace(GLenum(GL_CCW))
         glUseProgram(shadowProgram)
         lightViewProjection.set(GL.uniform(shadowProgram, "uLightViewProjection"))
         for group in groups where group.count > 0 && !group.isGround {
             glBindVertexArray(group.vertexArray)
-            glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
-                                    nil, GLsizei(group.count))
+            glDrawElementsInstanced(
+                GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
+                nil, GLsizei(group.count))
         }
         glCullFace(GLenum(GL_BACK))
     }
@@ -246,7 +280,9 @@ public final class SceneRenderer {
         }
         let key = SIMD3(camera.width, camera.height, slot)
         let target: RenderTarget
-        if let existing = targets[key] { target = existing } else {
+        if let existing = targets[key] {
+            target = existing
+        } else {
             target = try RenderTarget(width: camera.width, height: camera.height)
             targets[key] = target
         }
@@ -275,10 +311,11 @@ public final class SceneRenderer {
             glActiveTexture(GLenum(GL_TEXTURE0))
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
-        for group in groups where group.count > 0 {   // ground last (see buildInstances)
+        for group in groups where group.count > 0 {  // ground last (see buildInstances)
             glBindVertexArray(group.vertexArray)
-            glDrawElementsInstanced(GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
-                                    nil, GLsizei(group.count))
+            glDrawElementsInstanced(
+                GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
+                nil, GLsizei(group.count))
         }
         glBindVertexArray(0)
         glFrontFace(GLenum(GL_CCW))
@@ -293,7 +330,8 @@ public final class SceneRenderer {
             var d = light.direction
             d /= max(length(d), 1e-12)
             glUniform3f(GL.uniform(sceneProgram, "uLightDirection[\(i)]"), Float(d.x), Float(d.y), Float(d.z))
-            let c = light.color, k = light.intensity
+            let c = light.color
+            let k = light.intensity
             glUniform3f(GL.uniform(sceneProgram, "uLightColor[\(i)]"), Float(c.r * k), Float(c.g * k), Float(c.b * k))
         }
     }
@@ -301,8 +339,9 @@ public final class SceneRenderer {
     private func makeShadowMap() throws(RenderError) {
         glGenTextures(1, &shadowTexture)
         glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
-        glTexImage2D(GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT16, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
-                     GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_SHORT), nil)
+        glTexImage2D(
+            GLenum(GL_TEXTURE_2D), 0, GL_DEPTH_COMPONENT16, GLsizei(shadowMapSize), GLsizei(shadowMapSize), 0,
+            GLenum(GL_DEPTH_COMPONENT), GLenum(GL_UNSIGNED_SHORT), nil)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MIN_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_MAG_FILTER), GL_LINEAR)
         glTexParameteri(GLenum(GL_TEXTURE_2D), GLenum(GL_TEXTURE_WRAP_S), GL_CLAMP_TO_EDGE)
@@ -340,24 +379,29 @@ public final class SceneRenderer {
         // Tessellation for 256-pixel cameras: smooth normals hide the facets, and llvmpipe processes vertices on the
         // calling thread, so 24x16 spheres and 32-sided cylinders cost ~10% of a closed-loop tick for no visible gain.
         var meshData: [MeshData] = [.box(), .sphere(stacks: 10, slices: 16), .cylinder(slices: 20)]
-        let box = 0, sphere = 1, cylinder = 2
+        let box = 0
+        let sphere = 1
+        let cylinder = 2
         var meshIndex: [TriangleMesh: Int] = [:]
         var list: [PartInstance] = []
         for (id, body) in bodies.enumerated() {
-            let texture: Float = if body.kind == .object { Self.objectTextureCode(body.texture) } else {
-                switch body.texture {
-                case "wood": 1
-                case "checker": 2
-                case "noise": 3
-                default: body.kind == .ground ? 4 : 0
+            let texture: Float =
+                if body.kind == .object { Self.objectTextureCode(body.texture) } else {
+                    switch body.texture {
+                    case "wood": 1
+                    case "checker": 2
+                    case "noise": 3
+                    default: body.kind == .ground ? 4 : 0
+                    }
                 }
-            }
             let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
-            var partColor: Color? = nil   // a mesh material's colour, under the body's procedural texture when it has one
+            var partColor: Color? = nil  // a mesh material's colour, under the body's procedural texture when it has one
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
                 let c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), texture) } ?? color
-                list.append(PartInstance(body: id, mesh: mesh, local: local, scale: scale, color: c,
-                                         isGround: body.kind == .ground))
+                list.append(
+                    PartInstance(
+                        body: id, mesh: mesh, local: local, scale: scale, color: c,
+                        isGround: body.kind == .ground))
             }
             if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
                 // Legs 4 cm square, 6 cm in from the corners, from the underside of the top (the body's origin is the
@@ -365,10 +409,12 @@ public final class SceneRenderer {
                 let underside = body.parts[0].pose.position.z - top.z
                 let half = (height - 2 * top.z) / 2
                 if half > 0.005 {
-                    for sx in [-1.0, 1.0] { for sy in [-1.0, 1.0] {
-                        let centre = SIMD3(sx * max(top.x - 0.06, 0), sy * max(top.y - 0.06, 0), underside - half)
-                        add(box, Pose(position: centre), SIMD3(0.02, 0.02, half))
-                    } }
+                    for sx in [-1.0, 1.0] {
+                        for sy in [-1.0, 1.0] {
+                            let centre = SIMD3(sx * max(top.x - 0.06, 0), sy * max(top.y - 0.06, 0), underside - half)
+                            add(box, Pose(position: centre), SIMD3(0.02, 0.02, half))
+                        }
+                    }
                 }
             }
             for part in body.parts {
@@ -423,8 +469,10 @@ public final class SceneRenderer {
         while start < list.count {
             var end = start
             while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround { end += 1 }
-            groups.append(InstanceGroup(mesh: list[start].mesh, first: start, count: end - start, isGround: list[start].isGround,
-                                        vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
+            groups.append(
+                InstanceGroup(
+                    mesh: list[start].mesh, first: start, count: end - start, isGround: list[start].isGround,
+                    vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
             start = end
         }
         // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
@@ -473,7 +521,7 @@ public struct RenderedView: Sendable {
 
 /// One shape primitive of one body: drawn as an instance of a shared unit mesh.
 private struct PartInstance {
-    static let floats = 24   // model 16, 1/scale^2 3, colour + texture 4, body id 1
+    static let floats = 24  // model 16, 1/scale^2 3, colour + texture 4, body id 1
     var body: Int
     var mesh: Int
     var local: Pose

@@ -27,8 +27,9 @@ public struct CompiledScene: Sendable {
     public init(scene source: Scene, robot: String? = nil, registry: EmbodimentRegistry) throws {
         let placements = try RobotAssembly.placements(scene: source, robot: robot, registry: registry)
         robots = try placements.map { placement, embodiment in
-            Robot(placement: placement, embodiment: embodiment,
-                  articulation: try RobotAssembly.articulation(for: placement, embodiment: embodiment))
+            Robot(
+                placement: placement, embodiment: embodiment,
+                articulation: try RobotAssembly.articulation(for: placement, embodiment: embodiment))
         }
         var scene = RobotAssembly.addingMountedCameras(to: source, placements: placements)
         try RobotAssembly.checkCameraLinks(scene: scene, placements: placements)

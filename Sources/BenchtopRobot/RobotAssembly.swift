@@ -15,15 +15,17 @@ public enum RobotAssembly {
         let home = embodiment.homePositions
         if let q = placement.initialJoints {
             guard q.count == home.count else {
-                throw EmbodimentError(embodiment: embodiment.name, field: "robots[\(placement.name)].joints",
-                                      "expected \(home.count) joint positions (\(embodiment.joints.map(\.name).joined(separator: ", "))), got \(q.count)")
+                throw EmbodimentError(
+                    embodiment: embodiment.name, field: "robots[\(placement.name)].joints",
+                    "expected \(home.count) joint positions (\(embodiment.joints.map(\.name).joined(separator: ", "))), got \(q.count)")
             }
             for (i, j) in embodiment.joints.enumerated() {
                 // Limited joints start inside their limits; unlimited ones within one turn either way.
                 let range = j.lower <= j.upper ? (j.lower - 1e-6)...(j.upper + 1e-6) : (-2 * Double.pi)...(2 * Double.pi)
                 guard range.contains(q[i]) else {
-                    throw EmbodimentError(embodiment: embodiment.name, field: "robots[\(placement.name)].joints[\(i)]",
-                                          "\(q[i]) is outside \(j.name)'s range [\(range.lowerBound), \(range.upperBound)]")
+                    throw EmbodimentError(
+                        embodiment: embodiment.name, field: "robots[\(placement.name)].joints[\(i)]",
+                        "\(q[i]) is outside \(j.name)'s range [\(range.lowerBound), \(range.upperBound)]")
                 }
             }
             spec.initialPositions = q
@@ -46,7 +48,11 @@ public enum RobotAssembly {
             } else {
                 for p in scene.robots {
                     var placement = p
-                    if p.embodiment != robot { placement.embodiment = robot; placement.base = d.defaultBase; placement.initialJoints = nil }
+                    if p.embodiment != robot {
+                        placement.embodiment = robot
+                        placement.base = d.defaultBase
+                        placement.initialJoints = nil
+                    }
                     result.append((placement, d))
                 }
             }
@@ -62,9 +68,11 @@ public enum RobotAssembly {
         var scene = scene
         for (placement, embodiment) in placements {
             for cam in embodiment.cameras where !scene.cameras.contains(where: { $0.name == cam.name }) {
-                scene.cameras.append(Camera(name: cam.name, mount: .link(robot: placement.name, link: cam.link, offset: cam.offset),
-                                            intrinsics: .verticalFieldOfView(degrees: cam.verticalFieldOfView),
-                                            width: cam.width, height: cam.height))
+                scene.cameras.append(
+                    Camera(
+                        name: cam.name, mount: .link(robot: placement.name, link: cam.link, offset: cam.offset),
+                        intrinsics: .verticalFieldOfView(degrees: cam.verticalFieldOfView),
+                        width: cam.width, height: cam.height))
             }
         }
         return scene
@@ -76,21 +84,25 @@ public enum RobotAssembly {
         for (i, camera) in scene.cameras.enumerated() {
             guard case .link(let robot, let link, _) = camera.mount else { continue }
             guard let (_, embodiment) = placements.first(where: { $0.0.name == robot }) else {
-                throw EmbodimentError(embodiment: robot, field: "cameras[\(i)].mount.robot",
-                                      "camera '\(camera.name)' is mounted on robot '\(robot)', which is not in the scene")
+                throw EmbodimentError(
+                    embodiment: robot, field: "cameras[\(i)].mount.robot",
+                    "camera '\(camera.name)' is mounted on robot '\(robot)', which is not in the scene")
             }
             let links = embodiment.articulation.links.map(\.name)
             guard links.contains(link) else {
-                throw EmbodimentError(embodiment: embodiment.name, field: "cameras[\(i)].mount.link",
-                                      "camera '\(camera.name)' is mounted on link '\(link)', which \(embodiment.name) does not have"
-                                      + Suggestion.phrase(for: link, in: links) + "; links: \(links.joined(separator: ", "))")
+                throw EmbodimentError(
+                    embodiment: embodiment.name, field: "cameras[\(i)].mount.link",
+                    "camera '\(camera.name)' is mounted on link '\(link)', which \(embodiment.name) does not have"
+                        + Suggestion.phrase(for: link, in: links) + "; links: \(links.joined(separator: ", "))")
             }
         }
     }
 
     /// A world holding the scene and its robots, and one controller per robot (in scene order).
-    public static func makeWorld(scene: Scene, seed: UInt64 = 0, robot: String? = nil, registry: EmbodimentRegistry,
-                                 mode: String? = nil) throws -> (World, [RobotController]) {
+    public static func makeWorld(
+        scene: Scene, seed: UInt64 = 0, robot: String? = nil, registry: EmbodimentRegistry,
+        mode: String? = nil
+    ) throws -> (World, [RobotController]) {
         try CompiledScene(scene: scene, robot: robot, registry: registry).makeWorld(seed: seed, mode: mode)
     }
 }

@@ -31,8 +31,9 @@ public final class RobotController {
         self.articulation = articulation
         self.embodiment = embodiment
         guard let m = embodiment.controlMode(mode) else {
-            throw EmbodimentError(embodiment: embodiment.name, field: "control_mode",
-                                  "no mode '\(mode ?? "")'; supported: \(embodiment.controlModes.map(\.name).joined(separator: ", "))")
+            throw EmbodimentError(
+                embodiment: embodiment.name, field: "control_mode",
+                "no mode '\(mode ?? "")'; supported: \(embodiment.controlModes.map(\.name).joined(separator: ", "))")
         }
         self.mode = m
         kinematics = try embodiment.arms.indices.map { try ArmKinematics(descriptor: embodiment, arm: $0) }
@@ -104,8 +105,9 @@ public final class RobotController {
     /// Applies one action of the current mode (dataset units) by setting joint-motor targets.
     public func apply(action: [Double]) throws {
         guard action.count == mode.action.count else {
-            throw EmbodimentError(embodiment: embodiment.name, field: "action",
-                                  "expected \(mode.action.count) values for mode '\(mode.name)', got \(action.count)")
+            throw EmbodimentError(
+                embodiment: embodiment.name, field: "action",
+                "expected \(mode.action.count) values for mode '\(mode.name)', got \(action.count)")
         }
         guard action.allSatisfy(\.isFinite) else {
             throw EmbodimentError(embodiment: embodiment.name, field: "action", "non-finite value in \(action)")
@@ -125,10 +127,18 @@ public final class RobotController {
             case .gripper(let a):
                 let p = embodiment.arms[a].gripper!.positions(aperture: si)
                 for (k, d) in gripperDofs[a].enumerated() { q[d] = p[k] }
-            case .tcpPosition(let a, let axis): position[a][axis] = si; moveTCP[a] = true
-            case .tcpRotation(let a, let axis): rpy[a][axis] = si; moveTCP[a] = true
-            case .tcpDeltaPosition(let a, let axis): dpos[a][axis] = si; moveTCP[a] = true
-            case .tcpDeltaRotation(let a, let axis): drpy[a][axis] = si; moveTCP[a] = true
+            case .tcpPosition(let a, let axis):
+                position[a][axis] = si
+                moveTCP[a] = true
+            case .tcpRotation(let a, let axis):
+                rpy[a][axis] = si
+                moveTCP[a] = true
+            case .tcpDeltaPosition(let a, let axis):
+                dpos[a][axis] = si
+                moveTCP[a] = true
+            case .tcpDeltaRotation(let a, let axis):
+                drpy[a][axis] = si
+                moveTCP[a] = true
             }
         }
         for a in embodiment.arms.indices where moveTCP[a] {

@@ -95,7 +95,7 @@ public enum Asset: Sendable, Hashable {
         switch self {
         case .cube(let s): return s / 2
         case .cylinder(let r, let h), .can(let r, let h), .bowl(let r, let h, _), .plate(let r, let h), .bottle(let r, let h),
-             .prism(_, let r, let h):
+            .prism(_, let r, let h):
             return SIMD3(r, r, h / 2)
         case .ellipsoid(let radii): return radii
         case .mug(let r, let h, _): return SIMD3(r + 0.6 * r, r, h / 2)
@@ -112,7 +112,7 @@ public enum Asset: Sendable, Hashable {
     public var cavity: (center: SIMD3<Double>, halfExtents: SIMD3<Double>)? {
         switch self {
         case .bowl(let r, let h, let w), .mug(let r, let h, let w):
-            let inner = (r - w) * 0.7071   // the inscribed square of the inner circle
+            let inner = (r - w) * 0.7071  // the inscribed square of the inner circle
             return (SIMD3(0, 0, w / 2), SIMD3(inner, inner, h / 2 - w / 2))
         case .tray(let s, let w), .bin(let s, let w):
             return (SIMD3(0, 0, w / 2), SIMD3(s.x / 2 - w, s.y / 2 - w, s.z / 2 - w / 2))
@@ -142,8 +142,10 @@ public enum Asset: Sendable, Hashable {
             let arm = SIMD3(0.25 * r, 0.12 * r, w / 2)
             parts.append(ShapePart(.box(halfExtents: arm), pose: Pose(position: SIMD3(r + arm.x, 0, h * 0.3))))
             parts.append(ShapePart(.box(halfExtents: arm), pose: Pose(position: SIMD3(r + arm.x, 0, -h * 0.25))))
-            parts.append(ShapePart(.box(halfExtents: SIMD3(w / 2, 0.12 * r, h * 0.275 + w / 2)),
-                                   pose: Pose(position: SIMD3(r + 2 * arm.x, 0, h * 0.025))))
+            parts.append(
+                ShapePart(
+                    .box(halfExtents: SIMD3(w / 2, 0.12 * r, h * 0.275 + w / 2)),
+                    pose: Pose(position: SIMD3(r + 2 * arm.x, 0, h * 0.025))))
             return parts
         case .plate(let r, let h):
             var parts = [ShapePart(.cylinder(radius: r * 0.8, halfHeight: h / 4), pose: Pose(position: SIMD3(0, 0, -h / 4)))]
@@ -161,9 +163,12 @@ public enum Asset: Sendable, Hashable {
         case .marker(let r):
             return [ShapePart(.cylinder(radius: r, halfHeight: 0.0005))]
         case .bottle(let r, let h):
-            let body = 0.7 * h, neck = 0.3 * h
-            return [ShapePart(.cylinder(radius: r, halfHeight: body / 2), pose: Pose(position: SIMD3(0, 0, -h / 2 + body / 2))),
-                    ShapePart(.cylinder(radius: 0.4 * r, halfHeight: neck / 2), pose: Pose(position: SIMD3(0, 0, h / 2 - neck / 2)))]
+            let body = 0.7 * h
+            let neck = 0.3 * h
+            return [
+                ShapePart(.cylinder(radius: r, halfHeight: body / 2), pose: Pose(position: SIMD3(0, 0, -h / 2 + body / 2))),
+                ShapePart(.cylinder(radius: 0.4 * r, halfHeight: neck / 2), pose: Pose(position: SIMD3(0, 0, h / 2 - neck / 2))),
+            ]
         case .ellipsoid(let radii):
             // Rings of latitude plus the poles: 8 x 12 points keep the hull smooth enough to roll and to look round.
             var points = [SIMD3(0, 0, radii.z), SIMD3(0, 0, -radii.z)]
@@ -190,23 +195,29 @@ public enum Asset: Sendable, Hashable {
     }
 
     /// A cup: a base disc plus a ring of wall boxes.
-    private static func cup(radius r: Double, height h: Double, wall w: Double, segments: Int,
-                            baseRadius: Double) -> [ShapePart] {
+    private static func cup(
+        radius r: Double, height h: Double, wall w: Double, segments: Int,
+        baseRadius: Double
+    ) -> [ShapePart] {
         var parts = [ShapePart(.cylinder(radius: baseRadius, halfHeight: w / 2), pose: Pose(position: SIMD3(0, 0, -h / 2 + w / 2)))]
         parts += ring(radius: r, wallThickness: w, height: h, center: 0, segments: segments)
         return parts
     }
 
     /// A ring of `segments` boxes approximating a cylindrical wall of outer radius `radius`.
-    private static func ring(radius r: Double, wallThickness w: Double, height h: Double, center: Double,
-                             segments n: Int) -> [ShapePart] {
+    private static func ring(
+        radius r: Double, wallThickness w: Double, height h: Double, center: Double,
+        segments n: Int
+    ) -> [ShapePart] {
         let mid = r - w / 2
-        let halfChord = mid * tan(.pi / Double(n)) + w / 2   // overlap slightly so the wall is closed
+        let halfChord = mid * tan(.pi / Double(n)) + w / 2  // overlap slightly so the wall is closed
         return (0..<n).map { i in
             let a = 2 * Double.pi * Double(i) / Double(n)
-            return ShapePart(.box(halfExtents: SIMD3(w / 2, halfChord, h / 2)),
-                             pose: Pose(position: SIMD3(mid * cos(a), mid * sin(a), center),
-                                        orientation: Quaternion(axis: SIMD3(0, 0, 1), angle: a)))
+            return ShapePart(
+                .box(halfExtents: SIMD3(w / 2, halfChord, h / 2)),
+                pose: Pose(
+                    position: SIMD3(mid * cos(a), mid * sin(a), center),
+                    orientation: Quaternion(axis: SIMD3(0, 0, 1), angle: a)))
         }
     }
 }

@@ -41,8 +41,9 @@ extension Camera {
         case .link(let robot, let link, let offset):
             let bodyName = "\(robot)/\(link)"
             guard let id = bodies.firstIndex(where: { $0.name == bodyName }) else {
-                throw .unknownLink(camera: name, body: bodyName,
-                                   known: bodies.filter { $0.kind == .robotLink }.map(\.name))
+                throw .unknownLink(
+                    camera: name, body: bodyName,
+                    known: bodies.filter { $0.kind == .robotLink }.map(\.name))
             }
             guard id < snapshot.bodies.count else { throw .missingBodyState(camera: name, body: bodyName, bodyID: id) }
             return snapshot.bodies[id].pose * offset

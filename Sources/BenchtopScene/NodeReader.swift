@@ -152,8 +152,10 @@ final class MappingReader {
     func finish(allowed: [String]) throws {
         for e in entries where !used.contains(e.key) {
             let path = reader.path.isEmpty ? e.key : "\(reader.path).\(e.key)"
-            throw reader.error(.unknownKey, "unknown key '\(Excerpt.of(e.key))'\(Suggestion.phrase(for: e.key, in: allowed)); expected one of: \(allowed.joined(separator: ", "))",
-                               at: path, line: e.line)
+            throw reader.error(
+                .unknownKey,
+                "unknown key '\(Excerpt.of(e.key))'\(Suggestion.phrase(for: e.key, in: allowed)); expected one of: \(allowed.joined(separator: ", "))",
+                at: path, line: e.line)
         }
     }
 }

@@ -16,7 +16,8 @@ public struct MeshAsset: Sendable, Hashable {
     public init(file: String, path: String, root: String, scale: SIMD3<Double>) throws {
         let loaded = try MeshFile.load(path: path, root: root)
         let scaled = loaded.map { $0.mesh.transformed(scale: scale) }
-        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        var lo = SIMD3<Double>(repeating: .infinity)
+        var hi = SIMD3<Double>(repeating: -.infinity)
         for m in scaled {
             let b = m.bounds
             lo = pointwiseMin(lo, b.lower)
@@ -62,7 +63,11 @@ public struct URDFAsset: Sendable, Hashable {
     public var halfExtents: SIMD3<Double>
 
     public init(file: String, path: String, spec: ArticulationSpec, fixedBase: Bool, initialJoints: [String: Double]) {
-        self.file = file; self.path = path; self.spec = spec; self.fixedBase = fixedBase; self.initialJoints = initialJoints
+        self.file = file
+        self.path = path
+        self.spec = spec
+        self.fixedBase = fixedBase
+        self.initialJoints = initialJoints
         let (lo, hi) = Self.bounds(spec)
         center = (lo + hi) / 2
         halfExtents = pointwiseMax((hi - lo) / 2, SIMD3(repeating: 1e-4))
@@ -94,7 +99,8 @@ public struct URDFAsset: Sendable, Hashable {
     }
 
     static func bounds(_ spec: ArticulationSpec) -> (SIMD3<Double>, SIMD3<Double>) {
-        var lo = SIMD3<Double>(repeating: .infinity), hi = SIMD3<Double>(repeating: -.infinity)
+        var lo = SIMD3<Double>(repeating: .infinity)
+        var hi = SIMD3<Double>(repeating: -.infinity)
         for (link, frame) in zip(spec.links, linkFrames(spec)) {
             for part in link.collision + link.visual {
                 let pose = frame * part.pose
@@ -133,7 +139,9 @@ public struct AssetRoots: Sendable, Hashable {
 
     /// The file and the (real) root it lies in; the error names the places searched.
     public func resolve(_ file: String) throws -> (path: String, root: String) {
-        guard !file.hasPrefix("/") else { throw LookupError(description: "give a path relative to the scene file or an asset path, not an absolute path") }
+        guard !file.hasPrefix("/") else {
+            throw LookupError(description: "give a path relative to the scene file or an asset path, not an absolute path")
+        }
         for root in roots {
             let candidate = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: candidate) else { continue }
@@ -142,6 +150,8 @@ public struct AssetRoots: Sendable, Hashable {
             }
             return (candidate, realRoot)
         }
-        throw LookupError(description: "no file '\(file)' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)")
+        throw LookupError(
+            description:
+                "no file '\(file)' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)")
     }
 }

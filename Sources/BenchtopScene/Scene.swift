@@ -16,12 +16,21 @@ public struct Scene: Sendable, Hashable {
     public var robots: [RobotPlacement]
     public var task: TaskSpec?
 
-    public init(name: String, description: String = "", physics: PhysicsSettings = .init(), table: Table = .init(),
-                objects: [SceneObject] = [], lights: [Light] = [Light()], background: Color = Color(0.78, 0.82, 0.88),
-                cameras: [Camera] = [], robots: [RobotPlacement] = [], task: TaskSpec? = nil) {
-        self.name = name; self.description = description; self.physics = physics; self.table = table
-        self.objects = objects; self.lights = lights; self.background = background; self.cameras = cameras
-        self.robots = robots; self.task = task
+    public init(
+        name: String, description: String = "", physics: PhysicsSettings = .init(), table: Table = .init(),
+        objects: [SceneObject] = [], lights: [Light] = [Light()], background: Color = Color(0.78, 0.82, 0.88),
+        cameras: [Camera] = [], robots: [RobotPlacement] = [], task: TaskSpec? = nil
+    ) {
+        self.name = name
+        self.description = description
+        self.physics = physics
+        self.table = table
+        self.objects = objects
+        self.lights = lights
+        self.background = background
+        self.cameras = cameras
+        self.robots = robots
+        self.task = task
     }
 
     /// The object with a given name.
@@ -74,7 +83,9 @@ public struct PlacementRandomization: Sendable, Hashable {
     /// Yaw range in radians, added to the nominal yaw.
     public var yaw: ClosedRange<Double> = 0...0
     public init(x: ClosedRange<Double> = 0...0, y: ClosedRange<Double> = 0...0, yaw: ClosedRange<Double> = 0...0) {
-        self.x = x; self.y = y; self.yaw = yaw
+        self.x = x
+        self.y = y
+        self.yaw = yaw
     }
 }
 
@@ -101,14 +112,25 @@ public struct SceneObject: Sendable, Hashable {
     /// Procedural surface pattern; `nil` draws the plain colour.
     public var texture: ObjectTexture?
 
-    public init(name: String, asset: Asset, mass: Double, color: Color, position: SIMD3<Double>,
-                restsOnTable: Bool = true, orientation: SIMD3<Double> = .zero, friction: Double = 0.8,
-                rollingFriction: Double? = nil, spinningFriction: Double = 0.001, restitution: Double = 0.0,
-                isStatic: Bool = false, randomization: PlacementRandomization? = nil, texture: ObjectTexture? = nil) {
-        self.name = name; self.asset = asset; self.mass = mass; self.color = color; self.position = position
-        self.restsOnTable = restsOnTable; self.orientation = orientation; self.friction = friction
-        self.rollingFriction = rollingFriction ?? asset.defaultRollingFriction; self.spinningFriction = spinningFriction
-        self.restitution = restitution; self.isStatic = isStatic; self.randomization = randomization
+    public init(
+        name: String, asset: Asset, mass: Double, color: Color, position: SIMD3<Double>,
+        restsOnTable: Bool = true, orientation: SIMD3<Double> = .zero, friction: Double = 0.8,
+        rollingFriction: Double? = nil, spinningFriction: Double = 0.001, restitution: Double = 0.0,
+        isStatic: Bool = false, randomization: PlacementRandomization? = nil, texture: ObjectTexture? = nil
+    ) {
+        self.name = name
+        self.asset = asset
+        self.mass = mass
+        self.color = color
+        self.position = position
+        self.restsOnTable = restsOnTable
+        self.orientation = orientation
+        self.friction = friction
+        self.rollingFriction = rollingFriction ?? asset.defaultRollingFriction
+        self.spinningFriction = spinningFriction
+        self.restitution = restitution
+        self.isStatic = isStatic
+        self.randomization = randomization
         self.texture = texture
     }
 }
@@ -120,9 +142,14 @@ public struct Light: Sendable, Hashable {
     public var color: Color = Color(1, 1, 1)
     public var intensity: Double = 1.0
     public var castsShadows: Bool = true
-    public init(direction: SIMD3<Double> = SIMD3(-0.4, 0.3, -1.0), color: Color = Color(1, 1, 1),
-                intensity: Double = 1.0, castsShadows: Bool = true) {
-        self.direction = direction; self.color = color; self.intensity = intensity; self.castsShadows = castsShadows
+    public init(
+        direction: SIMD3<Double> = SIMD3(-0.4, 0.3, -1.0), color: Color = Color(1, 1, 1),
+        intensity: Double = 1.0, castsShadows: Bool = true
+    ) {
+        self.direction = direction
+        self.color = color
+        self.intensity = intensity
+        self.castsShadows = castsShadows
     }
 }
 
@@ -151,10 +178,17 @@ public struct Camera: Sendable, Hashable {
     public var height: Int
     public var near: Double = 0.01
     public var far: Double = 10.0
-    public init(name: String, mount: CameraMount, intrinsics: CameraIntrinsics = .verticalFieldOfView(degrees: 45),
-                width: Int = 256, height: Int = 256, near: Double = 0.01, far: Double = 10.0) {
-        self.name = name; self.mount = mount; self.intrinsics = intrinsics
-        self.width = width; self.height = height; self.near = near; self.far = far
+    public init(
+        name: String, mount: CameraMount, intrinsics: CameraIntrinsics = .verticalFieldOfView(degrees: 45),
+        width: Int = 256, height: Int = 256, near: Double = 0.01, far: Double = 10.0
+    ) {
+        self.name = name
+        self.mount = mount
+        self.intrinsics = intrinsics
+        self.width = width
+        self.height = height
+        self.near = near
+        self.far = far
     }
 }
 
@@ -167,6 +201,9 @@ public struct RobotPlacement: Sendable, Hashable {
     /// Initial joint positions; nil means the embodiment's home pose.
     public var initialJoints: [Double]?
     public init(name: String, embodiment: String, base: Pose, initialJoints: [Double]? = nil) {
-        self.name = name; self.embodiment = embodiment; self.base = base; self.initialJoints = initialJoints
+        self.name = name
+        self.embodiment = embodiment
+        self.base = base
+        self.initialJoints = initialJoints
     }
 }

@@ -12,7 +12,11 @@ public struct SceneError: Error, CustomStringConvertible, Sendable, Equatable {
     public var message: String
 
     public init(_ kind: Kind, file: String, keyPath: String, line: Int? = nil, _ message: String) {
-        self.kind = kind; self.file = file; self.keyPath = keyPath; self.line = line; self.message = message
+        self.kind = kind
+        self.file = file
+        self.keyPath = keyPath
+        self.line = line
+        self.message = message
     }
 
     public var description: String {

@@ -85,8 +85,10 @@ private struct SceneParser {
         if let c = m.optional("cameras") { scene.cameras = try c.list().map(camera) }
         if let rb = m.optional("robots") { scene.robots = try rb.list().map(robot) }
         let taskReader = m.optional("task")
-        try m.finish(allowed: ["name", "description", "physics", "table", "objects", "lights", "background",
-                               "cameras", "robots", "task", "asset_path"])
+        try m.finish(allowed: [
+            "name", "description", "physics", "table", "objects", "lights", "background",
+            "cameras", "robots", "task", "asset_path",
+        ])
         try checkUniqueNames(scene.objects.map(\.name), r.child("objects", r.node), what: "object")
         try checkUniqueNames(scene.cameras.map(\.name), r.child("cameras", r.node), what: "camera")
         try checkUniqueNames(scene.robots.map(\.name), r.child("robots", r.node), what: "robot")
@@ -94,8 +96,9 @@ private struct SceneParser {
         if let t = taskReader { scene.task = try task(t, objects: Set(scene.objects.map(\.name)), scene: scene) }
         for (i, cam) in scene.cameras.enumerated() {
             if case .link(let robot, _, _) = cam.mount, !scene.robots.contains(where: { $0.name == robot }) {
-                throw SceneError(.unknownName, file: file, keyPath: "cameras[\(i)].mount.robot", line: nil,
-                                 "no robot named '\(robot)' in this scene; robots: \(scene.robots.map(\.name).joined(separator: ", "))")
+                throw SceneError(
+                    .unknownName, file: file, keyPath: "cameras[\(i)].mount.robot", line: nil,
+                    "no robot named '\(robot)' in this scene; robots: \(scene.robots.map(\.name).joined(separator: ", "))")
             }
         }
         return scene
@@ -110,9 +113,12 @@ private struct SceneParser {
             let overTable = abs(o.position.x - t.center.x) < t.size.x / 2 + h.x && abs(o.position.y - t.center.y) < t.size.y / 2 + h.y
             let depth = t.height - (o.position.z - h.z)
             guard overTable, depth > 0.005, o.position.z + h.z > t.height - t.thickness else { continue }
-            throw SceneError(.outOfRange, file: file, keyPath: "\(r.path)[\(i)].position", line: nil,
-                             String(format: "'%@' starts %.1f cm inside the table top (its bottom at z = %.3f m, the top at %.3f m); give [x, y] to rest it on the table",
-                                    o.name, depth * 100, o.position.z - h.z, t.height))
+            throw SceneError(
+                .outOfRange, file: file, keyPath: "\(r.path)[\(i)].position", line: nil,
+                String(
+                    format:
+                        "'%@' starts %.1f cm inside the table top (its bottom at z = %.3f m, the top at %.3f m); give [x, y] to rest it on the table",
+                    o.name, depth * 100, o.position.z - h.z, t.height))
         }
     }
 
@@ -120,8 +126,9 @@ private struct SceneParser {
         var seen = Set<String>()
         for (i, n) in names.enumerated() {
             if !seen.insert(n).inserted {
-                throw SceneError(.duplicateName, file: file, keyPath: "\(r.path)[\(i)].name", line: nil,
-                                 "duplicate \(what) name '\(n)'; names must be unique")
+                throw SceneError(
+                    .duplicateName, file: file, keyPath: "\(r.path)[\(i)].name", line: nil,
+                    "duplicate \(what) name '\(n)'; names must be unique")
             }
         }
     }
@@ -157,7 +164,10 @@ private struct SceneParser {
             guard s[0] > 0, s[1] > 0 else { throw v.error(.outOfRange, "expected positive sizes, got \(s)") }
             t.size = SIMD2(s[0], s[1])
         }
-        if let v = m.optional("center") { let c = try v.doubles(count: 2...2); t.center = SIMD2(c[0], c[1]) }
+        if let v = m.optional("center") {
+            let c = try v.doubles(count: 2...2)
+            t.center = SIMD2(c[0], c[1])
+        }
         if let v = m.optional("height") { t.height = try v.positiveDouble() }
         if let v = m.optional("thickness") { t.thickness = try v.positiveDouble() }
         if let v = m.optional("friction") { t.friction = try v.nonNegativeDouble() }
@@ -165,7 +175,8 @@ private struct SceneParser {
         if let v = m.optional("texture") {
             let name = try v.string()
             guard let tex = TableTexture(rawValue: name) else {
-                throw v.error(.outOfRange, "unknown texture '\(name)'; expected one of: \(TableTexture.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw v.error(
+                    .outOfRange, "unknown texture '\(name)'; expected one of: \(TableTexture.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             t.texture = tex
         }
@@ -177,7 +188,8 @@ private struct SceneParser {
         if case .scalar = r.node {
             let name = try r.string()
             guard let c = namedColors[name] else {
-                throw r.error(.outOfRange, "unknown colour '\(name)'; use [r, g, b] in 0..1 or one of: \(namedColors.keys.sorted().joined(separator: ", "))")
+                throw r.error(
+                    .outOfRange, "unknown colour '\(name)'; use [r, g, b] in 0..1 or one of: \(namedColors.keys.sorted().joined(separator: ", "))")
             }
             return c
         }
@@ -192,7 +204,8 @@ private struct SceneParser {
         let assetReader = try m.required("asset", "one of: \(Asset.catalog.keys.sorted().joined(separator: ", "))")
         let assetName = try assetReader.string()
         guard let params = Asset.catalog[assetName] else {
-            throw assetReader.error(.unknownAsset, "unknown asset '\(assetName)'; expected one of: \(Asset.catalog.keys.sorted().joined(separator: ", "))")
+            throw assetReader.error(
+                .unknownAsset, "unknown asset '\(assetName)'; expected one of: \(Asset.catalog.keys.sorted().joined(separator: ", "))")
         }
         let asset = try self.asset(assetName, m, params: params)
         var isStatic = try m.optional("static")?.bool() ?? !asset.collides
@@ -226,9 +239,10 @@ private struct SceneParser {
             if m.has("yaw") { throw v.error(.wrongType, "give either 'yaw' or 'orientation' [roll, pitch, yaw], not both") }
             orientation = try v.vector3()
         }
-        var object = SceneObject(name: name, asset: asset, mass: mass, color: colorValue,
-                                 position: SIMD3(pos[0], pos[1], pos.count == 3 ? pos[2] : 0),
-                                 restsOnTable: pos.count == 2, orientation: orientation, isStatic: isStatic)
+        var object = SceneObject(
+            name: name, asset: asset, mass: mass, color: colorValue,
+            position: SIMD3(pos[0], pos[1], pos.count == 3 ? pos[2] : 0),
+            restsOnTable: pos.count == 2, orientation: orientation, isStatic: isStatic)
         if let v = m.optional("friction") { object.friction = try v.nonNegativeDouble() }
         if let v = m.optional("rolling_friction") { object.rollingFriction = try v.nonNegativeDouble() }
         if let v = m.optional("spinning_friction") { object.spinningFriction = try v.nonNegativeDouble() }
@@ -240,20 +254,28 @@ private struct SceneParser {
         if let v = m.optional("texture") {
             let name = try v.string()
             guard let tex = ObjectTexture(rawValue: name) else {
-                throw v.error(.outOfRange, "unknown object texture '\(name)'; expected one of: \(ObjectTexture.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw v.error(
+                    .outOfRange,
+                    "unknown object texture '\(name)'; expected one of: \(ObjectTexture.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             object.texture = tex
         }
-        try m.finish(allowed: ["name", "asset", "mass", "color", "position", "yaw", "orientation", "friction",
-                               "rolling_friction", "spinning_friction", "restitution", "static", "randomize", "texture"]
-                     + params.required + params.optional)
+        try m.finish(
+            allowed: [
+                "name", "asset", "mass", "color", "position", "yaw", "orientation", "friction",
+                "rolling_friction", "spinning_friction", "restitution", "static", "randomize", "texture",
+            ]
+                + params.required + params.optional)
         return object
     }
 
     func asset(_ name: String, _ m: MappingReader, params: (required: [String], optional: [String])) throws -> Asset {
         func size() throws -> SIMD3<Double> {
             let v = try m.required("size", "edge length or [x, y, z] in metres")
-            if case .scalar = v.node { let e = try v.positiveDouble(); return SIMD3(repeating: e) }
+            if case .scalar = v.node {
+                let e = try v.positiveDouble()
+                return SIMD3(repeating: e)
+            }
             let s = try v.vector3()
             guard s.x > 0, s.y > 0, s.z > 0 else { throw v.error(.outOfRange, "expected positive sizes, got [\(s.x), \(s.y), \(s.z)]") }
             return s
@@ -271,10 +293,12 @@ private struct SceneParser {
         case "can": return .can(radius: try positive("radius", "metres"), height: try positive("height", "metres"))
         case "sphere": return .sphere(radius: try positive("radius", "metres"))
         case "bowl":
-            let r = try positive("radius", "metres"), h = try positive("height", "metres")
+            let r = try positive("radius", "metres")
+            let h = try positive("height", "metres")
             return .bowl(radius: r, height: h, wall: try wall(default: 0.006, below: min(r / 2, h / 2)))
         case "mug":
-            let r = try positive("radius", "metres"), h = try positive("height", "metres")
+            let r = try positive("radius", "metres")
+            let h = try positive("height", "metres")
             return .mug(radius: r, height: h, wall: try wall(default: 0.005, below: min(r / 2, h / 2)))
         case "plate":
             return .plate(radius: try positive("radius", "metres"), height: try m.optional("height")?.positiveDouble() ?? 0.015)
@@ -319,7 +343,9 @@ private struct SceneParser {
                 let names = Set(spec.movableJoints.map(\.name))
                 for key in jm.keys {
                     guard names.contains(key) else {
-                        throw v.error(.unknownName, "no movable joint '\(key)' in \(file); joints: \(names.sorted().joined(separator: ", "))", at: "\(v.path).\(key)")
+                        throw v.error(
+                            .unknownName, "no movable joint '\(key)' in \(file); joints: \(names.sorted().joined(separator: ", "))",
+                            at: "\(v.path).\(key)")
                     }
                     joints[key] = try jm.required(key, "a joint position").double()
                 }
@@ -393,7 +419,10 @@ private struct SceneParser {
             let link = try mm.required("link", "link name").string()
             var offset = Pose.identity
             if let p = mm.optional("position") { offset.position = try p.vector3() }
-            if let o = mm.optional("orientation") { let rpy = try o.vector3(); offset.orientation = Quaternion(roll: rpy.x, pitch: rpy.y, yaw: rpy.z) }
+            if let o = mm.optional("orientation") {
+                let rpy = try o.vector3()
+                offset.orientation = Quaternion(roll: rpy.x, pitch: rpy.y, yaw: rpy.z)
+            }
             try mm.finish(allowed: ["robot", "link", "position", "orientation"])
             mount = .link(robot: robot, link: link, offset: offset)
         } else {
@@ -409,14 +438,16 @@ private struct SceneParser {
         if let v = m.optional("intrinsics") {
             if m.has("fov") { throw v.error(.wrongType, "give either 'fov' or 'intrinsics', not both") }
             let mm = try v.mapping()
-            cam.intrinsics = .focal(fx: try mm.required("fx", "pixels").positiveDouble(), fy: try mm.required("fy", "pixels").positiveDouble(),
-                                    cx: try mm.required("cx", "pixels").double(), cy: try mm.required("cy", "pixels").double())
+            cam.intrinsics = .focal(
+                fx: try mm.required("fx", "pixels").positiveDouble(), fy: try mm.required("fy", "pixels").positiveDouble(),
+                cx: try mm.required("cx", "pixels").double(), cy: try mm.required("cy", "pixels").double())
             try mm.finish(allowed: ["fx", "fy", "cx", "cy"])
         }
         if let v = m.optional("resolution") {
             let items = try v.list()
             guard items.count == 2 else { throw v.error(.wrongType, "expected [width, height] in pixels") }
-            cam.width = try items[0].int(); cam.height = try items[1].int()
+            cam.width = try items[0].int()
+            cam.height = try items[1].int()
             guard (1...8192).contains(cam.width), (1...8192).contains(cam.height) else {
                 throw v.error(.outOfRange, "expected width and height in 1...8192, got [\(cam.width), \(cam.height)]")
             }
@@ -424,8 +455,10 @@ private struct SceneParser {
         if let v = m.optional("near") { cam.near = try v.double(in: 1e-4...100, "m") }
         if let v = m.optional("far") { cam.far = try v.double(in: 1e-3...1e4, "m") }
         guard cam.far > cam.near else { throw r.error(.outOfRange, "expected far > near, got near \(cam.near), far \(cam.far)") }
-        try m.finish(allowed: ["name", "position", "look_at", "up", "orientation", "mount", "fov", "intrinsics",
-                               "resolution", "near", "far"])
+        try m.finish(allowed: [
+            "name", "position", "look_at", "up", "orientation", "mount", "fov", "intrinsics",
+            "resolution", "near", "far",
+        ])
         return cam
     }
 
@@ -454,8 +487,9 @@ private struct SceneParser {
         if let v = m.optional("stages") {
             spec.stages = try v.list().map { s in
                 let sm = try s.mapping()
-                let stage = TaskStage(name: try sm.required("name", "stage name").string(),
-                                      predicate: try parser.predicate(try sm.required("predicate", "a predicate")))
+                let stage = TaskStage(
+                    name: try sm.required("name", "stage name").string(),
+                    predicate: try parser.predicate(try sm.required("predicate", "a predicate")))
                 try sm.finish(allowed: ["name", "predicate"])
                 return stage
             }
@@ -480,7 +514,7 @@ private struct PredicateParser {
             throw r.error(.wrongType, "expected exactly one predicate key, one of: \(Self.names.joined(separator: ", "))")
         }
         guard Self.names.contains(key), let body = m.optional(key) else {
-            try m.finish(allowed: Self.names)   // throws: names the unknown predicate key
+            try m.finish(allowed: Self.names)  // throws: names the unknown predicate key
             preconditionFailure("finish() accepted an unread key")
         }
         func objectName(_ pm: MappingReader, _ key: String) throws -> String {
@@ -506,8 +540,9 @@ private struct PredicateParser {
                 p = .lifted(object: try objectName(pm, "object"), height: try pm.optional("height")?.positiveDouble() ?? 0.05)
                 try pm.finish(allowed: ["object", "height"])
             case "on":
-                p = .on(object: try objectName(pm, "object"), target: try objectName(pm, "target"),
-                        tolerance: try pm.optional("tolerance")?.positiveDouble() ?? 0.03)
+                p = .on(
+                    object: try objectName(pm, "object"), target: try objectName(pm, "target"),
+                    tolerance: try pm.optional("tolerance")?.positiveDouble() ?? 0.03)
                 try pm.finish(allowed: ["object", "target", "tolerance"])
             case "in":
                 p = .inside(object: try objectName(pm, "object"), container: try objectName(pm, "container"))
@@ -517,7 +552,8 @@ private struct PredicateParser {
                 let t = try pm.required("target", "an object name or a point [x, y]")
                 let target: NearTarget
                 if case .sequence = t.node {
-                    let xy = try t.doubles(count: 2...2); target = .point(SIMD2(xy[0], xy[1]))
+                    let xy = try t.doubles(count: 2...2)
+                    target = .point(SIMD2(xy[0], xy[1]))
                 } else {
                     let n = try t.string()
                     guard objects.contains(n) else { throw t.error(.unknownName, "no object named '\(n)' in this scene") }
@@ -549,8 +585,9 @@ private struct PredicateParser {
                     let fv = pm.optional("fraction")
                     let fraction = try fv?.double() ?? (key == "open" ? 0.8 : 0.1)
                     guard (0...1).contains(fraction) else { throw (fv ?? body).error(.outOfRange, "expected a fraction in 0 ... 1, got \(fraction)") }
-                    p = .joint(object: o, joint: jn, measure: .openFraction,
-                               range: key == "open" ? fraction...Double.infinity : -Double.infinity...fraction)
+                    p = .joint(
+                        object: o, joint: jn, measure: .openFraction,
+                        range: key == "open" ? fraction...Double.infinity : -Double.infinity...fraction)
                     try pm.finish(allowed: ["object", "joint", "fraction"])
                 }
             default:

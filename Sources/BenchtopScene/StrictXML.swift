@@ -73,7 +73,10 @@ public enum StrictXML {
             let start = i
             let u = Array(terminator.utf8)
             while i + u.count <= bytes.count {
-                if bytes[i] == u[0] && Array(bytes[i..<(i + u.count)]) == u { i += u.count; return }
+                if bytes[i] == u[0] && Array(bytes[i..<(i + u.count)]) == u {
+                    i += u.count
+                    return
+                }
                 i += 1
             }
             throw fail("unterminated \(what); expected '\(terminator)'", at: start)
@@ -82,8 +85,14 @@ public enum StrictXML {
         /// Comments, processing instructions and the refused declarations, between and around elements.
         /// Returns false when the next thing is not one of them.
         mutating func miscellany() throws(XMLSyntaxError) -> Bool {
-            if starts(with: "<!--") { try skip(past: "-->", what: "comment"); return true }
-            if starts(with: "<?") { try skip(past: "?>", what: "processing instruction"); return true }
+            if starts(with: "<!--") {
+                try skip(past: "-->", what: "comment")
+                return true
+            }
+            if starts(with: "<?") {
+                try skip(past: "?>", what: "processing instruction")
+                return true
+            }
             if starts(with: "<!DOCTYPE") || starts(with: "<!doctype") {
                 throw fail("DOCTYPE declarations are not accepted: robot descriptions need none, and their entities could read local files")
             }
@@ -148,8 +157,11 @@ public enum StrictXML {
                         continue
                     }
                     if try miscellany() { continue }
-                    if starts(with: "<![CDATA[") { try skip(past: "]]>", what: "CDATA section"); continue }
-                    break   // a start tag
+                    if starts(with: "<![CDATA[") {
+                        try skip(past: "]]>", what: "CDATA section")
+                        continue
+                    }
+                    break  // a start tag
                 }
             }
         }
@@ -165,13 +177,15 @@ public enum StrictXML {
             let start = i
             while i < bytes.count {
                 let b = bytes[i]
-                let ok = (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+                let ok =
+                    (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
                     || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: ":") || b >= 0x80
                 guard ok else { break }
                 i += 1
             }
             guard i > start, !(bytes[start] >= 0x30 && bytes[start] <= 0x39), bytes[start] != UInt8(ascii: "-"),
-                  bytes[start] != UInt8(ascii: ".") else { throw fail("expected a name", at: start) }
+                bytes[start] != UInt8(ascii: ".")
+            else { throw fail("expected a name", at: start) }
             return String(decoding: bytes[start..<i], as: UTF8.self)
         }
 
@@ -183,8 +197,14 @@ public enum StrictXML {
                 let hadSpace = i < bytes.count && [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i])
                 skipSpace()
                 guard i < bytes.count else { throw fail("unexpected end of file inside <\(tag.name)>", at: open) }
-                if bytes[i] == UInt8(ascii: ">") { i += 1; return (tag, false) }
-                if starts(with: "/>") { i += 2; return (tag, true) }
+                if bytes[i] == UInt8(ascii: ">") {
+                    i += 1
+                    return (tag, false)
+                }
+                if starts(with: "/>") {
+                    i += 2
+                    return (tag, true)
+                }
                 guard hadSpace else { throw fail("expected whitespace, '>' or '/>' in <\(tag.name)>") }
                 let attributeName = try name()
                 skipSpace()
@@ -200,9 +220,17 @@ public enum StrictXML {
                 while true {
                     guard i < bytes.count else { throw fail("unterminated value of attribute \(attributeName)") }
                     let b = bytes[i]
-                    if b == quote { i += 1; break }
+                    if b == quote {
+                        i += 1
+                        break
+                    }
                     if b == UInt8(ascii: "<") { throw fail("'<' inside the value of attribute \(attributeName)") }
-                    if b == UInt8(ascii: "&") { value += try reference() } else { value.append(b); i += 1 }
+                    if b == UInt8(ascii: "&") {
+                        value += try reference()
+                    } else {
+                        value.append(b)
+                        i += 1
+                    }
                 }
                 guard !tag.attributes.contains(where: { $0.name == attributeName }) else {
                     throw fail("attribute \(attributeName) given twice in <\(tag.name)>")
@@ -228,9 +256,14 @@ public enum StrictXML {
             case "apos": return [UInt8(ascii: "'")]
             default:
                 var code: UInt32?
-                if body.hasPrefix("#x") { code = UInt32(body.dropFirst(2), radix: 16) } else if body.hasPrefix("#") { code = UInt32(body.dropFirst()) }
+                if body.hasPrefix("#x") {
+                    code = UInt32(body.dropFirst(2), radix: 16)
+                } else if body.hasPrefix("#") {
+                    code = UInt32(body.dropFirst())
+                }
                 guard let code, code != 0, let scalar = Unicode.Scalar(code) else {
-                    throw fail("unknown entity reference '&\(body.prefix(16));': only the five predefined ones and character references are read", at: start)
+                    throw fail(
+                        "unknown entity reference '&\(body.prefix(16));': only the five predefined ones and character references are read", at: start)
                 }
                 return Array(String(Character(scalar)).utf8)
             }

@@ -7,7 +7,10 @@ public struct TaskSpec: Sendable, Hashable {
     /// Episode horizon in seconds of simulated time.
     public var timeLimit: Double
     public init(instruction: String, success: TaskPredicate, stages: [TaskStage] = [], timeLimit: Double = 20) {
-        self.instruction = instruction; self.success = success; self.stages = stages; self.timeLimit = timeLimit
+        self.instruction = instruction
+        self.success = success
+        self.stages = stages
+        self.timeLimit = timeLimit
     }
 }
 
@@ -15,7 +18,10 @@ public struct TaskSpec: Sendable, Hashable {
 public struct TaskStage: Sendable, Hashable {
     public var name: String
     public var predicate: TaskPredicate
-    public init(name: String, predicate: TaskPredicate) { self.name = name; self.predicate = predicate }
+    public init(name: String, predicate: TaskPredicate) {
+        self.name = name
+        self.predicate = predicate
+    }
 }
 
 /// A success predicate over the world state, declared in the scene.
@@ -43,7 +49,7 @@ public indirect enum TaskPredicate: Sendable, Hashable {
     public var objectNames: [String] {
         switch self {
         case .joint(let o, _, _, _): return [o]
-        case .lifted(let o, _), .upright(let o, _), .grasped(let o), .inside(let o, _): 
+        case .lifted(let o, _), .upright(let o, _), .grasped(let o), .inside(let o, _):
             if case .inside(_, let c) = self { return [o, c] }
             return [o]
         case .on(let o, let t, _): return [o, t]

@@ -10,7 +10,9 @@ public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
     public var message: String
 
     public init(file: String, element: String, _ message: String) {
-        self.file = file; self.element = element; self.message = message
+        self.file = file
+        self.element = element
+        self.message = message
     }
 
     public var description: String { element.isEmpty ? "\(file): \(message)" : "\(file): \(element): \(message)" }
@@ -72,7 +74,11 @@ public enum URDFParser {
             throw URDFError(file: file, element: "robot", "expected at most \(maxLinks) links, got \(links.count)")
         }
 
-        struct RawJoint { var spec: JointSpec; var parent: String; var child: String }
+        struct RawJoint {
+            var spec: JointSpec
+            var parent: String
+            var child: String
+        }
         var raw: [RawJoint] = []
         for j in robot.elements(forName: "joint") {
             guard let name = j.attribute(forName: "name")?.stringValue, !name.isEmpty, name.count <= 128 else {
@@ -125,8 +131,9 @@ public enum URDFParser {
             let missing = links.map(\.name).filter { newIndex[$0] == nil }
             throw URDFError(file: file, element: "robot", "links not connected to the root: \(missing.joined(separator: ", "))")
         }
-        return ArticulationSpec(name: robotName, base: .identity, links: orderedLinks.map { links[linkIndex[$0]!] },
-                                joints: orderedJoints)
+        return ArticulationSpec(
+            name: robotName, base: .identity, links: orderedLinks.map { links[linkIndex[$0]!] },
+            joints: orderedJoints)
     }
 
     // MARK: - Elements
@@ -213,7 +220,12 @@ public enum URDFParser {
                 }
                 if s.name == "mesh" {
                     let placed = try origin(e, path: p)
-                    return try meshParts(s, path: gp).map { var q = $0; q.pose = placed; q.color = q.color ?? own; return q }
+                    return try meshParts(s, path: gp).map {
+                        var q = $0
+                        q.pose = placed
+                        q.color = q.color ?? own
+                        return q
+                    }
                 }
                 switch s.name {
                 case "box":
@@ -225,7 +237,8 @@ public enum URDFParser {
                     guard r > 0 else { throw err(gp + "@radius", "expected a positive radius") }
                     shape = .sphere(radius: r)
                 case "cylinder", "capsule":
-                    let r = try number(s, "radius", path: gp), len = try number(s, "length", path: gp)
+                    let r = try number(s, "radius", path: gp)
+                    let len = try number(s, "length", path: gp)
                     guard r > 0, len >= 0 else { throw err(gp, "expected a positive radius and a non-negative length") }
                     // URDF cylinder length is the full height; a capsule's length is between the sphere centres.
                     shape = s.name == "cylinder" ? .cylinder(radius: r, halfHeight: len / 2) : .capsule(radius: r, halfHeight: len / 2)
@@ -245,7 +258,8 @@ public enum URDFParser {
                 let mass = try number(m, "value", path: ip + "/mass")
                 guard mass >= 0 else { throw err(ip + "/mass@value", "expected a non-negative mass, got \(mass)") }
                 guard let t = i.elements(forName: "inertia").first else { throw err(ip + "/inertia", "expected <inertia ixx=... />") }
-                let v = try ["ixx", "iyy", "izz"].map { try number(t, $0, path: ip + "/inertia") }
+                let v =
+                    try ["ixx", "iyy", "izz"].map { try number(t, $0, path: ip + "/inertia") }
                     + ["ixy", "ixz", "iyz"].map { try number(t, $0, path: ip + "/inertia", default: 0) }
                 guard v[0] >= 0, v[1] >= 0, v[2] >= 0 else { throw err(ip + "/inertia", "expected non-negative principal moments") }
                 inertial = Inertial(mass: mass, frame: try origin(i, path: ip), ixx: v[0], iyy: v[1], izz: v[2], ixy: v[3], ixz: v[4], iyz: v[5])
@@ -254,8 +268,11 @@ public enum URDFParser {
             let visual = try shapes(l, "visual", path: path)
             var color = Color(0.9, 0.9, 0.9)
             if let m = l.elements(forName: "visual").first?.elements(forName: "material").first {
-                if let c = try self.color(m, path: path + "/visual/material") { color = c }
-                else if let n = m.attribute(forName: "name")?.stringValue, let c = materials[n] { color = c }
+                if let c = try self.color(m, path: path + "/visual/material") {
+                    color = c
+                } else if let n = m.attribute(forName: "name")?.stringValue, let c = materials[n] {
+                    color = c
+                }
             }
             var friction = 0.9
             if let f = l.elements(forName: "contact").first?.elements(forName: "lateral_friction").first {
@@ -271,12 +288,14 @@ public enum URDFParser {
             var continuous = false
             switch typeName {
             case "revolute": kind = .revolute
-            case "continuous": kind = .revolute; continuous = true
+            case "continuous":
+                kind = .revolute
+                continuous = true
             case "prismatic": kind = .prismatic
             case "fixed": kind = .fixed
             default: throw err(path + "@type", "expected revolute, continuous, prismatic or fixed, got '\(Excerpt.of(typeName))'")
             }
-            var axis = SIMD3<Double>(1, 0, 0)   // the URDF default
+            var axis = SIMD3<Double>(1, 0, 0)  // the URDF default
             if let a = j.elements(forName: "axis").first {
                 let v = try numbers(a, "xyz", count: 3, path: path + "/axis")
                 axis = SIMD3(v[0], v[1], v[2])
@@ -300,7 +319,10 @@ public enum URDFParser {
             } else if kind == .revolute && !continuous || kind == .prismatic {
                 throw err(path + "/limit", "a \(typeName) joint needs <limit lower upper effort velocity/>")
             }
-            if continuous { spec.lower = 1; spec.upper = -1 }   // lower > upper: no limit
+            if continuous {
+                spec.lower = 1
+                spec.upper = -1
+            }  // lower > upper: no limit
             if let d = j.elements(forName: "dynamics").first {
                 spec.damping = try number(d, "damping", path: path + "/dynamics", default: 0)
                 spec.friction = try number(d, "friction", path: path + "/dynamics", default: 0)

@@ -43,7 +43,8 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
     var seed: UInt64 = 0
 
     public init(_ inner: TabletopEnvironment, timeline: ReasoningTimeline) {
-        self.inner = inner; self.timeline = timeline
+        self.inner = inner
+        self.timeline = timeline
         state = Published(snapshot: inner.world.snapshot())
     }
 
@@ -68,7 +69,10 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
         condition.broadcast()
         while permits == 0 && !stop && !restart { condition.wait() }
         waiting = false
-        if stop || restart { restart = false; throw ViewerInterrupt() }
+        if stop || restart {
+            restart = false
+            throw ViewerInterrupt()
+        }
         permits -= 1
         if let trace = pendingTrace, let follower = policy as? any TraceFollowing {
             follower.follow(trace: trace)
@@ -103,19 +107,22 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if state.finished { return }
-        permits += wait ? ticks : min(ticks, max(0, 1 - permits))   // live runs never queue up more than one tick
+        permits += wait ? ticks : min(ticks, max(0, 1 - permits))  // live runs never queue up more than one tick
         condition.broadcast()
         if wait { while (permits > 0 || !waiting) && !state.finished { condition.wait() } }
     }
 
     var published: Published {
-        condition.lock(); defer { condition.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         return state
     }
 
     /// Hands a trace (0 ... 255 primary-image coordinates) to the policy at the next gate.
     func steer(_ trace: [SIMD2<Double>]) {
-        condition.lock(); pendingTrace = trace; condition.unlock()
+        condition.lock()
+        pendingTrace = trace
+        condition.unlock()
     }
 
     func interrupt(restartEpisode: Bool) {
@@ -125,7 +132,11 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
         condition.unlock()
     }
 
-    var isStopping: Bool { condition.lock(); defer { condition.unlock() }; return stop }
+    var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stop
+    }
 }
 
 /// `benchtop eval --view`: the closed loop live in the viewer with the reasoning panel, the planned and executed
@@ -141,18 +152,19 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     public var scriptedStroke: [SIMD2<Double>] = []
 
     private var environment: TabletopEnvironment { gated.inner }
-    private var viewTick: Int?          // nil: live; else the timeline tick shown
-    private var steering: [SIMD2<Double>] = []   // the last trace handed over, 0 ... 255
+    private var viewTick: Int?  // nil: live; else the timeline tick shown
+    private var steering: [SIMD2<Double>] = []  // the last trace handed over, 0 ... 255
     private var showPanel = true
     private var composed: (key: [Int], image: RGBImage)?
     private var published: GatedEnvironment.Published
     private var restarts = 0
 
     public init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
-        self.gated = gated; self.runner = runner
+        self.gated = gated
+        self.runner = runner
         panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: true)
         published = gated.published
-        bodies = gated.inner.world.bodies   // the same every episode: the world is rebuilt from the same scene
+        bodies = gated.inner.world.bodies  // the same every episode: the world is rebuilt from the same scene
     }
 
     // MARK: - ViewerSimulation
@@ -165,7 +177,10 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         carry += count
         let ticks = carry / environment.physicsStepsPerTick
         carry -= ticks * environment.physicsStepsPerTick
-        if ticks > 0 { viewTick = nil; gated.advance(ticks, wait: frames != nil) }
+        if ticks > 0 {
+            viewTick = nil
+            gated.advance(ticks, wait: frames != nil)
+        }
         published = gated.published
     }
     public func reset() throws {
@@ -177,10 +192,12 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     /// episodes' results (those cut short by closing the window or by R are left out).
     public func run(episodes: Int, firstSeed: UInt64, stages: [String]) throws -> [EpisodeResult] {
         var options = ViewerOptions()
-        options.width = size.0; options.height = size.1
+        options.width = size.0
+        options.height = size.1
         options.title = "Benchtop eval - \(environment.scene.name) (\(runner.policy.name); H: keys)"
-        options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
-                      stepsPerTick: environment.physicsStepsPerTick)
+        options.drive(
+            cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
+            stepsPerTick: environment.physicsStepsPerTick)
         let viewer = try ViewerFailure.openViewer(scene: environment.scene, simulation: self, options: options)
         let primary = environment.primaryCamera
         viewer.traceCamera = primary
@@ -196,9 +213,11 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         thread.start()
         defer {
             gated.interrupt(restartEpisode: false)
-            done.lock(); while !loopFinished { done.wait() }; done.unlock()
+            done.lock()
+            while !loopFinished { done.wait() }
+            done.unlock()
         }
-        gated.advance(0, wait: true)   // the first observation and query
+        gated.advance(0, wait: true)  // the first observation and query
         published = gated.published
         do { _ = try viewer.run() } catch { throw ViewerFailure(message: error.description) }
         return gated.results
@@ -209,16 +228,21 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
 
     /// The episode loop (runner thread).
     private func loop(episodes: Int, firstSeed: UInt64, stages: [String]) {
-        var seed = firstSeed, k = 0
+        var seed = firstSeed
+        var k = 0
         while k < episodes && !gated.isStopping {
             gated.seed = seed
             let r = runner.run(seed: seed, task: stages)
-            if case .physicsError(let m) = r.outcome, m.contains(ViewerInterrupt().description) { continue }   // R: same seed again
+            if case .physicsError(let m) = r.outcome, m.contains(ViewerInterrupt().description) { continue }  // R: same seed again
             gated.results.append(r)
-            k += 1; seed += 1
+            k += 1
+            seed += 1
         }
         gated.finish()
-        done.lock(); loopFinished = true; done.broadcast(); done.unlock()
+        done.lock()
+        loopFinished = true
+        done.broadcast()
+        done.unlock()
     }
 
     // MARK: - Steering
@@ -236,19 +260,20 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     private func key(_ key: Int32, viewer: Viewer) -> Bool {
         let ticks = published.ticks.count
         switch key {
-        case 91, 93:   // [ and ]: scrub the current episode's ticks (pauses)
+        case 91, 93:  // [ and ]: scrub the current episode's ticks (pauses)
             guard ticks > 0 else { return true }
             viewer.isPaused = true
             let now = viewTick ?? ticks - 1
             viewTick = min(max(now + (key == 91 ? -1 : 1), 0), ticks - 1)
             return true
-        case 71:       // G: the predicted codes as numbers
-            panel.showsTokenNumbers.toggle(); composed = nil
+        case 71:  // G: the predicted codes as numbers
+            panel.showsTokenNumbers.toggle()
+            composed = nil
             return true
-        case 86:       // V: hide / show the reasoning panel
+        case 86:  // V: hide / show the reasoning panel
             showPanel.toggle()
             return true
-        case 67:       // C: clear the drawn steering trace
+        case 67:  // C: clear the drawn steering trace
             steering = []
             return true
         default:
@@ -264,8 +289,10 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         var o = ViewerOverlay()
         let primary = environment.primaryCamera
         let index = viewTick ?? p.ticks.count - 1
-        var text = ["EPISODE \(p.results.count + (p.finished ? 0 : 1))  SEED \(p.seed)  TICK \(max(index, 0) + 1) / \(p.ticks.count)"
-            + (viewTick != nil ? "  TIMELINE ([ ] SCRUB, SPACE LIVE)" : "")]
+        var text = [
+            "EPISODE \(p.results.count + (p.finished ? 0 : 1))  SEED \(p.seed)  TICK \(max(index, 0) + 1) / \(p.ticks.count)"
+                + (viewTick != nil ? "  TIMELINE ([ ] SCRUB, SPACE LIVE)" : "")
+        ]
         let successes = p.results.filter(\.successAtEnd).count
         if !p.results.isEmpty { text.append("SUCCESS \(successes) / \(p.results.count)" + (p.finished ? "  DONE" : "")) }
         text.append("DRAW ON \(primary.uppercased()): STEER  [ ]: TIMELINE")
@@ -278,11 +305,14 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         if p.ticks.indices.contains(index) {
             let t = p.ticks[index]
             let cam = t.camera
-            let w = Double(cam?.width ?? 256), h = Double(cam?.height ?? 256)
+            let w = Double(cam?.width ?? 256)
+            let h = Double(cam?.height ?? 256)
             // Predicted trace (0 ... 255) on the live primary panel, and the executed TCP path from the chunk's start.
             for trace in t.reasoning?.traces ?? [] {
-                traces.append(ImagePolyline(points: trace.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
-                                            color: Color(1, 40.0 / 255, 200.0 / 255), width: 3))
+                traces.append(
+                    ImagePolyline(
+                        points: trace.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
+                        color: Color(1, 40.0 / 255, 200.0 / 255), width: 3))
             }
             if let cam {
                 let future = p.ticks[t.chunkStart...].prefix(index - t.chunkStart + 1).compactMap { cam.project($0.endEffector)?.pixel }
@@ -305,11 +335,13 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
                 }
                 o.panel = composed?.image
             }
-            if viewTick != nil {   // a cross at the TCP of the tick shown
+            if viewTick != nil {  // a cross at the TCP of the tick shown
                 let m = t.endEffector
                 for axis in 0..<3 {
-                    var a = m, b = m
-                    a[axis] -= 0.03; b[axis] += 0.03
+                    var a = m
+                    var b = m
+                    a[axis] -= 0.03
+                    b[axis] += 0.03
                     o.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 1, 1), width: 3))
                 }
             }
@@ -320,9 +352,12 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         o.worldPaths.append(WorldPolyline(points: executed, color: Color(40.0 / 255, 230.0 / 255, 90.0 / 255), width: 3))
         if !steering.isEmpty {
             let cam = p.ticks.last?.camera
-            let w = Double(cam?.width ?? 256), h = Double(cam?.height ?? 256)
-            traces.append(ImagePolyline(points: steering.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
-                                        color: Color(1, 0.55, 0), width: 4))
+            let w = Double(cam?.width ?? 256)
+            let h = Double(cam?.height ?? 256)
+            traces.append(
+                ImagePolyline(
+                    points: steering.map { SIMD2($0.x * (w - 1) / 255, $0.y * (h - 1) / 255) },
+                    color: Color(1, 0.55, 0), width: 4))
         }
         o.cameraTraces[primary] = traces
         return o

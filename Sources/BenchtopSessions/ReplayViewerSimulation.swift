@@ -15,7 +15,10 @@ public final class ReplayViewerSimulation: ViewerSimulation {
         carry += count
         while carry >= session.environment.physicsStepsPerTick {
             carry -= session.environment.physicsStepsPerTick
-            guard try session.advance() else { carry = 0; return }
+            guard try session.advance() else {
+                carry = 0
+                return
+            }
         }
     }
     public func reset() throws {}

@@ -25,17 +25,24 @@ public final class TeleopSession: ViewerSimulation {
     private var observation: Observation?
     private var pending = TeleopInput()
     private var carry = 0
-    private var resetLeft = 0.0   // seconds of reset period left; 0 while recording
+    private var resetLeft = 0.0  // seconds of reset period left; 0 while recording
     private var ticks = 0
     private var stopping = false
     private var binding: TeleopBinding!
     private let worker = PinnedThread(name: "benchtop-record")
 
-    public init(environment: TabletopEnvironment, recorder: DemoRecorder, device: String, firstSeed: UInt64, target: Int, horizon: Int,
-         resetTime: Double) throws {
+    public init(
+        environment: TabletopEnvironment, recorder: DemoRecorder, device: String, firstSeed: UInt64, target: Int, horizon: Int,
+        resetTime: Double
+    ) throws {
         guard let d = TeleopDevice(rawValue: device) else { throw ViewerFailure(message: "unknown teleop device '\(device)'") }
-        self.environment = environment; self.recorder = recorder; self.device = d; self.target = target
-        self.horizon = horizon; self.resetTime = resetTime; seed = firstSeed
+        self.environment = environment
+        self.recorder = recorder
+        self.device = d
+        self.target = target
+        self.horizon = horizon
+        self.resetTime = resetTime
+        seed = firstSeed
         mapper = TeleopMapper(controller: environment.controller)
     }
 
@@ -51,7 +58,10 @@ public final class TeleopSession: ViewerSimulation {
     private func advance(_ count: Int) throws {
         if resetLeft > 0 {
             resetLeft -= Double(count) * timeStep
-            if resetLeft <= 0 { resetLeft = 0; try beginEpisode() }
+            if resetLeft <= 0 {
+                resetLeft = 0
+                try beginEpisode()
+            }
             return
         }
         carry += count
@@ -66,12 +76,14 @@ public final class TeleopSession: ViewerSimulation {
     public func run() throws {
         var options = ViewerOptions()
         options.title = "Benchtop record - \(environment.scene.name) (\(device.rawValue); H: keys)"
-        options.drive(cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
-                      stepsPerTick: environment.physicsStepsPerTick)
+        options.drive(
+            cameras: environment.cameraNames, frames: frames, screenshot: screenshot,
+            stepsPerTick: environment.physicsStepsPerTick)
         let viewer = try ViewerFailure.openViewer(scene: environment.scene, simulation: self, options: options)
-        binding = TeleopBinding(device: device, input: { [unowned self] in self.receive($0) },
-                                marker: { [unowned self] in self.resetLeft > 0 ? nil : self.mapper.worldTarget },
-                                status: { [unowned self] in self.statusLines() })
+        binding = TeleopBinding(
+            device: device, input: { [unowned self] in self.receive($0) },
+            marker: { [unowned self] in self.resetLeft > 0 ? nil : self.mapper.worldTarget },
+            status: { [unowned self] in self.statusLines() })
         viewer.teleop = binding
         // Observations render through their own headless context, on the worker thread.
         try worker.sync { try beginEpisode() }
@@ -93,9 +105,17 @@ public final class TeleopSession: ViewerSimulation {
     private func receive(_ input: TeleopInput) {
         for event in input.events {
             switch event {
-            case .saveAndNext: if recorder.openFrames > 0 { _ = try? worker.sync { try save() }; startReset() }
-            case .rerecord: _ = try? worker.sync { recorder.discardEpisode() }; startReset()
-            case .stop: stopping = true; binding.closeRequested = true
+            case .saveAndNext:
+                if recorder.openFrames > 0 {
+                    _ = try? worker.sync { try save() }
+                    startReset()
+                }
+            case .rerecord:
+                _ = try? worker.sync { recorder.discardEpisode() }
+                startReset()
+            case .stop:
+                stopping = true
+                binding.closeRequested = true
             case .switchArm: mapper.switchArm()
             case .togglePairedArms: mapper.paired.toggle()
             }
@@ -110,22 +130,30 @@ public final class TeleopSession: ViewerSimulation {
 
     private func tick() throws {
         guard let seen = observation else { return }
-        let action = DemoRecorder.quantized(try mapper.action(translation: pending.translation, rotation: pending.rotation,
-                                                              toggleGripper: pending.toggleGripper, gripper: pending.gripper,
-                                                              dragTarget: pending.dragTarget, dt: 1 / environment.controlRate))
+        let action = DemoRecorder.quantized(
+            try mapper.action(
+                translation: pending.translation, rotation: pending.rotation,
+                toggleGripper: pending.toggleGripper, gripper: pending.gripper,
+                dragTarget: pending.dragTarget, dt: 1 / environment.controlRate))
         pending.toggleGripper = false
         pending.gripper = nil
         let info = try environment.step(action)
         recorder.episodeDidTick(index: ticks, observation: seen, action: action, reasoning: nil, info: info)
         ticks += 1
         observation = try environment.observe()
-        if ticks >= horizon { try save(); startReset() }
+        if ticks >= horizon {
+            try save()
+            startReset()
+        }
     }
 
     private func save() throws {
         try recorder.saveEpisode()
         seed += 1
-        if recorder.episodeCount >= target { stopping = true; binding?.closeRequested = true }
+        if recorder.episodeCount >= target {
+            stopping = true
+            binding?.closeRequested = true
+        }
     }
 
     /// Re-recording keeps the seed (save advances it), so the operator gets the same scene again.
@@ -134,10 +162,14 @@ public final class TeleopSession: ViewerSimulation {
     }
 
     private func statusLines() -> [String] {
-        let phase = resetLeft > 0 ? String(format: "RESET %.1f S", resetLeft)
+        let phase =
+            resetLeft > 0
+            ? String(format: "RESET %.1f S", resetLeft)
             : String(format: "RECORDING %.1f / %.1f S", Double(ticks) / environment.controlRate, Double(horizon) / environment.controlRate)
-        var lines = ["EPISODE \(recorder.episodeCount + 1) OF \(target)  SEED \(seed)  \(phase)",
-                     "GRIPPER \(mapper.apertures[mapper.activeArm] > 0.5 ? "OPEN" : "CLOSED")  SUCCESS \(recorder.succeeded ? "YES" : "NO")"]
+        var lines = [
+            "EPISODE \(recorder.episodeCount + 1) OF \(target)  SEED \(seed)  \(phase)",
+            "GRIPPER \(mapper.apertures[mapper.activeArm] > 0.5 ? "OPEN" : "CLOSED")  SUCCESS \(recorder.succeeded ? "YES" : "NO")",
+        ]
         if environment.embodiment.arms.count > 1 {
             lines.append("ARM \(environment.embodiment.arms[mapper.activeArm].name.uppercased())\(mapper.paired ? " (PAIRED)" : "")")
         }
@@ -164,7 +196,7 @@ final class PinnedThread: @unchecked Sendable {
             condition.lock()
             while job == nil { condition.wait() }
             condition.unlock()
-            job!()   // no lasting copy: the closure must not outlive `sync`
+            job!()  // no lasting copy: the closure must not outlive `sync`
             condition.lock()
             job = nil
             finished = true

@@ -53,7 +53,8 @@ public enum Paraphraser {
     static func substitute(_ instruction: String, draws: [UInt64]) -> String {
         let words = instruction.split(separator: " ").map(String.init)
         var out: [String] = []
-        var i = 0, k = 0
+        var i = 0
+        var k = 0
         while i < words.count {
             var matched = false
             for (phrase, options) in synonyms {
@@ -66,7 +67,10 @@ public enum Paraphraser {
                 matched = true
                 break
             }
-            if !matched { out.append(words[i]); i += 1 }
+            if !matched {
+                out.append(words[i])
+                i += 1
+            }
         }
         return out.joined(separator: " ")
     }

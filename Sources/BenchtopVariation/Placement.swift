@@ -51,9 +51,11 @@ enum Distractors {
             ("ball", .sphere(radius: 0.025)),
         ]
         if level >= 2 {
-            k += [("can", .can(radius: 0.033, height: 0.12)), ("mug", .mug(radius: 0.035, height: 0.08, wall: 0.005)),
-                  ("bowl", .bowl(radius: 0.06, height: 0.05, wall: 0.006)), ("bottle", .bottle(radius: 0.03, height: 0.16)),
-                  ("fruit", .ellipsoid(radii: SIMD3(0.035, 0.03, 0.03)))]
+            k += [
+                ("can", .can(radius: 0.033, height: 0.12)), ("mug", .mug(radius: 0.035, height: 0.08, wall: 0.005)),
+                ("bowl", .bowl(radius: 0.06, height: 0.05, wall: 0.006)), ("bottle", .bottle(radius: 0.03, height: 0.16)),
+                ("fruit", .ellipsoid(radii: SIMD3(0.035, 0.03, 0.03))),
+            ]
         }
         if level >= 3, let target { k += [("lookalike", target), ("lookalike", target)] }
         return k
@@ -61,7 +63,7 @@ enum Distractors {
 
     /// From level 2 a distractor is, one time in three, a mesh from the object library (`ObjectLibrary`).
     static func libraryPick(level: Int, _ r: SeededRandom) -> (String, Asset)? {
-        var own = r.fork("library")   // its own stream: the other draws stay as they were
+        var own = r.fork("library")  // its own stream: the other draws stay as they were
         let draw = own.next()
         guard level >= 2, draw % 3 == 0 else { return nil }
         return ObjectLibrary.asset(draw / 3, width: 0.06, height: 0.1).map { ("mesh \($0.name)", $0.asset) }
@@ -87,10 +89,12 @@ enum Distractors {
             let radius = Placement.footprintRadius(asset)
             var spot: SIMD2<Double>?
             for _ in 0..<400 {
-                let p = SIMD2(r.uniform(t.center.x - t.size.x / 2 + radius + 0.03, t.center.x + t.size.x / 2 - radius - 0.03),
-                              r.uniform(max(t.center.y - t.size.y / 2, -0.5) + radius + 0.03, min(t.center.y + t.size.y / 2, 0.5) - radius - 0.03))
+                let p = SIMD2(
+                    r.uniform(t.center.x - t.size.x / 2 + radius + 0.03, t.center.x + t.size.x / 2 - radius - 0.03),
+                    r.uniform(max(t.center.y - t.size.y / 2, -0.5) + radius + 0.03, min(t.center.y + t.size.y / 2, 0.5) - radius - 0.03))
                 if isFree(p, radius: radius, scene: scene, taskNames: taskNames, gapToTask: gapToTask[level], placed: placed) {
-                    spot = p; break
+                    spot = p
+                    break
                 }
             }
             guard let p = spot else {
@@ -99,16 +103,20 @@ enum Distractors {
             }
             placed.append((p, radius))
             let name = "distractor_\(k)"
-            v.scene.objects.append(SceneObject(name: name, asset: asset, mass: 0.08, color: colour, position: SIMD3(p.x, p.y, 0),
-                                               orientation: SIMD3(0, 0, yaw)))
+            v.scene.objects.append(
+                SceneObject(
+                    name: name, asset: asset, mass: 0.08, color: colour, position: SIMD3(p.x, p.y, 0),
+                    orientation: SIMD3(0, 0, yaw)))
             v.changes.append(String(format: "%@: %@ %@ at (%.3f, %.3f)", name, colourName, kindName, p.x, p.y))
         }
     }
 
     /// Whether a footprint at `p` keeps clear of every object's reachable footprint, the robots and the other
     /// distractors.
-    static func isFree(_ p: SIMD2<Double>, radius: Double, scene: Scene, taskNames: Set<String>, gapToTask: Double,
-                       placed: [(centre: SIMD2<Double>, radius: Double)]) -> Bool {
+    static func isFree(
+        _ p: SIMD2<Double>, radius: Double, scene: Scene, taskNames: Set<String>, gapToTask: Double,
+        placed: [(centre: SIMD2<Double>, radius: Double)]
+    ) -> Bool {
         for o in scene.objects where o.asset.collides || taskNames.contains(o.name) {
             let g = taskNames.contains(o.name) ? max(gapToTask, gap) : gap
             if Placement.distance(p, to: Placement.centreRegion(o)) < radius + Placement.footprintRadius(o.asset) + g { return false }
@@ -129,14 +137,16 @@ enum Distractors {
 enum NovelObjects {
     static func replace(in v: inout Variation, level: Int, rng: inout SeededRandom) throws {
         guard let name = v.scene.task?.success.objectNames.first,
-              let index = v.scene.objects.firstIndex(where: { $0.name == name }) else {
+            let index = v.scene.objects.firstIndex(where: { $0.name == name })
+        else {
             throw VariationError("novel_objects needs a task that names the object it manipulates")
         }
         var o = v.scene.objects[index]
         let old = o.asset
         // Draws in a fixed order whatever the level.
         let scale = 1 + 0.15 * Variations.signed(&rng)
-        let shapePick = rng.next(), exoticPick = rng.next()
+        let shapePick = rng.next()
+        let exoticPick = rng.next()
         let aspect = rng.uniform(0.8, 1.25)
         let hue = Variations.randomColor(&rng)
         let h = old.halfExtents
@@ -170,7 +180,7 @@ enum NovelObjects {
         o.color = level == 1 ? Variations.mix(o.color, hue, 0.6) : hue
         // Drawn last so the earlier draws (and so levels 1 and 2's shapes) do not depend on it. Level 2 textures
         // half the objects, level 3 every one.
-        let texturePick = rng.next() >> 32   // high bits
+        let texturePick = rng.next() >> 32  // high bits
         let textures = ObjectTexture.allCases
         switch level {
         case 1: break
@@ -179,8 +189,10 @@ enum NovelObjects {
         }
         v.scene.objects[index] = o
         let e = o.asset.halfExtents * 2
-        v.changes.append(String(format: "%@: %@ -> %@ %.3f x %.3f x %.3f m, colour (%.2f, %.2f, %.2f)%@", name, old.kindName, o.asset.kindName,
-                                e.x, e.y, e.z, o.color.r, o.color.g, o.color.b, o.texture.map { ", texture \($0.rawValue)" } ?? ""))
+        v.changes.append(
+            String(
+                format: "%@: %@ -> %@ %.3f x %.3f x %.3f m, colour (%.2f, %.2f, %.2f)%@", name, old.kindName, o.asset.kindName,
+                e.x, e.y, e.z, o.color.r, o.color.g, o.color.b, o.texture.map { ", texture \($0.rawValue)" } ?? ""))
     }
 
     /// The same asset uniformly scaled.
@@ -200,7 +212,7 @@ enum NovelObjects {
         case .ellipsoid(let radii): .ellipsoid(radii: radii * s)
         case .prism(let n, let r, let h): .prism(sides: n, radius: r * s, height: h * s)
         case .mesh(let m): .mesh(m.scaled(by: s))
-        case .urdf: a   // joints and limits do not scale with the links: articulated objects keep their size
+        case .urdf: a  // joints and limits do not scale with the links: articulated objects keep their size
         }
     }
 }

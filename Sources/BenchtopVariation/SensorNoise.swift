@@ -8,7 +8,9 @@ public struct SensorNoise: Sendable, Hashable {
     public var stateStandardDeviation: Double
     public var seed: UInt64
     public init(imageStandardDeviation: Double, stateStandardDeviation: Double, seed: UInt64) {
-        self.imageStandardDeviation = imageStandardDeviation; self.stateStandardDeviation = stateStandardDeviation; self.seed = seed
+        self.imageStandardDeviation = imageStandardDeviation
+        self.stateStandardDeviation = stateStandardDeviation
+        self.seed = seed
     }
 
     /// The stream for one observation.

@@ -34,7 +34,10 @@ public struct SweepSpec: Sendable, Hashable {
     public var pictures: Bool = true
 
     public init(scene: String, axes: [(axis: VariationAxis, levels: [Int])], episodes: Int = 10, seed: UInt64 = 0) {
-        self.scene = scene; self.axes = axes; self.episodes = episodes; self.seed = seed
+        self.scene = scene
+        self.axes = axes
+        self.episodes = episodes
+        self.seed = seed
     }
 
     public static func == (a: SweepSpec, b: SweepSpec) -> Bool { a.canonicalText == b.canonicalText }
@@ -52,9 +55,11 @@ public struct SweepSpec: Sendable, Hashable {
 
     /// A stable text of every setting that affects results; shards of one sweep must agree on it.
     public var canonicalText: String {
-        var lines = ["scene: \(scene)", "robot: \(robot ?? "-")", "policy: \(policy)", "mode: \(mode ?? "-")",
-                     "control_rate: \(controlRate.map { "\($0)" } ?? "-")", "horizon: \(horizon.map(String.init) ?? "-")",
-                     "action_steps: \(actionSteps)", "episodes: \(episodes)", "seed: \(seed)"]
+        var lines = [
+            "scene: \(scene)", "robot: \(robot ?? "-")", "policy: \(policy)", "mode: \(mode ?? "-")",
+            "control_rate: \(controlRate.map { "\($0)" } ?? "-")", "horizon: \(horizon.map(String.init) ?? "-")",
+            "action_steps: \(actionSteps)", "episodes: \(episodes)", "seed: \(seed)",
+        ]
         lines += axes.map { "axis \($0.axis.rawValue): \($0.levels.map(String.init).joined(separator: ","))" }
         return lines.joined(separator: "\n")
     }
@@ -97,8 +102,10 @@ public struct SweepSpec: Sendable, Hashable {
             throw VariationError("\(file): not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
         guard let map = root.mapping else { throw fail("(document)", root, "expected a mapping of sweep settings") }
-        let allowed = ["scene", "robot", "policy", "mode", "control_rate", "horizon", "action_steps", "episodes", "seed", "axes",
-                       "render_observations", "pictures"]
+        let allowed = [
+            "scene", "robot", "policy", "mode", "control_rate", "horizon", "action_steps", "episodes", "seed", "axes",
+            "render_observations", "pictures",
+        ]
         for key in map.keys {
             guard let k = key.string, allowed.contains(k) else {
                 let name = Excerpt.of(key.string ?? "(not a string)")
@@ -129,7 +136,10 @@ public struct SweepSpec: Sendable, Hashable {
         for (key, value) in axesMap {
             let name = Excerpt.of(key.string ?? "")
             guard let axis = VariationAxis(rawValue: name) else {
-                throw fail("axes.\(name)", key, "unknown axis\(Suggestion.phrase(for: name, in: VariationAxis.allCases.map(\.rawValue))); expected one of \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw fail(
+                    "axes.\(name)", key,
+                    "unknown axis\(Suggestion.phrase(for: name, in: VariationAxis.allCases.map(\.rawValue))); expected one of \(VariationAxis.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             guard !axes.contains(where: { $0.axis == axis }) else { throw fail("axes.\(name)", key, "axis listed twice") }
             var levels: [Int]
@@ -172,8 +182,9 @@ public struct SweepSpec: Sendable, Hashable {
             spec.seed = v
         }
         guard spec.cells.count * spec.episodes <= maxEpisodes else {
-            throw fail("episodes", root["episodes"] ?? root,
-                       "\(spec.cells.count) cells x \(spec.episodes) episodes is more than \(maxEpisodes) episodes in all")
+            throw fail(
+                "episodes", root["episodes"] ?? root,
+                "\(spec.cells.count) cells x \(spec.episodes) episodes is more than \(maxEpisodes) episodes in all")
         }
         spec.renderObservations = try bool("render_observations")
         spec.pictures = try bool("pictures") ?? true
@@ -201,7 +212,10 @@ public struct SweepSpec: Sendable, Hashable {
 public struct SweepCell: Sendable, Hashable {
     public var axis: VariationAxis?
     public var level: Int
-    public init(axis: VariationAxis?, level: Int) { self.axis = axis; self.level = level }
+    public init(axis: VariationAxis?, level: Int) {
+        self.axis = axis
+        self.level = level
+    }
     /// "baseline" or "axis@level".
     public var id: String { axis.map { "\($0.rawValue)@\(level)" } ?? "baseline" }
 }
@@ -210,7 +224,10 @@ public struct SweepCell: Sendable, Hashable {
 public struct SweepUnit: Sendable, Hashable {
     public var cell: Int
     public var episode: Int
-    public init(cell: Int, episode: Int) { self.cell = cell; self.episode = episode }
+    public init(cell: Int, episode: Int) {
+        self.cell = cell
+        self.episode = episode
+    }
 }
 
 /// Shard k of n (1-based on the command line): the units whose canonical index is k-1 modulo n.
@@ -218,7 +235,10 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
     public var index: Int
     public var count: Int
     public static let whole = Shard(index: 0, count: 1)
-    public init(index: Int, count: Int) { self.index = index; self.count = count }
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
 
     /// Parses "k/n".
     public init(parsing text: String) throws {

@@ -25,7 +25,8 @@ public struct VariationContext: Sendable {
     /// keeps them, since a scene camera of the same name wins.
     public var mountedCameras: [Camera]
     public init(robots: [String: RobotJoints] = [:], mountedCameras: [Camera] = []) {
-        self.robots = robots; self.mountedCameras = mountedCameras
+        self.robots = robots
+        self.mountedCameras = mountedCameras
     }
 }
 
@@ -35,7 +36,9 @@ public struct RobotJoints: Sendable {
     public var armJoints: [Int]
     public var limits: [ClosedRange<Double>]
     public init(home: [Double], armJoints: [Int], limits: [ClosedRange<Double>]) {
-        self.home = home; self.armJoints = armJoints; self.limits = limits
+        self.home = home
+        self.armJoints = armJoints
+        self.limits = limits
     }
 }
 
@@ -50,8 +53,10 @@ public struct VariationError: Error, CustomStringConvertible, Sendable {
 /// Each axis draws from its own stream (`fork("variation/<axis>")`) and scales level-independent draws by the
 /// level, so level 2 moves the same way as level 1, only further.
 public enum Variations {
-    public static func apply(_ scene: Scene, axis: VariationAxis, level: Int, seed: UInt64,
-                             context: VariationContext = .init()) throws -> Variation {
+    public static func apply(
+        _ scene: Scene, axis: VariationAxis, level: Int, seed: UInt64,
+        context: VariationContext = .init()
+    ) throws -> Variation {
         guard (0...VariationAxis.maxLevel).contains(level) else {
             throw VariationError("level \(level) of axis '\(axis.rawValue)' is out of range; expected 0 ... \(VariationAxis.maxLevel)")
         }
@@ -82,8 +87,10 @@ public enum Variations {
         case .sensorNoise:
             let noise = SensorNoise(imageStandardDeviation: 4 * l, stateStandardDeviation: 0.002 * l, seed: rng.next())
             v.sensorNoise = noise
-            v.changes.append(String(format: "sensor noise: image sigma %.1f (of 255), state sigma %.4f", noise.imageStandardDeviation,
-                                    noise.stateStandardDeviation))
+            v.changes.append(
+                String(
+                    format: "sensor noise: image sigma %.1f (of 255), state sigma %.4f", noise.imageStandardDeviation,
+                    noise.stateStandardDeviation))
         }
         return v
     }
@@ -103,7 +110,8 @@ public enum Variations {
             let r = o.randomization ?? PlacementRandomization()
             let footprint = Placement.footprintRadius(o.asset)
             func widened(_ range: ClosedRange<Double>, by d: Double, nominal: Double, lo: Double, hi: Double) -> ClosedRange<Double> {
-                let a = max(range.lowerBound - d, lo - nominal), b = min(range.upperBound + d, hi - nominal)
+                let a = max(range.lowerBound - d, lo - nominal)
+                let b = min(range.upperBound + d, hi - nominal)
                 return a <= b ? a...b : range
             }
             let xs = (t.center.x - t.size.x / 2 + footprint + 0.02, t.center.x + t.size.x / 2 - footprint - 0.02)
@@ -115,8 +123,10 @@ public enum Variations {
             n.yaw = -yaw...yaw
             o.randomization = n
             v.scene.objects[i] = o
-            v.changes.append(String(format: "%@: x %+.3f...%+.3f, y %+.3f...%+.3f, yaw ±%.2f rad", o.name, n.x.lowerBound, n.x.upperBound,
-                                    n.y.lowerBound, n.y.upperBound, yaw))
+            v.changes.append(
+                String(
+                    format: "%@: x %+.3f...%+.3f, y %+.3f...%+.3f, yaw ±%.2f rad", o.name, n.x.lowerBound, n.x.upperBound,
+                    n.y.lowerBound, n.y.upperBound, yaw))
         }
     }
 
@@ -158,7 +168,8 @@ public enum Variations {
             let len = (d * d).sum().squareRoot()
             d /= len
             // Turn about world z, then change the elevation while keeping the light pointing down.
-            let c = cos(turn), s = sin(turn)
+            let c = cos(turn)
+            let s = sin(turn)
             d = SIMD3(c * d.x - s * d.y, s * d.x + c * d.y, d.z)
             let horizontal = (d.x * d.x + d.y * d.y).squareRoot()
             var elevation = atan2(-d.z, horizontal) + tilt
@@ -166,11 +177,14 @@ public enum Variations {
             let heading = atan2(d.y, d.x)
             d = SIMD3(cos(elevation) * cos(heading), cos(elevation) * sin(heading), -sin(elevation))
             light.direction = d * len
-            let tint = ColorTemperature.rgb(kelvin: kelvin), white = ColorTemperature.rgb(kelvin: 6500)
+            let tint = ColorTemperature.rgb(kelvin: kelvin)
+            let white = ColorTemperature.rgb(kelvin: 6500)
             light.color = Color(light.color.r * tint.r / white.r, light.color.g * tint.g / white.g, light.color.b * tint.b / white.b)
             v.scene.lights[i] = light
-            v.changes.append(String(format: "light %d: intensity x%.2f, turned %+.1f°, tilted %+.1f°, %.0f K", i, gain, turn * 180 / .pi,
-                                    tilt * 180 / .pi, kelvin))
+            v.changes.append(
+                String(
+                    format: "light %d: intensity x%.2f, turned %+.1f°, tilted %+.1f°, %.0f K", i, gain, turn * 180 / .pi,
+                    tilt * 180 / .pi, kelvin))
         }
     }
 
@@ -180,7 +194,8 @@ public enum Variations {
     /// table texture changes too.
     static func varyBackground(_ v: inout Variation, level: Int, rng: inout SeededRandom) {
         let l = Double(level)
-        let tableColor = randomColor(&rng), backColor = randomColor(&rng)
+        let tableColor = randomColor(&rng)
+        let backColor = randomColor(&rng)
         let others = TableTexture.allCases.filter { $0 != v.scene.table.texture }
         let texture = others[Int(rng.next() % UInt64(others.count))]
         let w = min(0.3 * l, 1)
@@ -190,8 +205,10 @@ public enum Variations {
             v.changes.append("table texture: \(v.scene.table.texture.rawValue) -> \(texture.rawValue)")
             v.scene.table.texture = texture
         }
-        v.changes.append(String(format: "table colour (%.2f, %.2f, %.2f), background (%.2f, %.2f, %.2f)", v.scene.table.color.r,
-                                v.scene.table.color.g, v.scene.table.color.b, v.scene.background.r, v.scene.background.g, v.scene.background.b))
+        v.changes.append(
+            String(
+                format: "table colour (%.2f, %.2f, %.2f), background (%.2f, %.2f, %.2f)", v.scene.table.color.r,
+                v.scene.table.color.g, v.scene.table.color.b, v.scene.background.r, v.scene.background.g, v.scene.background.b))
     }
 
     static func randomColor(_ rng: inout SeededRandom) -> Color {
@@ -212,7 +229,8 @@ public enum Variations {
             var cam = v.scene.cameras[i]
             let move = unitVector(&rng) * (0.05 * l * (0.5 + 0.5 * abs(signed(&rng))))
             let aim = unitVector(&rng) * (0.025 * l * (0.5 + 0.5 * abs(signed(&rng))))
-            let axis = unitVector(&rng), angle = 3 * l * signed(&rng) * .pi / 180
+            let axis = unitVector(&rng)
+            let angle = 3 * l * signed(&rng) * .pi / 180
             let fov = 4 * l * signed(&rng)
             switch cam.mount {
             case .lookAt(let eye, let target, let up):
@@ -220,12 +238,15 @@ public enum Variations {
             case .pose(let p):
                 cam.mount = .pose(Pose(position: p.position + move, orientation: Quaternion(axis: axis, angle: angle) * p.orientation))
             case .link(let robot, let link, let offset):
-                cam.mount = .link(robot: robot, link: link, offset: Pose(position: offset.position + move / 4,
-                                                                         orientation: Quaternion(axis: axis, angle: angle / 4) * offset.orientation))
+                cam.mount = .link(
+                    robot: robot, link: link,
+                    offset: Pose(
+                        position: offset.position + move / 4,
+                        orientation: Quaternion(axis: axis, angle: angle / 4) * offset.orientation))
             }
             var fovNote = ""
             var turned = abs(angle)
-            if case .lookAt = cam.mount { turned = 0 }   // a look-at camera turns by being re-aimed
+            if case .lookAt = cam.mount { turned = 0 }  // a look-at camera turns by being re-aimed
             switch cam.intrinsics {
             case .verticalFieldOfView(let deg):
                 let n = min(max(deg + fov, 10), 120)
@@ -237,13 +258,16 @@ public enum Variations {
                 fovNote = String(format: ", focal x%.3f", k)
             }
             v.scene.cameras[i] = cam
-            v.changes.append(String(format: "camera %@: moved %.3f m, re-aimed %.3f m, turned %.1f°%@", cam.name,
-                                    (move * move).sum().squareRoot(), (aim * aim).sum().squareRoot(), turned * 180 / .pi, fovNote))
+            v.changes.append(
+                String(
+                    format: "camera %@: moved %.3f m, re-aimed %.3f m, turned %.1f°%@", cam.name,
+                    (move * move).sum().squareRoot(), (aim * aim).sum().squareRoot(), turned * 180 / .pi, fovNote))
         }
     }
 
     static func unitVector(_ rng: inout SeededRandom) -> SIMD3<Double> {
-        let z = rng.uniform(-1, 1), a = rng.uniform(0, 2 * .pi)
+        let z = rng.uniform(-1, 1)
+        let a = rng.uniform(0, 2 * .pi)
         let r = (1 - z * z).squareRoot()
         return SIMD3(r * cos(a), r * sin(a), z)
     }
@@ -253,12 +277,15 @@ public enum Variations {
     /// Movable objects' mass x exp(± 0.35 L) and friction x exp(± 0.25 L); table friction x exp(± 0.15 L).
     static func varyPhysics(_ v: inout Variation, level l: Double, rng: inout SeededRandom) {
         for i in v.scene.objects.indices {
-            let m = exp(0.35 * l * signed(&rng)), f = exp(0.25 * l * signed(&rng))
+            let m = exp(0.35 * l * signed(&rng))
+            let f = exp(0.25 * l * signed(&rng))
             guard !v.scene.objects[i].isStatic else { continue }
             v.scene.objects[i].mass *= m
             v.scene.objects[i].friction *= f
-            v.changes.append(String(format: "%@: mass x%.2f (%.3f kg), friction x%.2f (%.2f)", v.scene.objects[i].name, m,
-                                    v.scene.objects[i].mass, f, v.scene.objects[i].friction))
+            v.changes.append(
+                String(
+                    format: "%@: mass x%.2f (%.3f kg), friction x%.2f (%.2f)", v.scene.objects[i].name, m,
+                    v.scene.objects[i].mass, f, v.scene.objects[i].friction))
         }
         let t = exp(0.15 * l * signed(&rng))
         v.scene.table.friction *= t

@@ -13,9 +13,14 @@ public struct OrbitCamera: Sendable, Hashable {
     public var distance: Double
     public var verticalFieldOfView: Double = 45
 
-    public init(target: SIMD3<Double> = SIMD3(0.4, 0, 0.75), azimuth: Double = 0.35, elevation: Double = 0.55,
-                distance: Double = 1.6) {
-        self.target = target; self.azimuth = azimuth; self.elevation = elevation; self.distance = distance
+    public init(
+        target: SIMD3<Double> = SIMD3(0.4, 0, 0.75), azimuth: Double = 0.35, elevation: Double = 0.55,
+        distance: Double = 1.6
+    ) {
+        self.target = target
+        self.azimuth = azimuth
+        self.elevation = elevation
+        self.distance = distance
     }
 
     /// The eye position in the world.

@@ -47,9 +47,14 @@ public final class TeleopBinding {
     /// Set by the session to close the window (after Esc, or when the last episode is saved).
     public var closeRequested = false
 
-    public init(device: TeleopDevice, input: @escaping (TeleopInput) -> Void, marker: @escaping () -> SIMD3<Double>? = { nil },
-                status: @escaping () -> [String] = { [] }) {
-        self.device = device; self.input = input; self.marker = marker; self.status = status
+    public init(
+        device: TeleopDevice, input: @escaping (TeleopInput) -> Void, marker: @escaping () -> SIMD3<Double>? = { nil },
+        status: @escaping () -> [String] = { [] }
+    ) {
+        self.device = device
+        self.input = input
+        self.marker = marker
+        self.status = status
     }
 
     /// The key mapping shown in the help overlay (robosuite's keyboard device; LeRobot's gamepad layout).
@@ -88,7 +93,8 @@ public final class TeleopBinding {
         case GLFW_KEY_TAB: input.events.append(.switchArm)
         case GLFW_KEY_B: input.events.append(.togglePairedArms)
         case GLFW_KEY_W, GLFW_KEY_S, GLFW_KEY_A, GLFW_KEY_D, GLFW_KEY_R, GLFW_KEY_F, GLFW_KEY_Z, GLFW_KEY_X, GLFW_KEY_T,
-             GLFW_KEY_G, GLFW_KEY_C, GLFW_KEY_V: break   // held keys, read below
+            GLFW_KEY_G, GLFW_KEY_C, GLFW_KEY_V:
+            break  // held keys, read below
         default: return false
         }
         return true
@@ -104,10 +110,11 @@ public final class TeleopBinding {
         if glfwJoystickIsGamepad(GLFW_JOYSTICK_1) == GLFW_TRUE, glfwGetGamepadState(GLFW_JOYSTICK_1, &state) == GLFW_TRUE {
             let axes = withUnsafeBytes(of: state.axes) { Array($0.bindMemory(to: Float.self)) }.map { Double($0) }
             let buttons = withUnsafeBytes(of: state.buttons) { Array($0.bindMemory(to: UInt8.self)) }
-            func dz(_ v: Double) -> Double { abs(v) < 0.1 ? 0 : v }   // LeRobot's dead zone
+            func dz(_ v: Double) -> Double { abs(v) < 0.1 ? 0 : v }  // LeRobot's dead zone
             // LeRobot gamepad: x = -left stick y, y = -left stick x, z = -right stick y; right stick x turns the yaw.
-            input.translation += SIMD3(-dz(axes[Int(GLFW_GAMEPAD_AXIS_LEFT_Y)]), -dz(axes[Int(GLFW_GAMEPAD_AXIS_LEFT_X)]),
-                                       -dz(axes[Int(GLFW_GAMEPAD_AXIS_RIGHT_Y)]))
+            input.translation += SIMD3(
+                -dz(axes[Int(GLFW_GAMEPAD_AXIS_LEFT_Y)]), -dz(axes[Int(GLFW_GAMEPAD_AXIS_LEFT_X)]),
+                -dz(axes[Int(GLFW_GAMEPAD_AXIS_RIGHT_Y)]))
             input.rotation.z += -dz(axes[Int(GLFW_GAMEPAD_AXIS_RIGHT_X)])
             if buttons[Int(GLFW_GAMEPAD_BUTTON_LEFT_BUMPER)] == GLFW_PRESS { input.gripper = true }
             if buttons[Int(GLFW_GAMEPAD_BUTTON_RIGHT_BUMPER)] == GLFW_PRESS { input.gripper = false }
@@ -137,10 +144,14 @@ public final class TeleopBinding {
         let ctrl = glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_CONTROL) == GLFW_PRESS
         let left = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS
         let right = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
-        guard ctrl, left || right else { dragging = false; return false }
+        guard ctrl, left || right else {
+            dragging = false
+            return false
+        }
         if !dragging {
             guard let m = marker() else { return false }
-            dragging = true; dragStart = m
+            dragging = true
+            dragStart = m
         }
         let d = ray.direction
         if left {

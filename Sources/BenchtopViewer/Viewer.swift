@@ -2,8 +2,8 @@ import BenchtopCore
 import BenchtopImage
 import BenchtopRender
 import BenchtopScene
-import Foundation
 internal import CGLFW
+import Foundation
 
 /// Why the viewer could not open or keep running.
 public enum ViewerError: Error, CustomStringConvertible, Sendable {
@@ -111,15 +111,17 @@ public final class Viewer {
         let env = ProcessInfo.processInfo.environment
         // GLFW 3.3 has no headless platform; without a display glfwInit fails, so say what to do instead.
         guard let display = env["DISPLAY"], !display.isEmpty else {
-            throw .noDisplay("""
+            throw .noDisplay(
+                """
                 the viewer needs a display, but DISPLAY is not set (no X server).
                   On a machine without a screen run it under a virtual X server:  xvfb-run -a benchtop view ...
                   (Debian: apt-get install xvfb xauth). For images without a window use:  benchtop render SCENE --out DIR
                 """)
         }
         guard glfwInit() == GLFW_TRUE else {
-            throw .noDisplay("GLFW could not connect to display '\(display)': \(Self.glfwError()). "
-                             + "Check that the X server is running, or use xvfb-run -a benchtop view ...")
+            throw .noDisplay(
+                "GLFW could not connect to display '\(display)': \(Self.glfwError()). "
+                    + "Check that the X server is running, or use xvfb-run -a benchtop view ...")
         }
         glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3)
         glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3)
@@ -137,7 +139,7 @@ public final class Viewer {
         do {
             renderer = try SceneRenderer(scene: scene, bodies: simulation.bodies)
             var colormap: [UInt8] = []
-            for i in 0..<256 {   // the same Turbo mapping as `benchtop render`'s depth PNGs: near warm, far cold
+            for i in 0..<256 {  // the same Turbo mapping as `benchtop render`'s depth PNGs: near warm, far cold
                 let c = DepthColormap.turbo(0.1 + 0.85 * (1 - Double(i) / 255))
                 colormap += [c.0, c.1, c.2]
             }
@@ -173,15 +175,20 @@ public final class Viewer {
         var carry = 0.0
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()
-            var stepOnce = false, screenshot = false
+            var stepOnce = false
+            var screenshot = false
             var command = TeleopInput()
             for key in input.takeKeys() {
                 if let keyHandler, keyHandler(key) { continue }
                 if let teleop {
                     if teleop.consume(key: key, into: &command) { continue }
                     switch key {
-                    case GLFW_KEY_P: paused.toggle(); continue
-                    case GLFW_KEY_F2: showDepth.toggle(); continue
+                    case GLFW_KEY_P:
+                        paused.toggle()
+                        continue
+                    case GLFW_KEY_F2:
+                        showDepth.toggle()
+                        continue
                     default: break
                     }
                 }
@@ -212,22 +219,29 @@ public final class Viewer {
             last = now
             if elapsed > 0 { fps = fps == 0 ? 1 / elapsed : 0.9 * fps + 0.1 / elapsed }
             var steps = 0
-            if stepOnce { steps = 1 }
-            else if !paused {
-                if let fixed = options.stepsPerFrame { steps = fixed } else {
+            if stepOnce {
+                steps = 1
+            } else if !paused {
+                if let fixed = options.stepsPerFrame {
+                    steps = fixed
+                } else {
                     carry += min(elapsed, 1.0 / 15) / simulation.timeStep
                     steps = Int(carry)
                     carry -= Double(steps)
                 }
             }
             if steps > 0 {
-                do { try simulation.step(steps) } catch { paused = true; status = "simulation stopped: \(error)" }
+                do { try simulation.step(steps) } catch {
+                    paused = true
+                    status = "simulation stopped: \(error)"
+                }
             }
 
             // The simulation may render through a headless context of its own (recorded observations).
             glfwMakeContextCurrent(window)
             let snapshot = simulation.snapshot()
-            var width: Int32 = 0, height: Int32 = 0
+            var width: Int32 = 0
+            var height: Int32 = 0
             glfwGetFramebufferSize(window, &width, &height)
             try draw(snapshot, width: Int(width), height: Int(height), fps: fps)
             frame += 1
@@ -243,7 +257,6 @@ public final class Viewer {
         }
         return ViewerSummary(frames: frame, screenshots: screenshots, renderer: RendererInfo.current)
     }
-
 
     private func writeScreenshot(_ path: String, width: Int, height: Int) throws(ViewerError) {
         let image = OverlayRenderer.captureWindow(width: width, height: height)
@@ -272,12 +285,13 @@ public final class Viewer {
 
     /// One point of the scripted stroke per frame, through the same path as a real mouse stroke.
     private func playScriptedStroke() {
-        guard let name = traceCamera, let panel = panelRects[name] else { return }   // panels not drawn yet
+        guard let name = traceCamera, let panel = panelRects[name] else { return }  // panels not drawn yet
         if let p = scriptedStroke.first {
             scriptedStroke.removeFirst()
             scriptedStrokeActive = true
-            let cursor = SIMD2(panel.rect.x + p.x * panel.rect.width / Double(panel.width),
-                               panel.rect.y + p.y * panel.rect.height / Double(panel.height))
+            let cursor = SIMD2(
+                panel.rect.x + p.x * panel.rect.width / Double(panel.width),
+                panel.rect.y + p.y * panel.rect.height / Double(panel.height))
             _ = strokeEvent(cursor: cursor, down: true)
         } else {
             scriptedStrokeActive = false
@@ -293,8 +307,9 @@ public final class Viewer {
         let inside = cursor.x >= r.x && cursor.x < r.x + r.width && cursor.y >= r.y && cursor.y < r.y + r.height
         if down {
             if stroke == nil && !(inside && !leftWasDown) { return false }
-            let p = SIMD2(min(max((cursor.x - r.x) / r.width, 0), 1) * Double(panel.width),
-                          min(max((cursor.y - r.y) / r.height, 0), 1) * Double(panel.height))
+            let p = SIMD2(
+                min(max((cursor.x - r.x) / r.width, 0), 1) * Double(panel.width),
+                min(max((cursor.y - r.y) / r.height, 0), 1) * Double(panel.height))
             if stroke == nil { stroke = [p] } else if let last = stroke!.last, ((p - last) * (p - last)).sum() >= 1 { stroke!.append(p) }
             return true
         }
@@ -308,9 +323,13 @@ public final class Viewer {
 
     /// The cursor in window coordinates, the window-to-framebuffer scale (HiDPI) and the framebuffer's size.
     private func cursor() -> (x: Double, y: Double, scale: Double, width: Int, height: Int) {
-        var x = 0.0, y = 0.0
+        var x = 0.0
+        var y = 0.0
         glfwGetCursorPos(window, &x, &y)
-        var ww: Int32 = 0, wh: Int32 = 0, fw: Int32 = 0, fh: Int32 = 0
+        var ww: Int32 = 0
+        var wh: Int32 = 0
+        var fw: Int32 = 0
+        var fh: Int32 = 0
         glfwGetWindowSize(window, &ww, &wh)
         glfwGetFramebufferSize(window, &fw, &fh)
         return (x, y, ww > 0 ? Double(fw) / Double(ww) : 1, Int(fw), Int(fh))
@@ -319,18 +338,23 @@ public final class Viewer {
     private func handleMouse() {
         // Cursor positions are in window coordinates; scale to framebuffer pixels (HiDPI).
         let (x, y, scale, _, framebufferHeight) = cursor()
-        let dx = (x - input.lastCursor.x) * scale, dy = (y - input.lastCursor.y) * scale
+        let dx = (x - input.lastCursor.x) * scale
+        let dy = (y - input.lastCursor.y) * scale
         input.lastCursor = SIMD2(x, y)
         let left = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS
-        let right = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
+        let right =
+            glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
             || glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_MIDDLE) == GLFW_PRESS
         let shift = glfwGetKey(window, GLFW_KEY_LEFT_SHIFT) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_SHIFT) == GLFW_PRESS
         if traceCamera != nil, !shift, strokeEvent(cursor: SIMD2(x * scale, y * scale), down: left) {
             _ = input.takeScroll()
             return
         }
-        if right || (left && shift) { orbit.pan(dx: dx, dy: dy, viewportHeight: Double(framebufferHeight)) }
-        else if left { orbit.orbit(dx: dx, dy: dy) }
+        if right || (left && shift) {
+            orbit.pan(dx: dx, dy: dy, viewportHeight: Double(framebufferHeight))
+        } else if left {
+            orbit.orbit(dx: dx, dy: dy)
+        }
         let scroll = input.takeScroll()
         if scroll != 0 { orbit.zoom(scroll) }
     }
@@ -343,8 +367,10 @@ public final class Viewer {
             if let m = teleop.marker() {
                 let r = 0.03
                 for axis in 0..<3 {
-                    var a = m, b = m
-                    a[axis] -= r; b[axis] += r
+                    var a = m
+                    var b = m
+                    a[axis] -= r
+                    b[axis] += r
                     extra.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 0.2, 0.8), width: 3))
                 }
             }
@@ -359,8 +385,9 @@ public final class Viewer {
         var panelRect: PixelRect?
         if let panel = extra.panel {
             let k = min(1, (Double(mainWidth) - 8) / Double(panel.width), Double(height) * 0.6 / Double(panel.height))
-            panelRect = PixelRect(x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
-                                  height: Double(panel.height) * k)
+            panelRect = PixelRect(
+                x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
+                height: Double(panel.height) * k)
         }
         let sceneHeight = max(Int(panelRect.map { $0.y - 4 } ?? Double(height)), 1)
 
@@ -371,8 +398,9 @@ public final class Viewer {
         let o = overlayRenderer
         o.begin(width: width, height: height)
         if panelRect != nil {
-            o.fill(PixelRect(x: 0, y: Double(sceneHeight), width: Double(mainWidth), height: Double(height - sceneHeight)),
-                   OverlayColor(0.07, 0.07, 0.09))
+            o.fill(
+                PixelRect(x: 0, y: Double(sceneHeight), width: Double(mainWidth), height: Double(height - sceneHeight)),
+                OverlayColor(0.07, 0.07, 0.09))
         }
         let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(sceneHeight))
         for path in extra.worldPaths { drawWorldPath(path, camera: main, clip: mainRect) }
@@ -390,11 +418,15 @@ public final class Viewer {
                 o.text(isDepth ? "\(name) depth" : name, at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(0.85, 0.85, 0.85))
                 y += 20
                 guard let camera = scene.cameras.first(where: { $0.name == name }) else {
-                    o.text("no such camera", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4)); y += 24; continue
+                    o.text("no such camera", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4))
+                    y += 24
+                    continue
                 }
                 let pinhole: PinholeCamera
                 do { pinhole = try camera.pinhole(bodies: renderer.bodies, snapshot: snapshot) } catch {
-                    o.text("link not in world", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4)); y += 24; continue
+                    o.text("link not in world", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4))
+                    y += 24
+                    continue
                 }
                 let aspect = Double(pinhole.height) / Double(pinhole.width)
                 let inner = min(Double(panelWidth) - 8, fit / aspect)
@@ -403,9 +435,11 @@ public final class Viewer {
                 do { view = try renderer.renderView(snapshot, camera: pinhole) } catch { throw .render(error) }
                 o.begin(width: width, height: height)
                 if isDepth {
-                    var near = pinhole.near, far = pinhole.far
+                    var near = pinhole.near
+                    var far = pinhole.far
                     // A readable range: from the camera's near plane to twice the distance of the scene's table top.
-                    near = max(near, 0.1); far = min(far, 3)
+                    near = max(near, 0.1)
+                    far = min(far, 3)
                     o.depthImage(view, in: rect, near: near, far: far)
                 } else {
                     o.image(view, in: rect)
@@ -417,7 +451,9 @@ public final class Viewer {
                         o.polyline(points, color: OverlayColor(trace.color), width: trace.width, clip: rect)
                     }
                     if name == traceCamera, let s = stroke {
-                        let points = s.map { SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height)) }
+                        let points = s.map {
+                            SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height))
+                        }
                         o.polyline(points, color: OverlayColor(1, 1, 1, 0.9), width: 2, clip: rect)
                     }
                 }
@@ -451,8 +487,11 @@ public final class Viewer {
         // Points behind the camera split the path into visible runs.
         var run: [SIMD2<Double>] = []
         for p in path.points {
-            if let hit = camera.project(p), hit.depth > camera.near { run.append(hit.pixel) } else {
-                overlayRenderer.polyline(run, color: OverlayColor(path.color), width: path.width, clip: clip); run = []
+            if let hit = camera.project(p), hit.depth > camera.near {
+                run.append(hit.pixel)
+            } else {
+                overlayRenderer.polyline(run, color: OverlayColor(path.color), width: path.width, clip: clip)
+                run = []
             }
         }
         overlayRenderer.polyline(run, color: OverlayColor(path.color), width: path.width, clip: clip)
@@ -476,8 +515,9 @@ public final class Viewer {
         let text = teleop == nil ? Self.helpText : TeleopBinding.helpText
         let size = OverlayRenderer.textSize(text)
         let origin = SIMD2((Double(width) - size.x) / 2, (Double(height) - size.y) / 2)
-        overlayRenderer.fill(PixelRect(x: origin.x - 16, y: origin.y - 16, width: size.x + 32, height: size.y + 32),
-                             OverlayColor(0.05, 0.05, 0.08, 0.8))
+        overlayRenderer.fill(
+            PixelRect(x: origin.x - 16, y: origin.y - 16, width: size.x + 32, height: size.y + 32),
+            OverlayColor(0.05, 0.05, 0.08, 0.8))
         overlayRenderer.text(text, at: origin)
     }
 
@@ -501,11 +541,18 @@ final class InputState {
             guard let p = glfwGetWindowUserPointer(window) else { return }
             Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue().scroll += dy
         }
-        var x = 0.0, y = 0.0
+        var x = 0.0
+        var y = 0.0
         glfwGetCursorPos(window, &x, &y)
         lastCursor = SIMD2(x, y)
     }
 
-    func takeKeys() -> [Int32] { defer { keys.removeAll() }; return keys }
-    func takeScroll() -> Double { defer { scroll = 0 }; return scroll }
+    func takeKeys() -> [Int32] {
+        defer { keys.removeAll() }
+        return keys
+    }
+    func takeScroll() -> Double {
+        defer { scroll = 0 }
+        return scroll
+    }
 }

@@ -7,7 +7,9 @@ public struct ImagePolyline: Sendable, Hashable {
     /// Width in window pixels.
     public var width: Double
     public init(points: [SIMD2<Double>], color: Color = Color(1, 0.85, 0), width: Double = 2) {
-        self.points = points; self.color = color; self.width = width
+        self.points = points
+        self.color = color
+        self.width = width
     }
 }
 
@@ -18,7 +20,9 @@ public struct WorldPolyline: Sendable, Hashable {
     /// Width in window pixels.
     public var width: Double
     public init(points: [SIMD3<Double>], color: Color = Color(0, 0.9, 1), width: Double = 2) {
-        self.points = points; self.color = color; self.width = width
+        self.points = points
+        self.color = color
+        self.width = width
     }
 }
 
@@ -36,9 +40,14 @@ public struct ViewerOverlay: Sendable, Hashable {
     /// A picture drawn along the bottom of the main view (the reasoning panel), scaled to fit.
     public var panel: RGBImage?
 
-    public init(cameraTraces: [String: [ImagePolyline]] = [:], worldPaths: [WorldPolyline] = [], depthCamera: String? = nil,
-                text: [String] = []) {
-        self.cameraTraces = cameraTraces; self.worldPaths = worldPaths; self.depthCamera = depthCamera; self.text = text
+    public init(
+        cameraTraces: [String: [ImagePolyline]] = [:], worldPaths: [WorldPolyline] = [], depthCamera: String? = nil,
+        text: [String] = []
+    ) {
+        self.cameraTraces = cameraTraces
+        self.worldPaths = worldPaths
+        self.depthCamera = depthCamera
+        self.text = text
     }
 }
 

@@ -11,39 +11,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t benchtop_ai_read(struct aiFile *f, char *buffer, size_t size, size_t count) {
-    return fread(buffer, size, count, (FILE *)f->UserData);
+static size_t benchtop_ai_read(struct aiFile* f, char* buffer, size_t size, size_t count) {
+    return fread(buffer, size, count, (FILE*)f->UserData);
 }
-static size_t benchtop_ai_write(struct aiFile *f, const char *buffer, size_t size, size_t count) {
-    (void)f; (void)buffer; (void)size; (void)count;
-    return 0;   // read-only
+static size_t benchtop_ai_write(struct aiFile* f, const char* buffer, size_t size, size_t count) {
+    (void)f;
+    (void)buffer;
+    (void)size;
+    (void)count;
+    return 0; // read-only
 }
-static size_t benchtop_ai_tell(struct aiFile *f) { return (size_t)ftell((FILE *)f->UserData); }
-static size_t benchtop_ai_size(struct aiFile *f) {
-    FILE *file = (FILE *)f->UserData;
+static size_t benchtop_ai_tell(struct aiFile* f) {
+    return (size_t)ftell((FILE*)f->UserData);
+}
+static size_t benchtop_ai_size(struct aiFile* f) {
+    FILE* file = (FILE*)f->UserData;
     long here = ftell(file);
     fseek(file, 0, SEEK_END);
     long size = ftell(file);
     fseek(file, here, SEEK_SET);
     return (size_t)size;
 }
-static enum aiReturn benchtop_ai_seek(struct aiFile *f, size_t offset, enum aiOrigin origin) {
+static enum aiReturn benchtop_ai_seek(struct aiFile* f, size_t offset, enum aiOrigin origin) {
     int whence = origin == aiOrigin_SET ? SEEK_SET : origin == aiOrigin_CUR ? SEEK_CUR : SEEK_END;
-    return fseek((FILE *)f->UserData, (long)offset, whence) == 0 ? aiReturn_SUCCESS : aiReturn_FAILURE;
+    return fseek((FILE*)f->UserData, (long)offset, whence) == 0 ? aiReturn_SUCCESS : aiReturn_FAILURE;
 }
-static void benchtop_ai_flush(struct aiFile *f) { (void)f; }
+static void benchtop_ai_flush(struct aiFile* f) {
+    (void)f;
+}
 
 /// Opens `path` for reading only if its real path lies under the root kept in the IO's user data.
-static struct aiFile *benchtop_ai_open(struct aiFileIO *io, const char *path, const char *mode) {
+static struct aiFile* benchtop_ai_open(struct aiFileIO* io, const char* path, const char* mode) {
     if (mode && strchr(mode, 'w')) return NULL;
     char resolved[PATH_MAX];
     if (!realpath(path, resolved)) return NULL;
-    const char *root = io->UserData;
+    const char* root = io->UserData;
     size_t n = strlen(root);
     if (strncmp(resolved, root, n) != 0 || (resolved[n] != '/' && resolved[n] != 0)) return NULL;
-    FILE *file = fopen(resolved, "rb");
+    FILE* file = fopen(resolved, "rb");
     if (!file) return NULL;
-    struct aiFile *f = (struct aiFile *)calloc(1, sizeof(struct aiFile));
+    struct aiFile* f = (struct aiFile*)calloc(1, sizeof(struct aiFile));
     if (!f) {
         fclose(file);
         return NULL;
@@ -57,16 +64,16 @@ static struct aiFile *benchtop_ai_open(struct aiFileIO *io, const char *path, co
     f->UserData = (aiUserData)file;
     return f;
 }
-static void benchtop_ai_close(struct aiFileIO *io, struct aiFile *f) {
+static void benchtop_ai_close(struct aiFileIO* io, struct aiFile* f) {
     (void)io;
     if (!f) return;
-    fclose((FILE *)f->UserData);
+    fclose((FILE*)f->UserData);
     free(f);
 }
 
 /// Imports a mesh file, reading only files under `root` (an absolute, real directory path). NULL on failure
 /// (aiGetErrorString says why).
-static inline const struct aiScene *benchtop_import(const char *path, const char *root, unsigned int flags) {
+static inline const struct aiScene* benchtop_import(const char* path, const char* root, unsigned int flags) {
     struct aiFileIO io;
     io.OpenProc = benchtop_ai_open;
     io.CloseProc = benchtop_ai_close;
@@ -81,7 +88,7 @@ static inline unsigned int benchtop_import_flags(void) {
 }
 
 /// A material's diffuse colour (glTF's base colour first); 0 when it has none.
-static inline int benchtop_material_color(const struct aiMaterial *material, float rgba[4]) {
+static inline int benchtop_material_color(const struct aiMaterial* material, float rgba[4]) {
     struct aiColor4D c;
     if (aiGetMaterialColor(material, "$clr.base", 0, 0, &c) != aiReturn_SUCCESS &&
         aiGetMaterialColor(material, AI_MATKEY_COLOR_DIFFUSE, &c) != aiReturn_SUCCESS)

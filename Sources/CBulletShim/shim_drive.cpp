@@ -10,9 +10,9 @@ namespace {
 // Jacobian on B: that doubles a row's cost (two calcAccelerationDeltasMultiDof at set-up, two dot products and two
 // updates in every solver iteration) and adds exactly zero. The solver sees the same numbers. Returns the joint's
 // velocity along the row.
-btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &data, btMultiBody *mb, int link,
+btScalar fillJointRow(btMultiBodySolverConstraint& c, btMultiBodyJacobianData& data, btMultiBody* mb, int link,
                       btScalar sign, btScalar lower, btScalar upper, btScalar desiredVelocity,
-                      JointSpaceInertia *inertia) {
+                      JointSpaceInertia* inertia) {
     c.m_multiBodyA = mb;
     c.m_multiBodyB = nullptr;
     c.m_linkA = link;
@@ -29,19 +29,22 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
     c.m_jacAindex = data.m_jacobians.size();
     data.m_jacobians.resize(c.m_jacAindex + ndof);
     data.m_deltaVelocitiesUnitImpulse.resize(c.m_jacAindex + ndof);
-    btScalar *jac = &data.m_jacobians[c.m_jacAindex];
-    for (int i = 0; i < ndof; ++i) jac[i] = 0;
+    btScalar* jac = &data.m_jacobians[c.m_jacAindex];
+    for (int i = 0; i < ndof; ++i)
+        jac[i] = 0;
     jac[6 + mb->getLink(link).m_dofOffset] = sign;
-    btScalar *delta = &data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex];
+    btScalar* delta = &data.m_deltaVelocitiesUnitImpulse[c.m_jacAindex];
     if (inertia && inertia->supported) {
-        const btScalar *column = inertia->column(mb->getLink(link).m_dofOffset);
-        for (int i = 0; i < 6; ++i) delta[i] = 0;
-        for (int i = 0; i < ndof - 6; ++i) delta[6 + i] = sign * column[i];
+        const btScalar* column = inertia->column(mb->getLink(link).m_dofOffset);
+        for (int i = 0; i < 6; ++i)
+            delta[i] = 0;
+        for (int i = 0; i < ndof - 6; ++i)
+            delta[6 + i] = sign * column[i];
     } else {
         mb->calcAccelerationDeltasMultiDof(jac, delta, data.scratch_r, data.scratch_v);
     }
     btScalar denom = 0, relVel = 0;
-    const btScalar *v = mb->getVelocityVector();
+    const btScalar* v = mb->getVelocityVector();
     for (int i = 0; i < ndof; ++i) {
         denom += jac[i] * delta[i];
         relVel += v[i] * jac[i];
@@ -63,7 +66,7 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
     return relVel;
 }
 
-}  // namespace
+} // namespace
 
 // Every joint motor and joint limit of one articulation as one Bullet constraint. Bullet sorts its multibody
 // constraints by island and walks them every step (virtual calls per constraint); one per articulation instead of
@@ -77,10 +80,10 @@ btScalar fillJointRow(btMultiBodySolverConstraint &c, btMultiBodyJacobianData &d
 // 0.023 rad). These rows are added speculatively, while the joint could still reach the limit within the step, and
 // ask that the step end on the limit at most (velocity >= -distance / dt); past the limit they behave as Bullet's.
 
-JointDrive::JointDrive(btMultiBody *body)
+JointDrive::JointDrive(btMultiBody* body)
     : btMultiBodyConstraint(body, body, -1, -1, 3 * body->getNumLinks(), true, MULTIBODY_CONSTRAINT_1DOF_JOINT_MOTOR),
       motors(body->getNumLinks()), limits(body->getNumLinks()) {
-    m_maxAppliedImpulse = 100;   // limit rows, as Bullet's limit constraint
+    m_maxAppliedImpulse = 100; // limit rows, as Bullet's limit constraint
 }
 
 void JointDrive::finalizeMultiDof() {
@@ -88,33 +91,34 @@ void JointDrive::finalizeMultiDof() {
     m_numDofsFinalized = m_jacSizeBoth;
 }
 
-void JointDrive::createConstraintRows(btMultiBodyConstraintArray &rows, btMultiBodyJacobianData &data,
-                                      const btContactSolverInfo &info) {
+void JointDrive::createConstraintRows(btMultiBodyConstraintArray& rows, btMultiBodyJacobianData& data,
+                                      const btContactSolverInfo& info) {
     if (m_numDofsFinalized != m_jacSizeBoth) finalizeMultiDof();
     const btScalar dt = info.m_timeStep;
     for (int link = 0; link < (int)motors.size(); ++link) {
         if (m_bodyA->getLink(link).m_dofCount != 1) continue;
         const btScalar q = m_bodyA->getJointPos(link), qd = m_bodyA->getJointVel(link);
-        const Motor &m = motors[link];
+        const Motor& m = motors[link];
         if (m.enabled && m.maxImpulse != 0) {
             btScalar rhs = m.kp * ((m.position - q) / dt) + qd + m.kd * (m.velocity - qd);
             if (rhs > m.speedCap) rhs = m.speedCap;
             if (rhs < -m.speedCap) rhs = -m.speedCap;
-            btMultiBodySolverConstraint &c = rows.expandNonInitializing();
+            btMultiBodySolverConstraint& c = rows.expandNonInitializing();
             fillJointRow(c, data, m_bodyA, link, 1, -m.maxImpulse, m.maxImpulse, rhs, inertia);
             c.m_orgConstraint = this;
             c.m_orgDofIndex = 3 * link;
         }
-        const Limit &l = limits[link];
+        const Limit& l = limits[link];
         if (!l.enabled) continue;
         for (int side = 0; side < 2; ++side) {
             const btScalar distance = side ? l.upper - q : q - l.lower;
-            const btScalar approach = side ? qd : -qd;   // speed towards this limit
+            const btScalar approach = side ? qd : -qd; // speed towards this limit
             // Coupled motion can speed the joint up during the solve: keep a margin of a few rad/s (m/s) beyond
             // the speed it has now. An inactive row costs nothing; an active one far from binding applies none.
             if (distance > dt * (2 * btFabs(approach) + 4)) continue;
-            btMultiBodySolverConstraint &c = rows.expandNonInitializing();
-            const btScalar relVel = fillJointRow(c, data, m_bodyA, link, side ? -1 : 1, 0, m_maxAppliedImpulse, 0, inertia);
+            btMultiBodySolverConstraint& c = rows.expandNonInitializing();
+            const btScalar relVel =
+                fillJointRow(c, data, m_bodyA, link, side ? -1 : 1, 0, m_maxAppliedImpulse, 0, inertia);
             c.m_orgConstraint = this;
             c.m_orgDofIndex = 3 * link + 1 + side;
             if (distance > 0) {
@@ -134,10 +138,10 @@ void JointDrive::createConstraintRows(btMultiBodyConstraintArray &rows, btMultiB
 }
 
 int JointDrive::islandId() const {
-    if (const btMultiBodyLinkCollider *c = m_bodyA->getBaseCollider()) return c->getIslandTag();
+    if (const btMultiBodyLinkCollider* c = m_bodyA->getBaseCollider()) return c->getIslandTag();
     for (int i = 0; i < m_bodyA->getNumLinks(); ++i)
         if (m_bodyA->getLink(i).m_collider) return m_bodyA->getLink(i).m_collider->getIslandTag();
     return -1;
 }
 
-}  // namespace benchtop_shim
+} // namespace benchtop_shim

@@ -11,10 +11,22 @@
 #include <libavutil/opt.h>
 #include <libswscale/swscale.h>
 
-static inline int bt_averror_eagain(void) { return AVERROR(EAGAIN); }
-static inline int bt_averror_eof(void) { return AVERROR_EOF; }
-static inline uint8_t *bt_frame_plane(AVFrame *f, int i) { return f->data[i]; }
-static inline int bt_frame_linesize(const AVFrame *f, int i) { return f->linesize[i]; }
+static inline int bt_averror_eagain(void) {
+    return AVERROR(EAGAIN);
+}
+static inline int bt_averror_eof(void) {
+    return AVERROR_EOF;
+}
+static inline uint8_t* bt_frame_plane(AVFrame* f, int i) {
+    return f->data[i];
+}
+static inline int bt_frame_linesize(const AVFrame* f, int i) {
+    return f->linesize[i];
+}
 /// The stream's time base as numerator/denominator.
-static inline AVRational bt_stream_time_base(const AVStream *s) { return s->time_base; }
-static inline AVStream *bt_format_stream(const AVFormatContext *c, unsigned i) { return c->streams[i]; }
+static inline AVRational bt_stream_time_base(const AVStream* s) {
+    return s->time_base;
+}
+static inline AVStream* bt_format_stream(const AVFormatContext* c, unsigned i) {
+    return c->streams[i];
+}

@@ -43,7 +43,8 @@ public enum Conformance {
     public static func jointLimitExcursion(_ d: EmbodimentDescriptor, seconds: Double = 1.5) throws -> (excursion: Double, joint: String) {
         // Beside the table and high above the floor, so that contacts do not fight the limits.
         let (world, c) = try makeWorld(d, base: Pose(position: SIMD3(0, 2.5, 1.8)))
-        var worst = 0.0, worstJoint = ""
+        var worst = 0.0
+        var worstJoint = ""
         let joints = d.joints
         for side in [1.0, -1.0] {
             let q = joints.map { j in j.lower <= j.upper ? (side > 0 ? j.upper + 0.5 : j.lower - 0.5) : 0 }
@@ -53,7 +54,10 @@ public enum Conformance {
                 let s = world.jointState(articulation: c.articulation).jointPositions
                 for (k, j) in joints.enumerated() where j.lower <= j.upper {
                     let e = max(s[k] - j.upper, j.lower - s[k])
-                    if e > worst { worst = e; worstJoint = j.name }
+                    if e > worst {
+                        worst = e
+                        worstJoint = j.name
+                    }
                 }
             }
         }
@@ -103,17 +107,20 @@ public enum Conformance {
         /// Cube centre in the first finger's frame at the start and the end of the hold.
         public var heldAt: (start: SIMD3<Double>, end: SIMD3<Double>)
         public var description: String {
-            String(format: "lift %.4f m, slip %.6f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
-                   fingersTouching ? "yes" : "no", heldAt.start.x, heldAt.start.y, heldAt.start.z, heldAt.end.x, heldAt.end.y, heldAt.end.z)
+            String(
+                format: "lift %.4f m, slip %.6f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
+                fingersTouching ? "yes" : "no", heldAt.start.x, heldAt.start.y, heldAt.start.z, heldAt.end.x, heldAt.end.y, heldAt.end.z)
         }
     }
 
     /// The scripted top-down grasp: open, move above the cube, descend, close, lift 10 cm (to `liftTarget`),
     /// hold `holdSeconds`. The cube (`size` m, `mass` kg) sits on the table in front of `arm`, `reach` m from
     /// its first joint (nil: 1.15 x the home TCP's horizontal reach).
-    public static func grasp(_ d: EmbodimentDescriptor, arm: Int = 0, size: Double, mass: Double, reach: Double? = nil,
-                             liftTarget: Double = 0.13, holdSeconds: Double = 3,
-                             log: ((String) -> Void)? = nil) throws -> GraspResult {
+    public static func grasp(
+        _ d: EmbodimentDescriptor, arm: Int = 0, size: Double, mass: Double, reach: Double? = nil,
+        liftTarget: Double = 0.13, holdSeconds: Double = 3,
+        log: ((String) -> Void)? = nil
+    ) throws -> GraspResult {
         let k = try ArmKinematics(descriptor: d, arm: arm)
         let home = d.homePositions
         let poses = k.tree.linkPoses(home)
@@ -128,8 +135,9 @@ public enum Conformance {
         let baseCube = SIMD3(shoulder.x, shoulder.y, 0) + dir * r
         let base = d.defaultBase
         let worldCube = base.transform(SIMD3(baseCube.x, baseCube.y, 0))
-        let cube = SceneObject(name: "cube", asset: .cube(size: SIMD3(repeating: size)), mass: mass, color: Color(0.8, 0.1, 0.1),
-                               position: SIMD3(worldCube.x, worldCube.y, 0), friction: 0.9)
+        let cube = SceneObject(
+            name: "cube", asset: .cube(size: SIMD3(repeating: size)), mass: mass, color: Color(0.8, 0.1, 0.1),
+            position: SIMD3(worldCube.x, worldCube.y, 0), friction: 0.9)
         let (world, c) = try makeWorld(d, cube: cube)
         guard let cubeID = world.bodyID(named: "cube") else { throw EmbodimentError(embodiment: d.name, field: "grasp", "cube missing") }
         let cubeStart = world.snapshot().bodies[cubeID].pose.position
@@ -144,7 +152,9 @@ public enum Conformance {
             for t in 1...ticks {
                 let s = Double(t) / Double(ticks)
                 let smooth = s * s * (3 - 2 * s)
-                let p = Pose(position: from.position + (target.position - from.position) * smooth, orientation: slerp(from.orientation, target.orientation, smooth))
+                let p = Pose(
+                    position: from.position + (target.position - from.position) * smooth,
+                    orientation: slerp(from.orientation, target.orientation, smooth))
                 let sol = k.solve(target: p, seed: q)
                 q = sol.positions
                 c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
@@ -155,11 +165,14 @@ public enum Conformance {
             c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
             try world.step(Int(seconds / world.timeStep))
             if let log {
-                let tcp = simulatedTCP(world, c)[arm], want = base * k.tcpPose(q)
+                let tcp = simulatedTCP(world, c)[arm]
+                let want = base * k.tcpPose(q)
                 let cube = world.snapshot().bodies[cubeID].pose.position
-                log(String(format: "t %.2f tcp (%.4f %.4f %.4f) want (%.4f %.4f %.4f) cube (%.4f %.4f %.4f) aperture %.3f", world.time,
-                           tcp.position.x, tcp.position.y, tcp.position.z, want.position.x, want.position.y, want.position.z,
-                           cube.x, cube.y, cube.z, c.gripperAperture(arm: arm)))
+                log(
+                    String(
+                        format: "t %.2f tcp (%.4f %.4f %.4f) want (%.4f %.4f %.4f) cube (%.4f %.4f %.4f) aperture %.3f", world.time,
+                        tcp.position.x, tcp.position.y, tcp.position.z, want.position.x, want.position.y, want.position.z,
+                        cube.x, cube.y, cube.z, c.gripperAperture(arm: arm)))
             }
         }
         c.command(arm: arm, joints: nil, aperture: 1)
@@ -193,8 +206,10 @@ public enum Conformance {
         let z = q.act(SIMD3(0, 0, 1))
         let axis = cross(z, SIMD3(0, 0, -1))
         let angle = acos(max(-1, min(1, -z.z)))
-        var r = (length(axis) < 1e-9 ? (z.z < 0 ? q : Quaternion(axis: SIMD3(1, 0, 0), angle: .pi) * q)
-                                     : Quaternion(axis: axis, angle: angle) * q).normalized
+        var r =
+            (length(axis) < 1e-9
+            ? (z.z < 0 ? q : Quaternion(axis: SIMD3(1, 0, 0), angle: .pi) * q)
+            : Quaternion(axis: axis, angle: angle) * q).normalized
         let y = r.act(SIMD3(0, 1, 0))
         let yaw = atan2(y.y, y.x)
         let snapped = (yaw / (.pi / 2)).rounded() * (.pi / 2)

@@ -28,7 +28,8 @@ public enum ChannelSource: Sendable, Hashable {
     public var arm: Int {
         switch self {
         case .joint(let a, _), .gripper(let a), .tcpPosition(let a, _), .tcpRotation(let a, _),
-             .tcpDeltaPosition(let a, _), .tcpDeltaRotation(let a, _): a
+            .tcpDeltaPosition(let a, _), .tcpDeltaRotation(let a, _):
+            a
         }
     }
 }
@@ -44,7 +45,11 @@ public struct FeatureChannel: Sendable, Hashable {
     public var offset: Double
 
     public init(_ name: String, _ source: ChannelSource, unit: String, scale: Double = 1, offset: Double = 0) {
-        self.name = name; self.source = source; self.unit = unit; self.scale = scale; self.offset = offset
+        self.name = name
+        self.source = source
+        self.unit = unit
+        self.scale = scale
+        self.offset = offset
     }
 
     /// A gripper channel whose dataset value is `openValue` when open and `closedValue` when closed.
@@ -70,15 +75,25 @@ public struct ControlMode: Sendable, Hashable {
     public var notes: String
 
     public init(name: String, kind: ControlModeKind, state: [FeatureChannel], action: [FeatureChannel], rate: Double, notes: String = "") {
-        self.name = name; self.kind = kind; self.state = state; self.action = action; self.rate = rate; self.notes = notes
+        self.name = name
+        self.kind = kind
+        self.state = state
+        self.action = action
+        self.rate = rate
+        self.notes = notes
     }
 
     /// The LeRobot-style feature schema of this mode: `observation.state`, `action` and one image per camera.
     public func features(cameras: [MountedCamera]) -> [FeatureSpec] {
-        [FeatureSpec(key: "observation.state", dtype: "float32", shape: [state.count], names: state.map(\.name)),
-         FeatureSpec(key: "action", dtype: "float32", shape: [action.count], names: action.map(\.name))]
-            + cameras.map { FeatureSpec(key: "observation.images.\($0.name)", dtype: "video", shape: [$0.height, $0.width, 3],
-                                        names: ["height", "width", "channels"]) }
+        [
+            FeatureSpec(key: "observation.state", dtype: "float32", shape: [state.count], names: state.map(\.name)),
+            FeatureSpec(key: "action", dtype: "float32", shape: [action.count], names: action.map(\.name)),
+        ]
+            + cameras.map {
+                FeatureSpec(
+                    key: "observation.images.\($0.name)", dtype: "video", shape: [$0.height, $0.width, 3],
+                    names: ["height", "width", "channels"])
+            }
     }
 }
 
@@ -89,7 +104,10 @@ public struct FeatureSpec: Sendable, Hashable {
     public var shape: [Int]
     public var names: [String]
     public init(key: String, dtype: String, shape: [Int], names: [String]) {
-        self.key = key; self.dtype = dtype; self.shape = shape; self.names = names
+        self.key = key
+        self.dtype = dtype
+        self.shape = shape
+        self.names = names
     }
 }
 
@@ -97,10 +115,12 @@ public struct FeatureSpec: Sendable, Hashable {
 
 extension ControlMode {
     /// Joint positions of every arm followed by its gripper, in arm order.
-    public static func jointPosition(name: String, arms: [Arm], names: [[String]], gripperNames: [String?],
-                                     jointUnit: String = "rad", jointScale: Double = 1,
-                                     gripperClosed: Double, gripperOpen: Double, gripperUnit: String, rate: Double,
-                                     notes: String = "") -> ControlMode {
+    public static func jointPosition(
+        name: String, arms: [Arm], names: [[String]], gripperNames: [String?],
+        jointUnit: String = "rad", jointScale: Double = 1,
+        gripperClosed: Double, gripperOpen: Double, gripperUnit: String, rate: Double,
+        notes: String = ""
+    ) -> ControlMode {
         var channels: [FeatureChannel] = []
         for (a, arm) in arms.enumerated() {
             for k in arm.joints.indices {
@@ -114,11 +134,14 @@ extension ControlMode {
     }
 
     /// Single-arm end-effector layouts: state = absolute TCP pose + gripper, action = delta or absolute pose + gripper.
-    public static func endEffector(name: String, kind: ControlModeKind, arm: Int = 0, gripperClosed: Double = 0,
-                                   gripperOpen: Double = 1, gripperUnit: String = "aperture 0..1 (1 = open)",
-                                   rate: Double, notes: String = "") -> ControlMode {
+    public static func endEffector(
+        name: String, kind: ControlModeKind, arm: Int = 0, gripperClosed: Double = 0,
+        gripperOpen: Double = 1, gripperUnit: String = "aperture 0..1 (1 = open)",
+        rate: Double, notes: String = ""
+    ) -> ControlMode {
         precondition(kind != .jointPosition)
-        let axes = ["x", "y", "z"], rot = ["roll", "pitch", "yaw"]
+        let axes = ["x", "y", "z"]
+        let rot = ["roll", "pitch", "yaw"]
         var state = (0..<3).map { FeatureChannel(axes[$0], .tcpPosition(arm: arm, axis: $0), unit: "m") }
         state += (0..<3).map { FeatureChannel(rot[$0], .tcpRotation(arm: arm, axis: $0), unit: "rad") }
         state.append(.gripper("gripper", arm: arm, closedValue: gripperClosed, openValue: gripperOpen, unit: gripperUnit))

@@ -23,12 +23,20 @@ public struct EmbodimentDescriptor: Sendable, Hashable {
     /// Where the numbers come from (shown by `embodiments show`).
     public var sources: String
 
-    public init(name: String, summary: String, articulation: ArticulationSpec, arms: [Arm], cameras: [MountedCamera] = [],
-                controlModes: [ControlMode], defaultBase: Pose = Pose(position: SIMD3(0, 0, 0.75)),
-                motorGains: MotorGains = MotorGains(), sources: String = "") {
-        self.name = name; self.summary = summary; self.articulation = articulation; self.arms = arms
-        self.cameras = cameras; self.controlModes = controlModes; self.defaultBase = defaultBase
-        self.motorGains = motorGains; self.sources = sources
+    public init(
+        name: String, summary: String, articulation: ArticulationSpec, arms: [Arm], cameras: [MountedCamera] = [],
+        controlModes: [ControlMode], defaultBase: Pose = Pose(position: SIMD3(0, 0, 0.75)),
+        motorGains: MotorGains = MotorGains(), sources: String = ""
+    ) {
+        self.name = name
+        self.summary = summary
+        self.articulation = articulation
+        self.arms = arms
+        self.cameras = cameras
+        self.controlModes = controlModes
+        self.defaultBase = defaultBase
+        self.motorGains = motorGains
+        self.sources = sources
     }
 
     /// The movable joints of the articulation, in order: the layout of joint vectors.
@@ -94,7 +102,9 @@ public struct EmbodimentDescriptor: Sendable, Hashable {
             for (role, channels) in [("state", mode.state), ("action", mode.action)] {
                 for (k, ch) in channels.enumerated() {
                     let f = "control_modes[\(m)].\(role)[\(k)]"
-                    guard ch.source.arm < arms.count else { throw fail(f, "channel '\(ch.name)' names arm \(ch.source.arm); there are \(arms.count)") }
+                    guard ch.source.arm < arms.count else {
+                        throw fail(f, "channel '\(ch.name)' names arm \(ch.source.arm); there are \(arms.count)")
+                    }
                     if case .joint(let arm, let index) = ch.source, index >= arms[arm].joints.count {
                         throw fail(f, "channel '\(ch.name)' names joint \(index) of arm \(arm), which has \(arms[arm].joints.count)")
                     }
@@ -125,7 +135,11 @@ public struct Arm: Sendable, Hashable {
     public var gripper: Gripper?
 
     public init(name: String, joints: [String], tcpLink: String, tcpOffset: Pose, home: [Double], gripper: Gripper? = nil) {
-        self.name = name; self.joints = joints; self.tcpLink = tcpLink; self.tcpOffset = tcpOffset; self.home = home
+        self.name = name
+        self.joints = joints
+        self.tcpLink = tcpLink
+        self.tcpOffset = tcpOffset
+        self.home = home
         self.gripper = gripper
     }
 }
@@ -144,7 +158,11 @@ public struct Gripper: Sendable, Hashable {
     public var fixedJawFace: Double?
 
     public init(joints: [String], open: [Double], closed: [Double], effort: Double, fixedJawFace: Double? = nil) {
-        self.joints = joints; self.open = open; self.closed = closed; self.effort = effort; self.fixedJawFace = fixedJawFace
+        self.joints = joints
+        self.open = open
+        self.closed = closed
+        self.effort = effort
+        self.fixedJawFace = fixedJawFace
     }
 
     /// Joint positions for an aperture in 0 ... 1 (clamped).
@@ -156,7 +174,10 @@ public struct Gripper: Sendable, Hashable {
     /// Aperture in 0 ... 1 from the joint positions (mean over the fingers).
     public func aperture(positions q: [Double]) -> Double {
         var sum = 0.0
-        for k in joints.indices { let span = open[k] - closed[k]; sum += span == 0 ? 0 : (q[k] - closed[k]) / span }
+        for k in joints.indices {
+            let span = open[k] - closed[k]
+            sum += span == 0 ? 0 : (q[k] - closed[k]) / span
+        }
         return min(max(sum / Double(joints.count), 0), 1)
     }
 }
@@ -168,7 +189,8 @@ public struct MotorGains: Sendable, Hashable {
     public var velocity: Double
 
     public init(position: Double = 0.3, velocity: Double = 1.0) {
-        self.position = position; self.velocity = velocity
+        self.position = position
+        self.velocity = velocity
     }
 }
 
@@ -183,15 +205,22 @@ public struct MountedCamera: Sendable, Hashable {
     public var height: Int
 
     public init(name: String, link: String, offset: Pose, verticalFieldOfView: Double, width: Int, height: Int) {
-        self.name = name; self.link = link; self.offset = offset
-        self.verticalFieldOfView = verticalFieldOfView; self.width = width; self.height = height
+        self.name = name
+        self.link = link
+        self.offset = offset
+        self.verticalFieldOfView = verticalFieldOfView
+        self.width = width
+        self.height = height
     }
 
     /// A camera at `eye` looking at `target` (both in the link frame), `up` roughly up in the picture.
-    public init(name: String, link: String, eye: SIMD3<Double>, target: SIMD3<Double>, up: SIMD3<Double> = SIMD3(0, 0, 1),
-                verticalFieldOfView: Double, width: Int, height: Int) {
-        self.init(name: name, link: link, offset: Pose.lookAt(eye: eye, target: target, up: up),
-                  verticalFieldOfView: verticalFieldOfView, width: width, height: height)
+    public init(
+        name: String, link: String, eye: SIMD3<Double>, target: SIMD3<Double>, up: SIMD3<Double> = SIMD3(0, 0, 1),
+        verticalFieldOfView: Double, width: Int, height: Int
+    ) {
+        self.init(
+            name: name, link: link, offset: Pose.lookAt(eye: eye, target: target, up: up),
+            verticalFieldOfView: verticalFieldOfView, width: width, height: height)
     }
 }
 
@@ -207,7 +236,10 @@ extension Pose {
     }
 }
 
-func normalize3(_ v: SIMD3<Double>) -> SIMD3<Double> { let n = length(v); return n > 0 ? v / n : v }
+func normalize3(_ v: SIMD3<Double>) -> SIMD3<Double> {
+    let n = length(v)
+    return n > 0 ? v / n : v
+}
 
 /// A description error naming the embodiment, the field and what was expected.
 public struct EmbodimentError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -215,7 +247,9 @@ public struct EmbodimentError: Error, CustomStringConvertible, Sendable, Equatab
     public var field: String
     public var message: String
     public init(embodiment: String, field: String, _ message: String) {
-        self.embodiment = embodiment; self.field = field; self.message = message
+        self.embodiment = embodiment
+        self.field = field
+        self.message = message
     }
     public var description: String { "embodiment '\(embodiment)': \(field): \(message)" }
 }

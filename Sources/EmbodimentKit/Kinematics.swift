@@ -10,7 +10,14 @@ public struct KinematicTree: Sendable {
     public init(_ spec: ArticulationSpec) {
         self.spec = spec
         var k = 0
-        dofOfJoint = spec.joints.map { j in j.kind == .fixed ? nil : { defer { k += 1 }; return k }() }
+        dofOfJoint = spec.joints.map { j in
+            j.kind == .fixed
+                ? nil
+                : {
+                    defer { k += 1 }
+                    return k
+                }()
+        }
     }
 
     /// The number of movable joints.
@@ -55,19 +62,25 @@ public struct ArmKinematics: Sendable {
         }
         tcpLink = link
         tcpOffset = a.tcpOffset
-        var ji: [Int] = [], dofs: [Int] = []
+        var ji: [Int] = []
+        var dofs: [Int] = []
         for (k, name) in a.joints.enumerated() {
             guard let j = d.articulation.joints.firstIndex(where: { $0.name == name }), let dof = tree.dofOfJoint[j] else {
                 throw EmbodimentError(embodiment: d.name, field: "arms[\(arm)].joints[\(k)]", "no movable joint named '\(name)'")
             }
-            ji.append(j); dofs.append(dof)
+            ji.append(j)
+            dofs.append(dof)
         }
         // Every arm joint must lie on the path from the root to the TCP link.
         var onPath = Set<Int>()
         var l = link
-        while let j = d.articulation.joints.firstIndex(where: { $0.child == l }) { onPath.insert(j); l = d.articulation.joints[j].parent }
+        while let j = d.articulation.joints.firstIndex(where: { $0.child == l }) {
+            onPath.insert(j)
+            l = d.articulation.joints[j].parent
+        }
         for (k, j) in ji.enumerated() where !onPath.contains(j) {
-            throw EmbodimentError(embodiment: d.name, field: "arms[\(arm)].joints[\(k)]", "joint '\(a.joints[k])' does not move the TCP link '\(a.tcpLink)'")
+            throw EmbodimentError(
+                embodiment: d.name, field: "arms[\(arm)].joints[\(k)]", "joint '\(a.joints[k])' does not move the TCP link '\(a.tcpLink)'")
         }
         jointIndices = ji
         self.dofs = dofs
@@ -90,12 +103,21 @@ public struct ArmKinematics: Sendable {
         var jac = [Double](repeating: 0, count: 6 * n)
         for (c, j) in jointIndices.enumerated() {
             let joint = tree.spec.joints[j]
-            let frame = poses[joint.child]   // the joint frame is the child link frame
+            let frame = poses[joint.child]  // the joint frame is the child link frame
             let axis = frame.orientation.act(joint.axis)
-            let linear: SIMD3<Double>, angular: SIMD3<Double>
-            if joint.kind == .prismatic { linear = axis; angular = .zero }
-            else { linear = cross(axis, p - frame.position); angular = axis }
-            for r in 0..<3 { jac[r * n + c] = linear[r]; jac[(r + 3) * n + c] = angular[r] }
+            let linear: SIMD3<Double>
+            let angular: SIMD3<Double>
+            if joint.kind == .prismatic {
+                linear = axis
+                angular = .zero
+            } else {
+                linear = cross(axis, p - frame.position)
+                angular = axis
+            }
+            for r in 0..<3 {
+                jac[r * n + c] = linear[r]
+                jac[(r + 3) * n + c] = angular[r]
+            }
         }
         return jac
     }
@@ -162,14 +184,16 @@ public struct ArmKinematics: Sendable {
         var q = seed
         let lim = limits
         for (c, d) in dofs.enumerated() { q[d] = min(max(q[d], lim[c].0), lim[c].1) }
-        var pe = Double.infinity, oe = Double.infinity
+        var pe = Double.infinity
+        var oe = Double.infinity
         var it = 0
         while it < o.maxIterations {
             let poses = tree.linkPoses(q)
             let tcp = poses[tcpLink] * tcpOffset
             var dp = target.position - tcp.position
             var dr = (target.orientation * tcp.orientation.conjugate).rotationVector
-            pe = length(dp); oe = length(dr)
+            pe = length(dp)
+            oe = length(dr)
             if pe < o.positionTolerance && (o.orientationWeight == 0 || oe < o.orientationTolerance) { break }
             it += 1
             if pe > o.maxStep.0 { dp *= o.maxStep.0 / pe }
@@ -181,8 +205,9 @@ public struct ArmKinematics: Sendable {
             // A = J J^T + lambda^2 I (6 x 6, SPD); solve A [x | Y] = [e | J] for dq = J^T x and J+ J = J^T Y.
             var a = [Double](repeating: 0, count: 36)
             jac.withUnsafeBufferPointer { jp in
-                BLAS.dgemm(transposeB: true, m: 6, n: 6, k: n, a: jp.baseAddress!, lda: n, b: jp.baseAddress!, ldb: n,
-                           c: &a, ldc: 6)
+                BLAS.dgemm(
+                    transposeB: true, m: 6, n: 6, k: n, a: jp.baseAddress!, lda: n, b: jp.baseAddress!, ldb: n,
+                    c: &a, ldc: 6)
             }
             for i in 0..<6 { a[i * 7] += o.damping * o.damping }
             var rhs = [Double](repeating: 0, count: 6 * (n + 1))

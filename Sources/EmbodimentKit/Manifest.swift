@@ -8,7 +8,11 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable, Equatable
     public var file: String
     public var keyPath: String
     public var message: String
-    public init(file: String, keyPath: String, _ message: String) { self.file = file; self.keyPath = keyPath; self.message = message }
+    public init(file: String, keyPath: String, _ message: String) {
+        self.file = file
+        self.keyPath = keyPath
+        self.message = message
+    }
     public var description: String { keyPath.isEmpty ? "\(file): \(message)" : "\(file): \(keyPath): \(message)" }
 }
 
@@ -72,12 +76,15 @@ public enum ManifestLoader {
                 let gm = try r.map(g, k + ".gripper")
                 try r.keys(gm, k + ".gripper", ["joints", "open", "closed", "effort"])
                 let gj = try r.list(gm["joints"], k + ".gripper.joints").enumerated().map { try r.string($1, k + ".gripper.joints[\($0)]") }
-                gripper = Gripper(joints: gj, open: try r.numbers(gm["open"], k + ".gripper.open", count: gj.count),
-                                  closed: try r.numbers(gm["closed"], k + ".gripper.closed", count: gj.count),
-                                  effort: try r.number(gm["effort"], k + ".gripper.effort", in: 0...1e6))
+                gripper = Gripper(
+                    joints: gj, open: try r.numbers(gm["open"], k + ".gripper.open", count: gj.count),
+                    closed: try r.numbers(gm["closed"], k + ".gripper.closed", count: gj.count),
+                    effort: try r.number(gm["effort"], k + ".gripper.effort", in: 0...1e6))
             }
-            arms.append(Arm(name: try r.string(am["name"] ?? "arm\(i)", k + ".name"), joints: joints,
-                            tcpLink: try r.string(am["tcp_link"], k + ".tcp_link"), tcpOffset: tcp, home: home, gripper: gripper))
+            arms.append(
+                Arm(
+                    name: try r.string(am["name"] ?? "arm\(i)", k + ".name"), joints: joints,
+                    tcpLink: try r.string(am["tcp_link"], k + ".tcp_link"), tcpOffset: tcp, home: home, gripper: gripper))
         }
         var modes: [ControlMode] = []
         for (i, c) in try r.list(m["control_modes"], "control_modes").enumerated() {
@@ -86,14 +93,19 @@ public enum ManifestLoader {
             try r.keys(cm, k, ["kind", "name", "rate", "gripper", "joint_unit", "state", "action"])
             let kindName = try r.string(cm["kind"], k + ".kind")
             guard let kind = ControlModeKind(rawValue: kindName) else {
-                throw ManifestError(file: path, keyPath: k + ".kind", "expected one of \(ControlModeKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindName)'")
+                throw ManifestError(
+                    file: path, keyPath: k + ".kind",
+                    "expected one of \(ControlModeKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kindName)'")
             }
             let rate = try cm["rate"].map { try r.number($0, k + ".rate", in: 0.1...1000) } ?? 30
-            var closed = 0.0, open = 1.0, gunit = "aperture 0..1 (1 = open)"
+            var closed = 0.0
+            var open = 1.0
+            var gunit = "aperture 0..1 (1 = open)"
             if let g = cm["gripper"] {
                 let gm = try r.map(g, k + ".gripper")
                 try r.keys(gm, k + ".gripper", ["closed", "open", "unit"])
-                closed = try r.number(gm["closed"], k + ".gripper.closed"); open = try r.number(gm["open"], k + ".gripper.open")
+                closed = try r.number(gm["closed"], k + ".gripper.closed")
+                open = try r.number(gm["open"], k + ".gripper.open")
                 if let u = gm["unit"] { gunit = try r.string(u, k + ".gripper.unit") }
             }
             var mode: ControlMode
@@ -103,9 +115,10 @@ public enum ManifestLoader {
                     throw ManifestError(file: path, keyPath: k + ".joint_unit", "expected rad or deg, got '\(Excerpt.of(unit))'")
                 }
                 let degrees = unit == "deg"
-                mode = .jointPosition(name: kindName, arms: arms, names: arms.map { $0.joints }, gripperNames: arms.map { $0.gripper == nil ? nil : "gripper" },
-                                      jointUnit: degrees ? "deg" : "rad", jointScale: degrees ? 180 / .pi : 1,
-                                      gripperClosed: closed, gripperOpen: open, gripperUnit: gunit, rate: rate)
+                mode = .jointPosition(
+                    name: kindName, arms: arms, names: arms.map { $0.joints }, gripperNames: arms.map { $0.gripper == nil ? nil : "gripper" },
+                    jointUnit: degrees ? "deg" : "rad", jointScale: degrees ? 180 / .pi : 1,
+                    gripperClosed: closed, gripperOpen: open, gripperUnit: gunit, rate: rate)
             } else {
                 guard arms[0].gripper != nil else { throw ManifestError(file: path, keyPath: k, "end-effector modes need a gripper on arm 0") }
                 mode = .endEffector(name: kindName, kind: kind, gripperClosed: closed, gripperOpen: open, gripperUnit: gunit, rate: rate)
@@ -116,7 +129,9 @@ public enum ManifestLoader {
                 let list = try r.list(names, k + "." + role).enumerated().map { try r.string($1, k + ".\(role)[\($0)]") }
                 let count = role == "state" ? mode.state.count : mode.action.count
                 guard list.count == count else {
-                    throw ManifestError(file: path, keyPath: k + "." + role, "expected \(count) feature names for a \(kindName) mode of this robot, got \(list.count)")
+                    throw ManifestError(
+                        file: path, keyPath: k + "." + role, "expected \(count) feature names for a \(kindName) mode of this robot, got \(list.count)"
+                    )
                 }
                 for (j, n) in list.enumerated() { if role == "state" { mode.state[j].name = n } else { mode.action[j].name = n } }
             }
@@ -134,9 +149,11 @@ public enum ManifestLoader {
                 }
                 let eye = try r.numbers(cm["position"], k + ".position", count: 3)
                 let at = try r.numbers(cm["look_at"], k + ".look_at", count: 3)
-                cameras.append(MountedCamera(name: try r.string(cm["name"], k + ".name"), link: try r.string(cm["link"], k + ".link"),
-                                             eye: SIMD3(eye[0], eye[1], eye[2]), target: SIMD3(at[0], at[1], at[2]),
-                                             verticalFieldOfView: try r.number(cm["fov"], k + ".fov", in: 1...170), width: Int(res[0]), height: Int(res[1])))
+                cameras.append(
+                    MountedCamera(
+                        name: try r.string(cm["name"], k + ".name"), link: try r.string(cm["link"], k + ".link"),
+                        eye: SIMD3(eye[0], eye[1], eye[2]), target: SIMD3(at[0], at[1], at[2]),
+                        verticalFieldOfView: try r.number(cm["fov"], k + ".fov", in: 1...170), width: Int(res[0]), height: Int(res[1])))
             }
         }
         var base = Pose(position: SIMD3(0, 0, 0.75))
@@ -145,12 +162,14 @@ public enum ManifestLoader {
         if let g = m["motor_gains"] {
             let gm = try r.map(g, "motor_gains")
             try r.keys(gm, "motor_gains", ["position", "velocity"])
-            gains = MotorGains(position: try r.number(gm["position"], "motor_gains.position", in: 0.001...1),
-                               velocity: try r.number(gm["velocity"], "motor_gains.velocity", in: 0...100))
+            gains = MotorGains(
+                position: try r.number(gm["position"], "motor_gains.position", in: 0.001...1),
+                velocity: try r.number(gm["velocity"], "motor_gains.velocity", in: 0...100))
         }
-        let d = EmbodimentDescriptor(name: name, summary: try m["summary"].map { try r.string($0, "summary") } ?? "data-only plugin",
-                                     articulation: spec, arms: arms, cameras: cameras, controlModes: modes, defaultBase: base,
-                                     motorGains: gains, sources: "manifest \(path)")
+        let d = EmbodimentDescriptor(
+            name: name, summary: try m["summary"].map { try r.string($0, "summary") } ?? "data-only plugin",
+            articulation: spec, arms: arms, cameras: cameras, controlModes: modes, defaultBase: base,
+            motorGains: gains, sources: "manifest \(path)")
         do { try d.validate() } catch let e as EmbodimentError { throw ManifestError(file: path, keyPath: e.field, e.message) }
         return d
     }
@@ -164,7 +183,7 @@ public enum ManifestLoader {
             for (k, v) in m { guard fits(k, budget: &budget), fits(v, budget: &budget) else { return false } }
         case .sequence(let s):
             for v in s { guard fits(v, budget: &budget) else { return false } }
-        case .alias: return false   // compose resolves aliases; an unresolved one cannot be constructed
+        case .alias: return false  // compose resolves aliases; an unresolved one cannot be constructed
         case .scalar: break
         }
         return true
@@ -178,7 +197,9 @@ public enum ManifestLoader {
         func keys(_ m: [String: Any], _ key: String, _ allowed: [String]) throws {
             for k in m.keys.sorted() where !allowed.contains(k) {
                 let path = key.isEmpty ? k : key + "." + k
-                throw fail(path, "unknown key '\(Excerpt.of(k))'\(Suggestion.phrase(for: k, in: allowed)); expected one of: \(allowed.joined(separator: ", "))")
+                throw fail(
+                    path,
+                    "unknown key '\(Excerpt.of(k))'\(Suggestion.phrase(for: k, in: allowed)); expected one of: \(allowed.joined(separator: ", "))")
             }
         }
         func map(_ v: Any?, _ key: String) throws -> [String: Any] {

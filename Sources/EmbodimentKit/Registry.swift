@@ -24,7 +24,8 @@ public final class EmbodimentRegistry: @unchecked Sendable {
     /// Registers one descriptor after validating it; a second registration of a name is an error.
     public func register(_ descriptor: EmbodimentDescriptor) throws {
         try descriptor.validate()
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard entries[descriptor.name] == nil else {
             throw EmbodimentError(embodiment: descriptor.name, field: "name", "an embodiment with this name is already registered")
         }
@@ -66,14 +67,23 @@ public final class EmbodimentRegistry: @unchecked Sendable {
     }
 
     /// Registered names in registration order.
-    public var names: [String] { lock.lock(); defer { lock.unlock() }; return order }
+    public var names: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order
+    }
 
     /// All descriptors in registration order.
-    public var all: [EmbodimentDescriptor] { lock.lock(); defer { lock.unlock() }; return order.map { entries[$0]! } }
+    public var all: [EmbodimentDescriptor] {
+        lock.lock()
+        defer { lock.unlock() }
+        return order.map { entries[$0]! }
+    }
 
     /// The descriptor with a name, or an error listing the known names.
     public func embodiment(named name: String) throws -> EmbodimentDescriptor {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         guard let d = entries[name] else {
             throw EmbodimentError(embodiment: name, field: "name", "not registered; known: \(order.joined(separator: ", "))")
         }

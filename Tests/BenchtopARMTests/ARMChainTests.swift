@@ -75,7 +75,9 @@ import Testing
     final class Path: EpisodeSubscriber {
         var tcp: [SIMD3<Double>] = []
         func episodeDidReset(seed: UInt64, observation: Observation) { tcp = [] }
-        func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) { tcp.append(info.endEffector) }
+        func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) {
+            tcp.append(info.endEffector)
+        }
         func episodeDidEnd(_ result: EpisodeResult) {}
     }
 
@@ -100,7 +102,8 @@ import Testing
         let baseline = try executedPath(nil, model: model, ticks: 24)
         let again = try executedPath(nil, model: model, ticks: 24)
         #expect(baseline.path == again.path)
-        let shifted = try executedPath(Perturbation(name: "offset", every: 1, trace: TracePerturbation(offset: SIMD2(0, 40))), model: model, ticks: 24)
+        let shifted = try executedPath(
+            Perturbation(name: "offset", every: 1, trace: TracePerturbation(offset: SIMD2(0, 40))), model: model, ticks: 24)
         #expect(shifted.events.count == 3 && shifted.events.allSatisfy { $0.kind == "trace" })
         let apart = zip(baseline.path, shifted.path).map { (($0 - $1) * ($0 - $1)).sum().squareRoot() }.max() ?? 0
         #expect(apart > 0.01)

@@ -44,8 +44,9 @@ import Testing
         let trace = ARMModel.points(try io.floats("replaced_trace", shape: [10]))
         let state = try io.floats("state", shape: [7]).map(Double.init)
         let instruction = try #require(io.metadata["instruction"])
-        let out = try model.infer(primary: try image("primary_128"), wrist: try image("wrist_128"), state: state, instruction: instruction,
-                                  edits: ReasoningIntervention(depthTokens: { _ in codes }, trace: { _ in trace }))
+        let out = try model.infer(
+            primary: try image("primary_128"), wrist: try image("wrist_128"), state: state, instruction: instruction,
+            edits: ReasoningIntervention(depthTokens: { _ in codes }, trace: { _ in trace }))
         func maxError(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
         #expect(out.codes == codes && out.predictedCodes != codes)
         #expect(maxError(out.predictedTrace, try io.floats("trace_replaced_codes", shape: [10])) < 1e-4)
@@ -68,12 +69,16 @@ import Testing
     }
 
     @Test func instructionsSplitIntoLowercaseWords() {
-        #expect(ARMModel.words("Pick up the RED cube, then place-it in bowl_2!") == ["pick", "up", "the", "red", "cube", "then", "place", "it", "in", "bowl", "2"])
+        #expect(
+            ARMModel.words("Pick up the RED cube, then place-it in bowl_2!") == [
+                "pick", "up", "the", "red", "cube", "then", "place", "it", "in", "bowl", "2",
+            ])
         #expect(ARMModel.words("  ...  ").isEmpty)
     }
 
     @Test func adaptivePoolingFollowsPyTorchsBoxes() {
-        #expect(FeatureMap.poolingRanges(input: 16, output: 10).map { [$0.lowerBound, $0.upperBound] }
+        #expect(
+            FeatureMap.poolingRanges(input: 16, output: 10).map { [$0.lowerBound, $0.upperBound] }
                 == [[0, 2], [1, 4], [3, 5], [4, 7], [6, 8], [8, 10], [9, 12], [11, 13], [12, 15], [14, 16]])
         let map = FeatureMap(channels: 1, height: 3, width: 3, values: (0..<9).map(Float.init))
         // 3 -> 2: rows and columns 0..<2 and 1..<3.
@@ -86,7 +91,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let wrongShape = "\(directory)/wrong-shape.safetensors"
-        try rewrittenWeights(source, to: wrongShape) { tensors, _ in tensors["trace.fc2.weight"] = ([256, 255], [Float](repeating: 0, count: 256 * 255)) }
+        try rewrittenWeights(source, to: wrongShape) { tensors, _ in
+            tensors["trace.fc2.weight"] = ([256, 255], [Float](repeating: 0, count: 256 * 255))
+        }
         #expect(throws: ARMError.self) { try ARMModel(path: wrongShape) }
         do { _ = try ARMModel(path: wrongShape) } catch {
             let text = "\(error)"
@@ -94,15 +101,24 @@ import Testing
         }
         let missing = "\(directory)/missing.safetensors"
         try rewrittenWeights(source, to: missing) { tensors, _ in tensors["enc_wrist.conv3.bias"] = nil }
-        do { _ = try ARMModel(path: missing); Issue.record("a missing tensor loaded") } catch {
+        do {
+            _ = try ARMModel(path: missing)
+            Issue.record("a missing tensor loaded")
+        } catch {
             #expect("\(error)".contains("enc_wrist.conv3.bias") && "\(error)".contains("missing"))
         }
         let otherFormat = "\(directory)/format.safetensors"
         try rewrittenWeights(source, to: otherFormat) { _, metadata in metadata["format"] = "something-else" }
-        do { _ = try ARMModel(path: otherFormat); Issue.record("a foreign format loaded") } catch {
+        do {
+            _ = try ARMModel(path: otherFormat)
+            Issue.record("a foreign format loaded")
+        } catch {
             #expect("\(error)".contains("benchtop-arm-v1"))
         }
-        do { _ = try ARMModel(path: "\(directory)/absent.safetensors"); Issue.record("an absent file loaded") } catch {
+        do {
+            _ = try ARMModel(path: "\(directory)/absent.safetensors")
+            Issue.record("an absent file loaded")
+        } catch {
             #expect("\(error)".contains("absent.safetensors"))
         }
     }

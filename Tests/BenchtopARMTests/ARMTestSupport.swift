@@ -3,8 +3,8 @@ import BenchtopCore
 import BenchtopPolicy
 import BenchtopReasoning
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 
 let repositoryRoot: String = {
     var url = URL(fileURLWithPath: #filePath)
@@ -34,14 +34,19 @@ func noiseImage(width: Int, height: Int, seed: UInt64) -> RGBImage {
 
 /// An observation of seeded images and a plausible `molmoact` state.
 func syntheticObservation(seed: UInt64, instruction: String = "pick up the red cube") -> Observation {
-    Observation(images: [CameraImage(name: "primary", rgb: noiseImage(width: 256, height: 256, seed: seed)),
-                         CameraImage(name: "wrist", rgb: noiseImage(width: 256, height: 256, seed: seed + 1))],
-                state: [0.45, 0.02, 1.1, 3.1, 0.05, -0.1, 1], instruction: instruction, time: 0)
+    Observation(
+        images: [
+            CameraImage(name: "primary", rgb: noiseImage(width: 256, height: 256, seed: seed)),
+            CameraImage(name: "wrist", rgb: noiseImage(width: 256, height: 256, seed: seed + 1)),
+        ],
+        state: [0.45, 0.02, 1.1, 3.1, 0.05, -0.1, 1], instruction: instruction, time: 0)
 }
 
 /// Rewrites a safetensors file with `edit` applied to its tensors and metadata.
-func rewrittenWeights(_ source: String, to destination: String,
-                      edit: (inout [String: (shape: [Int], values: [Float])], inout [String: String]) -> Void) throws {
+func rewrittenWeights(
+    _ source: String, to destination: String,
+    edit: (inout [String: (shape: [Int], values: [Float])], inout [String: String]) -> Void
+) throws {
     let file = try SafetensorsFile(path: source)
     var tensors: [String: (shape: [Int], values: [Float])] = [:]
     for key in file.keys { tensors[key] = (file.entries[key]!.shape, try file.floats(key)) }

@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct PinholeCameraTests {
     /// A camera at (1, 2, 3) looking straight down the world's -z axis (camera y = world +y).
-    let down = PinholeCamera(width: 256, height: 192, fx: 200, fy: 210, cx: 130, cy: 95, near: 0.05, far: 20,
-                             pose: Pose(position: SIMD3(1, 2, 3)))
+    let down = PinholeCamera(
+        width: 256, height: 192, fx: 200, fy: 210, cx: 130, cy: 95, near: 0.05, far: 20,
+        pose: Pose(position: SIMD3(1, 2, 3)))
 
     @Test func knownPointProjectsToExpectedPixel() throws {
         // 2 m in front, 0.1 m right and 0.05 m up of the optical axis.
@@ -16,8 +17,9 @@ import Testing
     }
 
     @Test func pixelAndDepthRoundTripToTheWorldPoint() throws {
-        let camera = PinholeCamera(width: 640, height: 480, verticalFieldOfView: 58,
-                                   pose: PinholeCamera.lookAt(eye: SIMD3(1.05, 0.1, 1.25), target: SIMD3(0.45, 0, 0.75)))
+        let camera = PinholeCamera(
+            width: 640, height: 480, verticalFieldOfView: 58,
+            pose: PinholeCamera.lookAt(eye: SIMD3(1.05, 0.1, 1.25), target: SIMD3(0.45, 0, 0.75)))
         var rng = SeededRandom(seed: 7)
         for _ in 0..<200 {
             let p = SIMD3(rng.uniform(0.2, 0.7), rng.uniform(-0.3, 0.3), rng.uniform(0.7, 1.0))
@@ -32,7 +34,8 @@ import Testing
     }
 
     @Test func lookAtPointsTheOpticalAxisAtTheTarget() throws {
-        let eye = SIMD3(1.05, 0.0, 1.25), target = SIMD3(0.45, 0.0, 0.75)
+        let eye = SIMD3(1.05, 0.0, 1.25)
+        let target = SIMD3(0.45, 0.0, 0.75)
         let camera = PinholeCamera(width: 256, height: 256, verticalFieldOfView: 45, pose: PinholeCamera.lookAt(eye: eye, target: target))
         let hit = try #require(camera.project(target))
         #expect(abs(hit.pixel.x - 128) < 1e-9 && abs(hit.pixel.y - 128) < 1e-9)
@@ -47,8 +50,9 @@ import Testing
     }
 
     @Test func projectionMatrixAgreesWithProject() throws {
-        let camera = PinholeCamera(width: 320, height: 240, fx: 300, fy: 280, cx: 150, cy: 130, near: 0.1, far: 5,
-                                   pose: PinholeCamera.lookAt(eye: SIMD3(0.5, -0.4, 1.2), target: SIMD3(0.4, 0.1, 0.75)))
+        let camera = PinholeCamera(
+            width: 320, height: 240, fx: 300, fy: 280, cx: 150, cy: 130, near: 0.1, far: 5,
+            pose: PinholeCamera.lookAt(eye: SIMD3(0.5, -0.4, 1.2), target: SIMD3(0.4, 0.1, 0.75)))
         let p = SIMD3(0.42, 0.05, 0.8)
         let hit = try #require(camera.project(p))
         func apply(_ m: [Double], _ v: SIMD4<Double>) -> SIMD4<Double> {

@@ -9,7 +9,8 @@ import Testing
         let pitch = Quaternion(roll: 0, pitch: .pi / 2, yaw: 0)
         #expect(length(pitch.act(SIMD3(1, 0, 0)) - SIMD3(0, 0, -1)) < 1e-12)
         let q = Quaternion(roll: 0.3, pitch: -0.4, yaw: 1.1)
-        let composed = Quaternion(axis: SIMD3(0, 0, 1), angle: 1.1) * Quaternion(axis: SIMD3(0, 1, 0), angle: -0.4)
+        let composed =
+            Quaternion(axis: SIMD3(0, 0, 1), angle: 1.1) * Quaternion(axis: SIMD3(0, 1, 0), angle: -0.4)
             * Quaternion(axis: SIMD3(1, 0, 0), angle: 0.3)
         #expect(q.angle(to: composed) < 1e-12)
         #expect(length(q.rollPitchYaw - SIMD3(0.3, -0.4, 1.1)) < 1e-12)
@@ -40,7 +41,9 @@ import Testing
 
 @Suite struct SeededRandomTests {
     @Test func sameSeedSameStreamDifferentSeedDifferentStream() {
-        var a = SeededRandom(seed: 5), b = SeededRandom(seed: 5), c = SeededRandom(seed: 6)
+        var a = SeededRandom(seed: 5)
+        var b = SeededRandom(seed: 5)
+        var c = SeededRandom(seed: 6)
         let xs = (0..<100).map { _ in a.next() }
         #expect(xs == (0..<100).map { _ in b.next() })
         #expect(xs != (0..<100).map { _ in c.next() })
@@ -48,7 +51,9 @@ import Testing
 
     @Test func forksAreIndependentAndReproducible() {
         let root = SeededRandom(seed: 9)
-        var layout = root.fork("layout"), noise = root.fork("noise"), layoutAgain = root.fork("layout")
+        var layout = root.fork("layout")
+        var noise = root.fork("noise")
+        var layoutAgain = root.fork("layout")
         let l = (0..<10).map { _ in layout.next() }
         #expect(l == (0..<10).map { _ in layoutAgain.next() })
         #expect(l != (0..<10).map { _ in noise.next() })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BenchtopDataset
 
 /// The `benchtop` executable built next to the test bundle.
@@ -18,8 +19,10 @@ func benchtopExecutable() throws -> String {
     func writeAndKill(root: String, version: DatasetVersion) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try benchtopExecutable())
-        process.arguments = ["dataset", "write-test", "--root", root, "--episodes", "2", "--frames", "12",
-                             "--version", version.rawValue, "--hang-after", "9"]
+        process.arguments = [
+            "dataset", "write-test", "--root", root, "--episodes", "2", "--frames", "12",
+            "--version", version.rawValue, "--hang-after", "9",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

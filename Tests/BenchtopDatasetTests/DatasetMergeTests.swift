@@ -34,8 +34,10 @@ import Testing
 
     /// A short scripted recording of seeds [seed, seed + attempts) (1 s episodes, 64 px cameras, failures kept).
     func record(seed: Int, attempts: Int, format: String, style: String = "molmoact2", out: String) throws {
-        try benchtop(["record", "pick_cube", "--robot", "franka", "--seed", "\(seed)", "--attempts", "\(attempts)", "--keep-failures",
-                      "--episode-time", "1", "--image-size", "64", "--format", format, "--style", style, "--out", out])
+        try benchtop([
+            "record", "pick_cube", "--robot", "franka", "--seed", "\(seed)", "--attempts", "\(attempts)", "--keep-failures",
+            "--episode-time", "1", "--image-size", "64", "--format", format, "--style", style, "--out", out,
+        ])
     }
 
     /// Relative paths of the regular files under `root` (sorted).
@@ -62,7 +64,8 @@ import Testing
 
         // Every file of the dataset and of its MolmoAct companion is byte-identical to the single recording's.
         for suffix in ["", "_molmoact"] {
-            let single = "\(dir)/single/demo\(suffix)", combined = "\(dir)/merged/demo\(suffix)"
+            let single = "\(dir)/single/demo\(suffix)"
+            let combined = "\(dir)/merged/demo\(suffix)"
             let names = files(single)
             #expect(!names.isEmpty)
             #expect(files(combined) == names, "file lists of \(combined) and \(single) differ")

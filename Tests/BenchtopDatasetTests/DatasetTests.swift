@@ -1,6 +1,7 @@
 import BenchtopCore
 import Foundation
 import Testing
+
 @testable import BenchtopDataset
 
 /// Writes `count` synthetic episodes starting at `first`.
@@ -77,8 +78,11 @@ func expectInteropClean(_ root: String, episodes: Int, frames: Int) throws {
         // pyarrow sees the declared Arrow types in the data files.
         let json = try Interop.run(["parquet", d.dataFile(episode: 2)])
         let schema = json["schema"] as? [String: String] ?? [:]
-        #expect(schema == ["observation.state": "list<element: float>", "action": "list<element: float>", "timestamp": "float",
-                           "frame_index": "int64", "episode_index": "int64", "index": "int64", "task_index": "int64"])
+        #expect(
+            schema == [
+                "observation.state": "list<element: float>", "action": "list<element: float>", "timestamp": "float",
+                "frame_index": "int64", "episode_index": "int64", "index": "int64", "task_index": "int64",
+            ])
         #expect(json["compression"] as? [String] == ["SNAPPY"])
     }
 
@@ -98,7 +102,8 @@ func expectInteropClean(_ root: String, episodes: Int, frames: Int) throws {
         #expect(abs(hs.mean[0] - direct.mean[0] / 255) < 1e-12 && abs(hs.std[0] - direct.std[0] / 255) < 1e-12)
         for (key, _) in FeatureStats.quantileLevels { #expect(abs(hs.quantiles[key]![0] - direct.quantiles[key]![0] / 255) < 1e-12) }
         // Aggregation: equal to the stats of the concatenation for mean and std.
-        let a = FeatureStats.of([1, 2, 3], dims: 1), b = FeatureStats.of([4, 10], dims: 1)
+        let a = FeatureStats.of([1, 2, 3], dims: 1)
+        let b = FeatureStats.of([4, 10], dims: 1)
         let g = FeatureStats.aggregate([a, b])!
         #expect(abs(g.mean[0] - 4) < 1e-12 && abs(g.std[0] - 3.1622776601683795) < 1e-12 && g.count == 5 && g.min == [1] && g.max == [10])
     }
@@ -160,12 +165,17 @@ func expectInteropClean(_ root: String, episodes: Int, frames: Int) throws {
         try Self.editInfo(root) { $0["fps"] = 0 }
         let e1 = #expect(throws: DatasetError.self) { try LeRobotDataset(root: root) }
         #expect(e1?.file.hasSuffix("meta/info.json") == true && e1?.location == "fps")
-        try Self.editInfo(root) { $0["fps"] = 15; $0["total_frames"] = 999 }
+        try Self.editInfo(root) {
+            $0["fps"] = 15
+            $0["total_frames"] = 999
+        }
         let e2 = #expect(throws: DatasetError.self) { try LeRobotDataset(root: root) }
         #expect(e2?.location == "total_frames")
         try Self.editInfo(root) {
             $0["total_frames"] = 12 + 6 + 7 - 12
-            var f = $0["features"] as! [String: Any]; f["timestamp"] = nil; $0["features"] = f
+            var f = $0["features"] as! [String: Any]
+            f["timestamp"] = nil
+            $0["features"] = f
         }
         let e3 = #expect(throws: DatasetError.self) { try LeRobotDataset(root: root) }
         #expect(e3?.location == "features.timestamp", "\(String(describing: e3))")
@@ -180,8 +190,10 @@ func expectInteropClean(_ root: String, episodes: Int, frames: Int) throws {
         let path = d.dataFile(episode: 1)
         // A foreign file: an undeclared column and action stored as double.
         let w = try ParquetWriter(path: path, schema: [ParquetField("action", .double, listDepth: 1), ParquetField("extra", .int64)])
-        try w.write([ParquetColumn(ParquetField("action", .double, listDepth: 1), .double([1, 2, 3, 4, 5, 6, 7]), shape: .fixed([7])),
-                     .int64("extra", [1])])
+        try w.write([
+            ParquetColumn(ParquetField("action", .double, listDepth: 1), .double([1, 2, 3, 4, 5, 6, 7]), shape: .fixed([7])),
+            .int64("extra", [1]),
+        ])
         try w.close()
         let e1 = #expect(throws: DatasetError.self) { try d.episode(1) }
         #expect(e1?.file == path && e1?.location == "column extra" && e1?.message.contains("not declared") == true)

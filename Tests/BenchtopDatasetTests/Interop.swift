@@ -10,8 +10,10 @@ enum Interop {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out; process.standardError = err
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
         do { try process.run() } catch {
             throw InteropError("cannot run python3 (install Python 3 and `pip install pyarrow av numpy`): \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BenchtopDataset
 
 /// The real LeRobot in the cached venvs of `scripts/setup.sh --test`: lerobot 0.6.1 (reads v3.0) and 0.3.3
@@ -13,7 +14,9 @@ enum LeRobotVenv {
         let venv = version == .v3_0 ? "venv-torch" : "venv-lerobot-0.3.3"
         let path = cache + "/benchtop/\(venv)/bin/python"
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw InteropError("\(path) is missing: run `scripts/setup.sh --test` once (it installs lerobot \(version == .v3_0 ? "0.6.1" : "0.3.3") into that cached venv)")
+            throw InteropError(
+                "\(path) is missing: run `scripts/setup.sh --test` once (it installs lerobot \(version == .v3_0 ? "0.6.1" : "0.3.3") into that cached venv)"
+            )
         }
         return path
     }
@@ -39,7 +42,9 @@ enum LeRobotVenv {
 }
 
 /// Runs a program; returns its exit status (negative: killed by that signal), stdout and stderr.
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (Int32, String, String) {
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (
+    Int32, String, String
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -75,20 +80,26 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 
     /// The commit points of one episode, in order (the recorder's and the dataset writer's).
     static func commitPoints(_ version: DatasetVersion) -> [String] {
-        version == .v3_0 ? ["annotations", "videos", "data", "tasks", "episodes", "stats", "info", "manifest"]
-                         : ["annotations", "videos", "tasks", "episodes_stats", "data", "episodes", "stats", "info", "manifest"]
+        version == .v3_0
+            ? ["annotations", "videos", "data", "tasks", "episodes", "stats", "info", "manifest"]
+            : ["annotations", "videos", "tasks", "episodes_stats", "data", "episodes", "stats", "info", "manifest"]
     }
 
     /// `benchtop record` with tiny settings; `crashAt` = "point:episode" kills it there.
-    func record(_ root: String, robot: String, version: DatasetVersion?, episodes: Int, resume: Bool = false,
-                crashAt: String? = nil) throws -> (Int32, String) {
-        var arguments = ["record", "pick_cube", "--robot", robot, "--episodes", "\(episodes)", "--out", root, "--image-size", "32",
-                         "--episode-time", "0.3", "--keep-failures", "--seed", "5"]
+    func record(
+        _ root: String, robot: String, version: DatasetVersion?, episodes: Int, resume: Bool = false,
+        crashAt: String? = nil
+    ) throws -> (Int32, String) {
+        var arguments = [
+            "record", "pick_cube", "--robot", robot, "--episodes", "\(episodes)", "--out", root, "--image-size", "32",
+            "--episode-time", "0.3", "--keep-failures", "--seed", "5",
+        ]
         if let version { arguments += ["--format", version.rawValue] }
         if resume { arguments.append("--resume") }
-        let (status, out, err) = try runProcess(try benchtopExecutable(), arguments,
-                                                environment: crashAt.map { ["BENCHTOP_CRASH_AT": $0] } ?? [:],
-                                                directory: Self.repositoryRoot)
+        let (status, out, err) = try runProcess(
+            try benchtopExecutable(), arguments,
+            environment: crashAt.map { ["BENCHTOP_CRASH_AT": $0] } ?? [:],
+            directory: Self.repositoryRoot)
         return (status, out + err)
     }
 
@@ -136,7 +147,8 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 
         let lerobot = try LeRobotVenv.load(version, roots)
         for root in roots {
-            let ours = check(root), theirs = lerobot[root]!
+            let ours = check(root)
+            let theirs = lerobot[root]!
             #expect((ours == nil) == theirs.ok, "\(root): dataset check says \(ours ?? "ok"), LeRobot \(theirs.ok ? "loads it" : theirs.error)")
         }
         // Every prefix loads except v2.1 between its data file and episodes.jsonl (no atomic pair of renames;
@@ -193,7 +205,8 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
         var loaded = roots
         if version == .v2_1 {
             // The MolmoAct v1 export of the Franka recording (image, wrist_image, v2.1) loads in lerobot 0.3.3, MolmoAct's pin.
-            let (status, out, err) = try runProcess(try benchtopExecutable(), ["dataset", "molmoact", roots[0], "--lerobot-v1"], directory: Self.repositoryRoot)
+            let (status, out, err) = try runProcess(
+                try benchtopExecutable(), ["dataset", "molmoact", roots[0], "--lerobot-v1"], directory: Self.repositoryRoot)
             #expect(status == 0, "\(out) \(err)")
             loaded.append(roots[0] + "_molmoact/lerobot")
             #expect(check(roots[0] + "_molmoact/lerobot") == nil)
@@ -216,7 +229,8 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
         var roots: [String] = []
         for kind in kinds {
             let root = base + "/\(kind)"
-            let (status, _, err) = try runProcess(try benchtopExecutable(), ["dataset", "write-test", "--root", root, "--episodes", "2", "--frames", "6"])
+            let (status, _, err) = try runProcess(
+                try benchtopExecutable(), ["dataset", "write-test", "--root", root, "--episodes", "2", "--frames", "6"])
             #expect(status == 0, "\(err)")
             if kind != "none" { _ = try Interop.run(["corrupt", root, kind]) }
             roots.append(root)

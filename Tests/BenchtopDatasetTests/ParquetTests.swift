@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BenchtopDataset
 
 @Suite struct ParquetTests {
@@ -14,10 +15,12 @@ import Testing
             .double("reward", (0..<n).map { Double($0) * 1e-3 + 1e300 * Double($0 % 2) }),
             .boolean("next.done", (0..<n).map { $0 % 5 == 0 || $0 > n - 3 }),
             .string("task", (0..<n).map { "pick cube \($0 % 4) — ünïcode" }),
-            ParquetColumn(ParquetField("tasks", .string, listDepth: 1), .string(tasks.flatMap { $0 }),
-                          shape: .perRow(tasks.map { [$0.count] })),
-            ParquetColumn(ParquetField("stats/image/mean", .double, listDepth: 3),
-                          .double((0..<(n * 3)).map { Double($0) / 7 }), shape: .fixed([3, 1, 1])),
+            ParquetColumn(
+                ParquetField("tasks", .string, listDepth: 1), .string(tasks.flatMap { $0 }),
+                shape: .perRow(tasks.map { [$0.count] })),
+            ParquetColumn(
+                ParquetField("stats/image/mean", .double, listDepth: 3),
+                .double((0..<(n * 3)).map { Double($0) / 7 }), shape: .fixed([3, 1, 1])),
             ParquetColumn(ParquetField("count", .int32), .int32((0..<n).map { Int32($0) - 5 })),
         ]
     }
@@ -27,8 +30,9 @@ import Testing
         let dir = try temporaryDirectory("pq")
         let path = dir + "/t.parquet"
         let groups = [Self.sampleColumns(rows: 37), Self.sampleColumns(rows: 1, offset: 37), Self.sampleColumns(rows: 100, offset: 38)]
-        let w = try ParquetWriter(path: path, schema: groups[0].map(\.field), compression: compression,
-                                  keyValueMetadata: [("note", "hello")])
+        let w = try ParquetWriter(
+            path: path, schema: groups[0].map(\.field), compression: compression,
+            keyValueMetadata: [("note", "hello")])
         for g in groups { try w.write(g) }
         try w.close()
 
@@ -56,7 +60,8 @@ import Testing
         let path = dir + "/t.parquet"
         let cols = Self.sampleColumns(rows: 20)
         let w = try ParquetWriter(path: path, schema: cols.map(\.field), compression: compression)
-        try w.write(cols); try w.write(Self.sampleColumns(rows: 5, offset: 20))
+        try w.write(cols)
+        try w.write(Self.sampleColumns(rows: 5, offset: 20))
         try w.close()
         let json = try Interop.run(["parquet", path])
         let schema = json["schema"] as? [String: String] ?? [:]
@@ -120,7 +125,8 @@ import Testing
         let path = dir + "/t.parquet"
         let cols = Self.sampleColumns(rows: 10)
         let w = try ParquetWriter(path: path, schema: cols.map(\.field))
-        try w.write(cols); try w.close()
+        try w.write(cols)
+        try w.close()
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: path))
         let e1 = #expect(throws: DatasetError.self) { try ParquetFile(path: path) }
@@ -129,7 +135,8 @@ import Testing
 
         // A damaged page: flip bytes in the first column chunk; the error names the column.
         let w2 = try ParquetWriter(path: path, schema: cols.map(\.field), compression: .snappy)
-        try w2.write(cols); try w2.close()
+        try w2.write(cols)
+        try w2.close()
         bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         for k in 8..<40 { bytes[k] ^= 0x5A }
         try bytes.write(to: URL(fileURLWithPath: path))

@@ -1,12 +1,14 @@
 import BenchtopCore
 import Foundation
 import Testing
+
 @testable import BenchtopDataset
 
 /// A synthetic camera image: a colour that changes with the frame and a moving square.
 func syntheticImage(width: Int, height: Int, frame: Int, seed: Int = 0) -> RGBImage {
     var image = RGBImage(width: width, height: height, fill: (UInt8((40 + frame * 3 + seed * 50) % 256), 120, UInt8(200 - frame % 100)))
-    let x0 = (frame * 5 + seed * 17) % (width - 32), y0 = (frame * 3) % (height - 32)
+    let x0 = (frame * 5 + seed * 17) % (width - 32)
+    let y0 = (frame * 3) % (height - 32)
     for y in y0..<(y0 + 32) { for x in x0..<(x0 + 32) { image[x, y] = (250, 250, 20) } }
     return image
 }
@@ -17,7 +19,8 @@ func syntheticImage(width: Int, height: Int, frame: Int, seed: Int = 0) -> RGBIm
         try Interop.requireTools()
         let dir = try temporaryDirectory("video")
         let path = dir + "/cam.mp4"
-        let fps = 30, n = 47
+        let fps = 30
+        let n = 47
         let encoder = try VideoEncoder(path: path, width: 256, height: 192, fps: fps, settings: VideoSettings(codec: codec))
         for k in 0..<n { try encoder.encode(syntheticImage(width: 256, height: 192, frame: k)) }
         #expect(try encoder.finish() == n)
@@ -42,7 +45,8 @@ func syntheticImage(width: Int, height: Int, frame: Int, seed: Int = 0) -> RGBIm
         for (k, t) in info.frameTimes.enumerated() { #expect(abs(t - Double(k) / Double(fps)) <= 1e-4) }
         var decoded = 0
         try VideoReader.decode(path: path) { k, image in
-            let m = Self.meanRGB(image), e = Self.meanRGB(syntheticImage(width: 256, height: 192, frame: k))
+            let m = Self.meanRGB(image)
+            let e = Self.meanRGB(syntheticImage(width: 256, height: 192, frame: k))
             for c in 0..<3 { #expect(abs(m[c] - e[c]) < 4, "frame \(k) channel \(c)") }
             decoded += 1
         }

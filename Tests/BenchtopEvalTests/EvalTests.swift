@@ -17,7 +17,7 @@ let repositoryRoot: String = {
 @Suite struct PredicateTests {
     func world(_ name: String) throws -> World {
         var scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(name).yaml")
-        scene.robots = []   // predicates only; no robot needed
+        scene.robots = []  // predicates only; no robot needed
         return try World(scene: scene, seed: 0)
     }
 
@@ -30,7 +30,8 @@ let repositoryRoot: String = {
         let task = try #require(w.scene.task)
         try w.step(10)
         #expect(!holds(task.success, in: w))
-        let blue = try #require(w.bodyID(named: "blue_block")), yellow = try #require(w.bodyID(named: "yellow_block"))
+        let blue = try #require(w.bodyID(named: "blue_block"))
+        let yellow = try #require(w.bodyID(named: "yellow_block"))
         let y = w.snapshot().bodies[yellow].pose.position
         w.setPose(body: blue, Pose(position: y + SIMD3(0.005, 0, 0.0275 + 0.0225 + 0.001)))
         try w.step(240)
@@ -47,7 +48,8 @@ let repositoryRoot: String = {
         let success = try #require(w.scene.task?.success)
         try w.step(10)
         #expect(!holds(success, in: w))
-        let cube = try #require(w.bodyID(named: "cube")), bowl = try #require(w.bodyID(named: "bowl"))
+        let cube = try #require(w.bodyID(named: "cube"))
+        let bowl = try #require(w.bodyID(named: "bowl"))
         w.setPose(body: cube, Pose(position: w.snapshot().bodies[bowl].pose.position + SIMD3(0, 0, 0.06)))
         try w.step(480)
         #expect(holds(success, in: w))
@@ -66,17 +68,20 @@ let repositoryRoot: String = {
         try w.step(1)
         #expect(holds(.lifted(object: "cube", height: 0.1), in: w))
         #expect(!holds(.upright(object: "cube", tolerance: 0.5), in: w))
-        #expect(holds(.not(.grasped(object: "cube")), in: w))   // no gripper touches it
+        #expect(holds(.not(.grasped(object: "cube")), in: w))  // no gripper touches it
         #expect(holds(.any([.grasped(object: "cube"), .lifted(object: "cube", height: 0.1)]), in: w))
         #expect(!holds(.all([.grasped(object: "cube"), .lifted(object: "cube", height: 0.1)]), in: w))
     }
 
     @Test func progressionCountsStagesInOrder() {
-        let task = TaskSpec(instruction: "x", success: .grasped(object: "a"),
-                            stages: [TaskStage(name: "one", predicate: .grasped(object: "a")), TaskStage(name: "two", predicate: .grasped(object: "a")),
-                                     TaskStage(name: "three", predicate: .grasped(object: "a"))])
+        let task = TaskSpec(
+            instruction: "x", success: .grasped(object: "a"),
+            stages: [
+                TaskStage(name: "one", predicate: .grasped(object: "a")), TaskStage(name: "two", predicate: .grasped(object: "a")),
+                TaskStage(name: "three", predicate: .grasped(object: "a")),
+            ])
         var p = TaskProgress(task: task)
-        p.record(success: false, stages: [false, true, true], time: 0.1)   // stage two without one does not count
+        p.record(success: false, stages: [false, true, true], time: 0.1)  // stage two without one does not count
         #expect(p.progression == 0)
         p.record(success: false, stages: [true, false, false], time: 0.2)
         #expect(abs(p.progression - 1.0 / 3) < 1e-12)
@@ -98,7 +103,8 @@ let repositoryRoot: String = {
         #expect(abs(allTen.lowerBound - pow(0.025, 1.0 / 11)) < 1e-9)
         #expect(abs(allTen.upperBound - pow(0.975, 1.0 / 11)) < 1e-9)
         // Symmetry: 3 of 10 mirrors 7 of 10.
-        let a = Statistics.successInterval(successes: 3, failures: 7), b = Statistics.successInterval(successes: 7, failures: 3)
+        let a = Statistics.successInterval(successes: 3, failures: 7)
+        let b = Statistics.successInterval(successes: 7, failures: 3)
         #expect(abs(a.lowerBound - (1 - b.upperBound)) < 1e-9)
     }
 
@@ -131,6 +137,6 @@ let repositoryRoot: String = {
         }
         #expect(abs(m.cartesianPathLength - pow(1.9, 3)) < 1e-12)
         #expect(m.cartesianJerks.count == 2 * 17)
-        #expect(abs(m.meanJerk - 3) < 1e-6)   // half the samples (the resting arm) have no jerk
+        #expect(abs(m.meanJerk - 3) < 1e-6)  // half the samples (the resting arm) have no jerk
     }
 }

@@ -17,8 +17,9 @@ import Testing
 
     func run(_ scene: Scene, seeds: [UInt64]) throws -> [EpisodeResult] {
         let env = try environment(scene)
-        let runner = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env),
-                                   settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        let runner = EpisodeRunner(
+            environment: env, policy: ReferencePolicy(access: env),
+            settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
         return seeds.map { runner.run(seed: $0, task: env.task.stages.map(\.name)) }
     }
 
@@ -59,7 +60,8 @@ import Testing
         """
 
     @Test func aDoorIsDeclinedAtOnceWithItsReason() throws {
-        let s = try scene("""
+        let s = try scene(
+            """
             objects:
               - {name: cupboard, asset: urdf, file: assets/cabinet_door.urdf, position: [0.7, 0.0]}
             \(Self.robotAndCamera)
@@ -78,7 +80,8 @@ import Testing
     }
 
     @Test func compoundTasksArePlannedInFullOrRefused() throws {
-        let shared = try scene("""
+        let shared = try scene(
+            """
             objects:
               - {name: cube, asset: cube, size: 0.05, mass: 0.1, position: [0.5, 0.0]}
             \(Self.robotAndCamera)
@@ -90,7 +93,8 @@ import Testing
         #expect(refused.outcome.label == "unsupported_task", "\(refused.outcome)")
 
         // Two independent picks are one plan: both parts, one after the other.
-        let s = try scene("""
+        let s = try scene(
+            """
             objects:
               - {name: a, asset: cube, size: 0.05, mass: 0.1, position: [0.45, -0.12]}
               - {name: b, asset: cube, size: 0.05, mass: 0.1, position: [0.5, 0.12]}

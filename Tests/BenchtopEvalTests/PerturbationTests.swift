@@ -6,8 +6,8 @@ import BenchtopPolicy
 import BenchtopReasoning
 import BenchtopScene
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 import Testing
 
 /// Each perturbation changes exactly what it says, and the same seed gives the same bits.
@@ -38,10 +38,17 @@ struct PerturbationTests {
             #expect(masked[i] == (inside ? 7 : original[i]))
         }
         let shifted = DepthTokenPerturbation(shift: SIMD2(1, 0)).apply(to: original, random: &rng)
-        for r in 0..<10 { #expect(shifted[r * 10] == original[r * 10]); for c in 1..<10 { #expect(shifted[r * 10 + c] == original[r * 10 + c - 1]) } }
-        var a = SeededRandom(seed: 9), b = SeededRandom(seed: 9), c = SeededRandom(seed: 10)
+        for r in 0..<10 {
+            #expect(shifted[r * 10] == original[r * 10])
+            for c in 1..<10 { #expect(shifted[r * 10 + c] == original[r * 10 + c - 1]) }
+        }
+        var a = SeededRandom(seed: 9)
+        var b = SeededRandom(seed: 9)
+        var c = SeededRandom(seed: 10)
         let random = DepthTokenPerturbation(randomFraction: 0.3)
-        let ra = random.apply(to: original, random: &a), rb = random.apply(to: original, random: &b), rc = random.apply(to: original, random: &c)
+        let ra = random.apply(to: original, random: &a)
+        let rb = random.apply(to: original, random: &b)
+        let rc = random.apply(to: original, random: &c)
         let changed = zip(ra, original).filter { $0 != $1 }.count
         #expect(changed <= 30 && changed >= 25)
         #expect(ra == rb)
@@ -53,8 +60,10 @@ struct PerturbationTests {
     func chunk() -> [[Double]] { (0..<8).map { k in (0..<6).map { Double(k + $0) * 0.01 } + [1] } }
 
     @Test func actionNoiseBiasAndScaleSkipTheGripperAndAreSeeded() {
-        var a = SeededRandom(seed: 5), b = SeededRandom(seed: 5)
-        var x = chunk(), y = chunk()
+        var a = SeededRandom(seed: 5)
+        var b = SeededRandom(seed: 5)
+        var x = chunk()
+        var y = chunk()
         let p = ActionPerturbation(noise: [0.01])
         _ = p.apply(to: &x, previous: nil, grippers: grippers, random: &a)
         _ = p.apply(to: &y, previous: nil, grippers: grippers, random: &b)
@@ -66,7 +75,10 @@ struct PerturbationTests {
         }
         var z = chunk()
         _ = ActionPerturbation(bias: [0.5], scale: [2]).apply(to: &z, previous: nil, grippers: grippers, random: &a)
-        for k in 0..<8 { for d in 0..<6 { #expect(abs(z[k][d] - (base[k][d] * 2 + 0.5)) < 1e-12) }; #expect(z[k][6] == 1) }
+        for k in 0..<8 {
+            for d in 0..<6 { #expect(abs(z[k][d] - (base[k][d] * 2 + 0.5)) < 1e-12) }
+            #expect(z[k][6] == 1)
+        }
         var w = chunk()
         _ = ActionPerturbation(bias: [0, 0, 0.1, 0, 0, 0, 0]).apply(to: &w, previous: nil, grippers: grippers, random: &a)
         for k in 0..<8 { for d in 0..<7 { #expect(w[k][d] == base[k][d] + (d == 2 ? 0.1 : 0)) } }
@@ -101,21 +113,28 @@ struct PerturbationTests {
 
     @Test func observationEditsTouchOnlyTheImageAndAreSeeded() {
         let (rgb, depth) = image()
-        let e = SeededRandom(seed: 1), f = SeededRandom(seed: 2)
-        var a = rgb, da: DepthImage? = depth
+        let e = SeededRandom(seed: 1)
+        let f = SeededRandom(seed: 2)
+        var a = rgb
+        var da: DepthImage? = depth
         ObservationPerturbation(occlusion: 0.25).apply(rgb: &a, depth: &da, episode: e, observation: f)
         #expect(da == depth)
         let changed = (0..<1024).filter { p in (0..<3).contains { c in a.pixels[p * 3 + c] != rgb.pixels[p * 3 + c] } }
         #expect((0..<1024).filter { a.pixels[$0 * 3] == 128 && a.pixels[$0 * 3 + 1] == 128 && a.pixels[$0 * 3 + 2] == 128 }.count >= 64)
         #expect(changed.count <= 64)
         // The patch is an 8 x 8 square.
-        let xs = changed.map { $0 % 32 }, ys = changed.map { $0 / 32 }
+        let xs = changed.map { $0 % 32 }
+        let ys = changed.map { $0 / 32 }
         #expect(xs.max()! - xs.min()! <= 7 && ys.max()! - ys.min()! <= 7)
-        var b = rgb, db: DepthImage? = depth, c = rgb, dc: DepthImage? = depth
+        var b = rgb
+        var db: DepthImage? = depth
+        var c = rgb
+        var dc: DepthImage? = depth
         ObservationPerturbation(noise: 5, blur: 1).apply(rgb: &b, depth: &db, episode: e, observation: f)
         ObservationPerturbation(noise: 5, blur: 1).apply(rgb: &c, depth: &dc, episode: e, observation: f)
         #expect(b == c && b != rgb && db == depth)
-        var j = rgb, dj: DepthImage? = depth
+        var j = rgb
+        var dj: DepthImage? = depth
         ObservationPerturbation(jitter: 3).apply(rgb: &j, depth: &dj, episode: e, observation: f)
         // Jitter moves the depth with the image: find the shift from the depth and check the image agrees.
         let shift = (-3...3).flatMap { dx in (-3...3).map { (dx, $0) } }.first { dx, dy in
@@ -126,28 +145,34 @@ struct PerturbationTests {
     }
 
     @Test func specParsesAndNamesBadFields() throws {
-        let spec = try PerturbationSpec.parse("""
-        seed: 4
-        perturbations:
-          - name: off
-            trace: {offset: [20, 0]}
-          - name: noisy
-            actions: {noise: [0, 0, 0.1, 0, 0, 0, 0], drop: 0.5}
-            every: 2
-          - name: tokens
-            depth_tokens: {mask: [0, 0, 5, 5], mask_code: 3}
-          - name: cam
-            observation: {blur: 2, cameras: [primary]}
-        """, file: "p.yaml")
+        let spec = try PerturbationSpec.parse(
+            """
+            seed: 4
+            perturbations:
+              - name: off
+                trace: {offset: [20, 0]}
+              - name: noisy
+                actions: {noise: [0, 0, 0.1, 0, 0, 0, 0], drop: 0.5}
+                every: 2
+              - name: tokens
+                depth_tokens: {mask: [0, 0, 5, 5], mask_code: 3}
+              - name: cam
+                observation: {blur: 2, cameras: [primary]}
+            """, file: "p.yaml")
         #expect(spec.seed == 4 && spec.perturbations.map(\.name) == ["off", "noisy", "tokens", "cam"])
         #expect(spec.perturbations[0].every == 0 && spec.perturbations[0].applies(toQuery: 0) && !spec.perturbations[0].applies(toQuery: 1))
         #expect(spec.perturbations[1].applies(toQuery: 2) && !spec.perturbations[1].applies(toQuery: 3))
         #expect(spec.perturbations[2].depthTokens == DepthTokenPerturbation(mask: [0, 0, 5, 5], maskCode: 3))
         func error(_ text: String) -> String {
-            do { _ = try PerturbationSpec.parse(text, file: "p.yaml"); return "" } catch { return "\(error)" }
+            do {
+                _ = try PerturbationSpec.parse(text, file: "p.yaml")
+                return ""
+            } catch { return "\(error)" }
         }
         #expect(error("perturbations:\n  - name: a\n    trace: {ofset: [1, 2]}\n").contains("p.yaml:3: perturbations[0].trace.ofset: unknown key"))
-        #expect(error("perturbations:\n  - name: a\n    actions: {drop: 2}\n").contains("perturbations[0].actions.drop: expected a number in 0.0 ... 1.0"))
+        #expect(
+            error("perturbations:\n  - name: a\n    actions: {drop: 2}\n").contains("perturbations[0].actions.drop: expected a number in 0.0 ... 1.0")
+        )
         #expect(error("perturbations:\n  - name: a\n").contains("names no perturbation"))
         #expect(error("perturbations:\n  - name: baseline\n    actions: {noise: 1}\n").contains("reserved"))
         #expect(error("perturbations:\n  - name: a\n    depth_tokens: {mask: [3, 0, 2, 5]}\n").contains("mask"))
@@ -157,8 +182,9 @@ struct PerturbationTests {
 /// The stage in closed loop with the built-in policy.
 @Suite(.serialized) struct PerturbationLoopTests {
     func environment(renders: Bool = false) throws -> TabletopEnvironment {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
-                                          registry: ReferencePolicyTests.registry, controlRate: 15)
+        let env = try TabletopEnvironment(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
+            registry: ReferencePolicyTests.registry, controlRate: 15)
         env.rendersImages = renders
         return env
     }
@@ -166,15 +192,20 @@ struct PerturbationTests {
     final class Actions: EpisodeSubscriber {
         var actions: [[Double]] = []
         var reasonings: [Reasoning] = []
-        func episodeDidReset(seed: UInt64, observation: Observation) { actions = []; reasonings = [] }
+        func episodeDidReset(seed: UInt64, observation: Observation) {
+            actions = []
+            reasonings = []
+        }
         func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) {
-            actions.append(action); if let reasoning { reasonings.append(reasoning) }
+            actions.append(action)
+            if let reasoning { reasonings.append(reasoning) }
         }
         func episodeDidEnd(_ result: EpisodeResult) {}
     }
 
     func run(_ perturbation: Perturbation?, seed: UInt64 = 3, horizon: Int = 40, renders: Bool = false) throws
-        -> (EpisodeResult, [[Double]], [PerturbationEvent], [Reasoning], ReferencePolicy) {
+        -> (EpisodeResult, [[Double]], [PerturbationEvent], [Reasoning], ReferencePolicy)
+    {
         let env = try environment(renders: renders)
         let policy = ReferencePolicy(access: env)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))

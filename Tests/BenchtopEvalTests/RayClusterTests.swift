@@ -51,7 +51,7 @@ import Testing
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(100_000) }
         if p.isRunning {
-            p.terminate()   // the script stops its cluster on SIGTERM
+            p.terminate()  // the script stops its cluster on SIGTERM
             let grace = Date().addingTimeInterval(20)
             while p.isRunning && Date() < grace { usleep(100_000) }
             if p.isRunning { kill(p.processIdentifier, SIGKILL) }
@@ -77,7 +77,8 @@ import Testing
         #expect(!names.isEmpty, "\(a) is empty")
         #expect(files(b).filter { !except.contains($0) } == names, "file lists of \(b) and \(a) differ")
         for name in names {
-            let x = FileManager.default.contents(atPath: "\(a)/\(name)"), y = FileManager.default.contents(atPath: "\(b)/\(name)")
+            let x = FileManager.default.contents(atPath: "\(a)/\(name)")
+            let y = FileManager.default.contents(atPath: "\(b)/\(name)")
             #expect(x != nil && x == y, "\(b)/\(name) differs from the single-process run's")
         }
     }
@@ -108,9 +109,13 @@ import Testing
 
         // The cluster runs.
         let script = "\(repositoryRoot)/python/benchtop-ray/tests/cluster_check.py"
-        let (status, stdout, stderr) = try run("/usr/bin/env", ["python3", script, "--benchtop", benchtop, "--root", repositoryRoot, "--work", dir,
-                                                                "--spec", spec, "--scene", "pick_cube", "--attempts", "3",
-                                                                "--record-args", Self.recordArguments], timeout: 420)
+        let (status, stdout, stderr) = try run(
+            "/usr/bin/env",
+            [
+                "python3", script, "--benchtop", benchtop, "--root", repositoryRoot, "--work", dir,
+                "--spec", spec, "--scene", "pick_cube", "--attempts", "3",
+                "--record-args", Self.recordArguments,
+            ], timeout: 420)
         let summaryLine = stdout.split(separator: "\n").last { $0.hasPrefix("{") }.map(String.init) ?? "{}"
         let summary = (try? JSONSerialization.jsonObject(with: Data(summaryLine.utf8))) as? [String: Any] ?? [:]
         #expect(status == 0, "cluster_check.py exited with \(status): \(stdout.suffix(3000)) \(stderr.suffix(3000))")
@@ -118,7 +123,8 @@ import Testing
         guard status == 0 else { return }
 
         // The sweep: same episodes (latencies aside), byte-identical cells.csv, report.html and pictures.
-        let single = try results("\(dir)/single-sweep"), merged = try results("\(dir)/ray-sweep")
+        let single = try results("\(dir)/single-sweep")
+        let merged = try results("\(dir)/ray-sweep")
         #expect(merged.shard == nil && merged.episodes.count == 4)
         #expect(merged.episodes.map(\.withoutTimings) == single.episodes.map(\.withoutTimings))
         // (.benchtop-output: the marker `eval` leaves in its output folder so that --overwrite only empties its own.)

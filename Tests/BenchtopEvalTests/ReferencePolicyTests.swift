@@ -1,15 +1,15 @@
 import BenchtopCore
+import BenchtopDataset
 import BenchtopEval
 import BenchtopExpert
 import BenchtopPolicy
 import BenchtopScene
 import EmbodimentKit
+import Foundation
 import FrankaEmbodiment
 import SOEmbodiment
 import Testing
 import YAMEmbodiment
-import BenchtopDataset
-import Foundation
 
 /// The built-in policy on every shipped task with the Franka (and the SO and YAM cases that need their own
 /// planning): a small seeded sample here (the full
@@ -26,16 +26,18 @@ import Foundation
     /// A physics-only environment (no images) of a shipped scene: the scene's robot at 15 Hz, or `robot` at its
     /// control mode's rate.
     func environment(_ scene: String, robot: String? = nil, mode: String? = nil) throws -> TabletopEnvironment {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
-                                          robot: robot, registry: Self.registry, mode: mode, controlRate: robot == nil ? 15 : nil)
+        let env = try TabletopEnvironment(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/\(scene).yaml"),
+            robot: robot, registry: Self.registry, mode: mode, controlRate: robot == nil ? 15 : nil)
         env.rendersImages = false
         return env
     }
 
     /// A runner over the scene's time limit with 8-step chunks.
     func taskRunner(_ env: TabletopEnvironment, policy: ReferencePolicy) -> EpisodeRunner {
-        EpisodeRunner(environment: env, policy: policy,
-                      settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
+        EpisodeRunner(
+            environment: env, policy: policy,
+            settings: RunnerSettings(horizon: Int(env.task.timeLimit * env.controlRate), actionSteps: 8))
     }
 
     @Test(arguments: ["pick_cube", "place_in_bowl", "stack_blocks", "push_to_target"])
@@ -64,7 +66,8 @@ import Foundation
         try policy.reset(instruction: env.instruction, seed: 7)
         let grasp = try #require(policy.plan.first { $0.label == "close" })
         let centre = env.world.snapshot().bodies[cube].pose.position
-        let offset = ((grasp.position.x - centre.x) * (grasp.position.x - centre.x) + (grasp.position.y - centre.y) * (grasp.position.y - centre.y)).squareRoot()
+        let offset = ((grasp.position.x - centre.x) * (grasp.position.x - centre.x) + (grasp.position.y - centre.y) * (grasp.position.y - centre.y))
+            .squareRoot()
         #expect(abs(offset - 0.003) < 1e-6)
     }
 
@@ -119,13 +122,15 @@ import Foundation
             // The planned grasp holds the cube between the fingers: above its centre, well below its top.
             _ = try env.reset(seed: seed)
             try policy.reset(instruction: env.instruction, seed: seed)
-            let name = try #require(env.task.stages.first.flatMap { stage -> String? in
-                if case .grasped(let object) = stage.predicate { return object } else { return nil }
-            })
+            let name = try #require(
+                env.task.stages.first.flatMap { stage -> String? in
+                    if case .grasped(let object) = stage.predicate { return object } else { return nil }
+                })
             let cube = env.world.snapshot().bodies[try #require(env.world.bodyID(named: name))].pose.position
             let grasp = try #require(policy.plan.first { $0.label == "close" })
-            #expect(grasp.position.z > cube.z && grasp.position.z < cube.z + 0.015 - 0.005, // 5 mm under the top
-                    "\(scene) seed \(seed): grasp \(grasp.position.z - cube.z) m over the cube's centre")
+            #expect(
+                grasp.position.z > cube.z && grasp.position.z < cube.z + 0.015 - 0.005,  // 5 mm under the top
+                "\(scene) seed \(seed): grasp \(grasp.position.z - cube.z) m over the cube's centre")
         }
     }
 
@@ -201,8 +206,9 @@ import Foundation
 
 @Suite struct EpisodeVideoTests {
     @Test func oneVideoFramePerTickWithTheTraceDrawn() throws {
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
-                                          registry: ReferencePolicyTests.registry, controlRate: 15)
+        let env = try TabletopEnvironment(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
+            registry: ReferencePolicyTests.registry, controlRate: 15)
         let policy = ReferencePolicy(access: env)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-video-\(getpid())").path
         let video = EpisodeVideoRecorder(directory: dir, camera: env.primaryCamera, fps: 15)

@@ -5,17 +5,21 @@ import Testing
 
 @Suite struct ReportTests {
     func result(seed: UInt64, _ outcome: EpisodeOutcome, latencies: [Double]) -> EpisodeResult {
-        EpisodeResult(seed: seed, outcome: outcome, successAtEnd: outcome == .success, successAnyTime: outcome == .success,
-                      progression: outcome == .success ? 1 : 0.5, ticks: 10, completionTime: outcome == .success ? 0.5 : nil,
-                      cartesianPathLength: 0.3, jointPathLength: 1.2, meanJerk: 5, rmsJerk: 6, collisions: 1,
-                      latencies: latencies, policyErrors: outcome.label == "policy_error" ? 1 : 0)
+        EpisodeResult(
+            seed: seed, outcome: outcome, successAtEnd: outcome == .success, successAnyTime: outcome == .success,
+            progression: outcome == .success ? 1 : 0.5, ticks: 10, completionTime: outcome == .success ? 0.5 : nil,
+            cartesianPathLength: 0.3, jointPathLength: 1.2, meanJerk: 5, rmsJerk: 6, collisions: 1,
+            latencies: latencies, policyErrors: outcome.label == "policy_error" ? 1 : 0)
     }
 
     @Test func writesResultsCSVAndHTMLThatAgree() throws {
-        let results = [result(seed: 0, .success, latencies: [0.010, 0.020]), result(seed: 1, .timeout, latencies: [0.030]),
-                       result(seed: 2, .policyError("server error: HTTP 500"), latencies: [])]
-        let report = EvaluationReport(title: "test run", settings: [("scene", "pick_cube"), ("policy", "builtin")], results: results,
-                                      trajectories: [[SIMD3(0.3, 0, 1), SIMD3(0.4, 0.1, 1)]], videos: ["episode_000.mp4", nil, nil])
+        let results = [
+            result(seed: 0, .success, latencies: [0.010, 0.020]), result(seed: 1, .timeout, latencies: [0.030]),
+            result(seed: 2, .policyError("server error: HTTP 500"), latencies: []),
+        ]
+        let report = EvaluationReport(
+            title: "test run", settings: [("scene", "pick_cube"), ("policy", "builtin")], results: results,
+            trajectories: [[SIMD3(0.3, 0, 1), SIMD3(0.4, 0.1, 1)]], videos: ["episode_000.mp4", nil, nil])
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-report-\(getpid())").path
         try report.write(to: dir)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/results.json"))) as! [String: Any]

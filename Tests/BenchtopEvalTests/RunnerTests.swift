@@ -14,23 +14,31 @@ final class TwoJointEnvironment: Environment {
     let instruction = "raise the arm"
     init() throws {
         let link = { (name: String) in
-            LinkSpec(name: name, inertial: Inertial(mass: 1, frame: Pose(position: SIMD3(0, 0, 0.1)), ixx: 0.01, iyy: 0.01, izz: 0.002),
-                     collision: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.08), pose: Pose(position: SIMD3(0, 0, 0.1)))])
+            LinkSpec(
+                name: name, inertial: Inertial(mass: 1, frame: Pose(position: SIMD3(0, 0, 0.1)), ixx: 0.01, iyy: 0.01, izz: 0.002),
+                collision: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.08), pose: Pose(position: SIMD3(0, 0, 0.1)))])
         }
         let spec = ArticulationSpec(
             name: "arm", base: Pose(position: SIMD3(0, 0, 0.8)),
             links: [LinkSpec(name: "base", inertial: Inertial(mass: 1, ixx: 0.01, iyy: 0.01, izz: 0.01)), link("a"), link("b")],
-            joints: [JointSpec(name: "j1", kind: .revolute, parent: 0, child: 1, origin: .identity, axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50),
-                     JointSpec(name: "j2", kind: .revolute, parent: 1, child: 2, origin: Pose(position: SIMD3(0, 0, 0.2)), axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50)])
+            joints: [
+                JointSpec(name: "j1", kind: .revolute, parent: 0, child: 1, origin: .identity, axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50),
+                JointSpec(
+                    name: "j2", kind: .revolute, parent: 1, child: 2, origin: Pose(position: SIMD3(0, 0, 0.2)), axis: SIMD3(0, 1, 0), lower: -2,
+                    upper: 2, effort: 50),
+            ])
         world = try World(scene: Scene(name: "runner"), articulations: [spec])
     }
-    func reset(seed: UInt64) throws -> Observation { try world.reset(); return try observe() }
+    func reset(seed: UInt64) throws -> Observation {
+        try world.reset()
+        return try observe()
+    }
     func observe() throws -> Observation {
         Observation(images: [], state: world.jointState(articulation: 0).jointPositions, instruction: instruction, time: world.time)
     }
     func step(_ action: [Double]) throws -> TickInfo {
         world.setJointTargets(articulation: 0, positions: action, positionGain: 0.02)
-        try world.step(16)   // 240 Hz physics, 15 Hz control
+        try world.step(16)  // 240 Hz physics, 15 Hz control
         let q = world.jointState(articulation: 0).jointPositions
         let tip = world.snapshot().bodies[world.articulations[0].linkBodies[2]].pose.position
         return TickInfo(time: world.time, success: q[0] > 0.5, stages: [q[0] > 0.25], endEffector: tip, joints: q)
@@ -46,7 +54,10 @@ final class CountingPolicy: Policy {
     var clockNow = 0.0
     var chunkLength: Int
     var failure: ((Int) -> ActionChunk?)? = nil
-    init(latency: Double, chunkLength: Int = 8) { self.latency = latency; self.chunkLength = chunkLength }
+    init(latency: Double, chunkLength: Int = 8) {
+        self.latency = latency
+        self.chunkLength = chunkLength
+    }
     func reset(instruction: String, seed: UInt64) throws { calls = 0 }
     func act(on observation: Observation) throws -> ActionChunk {
         calls += 1
@@ -66,8 +77,9 @@ final class ActionLog: EpisodeSubscriber {
 
 @Suite struct RunnerTests {
     func runner(_ policy: CountingPolicy, timing: PolicyTiming, actionSteps: Int = 4, horizon: Int = 12) throws -> (EpisodeRunner, ActionLog) {
-        let r = EpisodeRunner(environment: try TwoJointEnvironment(), policy: policy,
-                              settings: RunnerSettings(horizon: horizon, actionSteps: actionSteps, timing: timing, stopOnSuccess: false))
+        let r = EpisodeRunner(
+            environment: try TwoJointEnvironment(), policy: policy,
+            settings: RunnerSettings(horizon: horizon, actionSteps: actionSteps, timing: timing, stopOnSuccess: false))
         r.clock = { policy.clockNow }
         let log = ActionLog()
         r.subscribers = [log]
@@ -108,7 +120,8 @@ final class ActionLog: EpisodeSubscriber {
             func reset(instruction: String, seed: UInt64) throws {}
             func act(on observation: Observation) throws -> ActionChunk { throw PolicyError.server("HTTP 500") }
         }
-        let thrown = EpisodeRunner(environment: try TwoJointEnvironment(), policy: Throwing(), settings: RunnerSettings(horizon: 5)).run(seed: 2, task: [])
+        let thrown = EpisodeRunner(environment: try TwoJointEnvironment(), policy: Throwing(), settings: RunnerSettings(horizon: 5)).run(
+            seed: 2, task: [])
         #expect(thrown.outcome == .policyError("server error: HTTP 500"))
         // A good episode afterwards still runs to the end.
         policy.failure = nil

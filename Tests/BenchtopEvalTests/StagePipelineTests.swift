@@ -73,8 +73,9 @@ final class OffsetStage: ChunkStage {
     }
 
     @Test func theBuilderPutsSafetyLimitsAfterThePerturbation() throws {
-        var builder = EvaluationBuilder(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"), robot: "franka_droid",
-                                        registry: SweepTests.registry)
+        var builder = EvaluationBuilder(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"), robot: "franka_droid",
+            registry: SweepTests.registry)
         builder.rendersImages = false
         builder.horizon = 4
         let spec = try PerturbationSpec.parse("perturbations:\n  - name: noise\n    actions: {noise: 0.01}\n")

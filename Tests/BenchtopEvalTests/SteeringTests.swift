@@ -12,13 +12,16 @@ import Testing
     final class Path: EpisodeSubscriber {
         var tcp: [SIMD3<Double>] = []
         func episodeDidReset(seed: UInt64, observation: Observation) { tcp = [] }
-        func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) { tcp.append(info.endEffector) }
+        func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) {
+            tcp.append(info.endEffector)
+        }
         func episodeDidEnd(_ result: EpisodeResult) {}
     }
 
     func environment() throws -> TabletopEnvironment {
-        try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
-                                registry: ReferencePolicyTests.registry, controlRate: 15)
+        try TabletopEnvironment(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"),
+            registry: ReferencePolicyTests.registry, controlRate: 15)
     }
 
     @Test func aTraceDrawnLeftOfTheCubeMovesTheGripperThere() throws {
@@ -64,7 +67,8 @@ import Testing
         let env = try environment()
         let policy = ReferencePolicy(access: env)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: 16, actionSteps: 8))
-        let stage = PerturbationStage(Perturbation(name: "off", trace: TracePerturbation(offset: SIMD2(0, 12))), seed: 0, grippers: env.gripperChannels)
+        let stage = PerturbationStage(
+            Perturbation(name: "off", trace: TracePerturbation(offset: SIMD2(0, 12))), seed: 0, grippers: env.gripperChannels)
         try stage.attach(to: runner, environment: env)
         final class Traces: EpisodeSubscriber {
             var traces: [[SIMD2<Double>]] = []

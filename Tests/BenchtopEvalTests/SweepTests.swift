@@ -1,12 +1,12 @@
-import BenchtopCore
 import BenchtopBuilder
+import BenchtopCore
 import BenchtopEval
 import BenchtopExpert
 import BenchtopScene
 import BenchtopVariation
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 import Testing
 
 /// Variation sweeps with the built-in policy: sharding and merging, and the baseline against a plain eval.
@@ -18,16 +18,16 @@ import Testing
     }()
 
     static let specText = """
-    scene: \(repositoryRoot)/scenes/pick_cube.yaml
-    policy: builtin
-    control_rate: 15
-    episodes: 2
-    seed: 21
-    pictures: false
-    axes:
-      distractors: [0, 3]
-      physics: [2]
-    """
+        scene: \(repositoryRoot)/scenes/pick_cube.yaml
+        policy: builtin
+        control_rate: 15
+        episodes: 2
+        seed: 21
+        pictures: false
+        axes:
+          distractors: [0, 3]
+          physics: [2]
+        """
 
     func runner(_ spec: SweepSpec) throws -> SweepRunner {
         try EvaluationBuilder.sweepRunner(spec: spec, scene: try SceneLoader.load(path: spec.scene), registry: Self.registry)
@@ -46,8 +46,10 @@ import Testing
         for parts in [[one, two], [two, one]] {
             let merged = try SweepResults.merge(parts)
             #expect(merged.episodes.map(\.withoutTimings) == whole.episodes.map(\.withoutTimings))
-            var a = merged, b = whole
-            a.episodes = a.episodes.map(\.withoutTimings); b.episodes = b.episodes.map(\.withoutTimings)
+            var a = merged
+            var b = whole
+            a.episodes = a.episodes.map(\.withoutTimings)
+            b.episodes = b.episodes.map(\.withoutTimings)
             #expect(try a.encoded() == b.encoded())
         }
         // A missing shard is an error, not a silently smaller sweep.
@@ -58,8 +60,9 @@ import Testing
         // Level 0 is the closed-loop figure: same seeds, identical per-episode outcomes as `benchtop eval`.
         let env = try TabletopEnvironment(scene: try SceneLoader.load(path: spec.scene), registry: Self.registry, controlRate: 15)
         env.rendersImages = false
-        let plain = EpisodeRunner(environment: env, policy: ReferencePolicy(access: env, chunkSize: 8, executedSteps: 8),
-                                  settings: RunnerSettings(horizon: Int((env.task.timeLimit * env.controlRate).rounded()), actionSteps: 8))
+        let plain = EpisodeRunner(
+            environment: env, policy: ReferencePolicy(access: env, chunkSize: 8, executedSteps: 8),
+            settings: RunnerSettings(horizon: Int((env.task.timeLimit * env.controlRate).rounded()), actionSteps: 8))
         let baseline = whole.episodes.filter { $0.cell == "baseline" }
         for (k, record) in baseline.enumerated() {
             let r = plain.run(seed: 21 + UInt64(k), task: env.task.stages.map(\.name))

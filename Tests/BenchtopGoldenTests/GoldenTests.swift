@@ -20,8 +20,10 @@ import Testing
     static let goldenPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("golden.json").path
 
     static let robots = ["franka", "franka_droid", "yam_bimanual", "so101", "so100"]
-    static let scenes = ["pick_cube", "pick_cube_small", "place_in_bowl", "place_in_bowl_small", "push_to_target", "stack_blocks",
-                         "stack_blocks_small"]
+    static let scenes = [
+        "pick_cube", "pick_cube_small", "place_in_bowl", "place_in_bowl_small", "push_to_target", "stack_blocks",
+        "stack_blocks_small",
+    ]
     /// Control ticks per evaluated episode: enough for the policy to plan, move and touch, short enough to stay cheap.
     static let horizon = "20"
 
@@ -50,16 +52,34 @@ import Testing
         var evals: [(name: String, args: [String])] = []
         for scene in Self.scenes {
             for robot in Self.robots {
-                evals.append(("eval/\(scene)/\(robot)", ["eval", scene, "--robot", robot, "--episodes", "1", "--seed", "1",
-                                                          "--horizon", Self.horizon, "--no-video", "--no-panels",
-                                                          "--out", "\(dir)/eval/\(scene)/\(robot)"]))
+                evals.append(
+                    (
+                        "eval/\(scene)/\(robot)",
+                        [
+                            "eval", scene, "--robot", robot, "--episodes", "1", "--seed", "1",
+                            "--horizon", Self.horizon, "--no-video", "--no-panels",
+                            "--out", "\(dir)/eval/\(scene)/\(robot)",
+                        ]
+                    ))
             }
         }
         evals.append(("sweep", ["eval", "--sweep", "\(dir)/sweep.yaml", "--workers", "1", "--out", "\(dir)/sweep"]))
-        evals.append(("perturb", ["eval", "pick_cube", "--perturb", "perturbations/pick_cube_trace.yaml", "--episodes", "1",
-                                  "--seed", "2", "--horizon", Self.horizon, "--no-video", "--no-panels", "--out", "\(dir)/perturb"]))
-        evals.append(("record", ["record", "pick_cube", "--robot", "franka", "--episodes", "1", "--seed", "4", "--episode-time", "1.5",
-                                 "--image-size", "32", "--keep-failures", "--out", "\(dir)/recording"]))
+        evals.append(
+            (
+                "perturb",
+                [
+                    "eval", "pick_cube", "--perturb", "perturbations/pick_cube_trace.yaml", "--episodes", "1",
+                    "--seed", "2", "--horizon", Self.horizon, "--no-video", "--no-panels", "--out", "\(dir)/perturb",
+                ]
+            ))
+        evals.append(
+            (
+                "record",
+                [
+                    "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--seed", "4", "--episode-time", "1.5",
+                    "--image-size", "32", "--keep-failures", "--out", "\(dir)/recording",
+                ]
+            ))
         let outputs = try runAll(evals.map(\.args))
         var actual: [String: [String: String]] = [:]
         for ((name, _), output) in zip(evals, outputs) {
@@ -80,8 +100,9 @@ import Testing
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(actual).write(to: URL(fileURLWithPath: Self.goldenPath))
         }
-        let golden = try JSONDecoder().decode([String: [String: String]].self,
-                                              from: Data(contentsOf: URL(fileURLWithPath: Self.goldenPath)))
+        let golden = try JSONDecoder().decode(
+            [String: [String: String]].self,
+            from: Data(contentsOf: URL(fileURLWithPath: Self.goldenPath)))
         #expect(Set(actual.keys) == Set(golden.keys), "cases differ from golden.json")
         for name in golden.keys.sorted() {
             guard let facts = actual[name] else { continue }

@@ -19,7 +19,8 @@ import Testing
     func text(_ path: String) throws -> String { try String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
 
     @Test func theRepositoryStandsAlone() throws {
-        let paths = files(under: "Sources", extensions: ["swift", "cpp", "h", "c"]) + files(under: "Plugins", extensions: ["swift", "md", "py"])
+        let paths =
+            files(under: "Sources", extensions: ["swift", "cpp", "h", "c"]) + files(under: "Plugins", extensions: ["swift", "md", "py"])
             + files(under: "docs", extensions: ["md"]) + ["README.md"]
         #expect(paths.count > 100)
         for path in paths {
@@ -68,8 +69,9 @@ import Testing
                     let words = line.split(separator: " ").filter { !$0.hasPrefix("@") && $0 != "internal" && $0 != "public" }
                     guard words.count == 2, words[0] == "import" else { continue }
                     let module = String(words[1])
-                    #expect(system.contains(module) || declared.contains(module) || module == name,
-                            "\(path) imports \(module), which Package.swift does not list for \(name)")
+                    #expect(
+                        system.contains(module) || declared.contains(module) || module == name,
+                        "\(path) imports \(module), which Package.swift does not list for \(name)")
                 }
             }
         }

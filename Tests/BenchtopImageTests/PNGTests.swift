@@ -40,12 +40,13 @@ import Testing
     }
 
     @Test func turboRunsFromBlueToRed() {
-        let cold = DepthColormap.turbo(0.15), hot = DepthColormap.turbo(0.95)
+        let cold = DepthColormap.turbo(0.15)
+        let hot = DepthColormap.turbo(0.95)
         #expect(cold.2 > cold.0)
         #expect(hot.0 > hot.2)
         let depth = DepthImage(width: 2, height: 1, values: [0.5, 2.0])
         let c = DepthColormap.colorize(depth, near: 0.5, far: 2.0)
-        #expect(c[0, 0].r > c[0, 0].b)   // near is warm
-        #expect(c[1, 0].b > c[1, 0].r)   // far is cold
+        #expect(c[0, 0].r > c[0, 0].b)  // near is warm
+        #expect(c[1, 0].b > c[1, 0].r)  // far is cold
     }
 }

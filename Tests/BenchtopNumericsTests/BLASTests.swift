@@ -3,8 +3,8 @@ import Testing
 
 @Suite struct BLASTests {
     @Test func sgemmMultipliesRowMajor() {
-        let a: [Float] = [1, 2, 3, 4, 5, 6]          // 2 x 3
-        let b: [Float] = [7, 8, 9, 10, 11, 12]       // 3 x 2
+        let a: [Float] = [1, 2, 3, 4, 5, 6]  // 2 x 3
+        let b: [Float] = [7, 8, 9, 10, 11, 12]  // 3 x 2
         var c = [Float](repeating: 0, count: 4)
         BLAS.sgemm(m: 2, n: 2, k: 3, a: a, lda: 3, b: b, ldb: 2, c: &c, ldc: 2)
         #expect(c == [58, 64, 139, 154])

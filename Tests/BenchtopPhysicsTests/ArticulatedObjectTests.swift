@@ -18,7 +18,8 @@ import Testing
             file = dir + "/assets/cabinet_drawer.urdf"
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         }
-        let scene = try SceneLoader.parse("""
+        let scene = try SceneLoader.parse(
+            """
             objects:
               - {name: cabinet, asset: urdf, file: assets/cabinet_drawer.urdf, joints: {drawer_slide: \(initial)}, position: [0.7, 0]}
             """, file: dir + "/inline.yaml")
@@ -71,13 +72,14 @@ import Testing
     }
 
     @Test func aMeshObjectRestsOnTheTableOnItsHull() throws {
-        let scene = try SceneLoader.parse("""
+        let scene = try SceneLoader.parse(
+            """
             objects:
               - {name: nut, asset: mesh, file: assets/toy_nut.obj, density: 600, position: [0.5, 0]}
               - {name: lying, asset: mesh, file: assets/toy_nut.stl, density: 600, orientation: [1.5708, 0, 0], position: [0.5, 0.2]}
             """, file: "\(repositoryRoot)/scenes/inline.yaml")
         let world = try World(scene: scene)
-        try world.step(120)   // settles onto the hull's 1 mm collision margin
+        try world.step(120)  // settles onto the hull's 1 mm collision margin
         let start = world.snapshot()
         try world.step(2400)
         let end = world.snapshot()

@@ -7,21 +7,29 @@ import Testing
     /// A two-link arm on a fixed base: a revolute shoulder about z, a revolute elbow about a tilted axis, with
     /// off-diagonal inertias and offset, rotated inertial frames, so that every term of the compiler matters.
     func arm(base: Pose, q: [Double]) -> ArticulationSpec {
-        let inertial = Inertial(mass: 1, frame: Pose(position: SIMD3(0.05, 0.01, 0.1), orientation: Quaternion(roll: 0.3, pitch: 0.1, yaw: -0.2)),
-                                ixx: 0.02, iyy: 0.03, izz: 0.01, ixy: 0.002, ixz: -0.001, iyz: 0.003)
+        let inertial = Inertial(
+            mass: 1, frame: Pose(position: SIMD3(0.05, 0.01, 0.1), orientation: Quaternion(roll: 0.3, pitch: 0.1, yaw: -0.2)),
+            ixx: 0.02, iyy: 0.03, izz: 0.01, ixy: 0.002, ixz: -0.001, iyz: 0.003)
         let links = [
-            LinkSpec(name: "base", inertial: Inertial(mass: 2, ixx: 0.01, iyy: 0.01, izz: 0.01),
-                     collision: [ShapePart(.box(halfExtents: SIMD3(0.05, 0.05, 0.05)))]),
-            LinkSpec(name: "upper", inertial: inertial, collision: [ShapePart(.capsule(radius: 0.03, halfHeight: 0.1), pose: Pose(position: SIMD3(0, 0, 0.1)))]),
-            LinkSpec(name: "fore", inertial: inertial, collision: [ShapePart(.capsule(radius: 0.025, halfHeight: 0.1), pose: Pose(position: SIMD3(0, 0, 0.1)))]),
+            LinkSpec(
+                name: "base", inertial: Inertial(mass: 2, ixx: 0.01, iyy: 0.01, izz: 0.01),
+                collision: [ShapePart(.box(halfExtents: SIMD3(0.05, 0.05, 0.05)))]),
+            LinkSpec(
+                name: "upper", inertial: inertial,
+                collision: [ShapePart(.capsule(radius: 0.03, halfHeight: 0.1), pose: Pose(position: SIMD3(0, 0, 0.1)))]),
+            LinkSpec(
+                name: "fore", inertial: inertial,
+                collision: [ShapePart(.capsule(radius: 0.025, halfHeight: 0.1), pose: Pose(position: SIMD3(0, 0, 0.1)))]),
         ]
         let joints = [
-            JointSpec(name: "shoulder", kind: .revolute, parent: 0, child: 1,
-                      origin: Pose(position: SIMD3(0, 0, 0.1), orientation: Quaternion(roll: 0, pitch: 0, yaw: 0.4)),
-                      axis: SIMD3(0, 0, 1), lower: -3, upper: 3, effort: 50, velocity: 2),
-            JointSpec(name: "elbow", kind: .revolute, parent: 1, child: 2,
-                      origin: Pose(position: SIMD3(0.02, 0, 0.25), orientation: Quaternion(roll: -1.5707963267948966, pitch: 0, yaw: 0)),
-                      axis: SIMD3(0.6, 0, 0.8), lower: -2, upper: 2, effort: 30, velocity: 2),
+            JointSpec(
+                name: "shoulder", kind: .revolute, parent: 0, child: 1,
+                origin: Pose(position: SIMD3(0, 0, 0.1), orientation: Quaternion(roll: 0, pitch: 0, yaw: 0.4)),
+                axis: SIMD3(0, 0, 1), lower: -3, upper: 3, effort: 50, velocity: 2),
+            JointSpec(
+                name: "elbow", kind: .revolute, parent: 1, child: 2,
+                origin: Pose(position: SIMD3(0.02, 0, 0.25), orientation: Quaternion(roll: -1.5707963267948966, pitch: 0, yaw: 0)),
+                axis: SIMD3(0.6, 0, 0.8), lower: -2, upper: 2, effort: 30, velocity: 2),
         ]
         return ArticulationSpec(name: "arm", base: base, links: links, joints: joints, initialPositions: q)
     }
@@ -66,8 +74,9 @@ import Testing
 
     @Test func linksCollideWithObjects() throws {
         // A cube dropped on the base link lands on it: the link's collider is in the world and reports contacts.
-        let world = try World(scene: tableScene([cube("drop", at: SIMD3(0, 0, 1.2))]),
-                              articulations: [arm(base: Pose(position: SIMD3(0, 0, 0.8)), q: [0, 0])])
+        let world = try World(
+            scene: tableScene([cube("drop", at: SIMD3(0, 0, 1.2))]),
+            articulations: [arm(base: Pose(position: SIMD3(0, 0, 0.8)), q: [0, 0])])
         let drop = try #require(world.bodyID(named: "drop"))
         var touchedArm = false
         for _ in 0..<480 {

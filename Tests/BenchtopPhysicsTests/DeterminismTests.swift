@@ -8,9 +8,10 @@ import Testing
     func busyScene() throws -> Scene {
         var scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml")
         for i in 0..<8 {
-            var o = SceneObject(name: "extra\(i)", asset: i % 2 == 0 ? .sphere(radius: 0.025) : .cube(size: SIMD3(0.04, 0.03, 0.05)),
-                                mass: 0.05, color: Color(0, 0, 1), position: SIMD3(0.45, 0.0, 0.85 + 0.06 * Double(i)),
-                                restsOnTable: false)
+            var o = SceneObject(
+                name: "extra\(i)", asset: i % 2 == 0 ? .sphere(radius: 0.025) : .cube(size: SIMD3(0.04, 0.03, 0.05)),
+                mass: 0.05, color: Color(0, 0, 1), position: SIMD3(0.45, 0.0, 0.85 + 0.06 * Double(i)),
+                restsOnTable: false)
             o.randomization = PlacementRandomization(x: -0.02...0.02, y: -0.02...0.02, yaw: -1...1)
             scene.objects.append(o)
         }
@@ -42,7 +43,9 @@ import Testing
 
     @Test func seedChangesTheLayoutAndNothingElse() throws {
         let scene = try busyScene()
-        let w1 = try World(scene: scene, seed: 1), w2 = try World(scene: scene, seed: 2), w1again = try World(scene: scene, seed: 1)
+        let w1 = try World(scene: scene, seed: 1)
+        let w2 = try World(scene: scene, seed: 2)
+        let w1again = try World(scene: scene, seed: 1)
         let cube = try #require(w1.bodyID(named: "cube"))
         #expect(w1.initialPoses[cube] != w2.initialPoses[cube])
         #expect(w1.initialPoses == w1again.initialPoses)

@@ -7,11 +7,14 @@ func tableScene(_ objects: [SceneObject], physics: PhysicsSettings = PhysicsSett
     Scene(name: "test", physics: physics, objects: objects)
 }
 
-func cube(_ name: String, size: Double = 0.05, mass: Double = 0.1, at position: SIMD3<Double>, restsOnTable: Bool = false,
-          friction: Double = 0.8, orientation: SIMD3<Double> = .zero, isStatic: Bool = false) -> SceneObject {
-    SceneObject(name: name, asset: .cube(size: SIMD3(repeating: size)), mass: mass, color: Color(1, 0, 0),
-                position: position, restsOnTable: restsOnTable, orientation: orientation, friction: friction,
-                isStatic: isStatic)
+func cube(
+    _ name: String, size: Double = 0.05, mass: Double = 0.1, at position: SIMD3<Double>, restsOnTable: Bool = false,
+    friction: Double = 0.8, orientation: SIMD3<Double> = .zero, isStatic: Bool = false
+) -> SceneObject {
+    SceneObject(
+        name: name, asset: .cube(size: SIMD3(repeating: size)), mass: mass, color: Color(1, 0, 0),
+        position: position, restsOnTable: restsOnTable, orientation: orientation, friction: friction,
+        isStatic: isStatic)
 }
 
 /// The repository root (for loading the shipped scenes).

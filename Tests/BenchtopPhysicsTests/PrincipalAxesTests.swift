@@ -1,6 +1,7 @@
-@testable import BenchtopPhysics
 import BenchtopCore
 import Testing
+
+@testable import BenchtopPhysics
 
 @Suite struct PrincipalAxesTests {
     /// The diagonalisation the articulation compiler relies on: R diag(m) R^T must give back the tensor.
@@ -9,9 +10,11 @@ import Testing
         let (m, q) = principalAxes(i)
         let r = q.matrix
         let full = [[i.ixx, i.ixy, i.ixz], [i.ixy, i.iyy, i.iyz], [i.ixz, i.iyz, i.izz]]
-        for a in 0..<3 { for b in 0..<3 {
-            let v = (0..<3).reduce(0.0) { $0 + r[a * 3 + $1] * m[$1] * r[b * 3 + $1] }
-            #expect(abs(v - full[a][b]) < 1e-12)
-        } }
+        for a in 0..<3 {
+            for b in 0..<3 {
+                let v = (0..<3).reduce(0.0) { $0 + r[a * 3 + $1] * m[$1] * r[b * 3 + $1] }
+                #expect(abs(v - full[a][b]) < 1e-12)
+            }
+        }
     }
 }

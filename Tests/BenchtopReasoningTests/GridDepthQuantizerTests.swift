@@ -6,14 +6,19 @@ import Testing
 @Suite struct GridDepthQuantizerTests {
     /// A table ramp with a box whose position and height vary with `k`, as metric depth.
     func tabletop(_ k: Int) -> DepthImage {
-        let w = 96, h = 80
+        let w = 96
+        let h = 80
         var values = [Float](repeating: 0, count: w * h)
-        let bx = 10 + (k * 13) % 60, by = 20 + (k * 7) % 40, lift = 0.1 + Float(k % 5) * 0.08
-        for y in 0..<h { for x in 0..<w {
-            var d = 2.0 - 1.2 * Float(y) / Float(h - 1)
-            if x >= bx && x < bx + 18 && y >= by && y < by + 14 { d -= lift }
-            values[y * w + x] = d
-        } }
+        let bx = 10 + (k * 13) % 60
+        let by = 20 + (k * 7) % 40
+        let lift = 0.1 + Float(k % 5) * 0.08
+        for y in 0..<h {
+            for x in 0..<w {
+                var d = 2.0 - 1.2 * Float(y) / Float(h - 1)
+                if x >= bx && x < bx + 18 && y >= by && y < by + 14 { d -= lift }
+                values[y * w + x] = d
+            }
+        }
         return DepthImage(width: w, height: h, values: values)
     }
 
@@ -44,7 +49,8 @@ import Testing
         for input in inputs(10..<14) {
             let decoded = try model.decode(model.encode(modelInput: input))
             let mean = input.values.reduce(0, +) / Float(input.values.count)
-            var err: Float = 0, flat: Float = 0
+            var err: Float = 0
+            var flat: Float = 0
             for i in input.values.indices {
                 err += (decoded.values[i] - input.values[i]) * (decoded.values[i] - input.values[i])
                 flat += (mean - input.values[i]) * (mean - input.values[i])

@@ -7,8 +7,9 @@ import Testing
 /// Parity with tools/vqvae_golden.py (PyTorch): a small configuration with seeded random weights.
 @Suite struct VQVAEParityTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let small = DepthVQVAEConfiguration(imageSize: 64, downsampleRatio: 16, hiddenDim: 2, codebookSize: 16,
-                                               codebookDim: 8, residualBlocks: 2)
+    static let small = DepthVQVAEConfiguration(
+        imageSize: 64, downsampleRatio: 16, hiddenDim: 2, codebookSize: 16,
+        codebookDim: 8, residualBlocks: 2)
 
     func load() throws -> (DepthVQVAE, SafetensorsFile) {
         let weights = try SafetensorsFile(path: Self.fixtures.appendingPathComponent("vqvae_small_weights.safetensors").path)
@@ -19,8 +20,12 @@ import Testing
     /// max |a − b| relative to max |b|.
     func relativeError(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count)
-        var worst: Float = 0, scale: Float = 0
-        for i in a.indices { worst = max(worst, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
+        var worst: Float = 0
+        var scale: Float = 0
+        for i in a.indices {
+            worst = max(worst, abs(a[i] - b[i]))
+            scale = max(scale, abs(b[i]))
+        }
         return worst / max(scale, 1e-30)
     }
 
@@ -52,8 +57,10 @@ import Testing
     @Test func missingOrMisshapenTensorsAreNamed() throws {
         let (_, io) = try load()
         do {
-            _ = try DepthVQVAE(configuration: .molmoAct, weights: try SafetensorsFile(
-                path: Self.fixtures.appendingPathComponent("vqvae_small_weights.safetensors").path))
+            _ = try DepthVQVAE(
+                configuration: .molmoAct,
+                weights: try SafetensorsFile(
+                    path: Self.fixtures.appendingPathComponent("vqvae_small_weights.safetensors").path))
             Issue.record("full-size configuration must not load small weights")
         } catch let error as TensorFileError {
             #expect(error.key == "encoder.0.weight")

@@ -9,12 +9,15 @@ import Testing
     @Test func aDataOnlyPluginsRecordingReplaysWithDivergenceZero() throws {
         let dir = NSTemporaryDirectory() + "benchtop-plugin-replay-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        _ = try benchtop(["record", "pick_cube_small", "--robot", "toy_arm", "--embodiment-path", Self.plugin, "--episodes", "1",
-                          "--seed", "3", "--episode-time", "1", "--image-size", "32", "--keep-failures", "--out", "\(dir)/rec"])
+        _ = try benchtop([
+            "record", "pick_cube_small", "--robot", "toy_arm", "--embodiment-path", Self.plugin, "--episodes", "1",
+            "--seed", "3", "--episode-time", "1", "--image-size", "32", "--keep-failures", "--out", "\(dir)/rec",
+        ])
         let replay = try benchtop(["replay", "\(dir)/rec", "--episode", "0", "--embodiment-path", Self.plugin])
         #expect(replay.contains("30 steps replayed"), "\(replay)")
-        #expect(replay.contains("max divergence robot 0.0") && replay.contains("objects 0.0") && replay.contains("first diverging step: none"),
-                "\(replay)")
+        #expect(
+            replay.contains("max divergence robot 0.0") && replay.contains("objects 0.0") && replay.contains("first diverging step: none"),
+            "\(replay)")
         // Without the plugin the robot is unknown, and the message says what to pass.
         let missing = try benchtop(["replay", "\(dir)/rec", "--episode", "0"], status: 1)
         #expect(missing.contains("toy_arm") && missing.contains("--embodiment-path"), "\(missing)")

@@ -1,7 +1,8 @@
 import BenchtopPolicy
-@testable import BenchtopRemote
 import Foundation
 import Testing
+
+@testable import BenchtopRemote
 
 @Suite struct CodecTests {
     @Test func sha1AndTheWebSocketAcceptKey() {
@@ -17,7 +18,8 @@ import Testing
         let values: [MsgpackValue] = [
             .nil, .bool(true), .bool(false), .uint(0), .uint(127), .uint(128), .uint(255), .uint(65_535), .uint(65_536), .uint(1 << 40),
             .int(-1), .int(-32), .int(-33), .int(-200), .int(-40_000), .int(-3_000_000_000), .float32(1.5), .float64(-2.25),
-            .string(""), .string(String(repeating: "x", count: 31)), .string(String(repeating: "é", count: 200)), .string(String(repeating: "y", count: 70_000)),
+            .string(""), .string(String(repeating: "x", count: 31)), .string(String(repeating: "é", count: 200)),
+            .string(String(repeating: "y", count: 70_000)),
             .binary([1, 2, 3]), .binary([UInt8](repeating: 7, count: 300)), .binary([UInt8](repeating: 9, count: 70_000)),
             .array((0..<20).map { .uint(UInt64($0)) }), .map([(.string("a"), .nil), (.binary([0x62]), .array([]))]),
             .ext(-1, [1, 2, 3, 4]), .ext(5, [1, 2, 3]),
@@ -50,13 +52,18 @@ import Testing
         #expect(v["a"] == .array([.number(1), .number(2500), .number(-0.125), .bool(true), .bool(false), .null]))
         #expect(v["s"]?.string == "q\"\\\né😀")
         #expect(try JSONValue.parse(v.bytes) == v)
-        do { _ = try JSONValue.parse(Array("{\"a\": [1,}".utf8)); Issue.record("expected an error") }
-        catch let e as JSONParseError { #expect(e.offset == 9) }
+        do {
+            _ = try JSONValue.parse(Array("{\"a\": [1,}".utf8))
+            Issue.record("expected an error")
+        } catch let e as JSONParseError { #expect(e.offset == 9) }
     }
 
     @Test func policySpecsAreCheckedWithClearErrors() throws {
         func message(_ spec: String, normStats: String? = nil) -> String {
-            do { _ = try RemotePolicyFactory.make(spec: spec, normStats: normStats); return "no error" } catch { return "\(error)" }
+            do {
+                _ = try RemotePolicyFactory.make(spec: spec, normStats: normStats)
+                return "no error"
+            } catch { return "\(error)" }
         }
         #expect(message("pi0").contains("has no '='"))
         #expect(message("gr00t=http://127.0.0.1:1").contains("unknown policy kind 'gr00t'"))

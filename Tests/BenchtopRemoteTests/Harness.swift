@@ -2,10 +2,11 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopPhysics
 import BenchtopPolicy
-@testable import BenchtopRemote
 import BenchtopScene
 import Foundation
 import Testing
+
+@testable import BenchtopRemote
 
 /// The pip packages the loopback servers need.
 let pipPackages = "pip install openpi-client openpi-server fastapi uvicorn json-numpy numpy msgpack pillow"
@@ -54,10 +55,14 @@ final class PythonServer {
                 if process.terminationStatus == 3 || err.contains("MISSING") {
                     throw ServerSetupError(description: "\(script): \(err.trimmingCharacters(in: .whitespacesAndNewlines))")
                 }
-                throw ServerSetupError(description: "\(script) exited with \(process.terminationStatus) before announcing its port: \(err.suffix(3000))")
+                throw ServerSetupError(
+                    description: "\(script) exited with \(process.terminationStatus) before announcing its port: \(err.suffix(3000))")
             }
             line.append(d)
-            if monotonicSeconds() > deadline { process.terminate(); throw ServerSetupError(description: "\(script) did not announce its port in 30 s") }
+            if monotonicSeconds() > deadline {
+                process.terminate()
+                throw ServerSetupError(description: "\(script) did not announce its port in 30 s")
+            }
         }
         let text = String(decoding: line, as: UTF8.self)
         guard let p = text.split(separator: "\n").first.flatMap({ Int($0.split(separator: " ").last ?? "") }) else {
@@ -69,7 +74,10 @@ final class PythonServer {
         while true {
             if let r = try? http.request("GET", path: healthPath), r.status == 200 { break }
             if !process.isRunning { throw ServerSetupError(description: "\(script) exited: \(log.text.suffix(3000))") }
-            if monotonicSeconds() > deadline { stop(); throw ServerSetupError(description: "\(script) not ready in 30 s: \(log.text.suffix(3000))") }
+            if monotonicSeconds() > deadline {
+                stop()
+                throw ServerSetupError(description: "\(script) not ready in 30 s: \(log.text.suffix(3000))")
+            }
             Thread.sleep(forTimeInterval: 0.1)
         }
         http.close()
@@ -101,8 +109,16 @@ final class PythonServer {
 final class LockedBuffer: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
-    func append(_ d: Data) { lock.lock(); data.append(d); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    func append(_ d: Data) {
+        lock.lock()
+        data.append(d)
+        lock.unlock()
+    }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
 }
 
 /// A small real-physics environment: a two-joint arm in a Bullet world driven by the first two action values
@@ -118,21 +134,32 @@ final class ToyArmEnvironment: Environment {
     private var tickCount = 0
 
     init(actionDimension: Int, stateDimension: Int, cameras: [(String, Int, Int)], instruction: String = "raise the arm") throws {
-        self.actionDimension = actionDimension; self.stateDimension = stateDimension; self.instruction = instruction
+        self.actionDimension = actionDimension
+        self.stateDimension = stateDimension
+        self.instruction = instruction
         self.cameras = cameras.map { (name: $0.0, width: $0.1, height: $0.2) }
         let link = { (name: String) in
-            LinkSpec(name: name, inertial: Inertial(mass: 1, frame: Pose(position: SIMD3(0, 0, 0.1)), ixx: 0.01, iyy: 0.01, izz: 0.002),
-                     collision: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.08), pose: Pose(position: SIMD3(0, 0, 0.1)))])
+            LinkSpec(
+                name: name, inertial: Inertial(mass: 1, frame: Pose(position: SIMD3(0, 0, 0.1)), ixx: 0.01, iyy: 0.01, izz: 0.002),
+                collision: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.08), pose: Pose(position: SIMD3(0, 0, 0.1)))])
         }
         let spec = ArticulationSpec(
             name: "arm", base: Pose(position: SIMD3(0, 0, 0.8)),
             links: [LinkSpec(name: "base", inertial: Inertial(mass: 1, ixx: 0.01, iyy: 0.01, izz: 0.01)), link("a"), link("b")],
-            joints: [JointSpec(name: "j1", kind: .revolute, parent: 0, child: 1, origin: .identity, axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50),
-                     JointSpec(name: "j2", kind: .revolute, parent: 1, child: 2, origin: Pose(position: SIMD3(0, 0, 0.2)), axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50)])
+            joints: [
+                JointSpec(name: "j1", kind: .revolute, parent: 0, child: 1, origin: .identity, axis: SIMD3(0, 1, 0), lower: -2, upper: 2, effort: 50),
+                JointSpec(
+                    name: "j2", kind: .revolute, parent: 1, child: 2, origin: Pose(position: SIMD3(0, 0, 0.2)), axis: SIMD3(0, 1, 0), lower: -2,
+                    upper: 2, effort: 50),
+            ])
         world = try World(scene: Scene(name: "remote"), articulations: [spec])
     }
 
-    func reset(seed: UInt64) throws -> Observation { try world.reset(); tickCount = 0; return try observe() }
+    func reset(seed: UInt64) throws -> Observation {
+        try world.reset()
+        tickCount = 0
+        return try observe()
+    }
 
     func observe() throws -> Observation {
         let q = world.jointState(articulation: 0).jointPositions
@@ -169,16 +196,26 @@ final class TickLog: EpisodeSubscriber {
     var observations: [Observation] = []
     var actions: [[Double]] = []
     var reasonings: [Reasoning?] = []
-    func episodeDidReset(seed: UInt64, observation: Observation) { observations = []; actions = []; reasonings = [] }
+    func episodeDidReset(seed: UInt64, observation: Observation) {
+        observations = []
+        actions = []
+        reasonings = []
+    }
     func episodeDidTick(index: Int, observation: Observation, action: [Double], reasoning: Reasoning?, info: TickInfo) {
-        observations.append(observation); actions.append(action); reasonings.append(reasoning)
+        observations.append(observation)
+        actions.append(action)
+        reasonings.append(reasoning)
     }
     func episodeDidEnd(_ result: EpisodeResult) {}
 }
 
 /// Per-channel (or overall, channel nil) mean of an image's bytes, as numpy computes it for uint8 data.
 func mean(_ image: RGBImage, channel: Int?) -> Double {
-    var sum = 0, n = 0
-    for (i, v) in image.pixels.enumerated() where channel == nil || i % 3 == channel! { sum += Int(v); n += 1 }
+    var sum = 0
+    var n = 0
+    for (i, v) in image.pixels.enumerated() where channel == nil || i % 3 == channel! {
+        sum += Int(v)
+        n += 1
+    }
     return Double(sum) / Double(n)
 }

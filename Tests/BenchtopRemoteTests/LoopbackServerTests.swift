@@ -2,9 +2,10 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopPolicy
 import BenchtopReasoning
-@testable import BenchtopRemote
 import Foundation
 import Testing
+
+@testable import BenchtopRemote
 
 /// Closed-loop episodes through real servers on 127.0.0.1: openpi's own WebsocketPolicyServer, a FastAPI +
 /// json_numpy server following MolmoAct2's /act contract, and an OpenAI-compatible endpoint answering in
@@ -13,7 +14,8 @@ import Testing
     let quick = RemoteSettings(timeout: 10, retries: 1, retryDelay: 0.05, reconnectBudget: 0)
 
     func run(_ env: ToyArmEnvironment, _ policy: any Policy, steps: Int, horizon: Int, seed: UInt64 = 0) -> (EpisodeResult, TickLog) {
-        let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: steps, stopOnSuccess: false))
+        let runner = EpisodeRunner(
+            environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: steps, stopOnSuccess: false))
         let log = TickLog()
         runner.subscribers = [log]
         return (runner.run(seed: seed, task: []), log)
@@ -30,7 +32,8 @@ import Testing
         #expect(policy.metadata?["name"] == .string("tiny") && policy.metadata?["action_horizon"]?.int == 10)
         // Each executed action is the server's function of the observation its chunk was asked on.
         for t in 0..<20 {
-            let o = log.observations[t / 5 * 5], j = t % 5
+            let o = log.observations[t / 5 * 5]
+            let j = t % 5
             for d in 0..<2 {
                 let expected = 0.5 * tanh(Double(Float(o.state[d]))) + 0.01 * Double(j) + mean(o.images[0].rgb, channel: d % 3) / 255 * 0.1
                 #expect(abs(log.actions[t][d] - expected) < 1e-12, "tick \(t) dim \(d): \(log.actions[t][d]) vs \(expected)")
@@ -46,9 +49,13 @@ import Testing
         let server = try PythonServer("tiny_openpi_server.py", ["--dim", "2"], healthPath: "/healthz")
         defer { server.stop() }
         let policy = OpenPIPolicy(host: "127.0.0.1", port: server.port, settings: quick)
-        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "crash")
+        let env = try ToyArmEnvironment(
+            actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "crash")
         let (crashed, _) = run(env, policy, steps: 5, horizon: 10)
-        guard case .policyError(let message) = crashed.outcome else { Issue.record("expected a policy error, got \(crashed.outcome)"); return }
+        guard case .policyError(let message) = crashed.outcome else {
+            Issue.record("expected a policy error, got \(crashed.outcome)")
+            return
+        }
         #expect(message.contains("RuntimeError: the tiny policy was asked to crash"), "\(message)")
         // The server closed that connection; the next episode reconnects and runs.
         env.instruction = "raise the arm"
@@ -58,7 +65,10 @@ import Testing
         server.stop()
         policy.close()
         let (gone, _) = run(env, policy, steps: 5, horizon: 10, seed: 2)
-        guard case .policyError(let m2) = gone.outcome else { Issue.record("expected a policy error, got \(gone.outcome)"); return }
+        guard case .policyError(let m2) = gone.outcome else {
+            Issue.record("expected a policy error, got \(gone.outcome)")
+            return
+        }
         #expect(m2.contains("cannot connect") && m2.contains("after 2 attempts"), "\(m2)")
     }
 
@@ -71,7 +81,8 @@ import Testing
         #expect(result.outcome == .timeout && result.ticks == 30, "\(result.outcome)")
         #expect(policy.serverKind == .host(normTag: "franka_droid") && policy.embodiment == .droid)
         for t in 0..<30 {
-            let o = log.observations[t / 15 * 15], j = t % 15
+            let o = log.observations[t / 15 * 15]
+            let j = t % 15
             let m = mean(o.images[0].rgb, channel: nil)
             for d in 0..<8 {
                 let expected = Double(Float(Double(Float(o.state[d])) + 0.01 * Double(j) + m / 255 * 0.01))
@@ -84,14 +95,19 @@ import Testing
     @Test func molmoAct2ServerFailuresAreReported() throws {
         let server = try PythonServer("tiny_molmoact2_server.py", ["--kind", "droid"], healthPath: "/healthz")
         defer { server.stop() }
-        let policy = try MolmoAct2Policy(url: "http://127.0.0.1:\(server.port)/act",
-                                         settings: RemoteSettings(timeout: 1, retries: 1, retryDelay: 0.05, firstCallTimeout: 1))
-        let env = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "fail500")
+        let policy = try MolmoAct2Policy(
+            url: "http://127.0.0.1:\(server.port)/act",
+            settings: RemoteSettings(timeout: 1, retries: 1, retryDelay: 0.05, firstCallTimeout: 1))
+        let env = try ToyArmEnvironment(
+            actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "fail500")
         let (failed, _) = run(env, policy, steps: 15, horizon: 15)
         #expect(failed.outcome == .policyError("server error: HTTP 500: inference failed (injected)"), "\(failed.outcome)")
         env.instruction = "slow"
         let (slow, _) = run(env, policy, steps: 15, horizon: 15)
-        guard case .policyError(let m) = slow.outcome else { Issue.record("expected a timeout, got \(slow.outcome)"); return }
+        guard case .policyError(let m) = slow.outcome else {
+            Issue.record("expected a timeout, got \(slow.outcome)")
+            return
+        }
         #expect(m.hasPrefix("timeout:"), "\(m)")
         // A wrong state length is caught before sending.
         let small = try ToyArmEnvironment(actionDimension: 8, stateDimension: 7, cameras: [("external", 16, 16), ("wrist", 16, 16)])
@@ -99,7 +115,7 @@ import Testing
         #expect(bad.outcome == .policyError("invalid action: franka_droid expects a state of 8 values; the observation has 7"))
         // After all that, a normal episode still works on the same client.
         env.instruction = "raise the arm"
-        Thread.sleep(forTimeInterval: 2.5)   // the server's slow handler holds its worker until it finishes
+        Thread.sleep(forTimeInterval: 2.5)  // the server's slow handler holds its worker until it finishes
         let (ok, _) = run(env, policy, steps: 15, horizon: 15)
         #expect(ok.outcome == .timeout && ok.ticks == 15, "\(ok.outcome)")
     }
@@ -107,8 +123,10 @@ import Testing
     @Test func molmoAct2GenericServerSessionsAndDepth() throws {
         let server = try PythonServer("tiny_molmoact2_server.py", ["--kind", "generic"], healthPath: "/health")
         defer { server.stop() }
-        let policy = try RemotePolicyFactory.make(spec: "molmoact2=http://127.0.0.1:\(server.port)/act?style=action_chunk", embodiment: "franka",
-                                                  settings: quick) as! MolmoAct2Policy
+        let policy =
+            try RemotePolicyFactory.make(
+                spec: "molmoact2=http://127.0.0.1:\(server.port)/act?style=action_chunk", embodiment: "franka",
+                settings: quick) as! MolmoAct2Policy
         let env = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("external", 32, 32), ("wrist", 16, 16)])
         let (r1, log) = run(env, policy, steps: 10, horizon: 20, seed: 7)
         let (r2, _) = run(env, policy, steps: 10, horizon: 10, seed: 8)
@@ -125,20 +143,25 @@ import Testing
 
     func normStatsFile() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-norm-\(getpid()).json").path
-        let json = #"{"n_action_bins": 256, "norm_stats": {"libero_spatial_no_noops_modified": {"action": {"q01": [-0.745, -0.662, -0.9375, -0.107, -0.207, -0.184, 0.0], "q99": [0.9375, 0.8571, 0.9375, 0.1521, 0.1907, 0.3075, 1.0], "mask": [true, true, true, true, true, true, false]}}}}"#
+        let json =
+            #"{"n_action_bins": 256, "norm_stats": {"libero_spatial_no_noops_modified": {"action": {"q01": [-0.745, -0.662, -0.9375, -0.107, -0.207, -0.184, 0.0], "q99": [0.9375, 0.8571, 0.9375, 0.1521, 0.1907, 0.3075, 1.0], "mask": [true, true, true, true, true, true, false]}}}}"#
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     @Test func molmoActChatServerAnswersAreDecodedInTheLoop() throws {
         let stats = try normStatsFile()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", "libero_spatial_no_noops_modified", "--steps", "8"],
-                                      healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", "libero_spatial_no_noops_modified", "--steps", "8"],
+            healthPath: "/v1/models")
         defer { server.stop() }
         // units=metric: the decoded values themselves (the LIBERO key's robosuite scaling is tested in TrustTests).
-        let policy = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8&units=metric", normStats: stats,
-                                                  unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
-        let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 128, 128)], instruction: "put the cube in the bowl")
+        let policy =
+            try RemotePolicyFactory.make(
+                spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8&units=metric", normStats: stats,
+                unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
+        let env = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 128, 128)], instruction: "put the cube in the bowl")
         let (result, log) = run(env, policy, steps: 8, horizon: 24)
         #expect(result.outcome == .timeout && result.ticks == 24, "\(result.outcome)")
         #expect(policy.model == "allenai/MolmoAct-7B-D-LIBERO-Spatial-0812")
@@ -168,13 +191,17 @@ import Testing
 
     @Test func molmoActMalformedAnswersAndSteering() throws {
         let stats = try normStatsFile()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", "libero_spatial_no_noops_modified", "--steps", "8"],
-                                      healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", "libero_spatial_no_noops_modified", "--steps", "8"],
+            healthPath: "/v1/models")
         defer { server.stop() }
         let url = "http://127.0.0.1:\(server.port)"
-        let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "malformed task")
+        let env = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "malformed task")
         // Zero action with the last gripper: the episode goes on, each bad answer is counted.
-        let lenient = try RemotePolicyFactory.make(spec: "molmoact=\(url)", normStats: stats, unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
+        let lenient =
+            try RemotePolicyFactory.make(spec: "molmoact=\(url)", normStats: stats, unnormKey: "libero_spatial_no_noops_modified", settings: quick)
+            as! MolmoActPolicy
         let (goesOn, log) = run(env, lenient, steps: 8, horizon: 3)
         #expect(goesOn.outcome == .timeout && goesOn.ticks == 3)
         #expect(log.actions.allSatisfy { $0 == [0, 0, 0, 0, 0, 0, ActionTokenizer.binCentre(254)] })
@@ -182,16 +209,20 @@ import Testing
         #expect(goesOn.policyErrors == 3 && lenient.takeRecoveredErrors().isEmpty)
         #expect(lenient.issueCounts["action"] == 3)
         // Failing mode: the episode ends with a policy error naming the field.
-        let strict = try RemotePolicyFactory.make(spec: "molmoact=\(url)?on_malformed=fail", normStats: stats, unnormKey: "libero_spatial_no_noops_modified", settings: quick)
+        let strict = try RemotePolicyFactory.make(
+            spec: "molmoact=\(url)?on_malformed=fail", normStats: stats, unnormKey: "libero_spatial_no_noops_modified", settings: quick)
         let (ended, _) = run(env, strict, steps: 8, horizon: 3)
-        #expect(ended.outcome == .policyError("malformed output in action: missing 'the action that the robot should take is [...]'"), "\(ended.outcome)")
+        #expect(
+            ended.outcome == .policyError("malformed output in action: missing 'the action that the robot should take is [...]'"), "\(ended.outcome)")
         // Bimanual phrasing: two traces.
         env.instruction = "bimanual handover"
         let (two, twoLog) = run(env, lenient, steps: 8, horizon: 8)
         #expect(two.ticks == 8 && twoLog.reasonings[0]?.traces.count == 2)
         // Steering: the trace is drawn on image 1 in cyan and the answer carries actions only.
-        let steer = try RemotePolicyFactory.make(spec: "molmoact=\(url)?prompt=steering-multi-view&trace=20,200;120,120;200,40", normStats: stats,
-                                                 unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
+        let steer =
+            try RemotePolicyFactory.make(
+                spec: "molmoact=\(url)?prompt=steering-multi-view&trace=20,200;120,120;200,40", normStats: stats,
+                unnormKey: "libero_spatial_no_noops_modified", settings: quick) as! MolmoActPolicy
         env.instruction = "stack the blocks"
         let (steered, steerLog) = run(env, steer, steps: 8, horizon: 8)
         #expect(steered.outcome == .timeout && steerLog.reasonings[0]?.depthTokens == nil)
@@ -204,7 +235,11 @@ import Testing
         lenient.follow(trace: [SIMD2(30, 200), SIMD2(200, 60)])
         let (_, followLog) = run(env, lenient, steps: 8, horizon: 16)
         let prompts = try #require(try server.json("/debug/log").array?.suffix(2).map { $0["prompt"]?.string })
-        #expect(prompts == [MolmoActPrompt.steeringMultiView.text(instruction: "stack the blocks"), MolmoActPrompt.multiView.text(instruction: "stack the blocks")])
+        #expect(
+            prompts == [
+                MolmoActPrompt.steeringMultiView.text(instruction: "stack the blocks"),
+                MolmoActPrompt.multiView.text(instruction: "stack the blocks"),
+            ])
         #expect(followLog.reasonings[0]?.traces == [[SIMD2(30, 200), SIMD2(200, 60)]])
         #expect(lenient.prompt == .multiView)
     }

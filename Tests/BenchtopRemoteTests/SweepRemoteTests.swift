@@ -31,7 +31,8 @@ import Testing
         let two = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--workers", "2", "--out", "\(dir)/two"])
         #expect(two.contains("2 worker processes"), "\(two)")
         let one = try benchtop(["eval", "--sweep", "\(dir)/sweep.yaml", "--workers", "1", "--out", "\(dir)/one"])
-        let results = try load("\(dir)/two"), single = try load("\(dir)/one")
+        let results = try load("\(dir)/two")
+        let single = try load("\(dir)/one")
         #expect(results.episodes.count == 3)
         for e in results.episodes {
             #expect(e.outcome != "policy_error", "\(e.cell): \(e.error ?? "")")

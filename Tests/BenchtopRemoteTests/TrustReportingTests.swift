@@ -2,9 +2,10 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopPolicy
 import BenchtopReasoning
-@testable import BenchtopRemote
 import Foundation
 import Testing
+
+@testable import BenchtopRemote
 
 /// The `benchtop` executable built next to the test bundle (the test target depends on it).
 func benchtopExecutable() throws -> String {
@@ -53,10 +54,13 @@ func deadPort() throws -> Int {
 
     @Test func malformedAnswersAreCountedPerFieldInEveryOutput() throws {
         let stats = try liberoNormStats()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
         defer { server.stop() }
-        let policy = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(server.port)", normStats: stats, unnormKey: liberoKey, settings: quick)
-        let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "malformed task")
+        let policy = try RemotePolicyFactory.make(
+            spec: "molmoact=http://127.0.0.1:\(server.port)", normStats: stats, unnormKey: liberoKey, settings: quick)
+        let env = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "malformed task")
         let (r1, _) = runEpisode(env, policy, steps: 8, horizon: 3)
         let (r2, _) = runEpisode(env, policy, steps: 8, horizon: 3, seed: 1)
         env.instruction = "bad depth task"
@@ -71,7 +75,8 @@ func deadPort() throws -> Int {
         #expect(report.summary.policyErrorLines.first == "policy errors in 3/3 episodes: action 6, depth 1")
         let dir = temporaryDirectory("malformed")
         try report.write(to: dir)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/results.json"))) as? [String: Any])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/results.json"))) as? [String: Any])
         let errors = try #require((json["summary"] as? [String: Any])?["policy_errors"] as? [String: Any])
         #expect(errors["by_field"] as? [String: Int] == ["action": 6, "depth": 1] && errors["episodes_with_errors"] as? Int == 3)
         #expect((errors["first_messages"] as? [String])?.count == EpisodeResult.keptPolicyErrorMessages)
@@ -88,8 +93,10 @@ func deadPort() throws -> Int {
         // A slow first answer (3 s) fits the first-call limit although the per-query limit is 1 s; a later one does not.
         let m2 = try PythonServer("tiny_molmoact2_server.py", ["--kind", "droid"], healthPath: "/healthz")
         defer { m2.stop() }
-        let slow = try RemotePolicyFactory.make(spec: "molmoact2=http://127.0.0.1:\(m2.port)/act?timeout=1&first_timeout=10&retries=0", settings: quick)
-        let env = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "slow")
+        let slow = try RemotePolicyFactory.make(
+            spec: "molmoact2=http://127.0.0.1:\(m2.port)/act?timeout=1&first_timeout=10&retries=0", settings: quick)
+        let env = try ToyArmEnvironment(
+            actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "slow")
         let (first, _) = runEpisode(env, slow, steps: 15, horizon: 15)
         #expect(first.outcome == .timeout && first.ticks == 15, "\(first.outcome)")
         let (second, _) = runEpisode(env, slow, steps: 15, horizon: 15)
@@ -99,8 +106,9 @@ func deadPort() throws -> Int {
         // A server restart of about 2 s between two queries: within a 20 s reconnect budget the episode goes on.
         let server = try PythonServer("tiny_openpi_server.py", ["--dim", "2"], healthPath: "/healthz")
         let port = server.port
-        let policy = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(port)?actions=raw&retries=1&retry_delay=0.05&reconnect=20",
-                                                  settings: quick)
+        let policy = try RemotePolicyFactory.make(
+            spec: "openpi=ws://127.0.0.1:\(port)?actions=raw&retries=1&retry_delay=0.05&reconnect=20",
+            settings: quick)
         let arm = try ToyArmEnvironment(actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)])
         let (before, _) = runEpisode(arm, policy, steps: 5, horizon: 5)
         #expect(before.outcome == .timeout)
@@ -116,7 +124,8 @@ func deadPort() throws -> Int {
         while restarted.server == nil { Thread.sleep(forTimeInterval: 0.1) }
         restarted.server?.stop()
         // Without the budget, the same restart ends the episode after the plain retries.
-        let strict = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(port)?actions=raw&retries=1&retry_delay=0.05&reconnect=0", settings: quick)
+        let strict = try RemotePolicyFactory.make(
+            spec: "openpi=ws://127.0.0.1:\(port)?actions=raw&retries=1&retry_delay=0.05&reconnect=0", settings: quick)
         let (gone, _) = runEpisode(arm, strict, steps: 5, horizon: 5)
         #expect("\(gone.outcome)".contains("cannot connect") && "\(gone.outcome)".contains("after 2 attempts"), "\(gone.outcome)")
         #expect(throws: PolicySpecError.self) { try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:1?timeout=-3") }
@@ -125,28 +134,33 @@ func deadPort() throws -> Int {
     @Test func answersAreBoundedWithAClearError() throws {
         let openpi = try PythonServer("tiny_openpi_server.py", ["--dim", "2"], healthPath: "/healthz")
         defer { openpi.stop() }
-        let env = try ToyArmEnvironment(actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "huge")
+        let env = try ToyArmEnvironment(
+            actionDimension: 2, stateDimension: 8, cameras: [("primary", 16, 16), ("wrist", 16, 16)], instruction: "huge")
         let p1 = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(openpi.port)?actions=raw&max_response_mb=1", settings: quick)
         let (r1, _) = runEpisode(env, p1, steps: 5, horizon: 5)
         #expect("\(r1.outcome)".contains("exceeds the limit of 1048576 bytes"), "\(r1.outcome)")
 
         let m2 = try PythonServer("tiny_molmoact2_server.py", ["--kind", "droid"], healthPath: "/healthz")
         defer { m2.stop() }
-        let env8 = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "huge")
+        let env8 = try ToyArmEnvironment(
+            actionDimension: 8, stateDimension: 8, cameras: [("external", 16, 16), ("wrist", 16, 16)], instruction: "huge")
         let p2 = try RemotePolicyFactory.make(spec: "molmoact2=http://127.0.0.1:\(m2.port)/act?max_response_mb=1", settings: quick)
         let (r2, _) = runEpisode(env8, p2, steps: 15, horizon: 15)
         #expect("\(r2.outcome)".contains("Content-Length") && "\(r2.outcome)".contains("exceeds the limit of 1048576 bytes"), "\(r2.outcome)")
 
         // A 2 MB MolmoAct answer within the limit: parsed, but the reasoning keeps 16 KiB of its text.
         let stats = try liberoNormStats()
-        let mm = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
+        let mm = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
         defer { mm.stop() }
-        let env7 = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "huge answer")
+        let env7 = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "huge answer")
         let p3 = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(mm.port)", normStats: stats, unnormKey: liberoKey, settings: quick)
         let (r3, log3) = runEpisode(env7, p3, steps: 8, horizon: 8)
         let text = try #require(log3.reasonings[0]?.text)
         #expect(r3.outcome == .timeout && text.utf8.count < 16 * 1024 + 64 && text.hasSuffix("bytes in all]"), "\(r3.outcome) \(text.utf8.count)")
-        let p4 = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(mm.port)?max_response_mb=1", normStats: stats, unnormKey: liberoKey, settings: quick)
+        let p4 = try RemotePolicyFactory.make(
+            spec: "molmoact=http://127.0.0.1:\(mm.port)?max_response_mb=1", normStats: stats, unnormKey: liberoKey, settings: quick)
         let (r4, _) = runEpisode(env7, p4, steps: 8, horizon: 8)
         #expect("\(r4.outcome)".contains("exceeds the limit"), "\(r4.outcome)")
     }
@@ -154,8 +168,10 @@ func deadPort() throws -> Int {
     @Test func evalExitsNonZeroWhenNoEpisodeReachedATaskOutcome() throws {
         let port = try deadPort()
         let dir = temporaryDirectory("dead")
-        let (status, output) = try benchtop(["eval", "pick_cube", "--policy", "openpi=ws://127.0.0.1:\(port)", "--episodes", "2", "--no-video",
-                                             "--no-panels", "--policy-retries", "0", "--out", dir])
+        let (status, output) = try benchtop([
+            "eval", "pick_cube", "--policy", "openpi=ws://127.0.0.1:\(port)", "--episodes", "2", "--no-video",
+            "--no-panels", "--policy-retries", "0", "--out", dir,
+        ])
         #expect(status != 0 && output.contains("no episode reached a task outcome (policy_error 2)"), "\(status): \(output)")
         #expect(output.contains("policy errors in 2/2 episodes: server 2"), "\(output)")
         #expect(FileManager.default.fileExists(atPath: "\(dir)/results.json"))
@@ -166,12 +182,15 @@ func deadPort() throws -> Int {
 
     @Test func parsedReasoningIsAlwaysWrittenAndParsesOffline() throws {
         let stats = try liberoNormStats()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
         defer { server.stop() }
         let dir = temporaryDirectory("parse")
-        let (status, output) = try benchtop(["eval", "pick_cube", "--policy", "molmoact=http://127.0.0.1:\(server.port)?steps=8", "--norm-stats", stats,
-                                             "--unnorm-key", liberoKey, "--episodes", "1", "--horizon", "8", "--control-rate", "20",
-                                             "--no-video", "--no-panels", "--out", dir])
+        let (status, output) = try benchtop([
+            "eval", "pick_cube", "--policy", "molmoact=http://127.0.0.1:\(server.port)?steps=8", "--norm-stats", stats,
+            "--unnorm-key", liberoKey, "--episodes", "1", "--horizon", "8", "--control-rate", "20",
+            "--no-video", "--no-panels", "--out", dir,
+        ])
         #expect(status == 0, "\(output)")
         let lines = try String(contentsOfFile: "\(dir)/timeline/episode_000.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 8)
@@ -200,7 +219,15 @@ final class LockedServer: @unchecked Sendable {
     private let lock = NSLock()
     private var value: PythonServer?
     var server: PythonServer? {
-        get { lock.lock(); defer { lock.unlock() }; return value }
-        set { lock.lock(); value = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return value
+        }
+        set {
+            lock.lock()
+            value = newValue
+            lock.unlock()
+        }
     }
 }

@@ -2,12 +2,13 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopPolicy
 import BenchtopReasoning
-@testable import BenchtopRemote
 import BenchtopScene
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 import Testing
+
+@testable import BenchtopRemote
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let liberoKey = "libero_spatial_no_noops_modified"
@@ -15,7 +16,8 @@ let liberoKey = "libero_spatial_no_noops_modified"
 /// LIBERO-Spatial statistics (the shape of the public config.json's norm_stats).
 func liberoNormStats() throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-trust-norm-\(getpid()).json").path
-    let json = #"{"n_action_bins": 256, "norm_stats": {"libero_spatial_no_noops_modified": {"action": {"q01": [-0.745, -0.662, -0.9375, -0.107, -0.207, -0.184, 0.0], "q99": [0.9375, 0.8571, 0.9375, 0.1521, 0.1907, 0.3075, 1.0], "mask": [true, true, true, true, true, true, false]}}}}"#
+    let json =
+        #"{"n_action_bins": 256, "norm_stats": {"libero_spatial_no_noops_modified": {"action": {"q01": [-0.745, -0.662, -0.9375, -0.107, -0.207, -0.184, 0.0], "q99": [0.9375, 0.8571, 0.9375, 0.1521, 0.1907, 0.3075, 1.0], "mask": [true, true, true, true, true, true, false]}}}}"#
     try json.write(toFile: path, atomically: true, encoding: .utf8)
     return path
 }
@@ -35,18 +37,25 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
     func frankaDroidObservation() throws -> Observation {
         let registry = EmbodimentRegistry()
         try registry.register(FrankaPlugin.self)
-        let env = try TabletopEnvironment(scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"), robot: "franka_droid",
-                                          registry: registry)
+        let env = try TabletopEnvironment(
+            scene: try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_cube.yaml"), robot: "franka_droid",
+            registry: registry)
         return try env.reset(seed: 0)
     }
 
     @Test func everyEmbodimentsCamerasMapByRole() throws {
-        let franka = try FrankaPlugin.franka().cameras.map(\.name), droid = try FrankaPlugin.droid().cameras.map(\.name)
+        let franka = try FrankaPlugin.franka().cameras.map(\.name)
+        let droid = try FrankaPlugin.droid().cameras.map(\.name)
         // YAM and SO-100/101 camera names as Plugins/YAM and Plugins/SO100 declare them.
         let cases: [([String], [CameraRole: String])] = [
             (franka, [.primary: "primary", .wrist: "wrist", .leftWrist: "wrist"]),
-            (droid, [.primary: "exterior_image_1_left", .secondaryExterior: "exterior_image_2_left", .wrist: "wrist_image_left",
-                     .leftWrist: "wrist_image_left"]),
+            (
+                droid,
+                [
+                    .primary: "exterior_image_1_left", .secondaryExterior: "exterior_image_2_left", .wrist: "wrist_image_left",
+                    .leftWrist: "wrist_image_left",
+                ]
+            ),
             (["top", "left_wrist", "right_wrist"], [.primary: "top", .wrist: "left_wrist", .leftWrist: "left_wrist", .rightWrist: "right_wrist"]),
             (["front", "wrist"], [.primary: "front", .wrist: "wrist"]),
         ]
@@ -69,7 +78,8 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         let m2 = try PythonServer("tiny_molmoact2_server.py", ["--kind", "droid"], healthPath: "/healthz")
         defer { m2.stop() }
         for (spec, external) in [("", "exterior_image_1_left"), ("?cameras=external_cam:exterior_image_2_left", "exterior_image_2_left")] {
-            let policy = try RemotePolicyFactory.make(spec: "molmoact2=http://127.0.0.1:\(m2.port)/act\(spec)", embodiment: "franka_droid", settings: quick)
+            let policy = try RemotePolicyFactory.make(
+                spec: "molmoact2=http://127.0.0.1:\(m2.port)/act\(spec)", embodiment: "franka_droid", settings: quick)
             try policy.reset(instruction: "pick up the cube", seed: 0)
             _ = try policy.act(on: o)
         }
@@ -85,7 +95,8 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         // openpi's DROID layout (chosen from the embodiment name).
         let op = try PythonServer("tiny_openpi_server.py", ["--dim", "8", "--horizon", "10"], healthPath: "/healthz")
         defer { op.stop() }
-        let openpi = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(op.port)", embodiment: "franka_droid", settings: quick) as! OpenPIPolicy
+        let openpi =
+            try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(op.port)", embodiment: "franka_droid", settings: quick) as! OpenPIPolicy
         #expect(openpi.layout == .droid)
         try openpi.reset(instruction: "pick up the cube", seed: 0)
         _ = try openpi.act(on: o)
@@ -97,11 +108,13 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
 
         // MolmoAct: image 1 the primary (exterior 1, resized to 256 x 256), image 2 the wrist camera.
         let stats = try liberoNormStats()
-        let mm = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8", "--log-pixels"],
-                                  healthPath: "/v1/models")
+        let mm = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8", "--log-pixels"],
+            healthPath: "/v1/models")
         defer { mm.stop() }
-        let molmo = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(mm.port)", normStats: stats, unnormKey: liberoKey,
-                                                 embodiment: "franka_droid", settings: quick)
+        let molmo = try RemotePolicyFactory.make(
+            spec: "molmoact=http://127.0.0.1:\(mm.port)", normStats: stats, unnormKey: liberoKey,
+            embodiment: "franka_droid", settings: quick)
         try molmo.reset(instruction: "pick up the cube", seed: 0)
         _ = try molmo.act(on: o)
         let served = try #require(try mm.json("/debug/log").array?.last?["pixels"]?.array)
@@ -113,18 +126,23 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
 
     @Test func liberoNormKeyActionsAreScaledLikeRobosuiteOSC() throws {
         let stats = try liberoNormStats()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
         defer { server.stop() }
-        let policy = try RemotePolicyFactory.make(spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8", normStats: stats, unnormKey: liberoKey,
-                                                  settings: quick) as! MolmoActPolicy
+        let policy =
+            try RemotePolicyFactory.make(
+                spec: "molmoact=http://127.0.0.1:\(server.port)?steps=8", normStats: stats, unnormKey: liberoKey,
+                settings: quick) as! MolmoActPolicy
         #expect(policy.units == .robosuiteOSC)
-        let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "put the cube in the bowl")
+        let env = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "put the cube in the bowl")
         let (result, log) = runEpisode(env, policy, steps: 8, horizon: 8)
         #expect(result.outcome == .timeout && result.ticks == 8)
         let st = try ActionNormalization.load(path: stats, unnormKey: liberoKey)
         let expected = try JSONNumpy.matrix(try #require(try server.json("/debug/log").array?.last?["expected"]), field: "expected")
         for j in 0..<8 {
-            let a = log.actions[j], e = expected[j]
+            let a = log.actions[j]
+            let e = expected[j]
             func halfBin(_ d: Int) -> Double { (st.q99[d] - st.q01[d]) / 255 }
             for d in 0..<3 { #expect(abs(a[d] - 0.05 * e[d]) <= 0.05 * halfBin(d) + 1e-12, "step \(j) dim \(d): \(a[d]) m vs 0.05 x \(e[d])") }
             // The rotation is the same world-frame rotation as robosuite's axis-angle delta of 0.5 rad per unit.
@@ -137,11 +155,13 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
 
     @Test func officialDecodingKeepsTheValidStepsOfAChunk() throws {
         let stats = try liberoNormStats()
-        let server = try PythonServer("tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
+        let server = try PythonServer(
+            "tiny_molmoact_server.py", ["--norm-stats", stats, "--unnorm-key", liberoKey, "--steps", "8"], healthPath: "/v1/models")
         defer { server.stop() }
         let url = "http://127.0.0.1:\(server.port)"
         let st = try ActionNormalization.load(path: stats, unnormKey: liberoKey)
-        let env = try ToyArmEnvironment(actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "one unknown token")
+        let env = try ToyArmEnvironment(
+            actionDimension: 7, stateDimension: 2, cameras: [("primary", 256, 256), ("wrist", 64, 64)], instruction: "one unknown token")
         // Default (official): the 7 valid steps run; the unknown string decodes to the lowest bin.
         let official = try RemotePolicyFactory.make(spec: "molmoact=\(url)?units=metric", normStats: stats, unnormKey: liberoKey, settings: quick)
         let (r1, log1) = runEpisode(env, official, steps: 8, horizon: 8)
@@ -158,12 +178,14 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         // With Qwen2's vocabulary, a vocabulary string that is not an action token decodes to the highest bin.
         let vocab = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-vocab-\(getpid()).json").path
         try #"{"notatoken": 5, "!": 0}"#.write(toFile: vocab, atomically: true, encoding: .utf8)
-        let withVocab = try RemotePolicyFactory.make(spec: "molmoact=\(url)?units=metric&vocab=\(vocab)", normStats: stats, unnormKey: liberoKey, settings: quick)
+        let withVocab = try RemotePolicyFactory.make(
+            spec: "molmoact=\(url)?units=metric&vocab=\(vocab)", normStats: stats, unnormKey: liberoKey, settings: quick)
         let (_, log2) = runEpisode(env, withVocab, steps: 8, horizon: 1)
         let highest = 0.5 * (ActionTokenizer.binCentre(254) + 1) * (st.q99[2] - st.q01[2]) + st.q01[2]
         #expect(abs(log2.actions[0][2] - highest) < 1e-12)
         // The older handlings stay available: zero-action drops the chunk, fail ends the episode.
-        let zero = try RemotePolicyFactory.make(spec: "molmoact=\(url)?on_malformed=zero-action", normStats: stats, unnormKey: liberoKey, settings: quick)
+        let zero = try RemotePolicyFactory.make(
+            spec: "molmoact=\(url)?on_malformed=zero-action", normStats: stats, unnormKey: liberoKey, settings: quick)
         let (r3, log3) = runEpisode(env, zero, steps: 8, horizon: 1)
         #expect(log3.actions == [[0, 0, 0, 0, 0, 0, ActionTokenizer.binCentre(254)]] && r3.policyErrors == 1)
         let fail = try RemotePolicyFactory.make(spec: "molmoact=\(url)?on_malformed=fail", normStats: stats, unnormKey: liberoKey, settings: quick)
@@ -171,7 +193,10 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         #expect(r4.outcome == .policyError("malformed output in action[0][2]: 'notatoken' is not an action token"), "\(r4.outcome)")
         // The official group rules: numeric lists and groups of another length are not actions.
         let text = "trace [[1,2],[3,4]] then [1, 2, 3, 4, 5, 6, 7] and [a, b] and [\(ActionTokenizer.string(forID: 151387)!), x, x, x, x, x, x]"
-        #expect(MolmoActParser.officialActionTokenLists(text, dimension: 7) == [[ActionTokenizer.string(forID: 151387)!] + Array(repeating: "x", count: 6)])
+        #expect(
+            MolmoActParser.officialActionTokenLists(text, dimension: 7) == [
+                [ActionTokenizer.string(forID: 151387)!] + Array(repeating: "x", count: 6)
+            ])
     }
 
     @Test func openpiLayoutsFollowOpenpisExamples() throws {
@@ -179,7 +204,8 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         let aloha = try PythonServer("tiny_openpi_server.py", ["--dim", "14", "--horizon", "10"], healthPath: "/healthz")
         defer { aloha.stop() }
         let p1 = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(aloha.port)?layout=aloha", settings: quick) as! OpenPIPolicy
-        let env1 = try ToyArmEnvironment(actionDimension: 14, stateDimension: 14, cameras: [("top", 32, 24), ("left_wrist", 16, 16), ("right_wrist", 16, 12)])
+        let env1 = try ToyArmEnvironment(
+            actionDimension: 14, stateDimension: 14, cameras: [("top", 32, 24), ("left_wrist", 16, 16), ("right_wrist", 16, 12)])
         let (res1, log1) = runEpisode(env1, p1, steps: 5, horizon: 5)
         #expect(res1.outcome == .timeout, "\(res1.outcome)")
         let r1 = try #require(p1.lastResponse?["received"])
@@ -220,7 +246,8 @@ func runEpisode(_ env: any Environment, _ policy: any Policy, steps: Int, horizo
         let droid = try PythonServer("tiny_openpi_server.py", ["--dim", "8", "--horizon", "10"], healthPath: "/healthz")
         defer { droid.stop() }
         let p3 = try RemotePolicyFactory.make(spec: "openpi=ws://127.0.0.1:\(droid.port)?layout=droid", settings: quick) as! OpenPIPolicy
-        let env3 = try ToyArmEnvironment(actionDimension: 8, stateDimension: 8, cameras: [("exterior_image_1_left", 32, 32), ("wrist_image_left", 16, 16)])
+        let env3 = try ToyArmEnvironment(
+            actionDimension: 8, stateDimension: 8, cameras: [("exterior_image_1_left", 32, 32), ("wrist_image_left", 16, 16)])
         let (_, log3) = runEpisode(env3, p3, steps: 5, horizon: 5)
         let v = try MsgpackNumpy.decode(try #require(p3.lastResponse?["actions"]), field: "actions").values
         var q = Array(log3.observations[0].state[0..<7])

@@ -18,8 +18,9 @@ import Testing
     }()
 
     /// A 2 m square slab whose top surface is the plane z = 0 (body 0).
-    static let plane = BodyDescription(name: "plane", kind: .table, parts: [ShapePart(.box(halfExtents: SIMD3(1, 1, 0.05)))],
-                                       color: Color(0.5, 0.5, 0.5), mass: 0)
+    static let plane = BodyDescription(
+        name: "plane", kind: .table, parts: [ShapePart(.box(halfExtents: SIMD3(1, 1, 0.05)))],
+        color: Color(0.5, 0.5, 0.5), mass: 0)
     static let planePose = Pose(position: SIMD3(0, 0, -0.05))
     static let light = Light(direction: SIMD3(-0.3, 0.2, -1))
 
@@ -28,23 +29,29 @@ import Testing
         let renderer = try SceneRenderer(bodies: [Self.plane], lights: [Self.light], background: Color(0, 0, 0))
         let snapshot = WorldSnapshot(time: 0, step: 0, bodies: [BodyState(pose: Self.planePose)])
         // Straight down from 1.3 m: z-depth is 1.3 m at every pixel.
-        let down = PinholeCamera(width: 160, height: 120, verticalFieldOfView: 40, near: 0.05, far: 5,
-                                 pose: Pose(position: SIMD3(0.1, -0.05, 1.3)))
+        let down = PinholeCamera(
+            width: 160, height: 120, verticalFieldOfView: 40, near: 0.05, far: 5,
+            pose: Pose(position: SIMD3(0.1, -0.05, 1.3)))
         let images = try renderer.render(snapshot, camera: down)
         let depth = try #require(images.depth)
         let worst = depth.values.map { abs(Double($0) - 1.3) }.max() ?? .infinity
         #expect(worst < 0.001, "worst depth error \(worst) m")
         #expect(try #require(images.segmentation).ids.allSatisfy { $0 == 0 })
         // Tilted, off-centre principal point: every pixel unprojects onto the plane z = 0.
-        let tilted = PinholeCamera(width: 200, height: 150, fx: 180, fy: 170, cx: 90, cy: 80, near: 0.05, far: 5,
-                                   pose: PinholeCamera.lookAt(eye: SIMD3(0.6, 0.3, 0.7), target: SIMD3(0, 0, 0)))
+        let tilted = PinholeCamera(
+            width: 200, height: 150, fx: 180, fy: 170, cx: 90, cy: 80, near: 0.05, far: 5,
+            pose: PinholeCamera.lookAt(eye: SIMD3(0.6, 0.3, 0.7), target: SIMD3(0, 0, 0)))
         let slanted = try renderer.render(snapshot, camera: tilted)
         let d = try #require(slanted.depth)
-        var worstZ = 0.0, seen = 0
+        var worstZ = 0.0
+        var seen = 0
         for row in 0..<d.height {
             for column in 0..<d.width where Double(d[column, row]) < tilted.far {
                 let p = tilted.unproject(column: column, row: row, depth: Double(d[column, row]))
-                if abs(p.x) < 0.95 && abs(p.y) < 0.95 { worstZ = max(worstZ, abs(p.z)); seen += 1 }
+                if abs(p.x) < 0.95 && abs(p.y) < 0.95 {
+                    worstZ = max(worstZ, abs(p.z))
+                    seen += 1
+                }
             }
         }
         #expect(seen > d.width * d.height / 2)
@@ -58,14 +65,19 @@ import Testing
         let ball = BodyDescription(name: "ball", kind: .object, parts: [ShapePart(.sphere(radius: 0.03))], color: Color(1, 0, 0), mass: 0.1)
         let renderer = try SceneRenderer(bodies: [Self.plane, ball], lights: [Self.light], background: Color(0, 0, 0))
         let snapshot = WorldSnapshot(time: 0, step: 0, bodies: [BodyState(pose: Self.planePose), BodyState(pose: Pose(position: centre))])
-        let camera = PinholeCamera(width: 320, height: 240, fx: 400, fy: 400, cx: 150, cy: 130, near: 0.05, far: 5,
-                                   pose: PinholeCamera.lookAt(eye: SIMD3(0.5, 0.3, 0.6), target: SIMD3(0.05, 0, 0)))
+        let camera = PinholeCamera(
+            width: 320, height: 240, fx: 400, fy: 400, cx: 150, cy: 130, near: 0.05, far: 5,
+            pose: PinholeCamera.lookAt(eye: SIMD3(0.5, 0.3, 0.6), target: SIMD3(0.05, 0, 0)))
         let images = try renderer.render(snapshot, camera: camera)
-        let ids = try #require(images.segmentation), depth = try #require(images.depth)
-        var sum = SIMD2<Double>.zero, count = 0.0, worstRadius = 0.0
+        let ids = try #require(images.segmentation)
+        let depth = try #require(images.depth)
+        var sum = SIMD2<Double>.zero
+        var count = 0.0
+        var worstRadius = 0.0
         for row in 0..<ids.height {
             for column in 0..<ids.width where ids[column, row] == 1 {
-                sum += SIMD2(Double(column) + 0.5, Double(row) + 0.5); count += 1
+                sum += SIMD2(Double(column) + 0.5, Double(row) + 0.5)
+                count += 1
                 // Pixel + depth back to the world: on the sphere's surface within a millimetre.
                 let p = camera.unproject(column: column, row: row, depth: Double(depth[column, row]))
                 worstRadius = max(worstRadius, abs(length(p - centre) - 0.03))
@@ -91,9 +103,11 @@ import Testing
         let cameras = try CameraRenderer(scene: scene, bodies: world.bodies)
         let snapshot = world.snapshot()
         let images = try cameras.images(of: snapshot, camera: "primary")
-        let rgb = try #require(images.rgb), ids = try #require(images.segmentation)
+        let rgb = try #require(images.rgb)
+        let ids = try #require(images.segmentation)
         let primary = try cameras.pinhole(named: "primary", snapshot: snapshot)
-        let cubeID = try #require(world.bodyID(named: "cube")), tableID = try #require(world.bodyID(named: "table"))
+        let cubeID = try #require(world.bodyID(named: "cube"))
+        let tableID = try #require(world.bodyID(named: "table"))
 
         // Not blank: many distinct colours.
         var distinct = Set<Int>()
@@ -119,7 +133,8 @@ import Testing
 
         // The side camera sees the background sky in its top row: id -1 and the scene's background colour.
         let side = try cameras.images(of: snapshot, camera: "side")
-        let sideIDs = try #require(side.segmentation), sideRGB = try #require(side.rgb)
+        let sideIDs = try #require(side.segmentation)
+        let sideRGB = try #require(side.rgb)
         #expect(sideIDs[128, 0] == -1)
         let sky = sideRGB[128, 0]
         #expect(abs(Int(sky.r) - Int((scene.background.r * 255).rounded())) <= 1)
@@ -148,38 +163,55 @@ import Testing
 
     @Test func keyLightCastsAShadow() throws {
         let context = try HeadlessContext()
-        let block = BodyDescription(name: "block", kind: .object, parts: [ShapePart(.box(halfExtents: SIMD3(0.05, 0.05, 0.05)))],
-                                    color: Color(0.2, 0.4, 0.9), mass: 1)
+        let block = BodyDescription(
+            name: "block", kind: .object, parts: [ShapePart(.box(halfExtents: SIMD3(0.05, 0.05, 0.05)))],
+            color: Color(0.2, 0.4, 0.9), mass: 1)
         let overhead = Light(direction: SIMD3(0, 0, -1))
-        let snapshot = WorldSnapshot(time: 0, step: 0, bodies: [BodyState(pose: Self.planePose),
-                                                                BodyState(pose: Pose(position: SIMD3(0, 0, 0.2)))])
-        let camera = PinholeCamera(width: 200, height: 200, verticalFieldOfView: 50, near: 0.05, far: 5,
-                                   pose: PinholeCamera.lookAt(eye: SIMD3(0.8, 0, 0.8), target: .zero))
-        let under = try #require(camera.project(.zero)).pixel, aside = try #require(camera.project(SIMD3(0, 0.3, 0))).pixel
+        let snapshot = WorldSnapshot(
+            time: 0, step: 0,
+            bodies: [
+                BodyState(pose: Self.planePose),
+                BodyState(pose: Pose(position: SIMD3(0, 0, 0.2))),
+            ])
+        let camera = PinholeCamera(
+            width: 200, height: 200, verticalFieldOfView: 50, near: 0.05, far: 5,
+            pose: PinholeCamera.lookAt(eye: SIMD3(0.8, 0, 0.8), target: .zero))
+        let under = try #require(camera.project(.zero)).pixel
+        let aside = try #require(camera.project(SIMD3(0, 0.3, 0))).pixel
         func brightness(_ image: RGBImage, _ p: SIMD2<Double>) -> Int {
             let c = image[Int(p.x), Int(p.y)]
             return Int(c.r) + Int(c.g) + Int(c.b)
         }
-        let shadowed = try #require(try SceneRenderer(bodies: [Self.plane, block], lights: [overhead], background: Color(0, 0, 0))
-            .render(snapshot, camera: camera).rgb)
+        let shadowed = try #require(
+            try SceneRenderer(bodies: [Self.plane, block], lights: [overhead], background: Color(0, 0, 0))
+                .render(snapshot, camera: camera).rgb)
         #expect(brightness(shadowed, under) * 2 < brightness(shadowed, aside), "the plane under the block is in shadow")
-        let unshadowed = try #require(try SceneRenderer(bodies: [Self.plane, block], lights: [overhead], background: Color(0, 0, 0),
-                                                        shadowMapSize: 0).render(snapshot, camera: camera).rgb)
+        let unshadowed = try #require(
+            try SceneRenderer(
+                bodies: [Self.plane, block], lights: [overhead], background: Color(0, 0, 0),
+                shadowMapSize: 0
+            ).render(snapshot, camera: camera).rgb)
         #expect(abs(brightness(unshadowed, under) - brightness(unshadowed, aside)) < 12, "without a shadow map both are lit")
         _ = context
     }
 
     @Test func wristCameraFollowsItsLink() throws {
-        let hand = BodyDescription(name: "arm/hand", kind: .robotLink, parts: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.03))],
-                                   color: Color(0.9, 0.9, 0.9), mass: 1)
-        let wrist = Camera(name: "wrist", mount: .link(robot: "arm", link: "hand", offset: Pose(position: SIMD3(0, 0, -0.06))),
-                           intrinsics: .verticalFieldOfView(degrees: 60), width: 64, height: 48, near: 0.01, far: 3)
+        let hand = BodyDescription(
+            name: "arm/hand", kind: .robotLink, parts: [ShapePart(.capsule(radius: 0.02, halfHeight: 0.03))],
+            color: Color(0.9, 0.9, 0.9), mass: 1)
+        let wrist = Camera(
+            name: "wrist", mount: .link(robot: "arm", link: "hand", offset: Pose(position: SIMD3(0, 0, -0.06))),
+            intrinsics: .verticalFieldOfView(degrees: 60), width: 64, height: 48, near: 0.01, far: 3)
         let scene = Scene(name: "wrist", lights: [Self.light], cameras: [wrist])
         let cameras = try CameraRenderer(scene: scene, bodies: [Self.plane, hand])
         // The hand hangs 0.5 m above the plane; its camera looks down its -z axis from 6 cm below it.
         for height in [0.5, 0.8] {
-            let snapshot = WorldSnapshot(time: 0, step: 0, bodies: [BodyState(pose: Self.planePose),
-                                                                    BodyState(pose: Pose(position: SIMD3(0.1, 0, height)))])
+            let snapshot = WorldSnapshot(
+                time: 0, step: 0,
+                bodies: [
+                    BodyState(pose: Self.planePose),
+                    BodyState(pose: Pose(position: SIMD3(0.1, 0, height))),
+                ])
             let depth = try #require(try cameras.images(of: snapshot, camera: "wrist").depth)
             #expect(abs(Double(depth[32, 24]) - (height - 0.06)) < 0.001)
         }

@@ -34,14 +34,21 @@ import Testing
             #expect(colours.contains { abs($0.r - expected.r) + abs($0.g - expected.g) + abs($0.b - expected.b) < 1e-6 }, "\(colours)")
         }
         #expect(abs(mesh.halfExtents.x - 0.025) < 1e-6 && abs(mesh.halfExtents.z - 0.02) < 1e-6)
-        var lo = SIMD3<Double>(repeating: 1), hi = SIMD3<Double>(repeating: -1)
-        for p in mesh.parts { if case .mesh(let m) = p.shape { lo = pointwiseMin(lo, m.bounds.lower); hi = pointwiseMax(hi, m.bounds.upper) } }
+        var lo = SIMD3<Double>(repeating: 1)
+        var hi = SIMD3<Double>(repeating: -1)
+        for p in mesh.parts {
+            if case .mesh(let m) = p.shape {
+                lo = pointwiseMin(lo, m.bounds.lower)
+                hi = pointwiseMax(hi, m.bounds.upper)
+            }
+        }
         #expect(length(lo + hi) < 1e-9, "the asset frame is the bounding box centre")
         #expect(s.objects[0].rollingFriction > 0, "a mesh may roll: it gets the round-object default")
     }
 
     @Test func anSTLOfTheSameShapeHasTheSameVolumeAndDensityGivesTheMass() throws {
-        let s = try parse("""
+        let s = try parse(
+            """
             objects:
               - {name: a, asset: mesh, file: assets/toy_nut.obj, density: 1000, position: [0.5, 0]}
               - {name: b, asset: mesh, file: assets/toy_nut.stl, density: 1000, scale: 2, position: [0.5, 0.2]}
@@ -54,16 +61,21 @@ import Testing
     }
 
     @Test func badMeshReferencesNameTheFileAndTheKey() throws {
-        #expect(error("objects:\n  - {name: a, asset: mesh, file: assets/nope.obj, mass: 1, position: [0.5, 0]}\n")
-            .contains("objects[0].file: no file 'assets/nope.obj'"))
-        #expect(error("objects:\n  - {name: a, asset: mesh, file: assets/toy_nut.mtl, mass: 1, position: [0.5, 0]}\n")
-            .contains("objects[0].file: expected a file ending in one of"))
-        #expect(error("objects:\n  - {name: a, asset: mesh, file: /etc/hostname.obj, mass: 1, position: [0.5, 0]}\n")
-            .contains("not an absolute path"))
-        #expect(error("objects:\n  - {name: a, asset: mesh, file: ../Package.obj, mass: 1, position: [0.5, 0]}\n")
-            .contains("objects[0].file"))
-        #expect(error("objects:\n  - {name: a, asset: mesh, file: assets/toy_nut.obj, mass: 1, density: 5, position: [0.5, 0]}\n")
-            .contains("either 'mass' or 'density'"))
+        #expect(
+            error("objects:\n  - {name: a, asset: mesh, file: assets/nope.obj, mass: 1, position: [0.5, 0]}\n")
+                .contains("objects[0].file: no file 'assets/nope.obj'"))
+        #expect(
+            error("objects:\n  - {name: a, asset: mesh, file: assets/toy_nut.mtl, mass: 1, position: [0.5, 0]}\n")
+                .contains("objects[0].file: expected a file ending in one of"))
+        #expect(
+            error("objects:\n  - {name: a, asset: mesh, file: /etc/hostname.obj, mass: 1, position: [0.5, 0]}\n")
+                .contains("not an absolute path"))
+        #expect(
+            error("objects:\n  - {name: a, asset: mesh, file: ../Package.obj, mass: 1, position: [0.5, 0]}\n")
+                .contains("objects[0].file"))
+        #expect(
+            error("objects:\n  - {name: a, asset: mesh, file: assets/toy_nut.obj, mass: 1, density: 5, position: [0.5, 0]}\n")
+                .contains("either 'mass' or 'density'"))
     }
 
     /// A mesh whose MTL lies outside the root: Assimp's file system never opens it.
@@ -93,7 +105,8 @@ import Testing
     }
 
     @Test func anArticulatedURDFObjectKeepsItsJointsAndChecksTheirNames() throws {
-        let s = try parse("""
+        let s = try parse(
+            """
             objects:
               - {name: cabinet, asset: urdf, file: assets/cabinet_drawer.urdf, joints: {drawer_slide: 0.05}, position: [0.7, 0]}
             task:
@@ -111,14 +124,20 @@ import Testing
         #expect(s.task?.success == .joint(object: "cabinet", joint: "drawer_slide", measure: .openFraction, range: 0.8...Double.infinity))
 
         let object = "objects:\n  - {name: cabinet, asset: urdf, file: assets/cabinet_drawer.urdf, position: [0.7, 0]}\n"
-        #expect(error(object + "task: {instruction: x, success: {open: {object: cabinet, joint: lid}}}\n")
-            .contains("task.success.open.joint: no movable joint 'lid' in 'cabinet'; joints: drawer_slide"))
-        #expect(error("objects:\n  - {name: c, asset: cube, size: 0.05, mass: 0.1, position: [0.5, 0]}\n"
-                      + "task: {instruction: x, success: {closed: {object: c, joint: j}}}\n").contains("not an articulated object"))
-        #expect(error(object.replacingOccurrences(of: "position", with: "joints: {hinge: 1}, position"))
-            .contains("objects[0].joints.hinge: no movable joint 'hinge'"))
-        #expect(error(object + "task: {instruction: x, success: {joint: {object: cabinet, joint: drawer_slide}}}\n")
-            .contains("give 'above' and/or 'below'"))
+        #expect(
+            error(object + "task: {instruction: x, success: {open: {object: cabinet, joint: lid}}}\n")
+                .contains("task.success.open.joint: no movable joint 'lid' in 'cabinet'; joints: drawer_slide"))
+        #expect(
+            error(
+                "objects:\n  - {name: c, asset: cube, size: 0.05, mass: 0.1, position: [0.5, 0]}\n"
+                    + "task: {instruction: x, success: {closed: {object: c, joint: j}}}\n"
+            ).contains("not an articulated object"))
+        #expect(
+            error(object.replacingOccurrences(of: "position", with: "joints: {hinge: 1}, position"))
+                .contains("objects[0].joints.hinge: no movable joint 'hinge'"))
+        #expect(
+            error(object + "task: {instruction: x, success: {joint: {object: cabinet, joint: drawer_slide}}}\n")
+                .contains("give 'above' and/or 'below'"))
     }
 
     @Test func aOneLinkURDFIsARigidObjectWithItsVisualColours() throws {

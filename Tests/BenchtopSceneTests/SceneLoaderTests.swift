@@ -20,8 +20,11 @@ import Testing
     }()
 
     @Test func theShippedScenesAreFound() {
-        #expect(Set(["pick_cube", "pick_cube_small", "place_in_bowl", "place_in_bowl_small", "stack_blocks",
-                     "stack_blocks_small", "push_to_target"]).isSubset(of: Set(Self.shippedScenes)), "\(Self.shippedScenes)")
+        #expect(
+            Set([
+                "pick_cube", "pick_cube_small", "place_in_bowl", "place_in_bowl_small", "stack_blocks",
+                "stack_blocks_small", "push_to_target",
+            ]).isSubset(of: Set(Self.shippedScenes)), "\(Self.shippedScenes)")
     }
 
     @Test(arguments: shippedScenes)
@@ -34,7 +37,8 @@ import Testing
     }
 
     @Test func fullSceneParsesEveryField() throws {
-        let scene = try SceneLoader.parse("""
+        let scene = try SceneLoader.parse(
+            """
             name: full
             physics: {time_step: 0.002, solver_iterations: 20, gravity: [0, 0, -9.8]}
             table: {size: [0.8, 1.0], center: [0.3, 0.1], height: 0.7, friction: 0.5, texture: checker, color: [0.1, 0.2, 0.3]}
@@ -60,34 +64,61 @@ import Testing
     }
 
     /// Each class of bad input fails with the file, the key path and what was expected.
-    @Test(arguments: [
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: 0.1, position: [0, 0], colour: red}]",
-         SceneError.Kind.unknownKey, "objects[0].colour", "unknown key 'colour'"),
-        ("objects: [{name: a, asset: cube, size: 0.05, position: [0, 0]}]",
-         .missingKey, "objects[0]", "missing required key 'mass'"),
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: heavy, position: [0, 0]}]",
-         .wrongType, "objects[0].mass", "expected a number"),
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: -1, position: [0, 0]}]",
-         .outOfRange, "objects[0].mass", "expected a positive number"),
-        ("objects: [{name: a, asset: teapot, mass: 1, position: [0, 0]}]",
-         .unknownAsset, "objects[0].asset", "unknown asset 'teapot'"),
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}]\ntask: {instruction: x, success: {lifted: {object: b}}}",
-         .unknownName, "task.success.lifted.object", "no object named 'b'"),
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}, {name: a, asset: sphere, radius: 0.02, mass: 1, position: [0.1, 0]}]",
-         .duplicateName, "objects[1].name", "duplicate object name 'a'"),
-        ("table: {size: [1, 1], height: 0.7, texture: marble}",
-         .outOfRange, "table.texture", "unknown texture 'marble'"),
-        ("objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}, {name: b, asset: cube, size: 0.05, mass: 1, position: [0.1, 0], texture: plaid}]",
-         .outOfRange, "objects[1].texture", "unknown object texture 'plaid'; expected one of: stripes, checker, dots, noise"),
-        ("cameras: [{name: c, position: [1, 0, 1], look_at: [0, 0, 0], resolution: [256]}]",
-         .wrongType, "cameras[0].resolution", "expected [width, height]"),
-        ("objects: [{name: a, asset: bowl, radius: 0.05, height: 0.04, mass: 0.2, position: [0, 0], wall: 0.05}]",
-         .outOfRange, "objects[0].wall", "thinner than"),
-        ("task: {instruction: x, success: {floating: {object: a}}}",
-         .unknownKey, "task.success.floating", "unknown key 'floating'"),
-        ("objects: [ {name: a",
-         .syntax, "", "not valid YAML"),
-    ] as [(String, SceneError.Kind, String, String)])
+    @Test(
+        arguments: [
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: 0.1, position: [0, 0], colour: red}]",
+                SceneError.Kind.unknownKey, "objects[0].colour", "unknown key 'colour'"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, position: [0, 0]}]",
+                .missingKey, "objects[0]", "missing required key 'mass'"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: heavy, position: [0, 0]}]",
+                .wrongType, "objects[0].mass", "expected a number"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: -1, position: [0, 0]}]",
+                .outOfRange, "objects[0].mass", "expected a positive number"
+            ),
+            (
+                "objects: [{name: a, asset: teapot, mass: 1, position: [0, 0]}]",
+                .unknownAsset, "objects[0].asset", "unknown asset 'teapot'"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}]\ntask: {instruction: x, success: {lifted: {object: b}}}",
+                .unknownName, "task.success.lifted.object", "no object named 'b'"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}, {name: a, asset: sphere, radius: 0.02, mass: 1, position: [0.1, 0]}]",
+                .duplicateName, "objects[1].name", "duplicate object name 'a'"
+            ),
+            (
+                "table: {size: [1, 1], height: 0.7, texture: marble}",
+                .outOfRange, "table.texture", "unknown texture 'marble'"
+            ),
+            (
+                "objects: [{name: a, asset: cube, size: 0.05, mass: 1, position: [0, 0]}, {name: b, asset: cube, size: 0.05, mass: 1, position: [0.1, 0], texture: plaid}]",
+                .outOfRange, "objects[1].texture", "unknown object texture 'plaid'; expected one of: stripes, checker, dots, noise"
+            ),
+            (
+                "cameras: [{name: c, position: [1, 0, 1], look_at: [0, 0, 0], resolution: [256]}]",
+                .wrongType, "cameras[0].resolution", "expected [width, height]"
+            ),
+            (
+                "objects: [{name: a, asset: bowl, radius: 0.05, height: 0.04, mass: 0.2, position: [0, 0], wall: 0.05}]",
+                .outOfRange, "objects[0].wall", "thinner than"
+            ),
+            (
+                "task: {instruction: x, success: {floating: {object: a}}}",
+                .unknownKey, "task.success.floating", "unknown key 'floating'"
+            ),
+            (
+                "objects: [ {name: a",
+                .syntax, "", "not valid YAML"
+            ),
+        ] as [(String, SceneError.Kind, String, String)])
     func badInputNamesTheKeyPath(yaml: String, kind: SceneError.Kind, keyPath: String, message: String) {
         do {
             _ = try SceneLoader.parse(yaml, file: "bad.yaml")

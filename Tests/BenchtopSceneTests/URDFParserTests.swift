@@ -5,19 +5,19 @@ import Testing
 
 @Suite struct URDFParserTests {
     static let twoLink = """
-    <robot name="toy">
-      <material name="red"><color rgba="1 0 0 1"/></material>
-      <link name="tip"><inertial><mass value="0.5"/><inertia ixx="0.01" iyy="0.01" izz="0.001"/></inertial>
-        <collision><origin xyz="0 0 0.1"/><geometry><capsule radius="0.02" length="0.2"/></geometry></collision>
-        <visual><geometry><box size="0.1 0.2 0.3"/></geometry><material name="red"/></visual>
-        <contact><lateral_friction value="1.2"/></contact></link>
-      <link name="base"><inertial><origin xyz="0 0 0.05" rpy="0 0 1.5707963267948966"/><mass value="2"/>
-        <inertia ixx="0.02" iyy="0.03" izz="0.04" ixy="0.001"/></inertial></link>
-      <joint name="j" type="revolute"><parent link="base"/><child link="tip"/>
-        <origin xyz="0 0 0.3" rpy="0 1.5707963267948966 0"/><axis xyz="0 2 0"/>
-        <limit lower="-1" upper="1.5" effort="10" velocity="2"/><dynamics damping="0.1"/></joint>
-    </robot>
-    """
+        <robot name="toy">
+          <material name="red"><color rgba="1 0 0 1"/></material>
+          <link name="tip"><inertial><mass value="0.5"/><inertia ixx="0.01" iyy="0.01" izz="0.001"/></inertial>
+            <collision><origin xyz="0 0 0.1"/><geometry><capsule radius="0.02" length="0.2"/></geometry></collision>
+            <visual><geometry><box size="0.1 0.2 0.3"/></geometry><material name="red"/></visual>
+            <contact><lateral_friction value="1.2"/></contact></link>
+          <link name="base"><inertial><origin xyz="0 0 0.05" rpy="0 0 1.5707963267948966"/><mass value="2"/>
+            <inertia ixx="0.02" iyy="0.03" izz="0.04" ixy="0.001"/></inertial></link>
+          <joint name="j" type="revolute"><parent link="base"/><child link="tip"/>
+            <origin xyz="0 0 0.3" rpy="0 1.5707963267948966 0"/><axis xyz="0 2 0"/>
+            <limit lower="-1" upper="1.5" effort="10" velocity="2"/><dynamics damping="0.1"/></joint>
+        </robot>
+        """
 
     @Test func readsLinksJointsAndShapesWithTheRootFirst() throws {
         let spec = try URDFParser.parse(Data(Self.twoLink.utf8), file: "toy.urdf")
@@ -25,7 +25,7 @@ import Testing
         #expect(spec.links.map(\.name) == ["base", "tip"])
         let j = try #require(spec.joints.first)
         #expect(j.parent == 0 && j.child == 1 && j.kind == .revolute)
-        #expect(j.axis == SIMD3(0, 1, 0))   // normalised
+        #expect(j.axis == SIMD3(0, 1, 0))  // normalised
         #expect(j.lower == -1 && j.upper == 1.5 && j.effort == 10 && j.velocity == 2 && j.damping == 0.1)
         #expect(abs(j.origin.orientation.rollPitchYaw.y - .pi / 2) < 1e-12)
         let tip = spec.links[1]

@@ -17,7 +17,8 @@ import Testing
     @Test func theAxesDrawMeshesAmongTheirObjects() throws {
         let scene = try loadScene("pick_cube")
         let ctx = try context(scene)
-        var novel = 0, distractors = 0
+        var novel = 0
+        var distractors = 0
         for seed: UInt64 in 0..<12 {
             let v = try Variations.apply(scene, axis: .novelObjects, level: 3, seed: seed, context: ctx)
             if case .mesh = v.scene.object(named: "cube")!.asset { novel += 1 }

@@ -5,8 +5,8 @@ import BenchtopRobot
 import BenchtopScene
 import BenchtopVariation
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 import Testing
 
 let repositoryRoot: String = {
@@ -31,10 +31,13 @@ func context(_ scene: Scene) throws -> VariationContext {
     var robots: [String: RobotJoints] = [:]
     let placements = try RobotAssembly.placements(scene: scene, robot: nil, registry: registry)
     for (p, d) in placements {
-        robots[p.name] = RobotJoints(home: d.homePositions, armJoints: d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) },
-                                     limits: d.joints.map { $0.lower...$0.upper })
+        robots[p.name] = RobotJoints(
+            home: d.homePositions, armJoints: d.arms.flatMap { $0.joints.compactMap(d.jointIndex(named:)) },
+            limits: d.joints.map { $0.lower...$0.upper })
     }
-    let mounted = RobotAssembly.addingMountedCameras(to: scene, placements: placements).cameras.filter { c in !scene.cameras.contains { $0.name == c.name } }
+    let mounted = RobotAssembly.addingMountedCameras(to: scene, placements: placements).cameras.filter { c in
+        !scene.cameras.contains { $0.name == c.name }
+    }
     return VariationContext(robots: robots, mountedCameras: mounted)
 }
 
@@ -46,8 +49,11 @@ func changedFields(_ a: Scene, _ b: Scene) -> Set<String> {
     if a.table.color != b.table.color { out.insert("table.color") }
     if a.table.texture != b.table.texture { out.insert("table.texture") }
     if a.table.friction != b.table.friction { out.insert("table.friction") }
-    var ta = a.table, tb = b.table
-    ta.color = tb.color; ta.texture = tb.texture; ta.friction = tb.friction
+    var ta = a.table
+    var tb = b.table
+    ta.color = tb.color
+    ta.texture = tb.texture
+    ta.friction = tb.friction
     if ta != tb { out.insert("table.other") }
     if a.lights != b.lights { out.insert("lights") }
     if a.background != b.background { out.insert("background") }
@@ -61,15 +67,23 @@ func changedFields(_ a: Scene, _ b: Scene) -> Set<String> {
     if b.objects.count > a.objects.count { out.insert("objects.added") }
     if b.objects.count < a.objects.count { out.insert("objects.removed") }
     for (x, y) in zip(a.objects, b.objects) {
-        if x.name != y.name { out.insert("objects.renamed"); continue }
+        if x.name != y.name {
+            out.insert("objects.renamed")
+            continue
+        }
         if x.asset != y.asset { out.insert("object.asset") }
         if x.color != y.color { out.insert("object.color") }
         if x.mass != y.mass { out.insert("object.mass") }
         if x.friction != y.friction { out.insert("object.friction") }
         if x.randomization != y.randomization { out.insert("object.randomization") }
         if x.texture != y.texture { out.insert("object.texture") }
-        var p = x, q = y
-        p.asset = q.asset; p.color = q.color; p.mass = q.mass; p.friction = q.friction; p.randomization = q.randomization
+        var p = x
+        var q = y
+        p.asset = q.asset
+        p.color = q.color
+        p.mass = q.mass
+        p.friction = q.friction
+        p.randomization = q.randomization
         p.texture = q.texture
         if p != q { out.insert("object.other") }
     }
@@ -140,15 +154,19 @@ let allowed: [VariationAxis: Set<String>] = [
     @Test func higherLevelsMoveFurther() throws {
         let scene = try loadScene("pick_cube")
         let ctx = try context(scene)
-        var counts: [Int] = [], intensities: [Double] = [], spans: [Double] = [], offsets: [Double] = []
+        var counts: [Int] = []
+        var intensities: [Double] = []
+        var spans: [Double] = []
+        var offsets: [Double] = []
         for level in 0...3 {
             counts.append(try Variations.apply(scene, axis: .distractors, level: level, seed: 3).scene.objects.count)
             let light = try Variations.apply(scene, axis: .lighting, level: level, seed: 3).scene.lights[0]
             intensities.append(abs(light.intensity - scene.lights[0].intensity))
             let r = try #require(try Variations.apply(scene, axis: .layout, level: level, seed: 3).scene.objects[0].randomization)
             spans.append(r.y.upperBound - r.y.lowerBound)
-            let q = try #require(try Variations.apply(scene, axis: .robotInit, level: level, seed: 3, context: ctx).scene.robots[0].initialJoints
-                                 ?? ctx.robots["robot"]?.home)
+            let q = try #require(
+                try Variations.apply(scene, axis: .robotInit, level: level, seed: 3, context: ctx).scene.robots[0].initialJoints
+                    ?? ctx.robots["robot"]?.home)
             let home = try #require(ctx.robots["robot"]?.home)
             offsets.append(zip(q, home).map { abs($0 - $1) }.max() ?? 0)
         }
@@ -180,14 +198,17 @@ let allowed: [VariationAxis: Set<String>] = [
 
     @Test func sensorNoiseIsSeededAndBounded() {
         let noise = SensorNoise(imageStandardDeviation: 8, stateStandardDeviation: 0.01, seed: 9)
-        var a = RGBImage(width: 16, height: 16, fill: (128, 128, 128)), b = a, c = a
+        var a = RGBImage(width: 16, height: 16, fill: (128, 128, 128))
+        var b = a
+        var c = a
         noise.apply(to: &a, episodeSeed: 1, time: 0.5, camera: "primary")
         noise.apply(to: &b, episodeSeed: 1, time: 0.5, camera: "primary")
         noise.apply(to: &c, episodeSeed: 1, time: 0.6, camera: "primary")
         #expect(a == b && a != c)
         let deviation = (a.pixels.map { (Double($0) - 128) * (Double($0) - 128) }.reduce(0, +) / Double(a.pixels.count)).squareRoot()
         #expect(deviation > 6 && deviation < 10, "sample deviation \(deviation)")
-        var s = [0.0, 1.0], t = s
+        var s = [0.0, 1.0]
+        var t = s
         noise.apply(to: &s, episodeSeed: 1, time: 0.5)
         noise.apply(to: &t, episodeSeed: 1, time: 0.5)
         #expect(s == t && s != [0.0, 1.0])
@@ -211,7 +232,8 @@ let allowed: [VariationAxis: Set<String>] = [
                     let r = Placement.footprintRadius(d.asset)
                     #expect(abs(d.position.x - t.center.x) + r <= t.size.x / 2 && abs(d.position.y - t.center.y) + r <= t.size.y / 2)
                     for o in scene.objects where taskNames.contains(o.name) {
-                        let gap = Placement.distance(SIMD2(d.position.x, d.position.y), to: Placement.centreRegion(o))
+                        let gap =
+                            Placement.distance(SIMD2(d.position.x, d.position.y), to: Placement.centreRegion(o))
                             - r - Placement.footprintRadius(o.asset)
                         #expect(gap >= [0, 0.12, 0.06, 0.02][level] - 1e-9, "\(d.name) is \(gap) m from \(o.name)")
                     }
@@ -242,7 +264,10 @@ let allowed: [VariationAxis: Set<String>] = [
     /// Renders as the environment does: the embodiment's mounted cameras join the scene's (scene cameras win).
     func render(_ scene: Scene, seed: UInt64, camera: String = "primary") throws -> (RGBImage, WorldSnapshot) {
         var s = RobotAssembly.addingMountedCameras(to: scene, placements: try RobotAssembly.placements(scene: scene, robot: nil, registry: registry))
-        for i in s.cameras.indices { s.cameras[i].width = 64; s.cameras[i].height = 64 }
+        for i in s.cameras.indices {
+            s.cameras[i].width = 64
+            s.cameras[i].height = 64
+        }
         let (world, _) = try RobotAssembly.makeWorld(scene: s, seed: seed, robot: nil, registry: registry)
         let renderer = try CameraRenderer(scene: s, bodies: world.bodies, shadowMapSize: 256)
         let snapshot = world.snapshot()
@@ -289,12 +314,14 @@ let allowed: [VariationAxis: Set<String>] = [
             #expect(novel.scene.objects[target].texture != nil)
             var plain = novel.scene
             plain.objects[target].texture = nil
-            let (textured, st) = try render(novel.scene, seed: 4), (untextured, su) = try render(plain, seed: 4)
+            let (textured, st) = try render(novel.scene, seed: 4)
+            let (untextured, su) = try render(plain, seed: 4)
             #expect(st == su && textured != untextured, "seed \(seed): texture \(String(describing: novel.scene.objects[target].texture))")
         }
         // The same variation renders to the same bytes.
         let v = try Variations.apply(scene, axis: .distractors, level: 3, seed: 4)
-        let (a, sa) = try render(v.scene, seed: 4), (b, sb) = try render(v.scene, seed: 4)
+        let (a, sa) = try render(v.scene, seed: 4)
+        let (b, sb) = try render(v.scene, seed: 4)
         #expect(a == b && sa == sb && a != base)
         // Distractors leave the original bodies where they were.
         for id in 0..<(2 + scene.objects.count) { #expect(sa.bodies[id].pose == baseSnapshot.bodies[id].pose) }
@@ -304,12 +331,12 @@ let allowed: [VariationAxis: Set<String>] = [
 @Suite struct NewAssetTests {
     @Test func bottleEllipsoidAndPrismLoadAndRestOnTheTable() throws {
         let yaml = """
-        name: assets
-        objects:
-          - {name: bottle, asset: bottle, radius: 0.03, height: 0.16, mass: 0.2, position: [0.4, -0.2]}
-          - {name: fruit, asset: ellipsoid, size: [0.07, 0.06, 0.05], mass: 0.1, position: [0.4, 0.0]}
-          - {name: toy, asset: prism, sides: 6, radius: 0.03, height: 0.04, mass: 0.05, position: [0.4, 0.2]}
-        """
+            name: assets
+            objects:
+              - {name: bottle, asset: bottle, radius: 0.03, height: 0.16, mass: 0.2, position: [0.4, -0.2]}
+              - {name: fruit, asset: ellipsoid, size: [0.07, 0.06, 0.05], mass: 0.1, position: [0.4, 0.0]}
+              - {name: toy, asset: prism, sides: 6, radius: 0.03, height: 0.04, mass: 0.05, position: [0.4, 0.2]}
+            """
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-assets-\(getpid()).yaml")
         try yaml.write(to: url, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: url) }
@@ -320,7 +347,9 @@ let allowed: [VariationAxis: Set<String>] = [
         for o in scene.objects {
             let id = try #require(world.bodyID(named: o.name))
             let z = world.snapshot().bodies[id].pose.position.z
-            #expect(abs(z - (scene.table.height + o.asset.halfExtents.z)) < 0.004, "\(o.name) rests at \(z), initially \(world.initialPoses[id].position)")
+            #expect(
+                abs(z - (scene.table.height + o.asset.halfExtents.z)) < 0.004, "\(o.name) rests at \(z), initially \(world.initialPoses[id].position)"
+            )
         }
         let bad = yaml.replacingOccurrences(of: "sides: 6", with: "sides: 2")
         try bad.write(to: url, atomically: true, encoding: .utf8)

@@ -43,24 +43,32 @@ import Testing
 
     @Test func viewerRunsUnderXvfbAndWritesANonTrivialScreenshot() throws {
         let xvfb = "/usr/bin/xvfb-run"
-        try #require(FileManager.default.isExecutableFile(atPath: xvfb),
-                     "xvfb-run is missing: install it (Debian: apt-get install xvfb xauth) to test the viewer")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: xvfb),
+            "xvfb-run is missing: install it (Debian: apt-get install xvfb xauth) to test the viewer")
         let shot = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-viewer-\(getpid()).png").path
         defer { try? FileManager.default.removeItem(atPath: shot) }
-        let (status, output) = try Self.run(xvfb, ["-a", "-s", "-screen 0 1280x800x24", try Self.benchtop(), "view", "pick_cube",
-                                                   "--frames", "8", "--size", "960x600", "--screenshot", shot, "--depth",
-                                                   "--demo-overlay"])
+        let (status, output) = try Self.run(
+            xvfb,
+            [
+                "-a", "-s", "-screen 0 1280x800x24", try Self.benchtop(), "view", "pick_cube",
+                "--frames", "8", "--size", "960x600", "--screenshot", shot, "--depth",
+                "--demo-overlay",
+            ])
         #expect(status == 0, "viewer exited with \(status): \(output)")
         let png = try PNG.decode(Data(contentsOf: URL(fileURLWithPath: shot)))
         #expect(png.width == 960 && png.height == 600 && png.channels == 3)
         // Non-trivial: many colours, the table's wood in the main view, and three panels' worth of images on the right.
         var colours = Set<UInt32>()
-        var woodLike = 0, ringLike = 0
+        var woodLike = 0
+        var ringLike = 0
         for i in 0..<(png.width * png.height) {
-            let r = png.samples[3 * i], g = png.samples[3 * i + 1], b = png.samples[3 * i + 2]
+            let r = png.samples[3 * i]
+            let g = png.samples[3 * i + 1]
+            let b = png.samples[3 * i + 2]
             colours.insert(UInt32(r) << 16 | UInt32(g) << 8 | UInt32(b))
             if r > g + 20 && g > b + 15 && r > 80 { woodLike += 1 }
-            if b > 200 && g > 180 && r < 60 { ringLike += 1 }   // the demo overlay's cyan rings
+            if b > 200 && g > 180 && r < 60 { ringLike += 1 }  // the demo overlay's cyan rings
         }
         #expect(colours.count > 1000, "only \(colours.count) colours")
         #expect(woodLike > png.width * png.height / 10, "the wooden table should fill a good part of the view")

@@ -1,11 +1,11 @@
 import BenchtopCore
 import EmbodimentConformance
 import EmbodimentKit
+import Foundation
 import FrankaEmbodiment
 import SOEmbodiment
-import YAMEmbodiment
-import Foundation
 import Testing
+import YAMEmbodiment
 
 /// Every registered built-in embodiment, as the benchtop executable registers them.
 let builtins: [EmbodimentDescriptor] = {

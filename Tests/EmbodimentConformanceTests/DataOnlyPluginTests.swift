@@ -12,7 +12,7 @@ import Testing
 
     @Test func loadsRegistersAndControlsTheToyArm() throws {
         let registry = EmbodimentRegistry()
-        let names = try registry.loadPlugins(at: Self.fixtures)   // a folder of plugin folders
+        let names = try registry.loadPlugins(at: Self.fixtures)  // a folder of plugin folders
         #expect(names == ["toy_arm"])
         let d = try registry.embodiment(named: "toy_arm")
         #expect(d.joints.map(\.name) == ["yaw", "pitch", "finger_l_joint", "finger_r_joint"])
@@ -46,7 +46,8 @@ import Testing
             ("kind: joint_position", "kind: torque", "control_modes[0].kind"),
         ]
         for (from, to, keyPath) in cases {
-            try manifest.replacingOccurrences(of: from, with: to).write(to: dir.appendingPathComponent("embodiment.yaml"), atomically: true, encoding: .utf8)
+            try manifest.replacingOccurrences(of: from, with: to).write(
+                to: dir.appendingPathComponent("embodiment.yaml"), atomically: true, encoding: .utf8)
             #expect { try EmbodimentRegistry().loadPlugins(at: dir.path) } throws: { e in
                 guard let m = e as? ManifestError else { return false }
                 return m.keyPath == keyPath && m.file.hasSuffix("embodiment.yaml")

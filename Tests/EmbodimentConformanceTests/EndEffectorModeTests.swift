@@ -1,8 +1,8 @@
 import BenchtopCore
 import EmbodimentConformance
 import EmbodimentKit
-import FrankaEmbodiment
 import Foundation
+import FrankaEmbodiment
 import Testing
 
 /// `RobotController.apply` in the end-effector modes, measured on the simulated arm (physics link poses).
@@ -18,13 +18,15 @@ import Testing
         let deltas: [SIMD3<Double>] = Array(repeating: SIMD3(0.01, 0, 0), count: 5) + Array(repeating: SIMD3(0, -0.008, 0.006), count: 5)
         for d in deltas {
             try c.apply(action: [d.x, d.y, d.z, 0, 0, 0, 1])
-            try world.step(24)   // 10 Hz, as MolmoAct v1
+            try world.step(24)  // 10 Hz, as MolmoAct v1
         }
         try world.step(240)
         let end = base.inverse * Conformance.simulatedTCP(world, c)[0]
         let sum = deltas.reduce(SIMD3<Double>.zero, +)
         let error = length((end.position - start.position) - sum)
-        print("[ee_delta] moved \(end.position - start.position), sum \(sum), error \(error * 1000) mm, turn \(end.orientation.angle(to: start.orientation)) rad")
+        print(
+            "[ee_delta] moved \(end.position - start.position), sum \(sum), error \(error * 1000) mm, turn \(end.orientation.angle(to: start.orientation)) rad"
+        )
         #expect(error < 2e-3)
         #expect(end.orientation.angle(to: start.orientation) < 1.0 * .pi / 180)
     }

@@ -12,10 +12,10 @@ import YAMEmbodiment
             let k = try ArmKinematics(descriptor: d, arm: arm)
             var q = d.homePositions
             for (i, dof) in k.dofs.enumerated() { q[dof] = [0, 1.047, 1.047, 0, 0, 0][i] }
-            let p = k.tcpPose(q).position   // reference 3.8: grasp_site (0.377, 0, 0.3926) from the arm base
+            let p = k.tcpPose(q).position  // reference 3.8: grasp_site (0.377, 0, 0.3926) from the arm base
             #expect(length(p - SIMD3(0.377, y, 0.3926)) < 1e-3, "arm \(arm): \(p)")
             for (i, dof) in k.dofs.enumerated() { q[dof] = 0 * Double(i) }
-            let z = k.tcpPose(q).position   // zero (stowed): grasp_site (0.245, 0, 0.164)
+            let z = k.tcpPose(q).position  // zero (stowed): grasp_site (0.245, 0, 0.164)
             #expect(length(z - SIMD3(0.245, y, 0.164)) < 1e-3, "arm \(arm): \(z)")
         }
     }
@@ -25,7 +25,7 @@ import YAMEmbodiment
         let tree = KinematicTree(d.articulation)
         let poses = tree.linkPoses([Double](repeating: 0, count: 6))
         let wrist = poses[d.articulation.links.firstIndex { $0.name == "wrist" }!].position
-        #expect(length(wrist - SIMD3(0.232, -0.018, 0.234)) < 1e-3, "\(wrist)")   // reference 4.2 (derived)
+        #expect(length(wrist - SIMD3(0.232, -0.018, 0.234)) < 1e-3, "\(wrist)")  // reference 4.2 (derived)
         let gripper = poses[d.articulation.links.firstIndex { $0.name == "gripper" }!]
         let urdfTCP = gripper.transform(SIMD3(-0.0079, -0.000218, -0.0981274))
         #expect(length(urdfTCP - SIMD3(0.391, 0, 0.227)) < 1e-3, "\(urdfTCP)")
@@ -34,7 +34,10 @@ import YAMEmbodiment
     @Test func datasetUnitsOfTheSOArms() throws {
         for d in [try SOPlugin.so101(), try SOPlugin.so100()] {
             let mode = try #require(d.controlMode("lerobot"))
-            #expect(mode.action.map(\.name) == ["shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos"])
+            #expect(
+                mode.action.map(\.name) == [
+                    "shoulder_pan.pos", "shoulder_lift.pos", "elbow_flex.pos", "wrist_flex.pos", "wrist_roll.pos", "gripper.pos",
+                ])
             // The home pose is the middle of every body joint's range: 0 degrees in the dataset.
             let home = d.arms[0].home
             for (k, ch) in mode.action.prefix(5).enumerated() { #expect(abs(ch.encode(home[k])) < 1e-6, "\(d.name) \(ch.name)") }

@@ -8,11 +8,14 @@ import Testing
 @Suite struct FrankaKinematicsTests {
     /// Craig (modified) DH of the Franka from F1 robot_specifications.rst: T = RotX(alpha) TransX(a) RotZ(theta) TransZ(d).
     static func dhFlange(_ q: [Double]) -> Pose {
-        let rows: [(a: Double, d: Double, alpha: Double)] = [(0, 0.333, 0), (0, 0, -.pi / 2), (0, 0.316, .pi / 2), (0.0825, 0, .pi / 2),
-                                                            (-0.0825, 0.384, -.pi / 2), (0, 0, .pi / 2), (0.088, 0, .pi / 2)]
+        let rows: [(a: Double, d: Double, alpha: Double)] = [
+            (0, 0.333, 0), (0, 0, -.pi / 2), (0, 0.316, .pi / 2), (0.0825, 0, .pi / 2),
+            (-0.0825, 0.384, -.pi / 2), (0, 0, .pi / 2), (0.088, 0, .pi / 2),
+        ]
         var t = Pose.identity
         for (i, r) in rows.enumerated() {
-            t = t * Pose(orientation: Quaternion(axis: SIMD3(1, 0, 0), angle: r.alpha)) * Pose(position: SIMD3(r.a, 0, 0))
+            t =
+                t * Pose(orientation: Quaternion(axis: SIMD3(1, 0, 0), angle: r.alpha)) * Pose(position: SIMD3(r.a, 0, 0))
                 * Pose(orientation: Quaternion(axis: SIMD3(0, 0, 1), angle: q[i])) * Pose(position: SIMD3(0, 0, r.d))
         }
         return t * Pose(position: SIMD3(0, 0, 0.107))
@@ -48,8 +51,10 @@ import Testing
         let jac = k.jacobian(q)
         let h = 1e-6
         for c in 0..<7 {
-            var qp = q; qp[c] += h
-            var qm = q; qm[c] -= h
+            var qp = q
+            qp[c] += h
+            var qm = q
+            qm[c] -= h
             let dp = (k.tcpPose(qp).position - k.tcpPose(qm).position) / (2 * h)
             let dr = (k.tcpPose(qp).orientation * k.tcpPose(qm).orientation.conjugate).rotationVector / (2 * h)
             for r in 0..<3 {

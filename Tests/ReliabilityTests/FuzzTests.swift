@@ -57,7 +57,8 @@ import Testing
             table[k, default: [:]][o.run.verdict, default: 0] += 1
             slowest[k] = max(slowest[k] ?? 0, o.run.seconds)
             peak[k] = max(peak[k] ?? 0, o.run.peakResidentBytes)
-            let label = "\(k.rawValue) seed \(o.fuzzCase.seed) [\(o.fuzzCase.mutations.joined(separator: "; "))]: \(o.fuzzCase.arguments.joined(separator: " "))"
+            let label =
+                "\(k.rawValue) seed \(o.fuzzCase.seed) [\(o.fuzzCase.mutations.joined(separator: "; "))]: \(o.fuzzCase.arguments.joined(separator: " "))"
             #expect(![.crash, .hang, .memory].contains(o.run.verdict), "\(o.run.verdict.rawValue): \(label)\n\(o.run.output.suffix(600))")
             #expect(!o.run.output.contains("FUZZ-SECRET"), "a file outside the plugin was echoed: \(label)")
             if o.run.verdict == .cleanError && k != .commandLine {
@@ -66,11 +67,13 @@ import Testing
         }
         for case .failure(let e) in results.all { Issue.record("harness failure: \(e)") }
 
-        var report = "| input | cases | clean error | accepted | crash | hang | memory | slowest s | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        var report =
+            "| input | cases | clean error | accepted | crash | hang | memory | slowest s | peak RSS MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for kind in InputKind.allCases {
             let t = table[kind] ?? [:]
             let n = t.values.reduce(0, +)
-            report += "| \(kind.rawValue) | \(n) | " + Verdict.allCases.map { "\(t[$0] ?? 0)" }.joined(separator: " | ")
+            report +=
+                "| \(kind.rawValue) | \(n) | " + Verdict.allCases.map { "\(t[$0] ?? 0)" }.joined(separator: " | ")
                 + String(format: " | %.1f | %d |\n", slowest[kind] ?? 0, (peak[kind] ?? 0) >> 20)
         }
         report += String(format: "\n%d cases, seed %llu, %.0f s wall\n", cases.count, baseSeed, wall)
@@ -80,7 +83,9 @@ import Testing
 
     @Test func mutatorsAreDeterministic() {
         for kind in InputKind.allCases {
-            let a = Mutators.make(kind, seed: 42), b = Mutators.make(kind, seed: 42), c = Mutators.make(kind, seed: 43)
+            let a = Mutators.make(kind, seed: 42)
+            let b = Mutators.make(kind, seed: 42)
+            let c = Mutators.make(kind, seed: 43)
             #expect(a.files == b.files && a.arguments == b.arguments && a.mutations == b.mutations)
             #expect(a.files != c.files || a.arguments != c.arguments || a.mutations != c.mutations)
         }
@@ -91,6 +96,14 @@ final class ResultBox: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Result<FuzzTests.Outcome, Error>?]
     init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: Result<FuzzTests.Outcome, Error>) { lock.lock(); items[i] = r; lock.unlock() }
-    var all: [Result<FuzzTests.Outcome, Error>] { lock.lock(); defer { lock.unlock() }; return items.compactMap { $0 } }
+    func set(_ i: Int, _ r: Result<FuzzTests.Outcome, Error>) {
+        lock.lock()
+        items[i] = r
+        lock.unlock()
+    }
+    var all: [Result<FuzzTests.Outcome, Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items.compactMap { $0 }
+    }
 }

@@ -48,8 +48,10 @@ struct BinaryRun: Sendable {
 
 /// Runs `benchtop ARGS` in `directory` with a wall-clock limit and a resident-memory limit (polled from
 /// /proc), classifying the end. Output is kept up to 1 MB.
-func runBenchtop(_ args: [String], in directory: String = repositoryRoot, timeout: Double = 30,
-                 memoryLimit: Int = 2 << 30, environment: [String: String]? = nil) throws -> BinaryRun {
+func runBenchtop(
+    _ args: [String], in directory: String = repositoryRoot, timeout: Double = 30,
+    memoryLimit: Int = 2 << 30, environment: [String: String]? = nil
+) throws -> BinaryRun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try benchtopExecutable())
     p.arguments = args
@@ -68,8 +70,16 @@ func runBenchtop(_ args: [String], in directory: String = repositoryRoot, timeou
     while p.isRunning {
         let rss = residentBytes(pid: p.processIdentifier)
         peak = max(peak, rss)
-        if rss > memoryLimit { killedFor = .memory; kill(p.processIdentifier, SIGKILL); break }
-        if Date().timeIntervalSince(start) > timeout { killedFor = .hang; kill(p.processIdentifier, SIGKILL); break }
+        if rss > memoryLimit {
+            killedFor = .memory
+            kill(p.processIdentifier, SIGKILL)
+            break
+        }
+        if Date().timeIntervalSince(start) > timeout {
+            killedFor = .hang
+            kill(p.processIdentifier, SIGKILL)
+            break
+        }
         usleep(10_000)
     }
     p.waitUntilExit()
@@ -104,7 +114,11 @@ final class OutputBuffer: @unchecked Sendable {
         defer { lock.unlock() }
         if data.count < 1 << 20 { data.append(d.prefix((1 << 20) - data.count)) }
     }
-    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: data, as: UTF8.self) }
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
 }
 
 /// A fresh temporary folder, removed by `remove()`.

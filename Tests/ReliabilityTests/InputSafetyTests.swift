@@ -49,7 +49,7 @@ import Testing
         defer { s.remove() }
         let cases: [(String, Data, String)] = [
             ("empty", Data(), "the file is empty"),
-            ("binary", Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 7) }), "not a text file"),
+            ("binary", Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }), "not a text file"),
             ("unclosed", Data("<robot name=\"r\"><link name=\"a\">".utf8), "is not closed"),
             ("mismatch", Data("<robot name=\"r\"><link name=\"a\"></robot>".utf8), "does not match"),
             ("two-roots", Data("<robot name=\"r\"><link name=\"a\"/></robot><robot/>".utf8), "content after the root"),
@@ -102,8 +102,10 @@ import Testing
         let long = String(repeating: "x", count: 100_000) + Self.secret
         try s.write("scalar.yaml", long)
         try s.write("key.yaml", "name: a\n\(long): 1\n")
-        try s.write("mass.yaml", try String(contentsOfFile: "\(repositoryRoot)/scenes/pick_cube.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "mass: 0.1", with: "mass: \(long)"))
+        try s.write(
+            "mass.yaml",
+            try String(contentsOfFile: "\(repositoryRoot)/scenes/pick_cube.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "mass: 0.1", with: "mass: \(long)"))
         for f in ["scalar.yaml", "key.yaml", "mass.yaml"] {
             let run = try runBenchtop(["scene", "check", s.file(f)])
             expectRefused(run, mentioning: [f])

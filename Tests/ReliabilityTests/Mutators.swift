@@ -18,7 +18,8 @@ struct FuzzRandom {
 
 /// The kinds of input the fuzz suite mutates, each with its seed document and the command that reads it.
 enum InputKind: String, CaseIterable, Sendable {
-    case scene, urdf, manifest, perturbation, sweep, commandLine = "cli"
+    case scene, urdf, manifest, perturbation, sweep
+    case commandLine = "cli"
 }
 
 /// One generated case: files to write into a fresh folder and the command line (`@` stands for the folder).
@@ -37,9 +38,11 @@ struct FuzzCase: Sendable {
 /// misspelt, truncation, random and binary bytes, plus each format's own attacks (YAML alias bombs and deep
 /// nesting, XML entities and DOCTYPEs, huge URDFs, paths leaving the plugin folder, flags that do not apply).
 enum Mutators {
-    static let extremes = ["0", "-0", "-1", "1e308", "-1e308", "1e-300", "1e-9", "nan", ".nan", ".inf", "-.inf", "9223372036854775807",
-                           "-9223372036854775808", "18446744073709551615", "18446744073709551616", "1e9", "1000000", "3.5", "-7",
-                           "abc", "[]", "{}", "~", "\"\"", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "0x10", "1_000", "true"]
+    static let extremes = [
+        "0", "-0", "-1", "1e308", "-1e308", "1e-300", "1e-9", "nan", ".nan", ".inf", "-.inf", "9223372036854775807",
+        "-9223372036854775808", "18446744073709551615", "18446744073709551616", "1e9", "1000000", "3.5", "-7",
+        "abc", "[]", "{}", "~", "\"\"", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "0x10", "1_000", "true",
+    ]
 
     static func seedText(_ kind: InputKind) -> String {
         func read(_ path: String) -> String { (try? String(contentsOfFile: "\(repositoryRoot)/\(path)", encoding: .utf8)) ?? "" }
@@ -49,7 +52,8 @@ enum Mutators {
         case .manifest: return read("Tests/EmbodimentConformanceTests/Fixtures/toy_arm/embodiment.yaml")
         case .perturbation: return read("perturbations/pick_cube_trace.yaml")
         case .sweep:
-            return "scene: pick_cube\npolicy: builtin\nepisodes: 2\nseed: 0\nhorizon: 3\nrender_observations: false\npictures: false\naxes:\n  lighting: [1]\n  physics: all\n"
+            return
+                "scene: pick_cube\npolicy: builtin\nepisodes: 2\nseed: 0\nhorizon: 3\nrender_observations: false\npictures: false\naxes:\n  lighting: [1]\n  physics: all\n"
         case .commandLine: return ""
         }
     }
@@ -71,12 +75,16 @@ enum Mutators {
         }
         let data = bytes ?? Data(text.utf8)
         switch kind {
-        case .scene: return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["scene.yaml": data], arguments: ["scene", "check", "@/scene.yaml"])
-        case .urdf: return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["robot.urdf": data], arguments: ["check", "urdf", "@/robot.urdf"])
+        case .scene:
+            return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["scene.yaml": data], arguments: ["scene", "check", "@/scene.yaml"])
+        case .urdf:
+            return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["robot.urdf": data], arguments: ["check", "urdf", "@/robot.urdf"])
         case .manifest:
             let urdf = Data(seedText(.urdf).utf8)
-            return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["plugin/embodiment.yaml": data, "plugin/toy_arm.urdf": urdf, "secret.txt": Data("FUZZ-SECRET\n".utf8)],
-                            arguments: ["check", "plugin", "@/plugin"])
+            return FuzzCase(
+                kind: kind, seed: seed, mutations: applied,
+                files: ["plugin/embodiment.yaml": data, "plugin/toy_arm.urdf": urdf, "secret.txt": Data("FUZZ-SECRET\n".utf8)],
+                arguments: ["check", "plugin", "@/plugin"])
         case .perturbation:
             return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["p.yaml": data], arguments: ["check", "perturbation", "@/p.yaml"])
         case .sweep: return FuzzCase(kind: kind, seed: seed, mutations: applied, files: ["s.yaml": data], arguments: ["check", "sweep", "@/s.yaml"])
@@ -84,16 +92,22 @@ enum Mutators {
         }
     }
 
-    enum Result { case text(String), bytes(Data) }
+    enum Result {
+        case text(String)
+        case bytes(Data)
+    }
 
     static func mutate(_ text: String, kind: InputKind, _ rng: inout FuzzRandom) -> (String, Result) {
         var lines = text.components(separatedBy: "\n")
         switch rng.below(kind == .urdf ? 13 : 12) {
-        case 0, 1, 2:   // a number replaced by an extreme
+        case 0, 1, 2:  // a number replaced by an extreme
             let spans = numberSpans(Array(text.utf8), anywhere: kind == .urdf)
             guard !spans.isEmpty else { return ("none", .text(text)) }
             let value = rng.pick(extremes)
-            return ("number->\(value)", .text(replacing(rng.pick(spans), in: text, with: kind == .urdf ? value.replacingOccurrences(of: "\"", with: "") : value)))
+            return (
+                "number->\(value)",
+                .text(replacing(rng.pick(spans), in: text, with: kind == .urdf ? value.replacingOccurrences(of: "\"", with: "") : value))
+            )
         case 3:
             guard !lines.isEmpty else { return ("none", .text(text)) }
             lines.remove(at: rng.below(lines.count))
@@ -103,10 +117,11 @@ enum Mutators {
             lines.insert(lines[i], at: i)
             return ("duplicate line", .text(lines.joined(separator: "\n")))
         case 5:
-            let i = rng.below(lines.count), j = rng.below(lines.count)
+            let i = rng.below(lines.count)
+            let j = rng.below(lines.count)
             lines.swapAt(i, j)
             return ("swap lines", .text(lines.joined(separator: "\n")))
-        case 6:   // a key misspelt: one character dropped
+        case 6:  // a key misspelt: one character dropped
             let spans = keySpans(Array(text.utf8), before: kind == .urdf ? UInt8(ascii: "=") : UInt8(ascii: ":"))
             guard !spans.isEmpty else { return ("none", .text(text)) }
             let span = rng.pick(spans)
@@ -117,7 +132,7 @@ enum Mutators {
         case 7:
             let cut = rng.below(text.utf8.count + 1)
             return ("truncate at \(cut)", .bytes(Data(text.utf8.prefix(cut))))
-        case 8:   // random bytes, binary included, at a random place
+        case 8:  // random bytes, binary included, at a random place
             var data = Data(text.utf8)
             let junk = Data((0..<(1 + rng.below(64))).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
             data.insert(contentsOf: junk, at: rng.below(data.count + 1))
@@ -139,8 +154,13 @@ enum Mutators {
         while i < b.count {
             let start = i
             if b[i] == UInt8(ascii: "-") && i + 1 < b.count && isDigit(b[i + 1]) { i += 1 }
-            guard isDigit(b[i]), anywhere || (start > 0 && [UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: " ")].contains(b[start - 1])),
-                  start == 0 || !isDigit(b[start - 1]) else { i = start + 1; continue }
+            guard isDigit(b[i]),
+                anywhere || (start > 0 && [UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: " ")].contains(b[start - 1])),
+                start == 0 || !isDigit(b[start - 1])
+            else {
+                i = start + 1
+                continue
+            }
             while i < b.count, isDigit(b[i]) || b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") { i += 1 }
             spans.append(start..<i)
         }
@@ -170,14 +190,22 @@ enum Mutators {
         case .urdf:
             switch rng.below(5) {
             case 0:
-                return ("DOCTYPE file entity", .text("<!DOCTYPE robot [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n" + text.replacingOccurrences(of: "name=\"base\"", with: "name=\"&x;\"")))
+                return (
+                    "DOCTYPE file entity",
+                    .text(
+                        "<!DOCTYPE robot [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
+                            + text.replacingOccurrences(of: "name=\"base\"", with: "name=\"&x;\""))
+                )
             case 1:
                 let entities = (1...9).map { "<!ENTITY e\($0) \"" + String(repeating: "&e\($0 - 1);", count: 10) + "\">" }.joined()
                 return ("entity expansion bomb", .text("<!DOCTYPE r [<!ENTITY e0 \"lol\">\(entities)]>" + text))
             case 2:
                 let n = 300 + rng.below(900)
                 var chain = "<robot name=\"big\"><link name=\"l0\"/>"
-                for i in 1..<n { chain += "<link name=\"l\(i)\"><collision><geometry><box size=\"0.1 0.1 0.1\"/></geometry></collision></link><joint name=\"j\(i)\" type=\"revolute\"><parent link=\"l\(i - 1)\"/><child link=\"l\(i)\"/><limit lower=\"-1\" upper=\"1\" effort=\"1\" velocity=\"1\"/></joint>" }
+                for i in 1..<n {
+                    chain +=
+                        "<link name=\"l\(i)\"><collision><geometry><box size=\"0.1 0.1 0.1\"/></geometry></collision></link><joint name=\"j\(i)\" type=\"revolute\"><parent link=\"l\(i - 1)\"/><child link=\"l\(i)\"/><limit lower=\"-1\" upper=\"1\" effort=\"1\" velocity=\"1\"/></joint>"
+                }
                 return ("\(n)-link chain", .text(chain + "</robot>"))
             case 3:
                 let depth = 100 + rng.below(100_000)
@@ -189,7 +217,9 @@ enum Mutators {
             switch rng.below(kind == .manifest ? 5 : 3) {
             case 0:
                 var bomb = "b0: &b0 [x, x, x, x, x, x, x, x, x]\n"
-                for i in 1...(4 + rng.below(6)) { bomb += "b\(i): &b\(i) [" + Array(repeating: "*b\(i - 1)", count: 9).joined(separator: ", ") + "]\n" }
+                for i in 1...(4 + rng.below(6)) {
+                    bomb += "b\(i): &b\(i) [" + Array(repeating: "*b\(i - 1)", count: 9).joined(separator: ", ") + "]\n"
+                }
                 return ("alias bomb", .text(bomb + text))
             case 1:
                 let depth = 10 + rng.below(5000)
@@ -197,7 +227,14 @@ enum Mutators {
             case 2:
                 return ("huge scalar", .text("name: " + String(repeating: "y", count: 200_000) + "\n" + text))
             case 3:
-                return ("urdf outside", .text(text.replacingOccurrences(of: "urdf: toy_arm.urdf", with: "urdf: " + rng.pick(["../secret.txt", "/etc/passwd", "/proc/self/environ", "/dev/zero", ".", "", "toy_arm.urdf/.."]))))
+                return (
+                    "urdf outside",
+                    .text(
+                        text.replacingOccurrences(
+                            of: "urdf: toy_arm.urdf",
+                            with: "urdf: "
+                                + rng.pick(["../secret.txt", "/etc/passwd", "/proc/self/environ", "/dev/zero", ".", "", "toy_arm.urdf/.."])))
+                )
             default:
                 return ("tcp_offset typo", .text(text.replacingOccurrences(of: "tcp_offset", with: "tcp_ofset")))
             }
@@ -210,8 +247,10 @@ enum Mutators {
         var args: [String]
         var applied: [String] = []
         if rng.chance(0.3) {
-            args = ["sim", "pick_cube", "--steps", rng.pick(["-1", "0", "5", "1000000000000", "x", "9223372036854775807"]),
-                    "--seed", rng.pick(["0", "-1", "18446744073709551615", "18446744073709551616"])]
+            args = [
+                "sim", "pick_cube", "--steps", rng.pick(["-1", "0", "5", "1000000000000", "x", "9223372036854775807"]),
+                "--seed", rng.pick(["0", "-1", "18446744073709551615", "18446744073709551616"]),
+            ]
             if rng.chance(0.5) { args += ["--json", "--every", rng.pick(["0", "-3", "1", "2"])] }
             if rng.chance(0.2) { args += ["--robot", rng.pick(["franka", "frnaka", "", "so101"])] }
             applied = ["sim flags"]

@@ -21,8 +21,11 @@ import Testing
         // Gravity of 200 m/s^2 upwards throws the cube 0.44 m "up" in the first tick, at 13 m/s: the lifted
         // predicate holds, but nothing in a tabletop task moves that fast, so it is not a success.
         try s.write("explode.yaml", Self.pickCube + "physics: {gravity: [0, 0, 200]}\n")
-        let run = try runBenchtop(["eval", s.file("explode.yaml"), "--episodes", "1", "--horizon", "3", "--no-video", "--no-panels",
-                                   "--out", s.file("out")], timeout: 120)
+        let run = try runBenchtop(
+            [
+                "eval", s.file("explode.yaml"), "--episodes", "1", "--horizon", "3", "--no-video", "--no-panels",
+                "--out", s.file("out"),
+            ], timeout: 120)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: s.file("out/results.json")))) as? [String: Any]
         let episode = (json?["episodes"] as? [[String: Any]])?.first
         #expect(episode?["success"] as? Bool == false, "\(run.output.suffix(300))")

@@ -145,8 +145,11 @@ import Testing
         expectClean(try runBenchtop(["sim", "pick_cube", "--steps", "1000000000000"]), ["--steps"], "sim --steps 1e12")
         // A perturbation naming a camera the observations do not have is an error, not a silent no-op.
         try s.write("cam.yaml", "perturbations:\n  - name: blur\n    observation: {blur: 2, cameras: [primray]}\n")
-        let run = try runBenchtop(["eval", "pick_cube", "--perturb", s.file("cam.yaml"), "--episodes", "1", "--horizon", "1",
-                                   "--no-video", "--no-panels", "--out", s.file("cam-out")], timeout: 120)
+        let run = try runBenchtop(
+            [
+                "eval", "pick_cube", "--perturb", s.file("cam.yaml"), "--episodes", "1", "--horizon", "1",
+                "--no-video", "--no-panels", "--out", s.file("cam-out"),
+            ], timeout: 120)
         expectClean(run, ["no observation camera named 'primray' (did you mean 'primary'?)"], "unknown camera")
     }
 }
