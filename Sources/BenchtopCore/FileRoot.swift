@@ -66,7 +66,7 @@ public struct FileRoot: Sendable, Equatable {
     }
 
     /// `realpath(3)`: absolute, no `.`/`..`, symbolic links resolved; nil when the path does not exist.
-    static func realPath(_ path: String) -> String? {
+    public static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }
         defer { free(p) }
         return String(cString: p)

@@ -29,8 +29,8 @@ public enum MeshFile {
         guard extensions.contains(ext) else {
             throw MeshError(file: path, reason: "unsupported mesh format '.\(ext)'; expected one of: \(extensions.sorted().joined(separator: ", "))")
         }
-        guard let realRoot = realPath(root) else { throw MeshError(file: path, reason: "the root directory \(root) does not exist") }
-        guard let realFile = realPath(path) else { throw MeshError(file: path, reason: "no such file") }
+        guard let realRoot = FileRoot.realPath(root) else { throw MeshError(file: path, reason: "the root directory \(root) does not exist") }
+        guard let realFile = FileRoot.realPath(path) else { throw MeshError(file: path, reason: "no such file") }
         guard realFile.hasPrefix(realRoot + "/") else {
             throw MeshError(file: path, reason: "lies outside the allowed root \(realRoot)")
         }
@@ -71,12 +71,5 @@ public enum MeshFile {
         }
         guard !parts.isEmpty else { throw MeshError(file: path, reason: "the file holds no triangles") }
         return parts
-    }
-
-    /// The canonical absolute path (symbolic links resolved), or nil when it does not exist.
-    public static func realPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
     }
 }

@@ -145,7 +145,7 @@ public struct AssetRoots: Sendable, Hashable {
         for root in roots {
             let candidate = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: candidate) else { continue }
-            guard let realRoot = MeshFile.realPath(root), let real = MeshFile.realPath(candidate), real.hasPrefix(realRoot + "/") else {
+            guard let realRoot = FileRoot.realPath(root), let real = FileRoot.realPath(candidate), real.hasPrefix(realRoot + "/") else {
                 throw LookupError(description: "'\(file)' lies outside the allowed root \(root)")
             }
             return (candidate, realRoot)

@@ -17,7 +17,7 @@ public enum ObjectLibrary {
         if let env = environment["BENCHTOP_OBJECT_LIBRARY"] { dirs += env.split(separator: ":").map(String.init) }
         var out: [(String, String)] = []
         for dir in dirs {
-            guard let root = MeshFile.realPath(dir), let walker = FileManager.default.enumerator(atPath: root) else { continue }
+            guard let root = FileRoot.realPath(dir), let walker = FileManager.default.enumerator(atPath: root) else { continue }
             var found: [String] = []
             while let next = walker.nextObject() as? String {
                 if MeshFile.extensions.contains(URL(fileURLWithPath: next).pathExtension.lowercased()) { found.append(root + "/" + next) }
