@@ -2,6 +2,10 @@ import BenchtopCore
 import BenchtopMesh
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A mesh file placed as a scene object: its triangles (one part per material, with the material's colour), scaled
 /// and moved so that the asset frame sits at the centre of the bounding box, as for every asset.
 public struct MeshAsset: Sendable, Hashable {
@@ -118,40 +122,63 @@ public struct URDFAsset: Sendable, Hashable {
     }
 }
 
-/// Where a scene's asset files may come from: the scene file's directory, then each asset path (the scene's
-/// `asset_path` list, relative to the scene file, then BENCHTOP_ASSET_PATH, colon-separated). A file is read only
-/// from inside the root it was found under.
+/// Where a scene's asset files may come from: a search path of `FileRoot`s, so that asset files follow the one
+/// path rule of every other input. The roots are the scene file's folder, then each `asset_path` entry (relative to
+/// the scene file), then BENCHTOP_ASSET_PATH (colon-separated). A `file:` name is relative to each root in turn, and
+/// within the root it is found in it may not leave that root: no absolute path, no `..` component, no symbolic link
+/// leading out. The first root holding the name is used. `asset_path` entries are roots the scene author declares,
+/// so they may lie beside the scene (`../my_assets`); a scene embedded in a dataset is `confined`: its entries must
+/// lie inside its own folder too.
 public struct AssetRoots: Sendable, Hashable {
+    /// The root folders, in search order (as given; each is made real when searched).
     public var roots: [String]
 
-    public init(sceneFile: String, assetPath: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        sceneFile: String, assetPath: [String] = [], confined: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let sceneDir = URL(fileURLWithPath: sceneFile).deletingLastPathComponent().standardizedFileURL.path
         var roots = [sceneDir]
-        for p in assetPath { roots.append(p.hasPrefix("/") ? p : URL(fileURLWithPath: sceneDir).appendingPathComponent(p).standardizedFileURL.path) }
+        for (i, p) in assetPath.enumerated() {
+            if confined {
+                do { roots.append(try FileRoot(directory: sceneDir).resolve(p)) } catch let e as FileRootError {
+                    throw LookupError(description: "asset_path[\(i)]: \(e.message)")
+                }
+            } else {
+                roots.append(p.hasPrefix("/") ? p : URL(fileURLWithPath: sceneDir).appendingPathComponent(p).standardizedFileURL.path)
+            }
+        }
         if let env = environment["BENCHTOP_ASSET_PATH"] { roots += env.split(separator: ":").map(String.init).filter { !$0.isEmpty } }
         self.roots = roots
     }
 
-    /// A file that is not under any root, or outside the root it was found under.
+    /// A file that is not under any root, or that leaves the root it was found in.
     public struct LookupError: Error, CustomStringConvertible, Sendable {
         public var description: String
     }
 
-    /// The file and the (real) root it lies in; the error names the places searched.
+    /// The file (its path under the root) and the real root it lies in; the error names the places searched.
     public func resolve(_ file: String) throws -> (path: String, root: String) {
+        guard !file.isEmpty, !file.contains("\0") else { throw LookupError(description: "expected a file name, got '\(Excerpt.of(file))'") }
         guard !file.hasPrefix("/") else {
-            throw LookupError(description: "give a path relative to the scene file or an asset path, not an absolute path")
+            throw LookupError(description: "'\(Excerpt.of(file))': give a path relative to the scene file or an asset path, not an absolute path")
         }
-        for root in roots {
-            let candidate = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: candidate) else { continue }
-            guard let realRoot = FileRoot.realPath(root), let real = FileRoot.realPath(candidate), real.hasPrefix(realRoot + "/") else {
-                throw LookupError(description: "'\(file)' lies outside the allowed root \(root)")
-            }
-            return (candidate, realRoot)
+        guard !file.split(separator: "/").contains("..") else {
+            throw LookupError(
+                description: "'\(Excerpt.of(file))' leaves its root by '..'; add the folder to the scene's asset_path or BENCHTOP_ASSET_PATH instead")
+        }
+        for dir in roots {
+            guard let root = try? FileRoot(directory: dir) else { continue }
+            let candidate = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
+            // lstat: a dangling symbolic link is found here and refused by the root, not skipped.
+            var info = stat()
+            guard lstat(candidate, &info) == 0 else { continue }
+            do { _ = try root.resolve(file) } catch let e as FileRootError { throw LookupError(description: e.message) }
+            return (candidate, root.directory)
         }
         throw LookupError(
             description:
-                "no file '\(file)' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)")
+                "no file '\(Excerpt.of(file))' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)"
+        )
     }
 }
