@@ -33,7 +33,7 @@ public enum ConformanceSuite {
         public var thresholds = Thresholds()
         public var ikTargets = 20
         public var homeSeconds = 10.0
-        /// Cube edge (m) and mass (kg); nil: 5 cm / 100 g when the gripper opens at least 6 cm, else 3 cm / 30 g.
+        /// Cube edge (m) and mass (kg); nil: 5 cm / 100 g when prismatic fingers open at least 6 cm, else 3 cm / 30 g.
         public var cubeSize: Double?
         public var cubeMass: Double?
         /// Cube distance from the first joint (m); nil: 1.15 x the home TCP's reach.
@@ -126,7 +126,10 @@ public enum ConformanceSuite {
         if !options.skipsPick {
             for arm in d.arms.indices where d.arms[arm].gripper != nil {
                 check(d.arms.count > 1 ? "pick (\(d.arms[arm].name))" : "pick") {
-                    let wide = (d.arms[arm].gripper.map { zip($0.open, $0.closed).map { abs($0 - $1) }.reduce(0, +) } ?? 0) >= 0.06
+                    // Prismatic fingers opening 6 cm or more take the 5 cm cube; revolute jaws (SO) the 3 cm one.
+                    let g = d.arms[arm].gripper!
+                    let prismatic = g.joints.allSatisfy { n in d.articulation.joints.first { $0.name == n }?.kind == .prismatic }
+                    let wide = prismatic && zip(g.open, g.closed).map { abs($0 - $1) }.reduce(0, +) >= 0.06
                     let size = options.cubeSize ?? (wide ? 0.05 : 0.03)
                     let mass = options.cubeMass ?? (wide ? 0.1 : 0.03)
                     let r = try Conformance.grasp(d, arm: arm, size: size, mass: mass, reach: options.reach)
