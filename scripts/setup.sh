@@ -42,6 +42,13 @@ if [ "${1:-}" = "--test" ]; then
       || python3 -m pip install -q --break-system-packages "${pip_packages[@]}"
   fi
 
+  # pybullet_data: published robot and object descriptions with their meshes (the Panda URDF of Plugins/PandaPybullet,
+  # MeshRobotEndToEndTests; the objects' mesh tests). Tests find it with pybullet_data.getDataPath().
+  if ! python3 -c "import pybullet_data" 2>/dev/null; then
+    echo "setup: pip installing pybullet==3.2.7"
+    python3 -m pip install -q "pybullet==3.2.7" 2>/dev/null || python3 -m pip install -q --break-system-packages "pybullet==3.2.7"
+  fi
+
   # The real LeRobot, which the dataset tests load every recording with and train on, in cached venvs made once
   # per machine and reused by every later `make test` (a cold first run downloads a few GB, mostly torch):
   #   venv-torch          lerobot 0.6.1 (reads and trains on v3.0; Python >= 3.12)

@@ -50,6 +50,12 @@ public enum Shape: Sendable, Hashable, Codable {
         }
     }
 
+    /// The triangles of a mesh shape (nil for the others).
+    public var triangleMesh: TriangleMesh? {
+        if case .mesh(let m) = self { return m }
+        return nil
+    }
+
     /// Points whose convex hull bounds the shape (the vertices of hulls and meshes; nil for the primitives).
     public var hullPoints: [SIMD3<Double>]? {
         switch self {
@@ -70,6 +76,19 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
         self.positions = positions
         self.normals = normals
         self.indices = indices
+    }
+
+    /// Several meshes as one (indices renumbered).
+    public init(joining meshes: [TriangleMesh]) {
+        positions = []
+        normals = []
+        indices = []
+        for m in meshes {
+            let base = UInt32(positions.count)
+            positions += m.positions
+            normals += m.normals
+            indices += m.indices.map { $0 + base }
+        }
     }
 
     public var triangleCount: Int { indices.count / 3 }

@@ -73,3 +73,25 @@ public enum MeshFile {
         return parts
     }
 }
+
+/// Mesh files read once per process: robot links share files (both Panda fingers use finger.obj), and every
+/// registration of a plugin reads the same meshes.
+public final class MeshCache: @unchecked Sendable {
+    public static let shared = MeshCache()
+    private let lock = NSLock()
+    private var entries: [String: [MeshPart]] = [:]
+
+    /// `MeshFile.load(path:root:)`, remembered by path and root.
+    public func parts(path: String, root: String) throws -> [MeshPart] {
+        let key = root + "\u{0}" + path
+        lock.lock()
+        let hit = entries[key]
+        lock.unlock()
+        if let hit { return hit }
+        let parts = try MeshFile.load(path: path, root: root)
+        lock.lock()
+        entries[key] = parts
+        lock.unlock()
+        return parts
+    }
+}

@@ -227,7 +227,7 @@ public final class World {
             var nativeBody: Int32? = nil
             if !link.collision.isEmpty {
                 let inCom = link.collision.map { ShapePart($0.shape, pose: comFrame.inverse * $0.pose) }
-                let shape = native.makeShape(inCom)
+                let shape = native.makeShape(inCom, mergingMeshes: false)
                 // Robot links anchor their contacts' friction: a held object does not creep down the fingers.
                 let material = Material(friction: link.friction, frictionAnchor: !isObject)
                 let id = native.setLinkShape(mb, link: nativeLink, shape: shape, material: material)
