@@ -48,6 +48,7 @@ public final class TeleopSession: ViewerSimulation {
     private var stopping = false
     private var lastInfo: TickInfo?
     private var leaderMismatch: String?
+    private var lastAction: [Double] = []
     private var binding: TeleopBinding!
     private var log: FileHandle?
     private let worker = PinnedThread(name: "benchtop-record")
@@ -140,6 +141,7 @@ public final class TeleopSession: ViewerSimulation {
         ticks = 0
         carry = 0
         lastInfo = nil
+        lastAction = []
         pending = TeleopCommand()
         phase = readyPrompt ? .ready : .recording
         writeLog()
@@ -190,6 +192,7 @@ public final class TeleopSession: ViewerSimulation {
         let action = DemoRecorder.quantized(try mapper.action(command: command, view: binding.view, dt: 1 / environment.controlRate))
         pending.toggleGripper = false
         pending.gripper = nil
+        lastAction = action
         let info = try environment.step(action)
         lastInfo = info
         recorder.episodeDidTick(index: ticks, observation: seen, action: action, reasoning: nil, info: info)
@@ -308,6 +311,7 @@ public final class TeleopSession: ViewerSimulation {
             "seed": seed, "tcp": [tcp.x, tcp.y, tcp.z], "target": [mapper.worldTarget.x, mapper.worldTarget.y, mapper.worldTarget.z],
             "gripper_open": mapper.apertures[mapper.activeArm] > 0.5, "success": lastInfo?.success ?? false,
             "view_azimuth": binding?.view.azimuth ?? 0, "contacts": contactLines(), "objects": objects,
+            "action": lastAction, "state": c.state(),
         ]
         if let data = try? JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys]) {
             log.write(data + Data("\n".utf8))

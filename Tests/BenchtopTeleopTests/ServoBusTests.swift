@@ -97,7 +97,8 @@ final class EmulatedFeetechArm: @unchecked Sendable {
                 "gripper": {"id": 6, "drive_mode": 0, "homing_offset": 20, "range_min": 2000, "range_max": 3000}
             }
             """
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("so101-leader-\(getpid()).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("so101-leader-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).json")
+            .path
         try json.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

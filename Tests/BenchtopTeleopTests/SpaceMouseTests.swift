@@ -46,6 +46,8 @@ final class FakeSpacenavd: @unchecked Sendable {
     private var ready: DispatchSemaphore!
 
     func waitForHandshake() { ready.wait() }
+    /// False when no client connected and finished the handshake in time.
+    func waitForHandshake(seconds: Double) -> Bool { ready.wait(timeout: .now() + seconds) == .success }
 
     func send(_ words: [Int32]) {
         precondition(words.count == 8)
