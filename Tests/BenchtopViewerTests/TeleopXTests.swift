@@ -1,3 +1,4 @@
+import BenchtopViewer
 import Foundation
 import Testing
 
@@ -214,5 +215,90 @@ import Testing
         let (bad, message) = try ViewerTests.run(xvfb, common + ["--out", dir + "/b", "--gamepad-mappings", dir + "/db.txt"])
         #expect(bad != 0)
         #expect(message.contains("no SDL GameControllerDB mapping lines"), "\(message)")
+    }
+
+    @Test func withTheMouseDeviceADragThatStartsOnTheMarkerMovesTheTargetNotTheView() throws {
+        for tool in ["/usr/bin/Xvfb", "/usr/bin/xdotool"] {
+            try #require(FileManager.default.isExecutableFile(atPath: tool), "\(tool) is missing (scripts/setup.sh installs it)")
+        }
+        let display = try VirtualDisplay()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("benchtop-teleop-mouse-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/teleop.jsonl"
+        var environment = ProcessInfo.processInfo.environment
+        environment["DISPLAY"] = display.name
+        let record = Process()
+        record.executableURL = URL(fileURLWithPath: try ViewerTests.benchtop())
+        record.arguments = [
+            "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--teleop", "mouse", "--no-ready-prompt",
+            "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
+        ]
+        record.currentDirectoryURL = URL(fileURLWithPath: ViewerTests.root)
+        record.environment = environment
+        record.standardOutput = FileHandle.nullDevice
+        record.standardError = FileHandle.nullDevice
+        try record.run()
+        defer { if record.isRunning { record.terminate() } }
+        func xdotool(_ arguments: [String]) -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/xdotool")
+            p.arguments = arguments
+            p.environment = environment
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            try? p.run()
+            p.waitUntilExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        var window = ""
+        for _ in 0..<600 where window.isEmpty {
+            window = xdotool(["search", "--name", "Benchtop record"]).split(separator: "\n").first.map(String.init) ?? ""
+            if window.isEmpty { usleep(200_000) }
+        }
+        try #require(!window.isEmpty, "no viewer window appeared")
+        var start: Reading?
+        for _ in 0..<600 where start == nil {
+            start = Self.lastReading(log).flatMap { $0.phase == "recording" && $0.tick > 2 ? $0 : nil }
+            usleep(100_000)
+        }
+        let before = try #require(start, "the session never started recording")
+        // Where the marker (the TCP target) is on screen: the viewer's default orbit camera over the main view, which is
+        // the window's left part next to the camera panels (min(width / 3, 384) pixels wide).
+        let marker = try #require(Self.lastTarget(log))
+        let camera = OrbitCamera().pinhole(width: 1280 - 384, height: 800)
+        let pixel = try #require(camera.project(marker)).pixel
+        // A plain left drag from the marker, 120 pixels to the left.
+        _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()))", "\(Int(pixel.y.rounded()))"])
+        usleep(300_000)
+        _ = xdotool(["mousedown", "1"])
+        for dx in stride(from: 10, through: 120, by: 10) {
+            _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()) - dx)", "\(Int(pixel.y.rounded()))"])
+            usleep(60_000)
+        }
+        var after = before
+        for _ in 0..<300 {
+            usleep(100_000)
+            after = Self.lastReading(log) ?? after
+            if after.tick > before.tick + 20 { break }
+        }
+        _ = xdotool(["mouseup", "1"])
+        let target = try #require(Self.lastTarget(log))
+        // Left on screen is the view's left: the target and the TCP went that way, and the view did not orbit.
+        let left = SIMD2(sin(before.azimuth), -cos(before.azimuth))
+        let moved = SIMD2(target.x - marker.x, target.y - marker.y)
+        #expect((moved * left).sum() > 0.05, "the marker moved \(moved)")
+        #expect(abs(target.z - marker.z) < 1e-6, "a left drag keeps the marker's height")
+        #expect((SIMD2(after.tcp.x - before.tcp.x, after.tcp.y - before.tcp.y) * left).sum() > 0.03, "the TCP followed")
+        #expect(after.azimuth == before.azimuth, "the drag grabbed the marker instead of orbiting")
+    }
+
+    static func lastTarget(_ path: String) -> SIMD3<Double>? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let line = text.split(separator: "\n").last,
+            let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = json["target"] as? [Double]
+        else { return nil }
+        return SIMD3(t[0], t[1], t[2])
     }
 }
