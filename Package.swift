@@ -116,10 +116,14 @@ let package = Package(
             name: "BenchtopRecording",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
-                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit",
+                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit", "BenchtopTeleop",
             ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
-        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
+        .target(
+            name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "BenchtopTeleop", "CGLFW"]),
+        // Teleoperation devices behind one Teleoperator protocol: keyboard and gamepad mappings, SpaceMouse (spacenavd's
+        // socket protocol), leader arms on Feetech and Dynamixel servo buses. No simulation, no GL.
+        .target(name: "BenchtopTeleop"),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
         .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
         .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
@@ -143,7 +147,7 @@ let package = Package(
             name: "BenchtopSessions",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                "BenchtopRecording", "BenchtopViewer",
+                "BenchtopRecording", "BenchtopViewer", "BenchtopTeleop",
             ]),
 
         .target(
@@ -152,7 +156,7 @@ let package = Package(
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance",
+                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance", "BenchtopTeleop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -225,6 +229,7 @@ let package = Package(
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
         .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"]),
         .testTarget(
             name: "EmbodimentKitTests",
             dependencies: [

@@ -178,6 +178,8 @@ public final class Viewer {
             var stepOnce = false
             var screenshot = false
             var command = TeleopInput()
+            let keyEvents = input.takeKeyEvents()
+            teleop?.keyEvents(keyEvents)
             for key in input.takeKeys() {
                 if let keyHandler, keyHandler(key) { continue }
                 if let teleop {
@@ -204,9 +206,9 @@ public final class Viewer {
                 }
             }
             if let teleop {
-                teleop.poll(window: window, into: &command)
+                teleop.poll(window: window, azimuth: orbit.azimuth, into: &command)
                 if !teleop.drag(window: window, ray: cursorRay(), into: &command) { handleMouse() } else { _ = input.takeScroll() }
-                if !paused || !command.events.isEmpty { teleop.input(command) }
+                teleop.input(command)  // also while paused: the session keeps a gripper toggle for the next tick
                 if teleop.closeRequested { glfwSetWindowShouldClose(window, GLFW_TRUE) }
             } else if !scriptedStroke.isEmpty || stroke != nil && scriptedStrokeActive {
                 playScriptedStroke()
@@ -271,8 +273,9 @@ public final class Viewer {
 
     /// The world ray under the cursor through the main view.
     private func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
+        // Reads the cursor only: `handleMouse` owns `input.lastCursor` (writing it here cancelled every orbit and
+        // pan during teleoperation, whose drag test asks for this ray first).
         let (x, y, scale, width, height) = cursor()
-        input.lastCursor = SIMD2(x, y)
         let panelWidth = options.cameras.isEmpty && !showDepth ? 0 : min(width / 3, 384)
         let camera = orbit.pinhole(width: max(width - panelWidth, 1), height: max(height, 1))
         let p = camera.unproject(pixel: SIMD2(x * scale, y * scale), depth: 1)
@@ -374,7 +377,7 @@ public final class Viewer {
                     extra.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 0.2, 0.8), width: 3))
                 }
             }
-            extra.text += teleop.status()
+            extra.text += teleop.status() + (teleop.deviceProblem.map { [$0] } ?? [])
         }
         let panelNames = options.cameras
         let depthName = extra.depthCamera ?? (showDepth ? panelNames.first : nil)
@@ -528,14 +531,18 @@ public final class Viewer {
 /// Keyboard and scroll events collected by GLFW callbacks between frames.
 final class InputState {
     private var keys: [Int32] = []
+    /// Every key event with its GLFW action (press, repeat, release), for teleoperation.
+    private var keyEvents: [(key: Int32, action: Int32)] = []
     private var scroll = 0.0
     var lastCursor = SIMD2<Double>(0, 0)
 
     func install(on window: OpaquePointer) {
         glfwSetWindowUserPointer(window, Unmanaged.passUnretained(self).toOpaque())
         glfwSetKeyCallback(window) { window, key, _, action, _ in
-            guard action == GLFW_PRESS || action == GLFW_REPEAT, let p = glfwGetWindowUserPointer(window) else { return }
-            Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue().keys.append(key)
+            guard let p = glfwGetWindowUserPointer(window) else { return }
+            let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
+            state.keyEvents.append((key, action))
+            if action == GLFW_PRESS || action == GLFW_REPEAT { state.keys.append(key) }
         }
         glfwSetScrollCallback(window) { window, _, dy in
             guard let p = glfwGetWindowUserPointer(window) else { return }
@@ -550,6 +557,10 @@ final class InputState {
     func takeKeys() -> [Int32] {
         defer { keys.removeAll() }
         return keys
+    }
+    func takeKeyEvents() -> [(key: Int32, action: Int32)] {
+        defer { keyEvents.removeAll() }
+        return keyEvents
     }
     func takeScroll() -> Double {
         defer { scroll = 0 }
