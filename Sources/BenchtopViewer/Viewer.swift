@@ -271,8 +271,9 @@ public final class Viewer {
 
     /// The world ray under the cursor through the main view.
     private func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
+        // Reads the cursor only: `handleMouse` owns `input.lastCursor` (writing it here cancelled every orbit and
+        // pan during teleoperation, whose drag test asks for this ray first).
         let (x, y, scale, width, height) = cursor()
-        input.lastCursor = SIMD2(x, y)
         let panelWidth = options.cameras.isEmpty && !showDepth ? 0 : min(width / 3, 384)
         let camera = orbit.pinhole(width: max(width - panelWidth, 1), height: max(height, 1))
         let p = camera.unproject(pixel: SIMD2(x * scale, y * scale), depth: 1)
