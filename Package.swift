@@ -67,6 +67,12 @@ let package = Package(
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
         .systemLibrary(name: "CGL", path: "Sources/CGL", providers: [.apt(["libopengl-dev", "libgl-dev", "libgl1-mesa-dri"])]),
         .systemLibrary(name: "CGLFW", path: "Sources/CGLFW", providers: [.apt(["libglfw3-dev"])]),
+        // Dear ImGui from Debian's libimgui-dev (the library with its GLFW and OpenGL 3 backends) for the viewer's
+        // panels, behind a pure C shim that BenchtopViewer alone imports.
+        .systemLibrary(name: "CImGui", path: "Sources/CImGui", pkgConfig: "imgui", providers: [.apt(["libimgui-dev"])]),
+        .target(
+            name: "CImGuiShim", dependencies: ["CImGui"], path: "Sources/CImGuiShim",
+            linkerSettings: [.linkedLibrary("glfw"), .linkedLibrary("OpenGL"), .linkedLibrary("dl")]),
 
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
@@ -119,7 +125,7 @@ let package = Package(
                 "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit",
             ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
-        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
+        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW", "CImGuiShim"]),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
         .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
         .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
@@ -143,7 +149,7 @@ let package = Package(
             name: "BenchtopSessions",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                "BenchtopRecording", "BenchtopViewer",
+                "BenchtopRecording", "BenchtopViewer", "BenchtopPhysics", "BenchtopRobot",
             ]),
 
         .target(
