@@ -94,7 +94,8 @@ struct ViewCommand: ParsableCommand {
         if frames != nil || !summary.screenshots.isEmpty {
             print(
                 "viewer: \(summary.frames) frames in \(String(format: "%.2f", summary.seconds)) s "
-                    + "(\(String(format: "%.1f", Double(summary.frames) / max(summary.seconds, 1e-9))) FPS) on \(summary.renderer)")
+                    + "(\(String(format: "%.1f", Double(summary.frames) / max(summary.seconds, 1e-9))) FPS) on \(summary.renderer); ended at step \(summary.finalStep), \(summary.paused ? "paused" : "running")"
+            )
             for path in summary.screenshots { print("screenshot: \(path)") }
         }
     }

@@ -56,6 +56,8 @@ final class ImGuiContext {
     func radio(_ label: String, active: Bool) -> Bool { bi_radio(label, active ? 1 : 0) == 1 }
     func selectable(_ label: String, selected: Bool) -> Bool { bi_selectable(label, selected ? 1 : 0) == 1 }
     func sameLine() { bi_same_line() }
+    /// Continues the line at `x` window pixels from the window's left edge.
+    func sameLine(at x: Double) { bi_same_line_at(Float(x)) }
     func separator() { bi_separator() }
     func withID(_ id: Int, _ body: () -> Void) {
         bi_push_id(Int32(id))

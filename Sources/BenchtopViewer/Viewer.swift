@@ -60,6 +60,9 @@ public struct ViewerSummary: Sendable {
     public var seconds: Double
     public var screenshots: [String]
     public var renderer: String
+    /// The simulation's step count on the last frame, and whether it was paused then.
+    public var finalStep = 0
+    public var paused = false
 }
 
 /// The interactive viewer: a GLFW window with an orbit/pan/zoom camera, live camera panels, a depth panel,
@@ -210,6 +213,8 @@ public final class Viewer {
         var last = clock.now
         let started = last
         var fps = 0.0
+        var finalStep = 0
+        var frameTime = 0.0
         var carry = 0.0
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()
@@ -269,7 +274,11 @@ public final class Viewer {
             let now = clock.now
             let elapsed = Self.seconds(now - last)
             last = now
-            if elapsed > 0 { fps = fps == 0 ? 1 / elapsed : 0.9 * fps + 0.1 / elapsed }
+            // The rate from the smoothed frame time (averaging rates would let a few fast frames hide slow ones).
+            if elapsed > 0 {
+                frameTime = frameTime == 0 ? elapsed : 0.9 * frameTime + 0.1 * elapsed
+                fps = 1 / frameTime
+            }
             var steps = 0
             if stepOnce {
                 steps = 1
@@ -307,11 +316,17 @@ public final class Viewer {
                     .appendingPathComponent(String(format: "benchtop-%06d.png", snapshot.step))
                 try writeScreenshot(path, width: Int(width), height: Int(height))
             }
-            if last, let path = options.screenshotPath { try writeScreenshot(path, width: Int(width), height: Int(height)) }
+            // The screenshot is of the last frame: the scripted end, or the frame on which the window was closed.
+            if last || glfwWindowShouldClose(window) != 0, let path = options.screenshotPath {
+                try writeScreenshot(path, width: Int(width), height: Int(height))
+            }
+            finalStep = snapshot.step
             glfwSwapBuffers(window)
             if last { break }
         }
-        return ViewerSummary(frames: frame, seconds: Self.seconds(clock.now - started), screenshots: screenshots, renderer: RendererInfo.current)
+        return ViewerSummary(
+            frames: frame, seconds: Self.seconds(clock.now - started), screenshots: screenshots, renderer: RendererInfo.current,
+            finalStep: finalStep, paused: paused)
     }
 
     private func writeScreenshot(_ path: String, width: Int, height: Int) throws(ViewerError) {
@@ -338,10 +353,16 @@ public final class Viewer {
     }
 
     private var scriptedStrokeActive = false
+    /// Frames to wait before the scripted stroke starts.
+    public var scriptedStrokeDelay = 0
 
     /// One point of the scripted stroke per frame, through the same path as a real mouse stroke.
     private func playScriptedStroke() {
         guard let name = traceCamera, let panel = panelRects[name] else { return }  // panels not drawn yet
+        if scriptedStrokeDelay > 0 {
+            scriptedStrokeDelay -= 1
+            return
+        }
         if let p = scriptedStroke.first {
             scriptedStroke.removeFirst()
             scriptedStrokeActive = true

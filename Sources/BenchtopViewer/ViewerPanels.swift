@@ -16,7 +16,7 @@ struct PanelState {
     var lookThrough: String?
     var selected: Int?
     /// Width of the sidebar as drawn last frame (0 when collapsed): the main view starts there.
-    var sidebarInset = 0.0
+    var sidebarInset = Viewer.sidebarWidth
     /// Simulated seconds per wall second, smoothed over about a second, and how long it has lagged the target.
     var measuredFactor = 1.0
     var lagSeconds = 0.0
@@ -66,8 +66,18 @@ extension Viewer {
             ui.overlay("##text", x: left + 8, y: 40 + (status.isEmpty ? 0 : 22), lines: extra.text.map { ($0, nil) })
         }
         if showHelp {
-            ui.window("Help (H)", x: left + 40, y: 60, width: 520, height: 420) {
-                for line in currentHelp.split(separator: "\n", omittingEmptySubsequences: false) { ui.text(String(line)) }
+            ui.window("Help (H)", x: left + 40, y: 60, width: 600, height: 440) {
+                // Key and meaning in two columns: the help texts align them with runs of spaces.
+                for line in currentHelp.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let parts = line.split(separator: "   ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                    if parts.count == 2 && !line.hasPrefix(" ") {
+                        ui.text(parts[0])
+                        ui.sameLine(at: 190)
+                        ui.text(parts[1])
+                    } else {
+                        ui.text(String(line))
+                    }
+                }
             }
         }
     }

@@ -164,6 +164,9 @@ int bi_slider(const char* label, float* value, float lo, float hi, const char* f
 void bi_same_line(void) {
     ImGui::SameLine();
 }
+void bi_same_line_at(float x) {
+    ImGui::SameLine(x);
+}
 void bi_separator(void) {
     ImGui::Separator();
 }

@@ -49,6 +49,8 @@ int bi_selectable(const char* label, int selected);
 /// A float slider; `log_scale` 1 for a logarithmic one. Returns 1 when the value changed.
 int bi_slider(const char* label, float* value, float lo, float hi, const char* format, int log_scale);
 void bi_same_line(void);
+/// Continues the line at `x` window pixels from the window's left edge.
+void bi_same_line_at(float x);
 void bi_separator(void);
 void bi_push_id(int id);
 void bi_pop_id(void);
