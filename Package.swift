@@ -67,6 +67,12 @@ let package = Package(
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
         .systemLibrary(name: "CGL", path: "Sources/CGL", providers: [.apt(["libopengl-dev", "libgl-dev", "libgl1-mesa-dri"])]),
         .systemLibrary(name: "CGLFW", path: "Sources/CGLFW", providers: [.apt(["libglfw3-dev"])]),
+        // Dear ImGui from Debian's libimgui-dev (the library with its GLFW and OpenGL 3 backends) for the viewer's
+        // panels, behind a pure C shim that BenchtopViewer alone imports.
+        .systemLibrary(name: "CImGui", path: "Sources/CImGui", pkgConfig: "imgui", providers: [.apt(["libimgui-dev"])]),
+        .target(
+            name: "CImGuiShim", dependencies: ["CImGui"], path: "Sources/CImGuiShim",
+            linkerSettings: [.linkedLibrary("glfw"), .linkedLibrary("OpenGL"), .linkedLibrary("dl")]),
 
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
@@ -120,7 +126,8 @@ let package = Package(
             ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
         .target(
-            name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "BenchtopTeleop", "CGLFW"]),
+            name: "BenchtopViewer",
+            dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "BenchtopTeleop", "CGLFW", "CImGuiShim"]),
         // Teleoperation devices behind one Teleoperator protocol: keyboard and gamepad mappings, SpaceMouse (spacenavd's
         // socket protocol), leader arms on Feetech and Dynamixel servo buses. No simulation, no GL.
         .target(name: "BenchtopTeleop"),
@@ -147,7 +154,7 @@ let package = Package(
             name: "BenchtopSessions",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                "BenchtopRecording", "BenchtopViewer", "BenchtopTeleop",
+                "BenchtopRecording", "BenchtopViewer", "BenchtopTeleop", "BenchtopPhysics", "BenchtopRobot",
             ]),
 
         .target(

@@ -12,7 +12,8 @@ packages=(
   zlib1g-dev                          # PNG
   libegl-dev libgl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri   # headless OpenGL (EGL, Mesa llvmpipe)
   libglfw3-dev xvfb xauth             # viewer, and a virtual display for its tests
-  xdotool                             # real X key and mouse events for the teleoperation test
+  libimgui-dev fonts-dejavu-core      # the viewer's panels (Dear ImGui + its GLFW/OpenGL 3 backends) and their font
+  xdotool                             # real X mouse and key events in the viewer and teleoperation tests
   libavcodec-dev libavformat-dev libswscale-dev                     # video (LeRobot mp4)
   libsnappy-dev libzstd-dev           # Parquet compression
   python3 python3-pip                 # interoperability checks against the field's real tools

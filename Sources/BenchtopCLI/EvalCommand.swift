@@ -95,6 +95,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var steer: String?
 
+    /// Frames before the --steer stroke starts (scripted runs: a stroke across an episode boundary).
+    @Option(help: .hidden)
+    var steerAfter = 0
+
     @Flag(help: "Replace the results in a --out folder that is already used (its earlier contents are removed first).")
     var overwrite = false
 
@@ -271,6 +275,7 @@ struct EvalCommand: ParsableCommand {
             session.frames = frames
             session.screenshot = screenshot
             if let steer { session.scriptedStroke = try Self.parseStroke(steer) }
+            session.scriptedStrokeDelay = max(steerAfter, 0)
             results = try session.run(episodes: episodeCount, firstSeed: firstSeed, stages: environment.task.stages.map(\.name))
         }
         let progress = ProgressBar(total: gated == nil ? episodeCount : 0, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
@@ -281,12 +286,23 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         var settings = [
             ("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
-            ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodeCount)"),
-            ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(episodeCount, 1) - 1))"),
+            ("control mode", environment.modeName), ("policy", policyObject.name),
+            // Under --view the window may close early: count the episodes that ran, not those asked for.
+            ("episodes", gated == nil ? "\(episodeCount)" : "\(results.count) of \(episodeCount) requested"),
+            ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(gated == nil ? episodeCount : results.count, 1) - 1))"),
             ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
             ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue),
         ]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        if gated != nil {
+            let steered = results.enumerated().filter { $0.element.steered }
+            settings.append(
+                (
+                    "steered episodes",
+                    "\(steered.count) of \(results.count)"
+                        + (steered.isEmpty ? "" : " (seeds \(steered.map { "\($0.element.seed)" }.joined(separator: ", ")))")
+                ))
+        }
         if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),
