@@ -30,7 +30,7 @@ let package = Package(
         // MARK: - Native layer (each C module is imported by exactly one Swift module)
         .systemLibrary(
             name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
-            providers: [.apt(["libbullet-dev"])]),
+            providers: [.apt(["libbullet-dev", "libbullet-extras-dev"])]),
         .target(
             name: "CBulletShim",
             dependencies: ["CBullet"],
@@ -45,6 +45,8 @@ let package = Package(
                 .linkedLibrary("BulletDynamics-float64"),
                 .linkedLibrary("BulletCollision-float64"),
                 .linkedLibrary("LinearMath-float64"),
+                // Convex decomposition (HACD, Bullet's Extras: libbullet-extras-dev).
+                .linkedLibrary("HACD"),
             ]
         ),
 
