@@ -30,7 +30,7 @@ let package = Package(
         // MARK: - Native layer (each C module is imported by exactly one Swift module)
         .systemLibrary(
             name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
-            providers: [.apt(["libbullet-dev"])]),
+            providers: [.apt(["libbullet-dev", "libbullet-extras-dev"])]),
         .target(
             name: "CBulletShim",
             dependencies: ["CBullet"],
@@ -45,6 +45,8 @@ let package = Package(
                 .linkedLibrary("BulletDynamics-float64"),
                 .linkedLibrary("BulletCollision-float64"),
                 .linkedLibrary("LinearMath-float64"),
+                // Convex decomposition (HACD, Bullet's Extras: libbullet-extras-dev).
+                .linkedLibrary("HACD"),
             ]
         ),
 
@@ -80,7 +82,7 @@ let package = Package(
             name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
             linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
-        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
+        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "BenchtopImage", "CAssimp"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(

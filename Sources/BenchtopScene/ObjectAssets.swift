@@ -15,6 +15,8 @@ public struct MeshAsset: Sendable, Hashable {
     public var scale: SIMD3<Double>
     public var parts: [ShapePart]
     public var halfExtents: SIMD3<Double>
+    /// What physics collides with: the convex hull of all vertices, or a convex decomposition.
+    public var collision: MeshCollision = .hull
 
     /// Reads `path` (nothing outside `root`) and centres it.
     public init(file: String, path: String, root: String, scale: SIMD3<Double>) throws {
@@ -31,7 +33,9 @@ public struct MeshAsset: Sendable, Hashable {
         self.file = file
         self.path = path
         self.scale = scale
-        parts = zip(scaled, loaded).map { ShapePart(.mesh($0.transformed(scale: SIMD3(repeating: 1), offset: -centre)), color: $1.color) }
+        parts = zip(scaled, loaded).map {
+            ShapePart(.mesh($0.transformed(scale: SIMD3(repeating: 1), offset: -centre)), color: $1.color, texture: $1.texture)
+        }
         halfExtents = pointwiseMax((hi - lo) / 2, SIMD3(repeating: 1e-4))
     }
 
@@ -50,6 +54,56 @@ public struct MeshAsset: Sendable, Hashable {
 
     /// The volume the mesh encloses (closed meshes), m^3.
     public var volume: Double { parts.reduce(0) { $0 + $1.shape.volume } }
+
+    /// All parts' triangles as one mesh, vertices at the same position welded (a material boundary splits them),
+    /// so that a decomposition sees one connected surface.
+    public var weldedMesh: TriangleMesh {
+        var positions: [SIMD3<Double>] = []
+        var index: [SIMD3<Double>: UInt32] = [:]
+        var indices: [UInt32] = []
+        for part in parts {
+            guard case .mesh(let mesh) = part.shape else { continue }
+            for i in mesh.indices {
+                let p = part.pose.transform(mesh.positions[Int(i)])
+                if let k = index[p] {
+                    indices.append(k)
+                } else {
+                    index[p] = UInt32(positions.count)
+                    indices.append(UInt32(positions.count))
+                    positions.append(p)
+                }
+            }
+        }
+        return TriangleMesh(positions: positions, normals: [], indices: indices)
+    }
+}
+
+/// How physics collides with a mesh object.
+public enum MeshCollision: Sendable, Hashable {
+    /// One convex hull of all the vertices (fast; fills every hollow).
+    case hull
+    /// Convex pieces from HACD (Bullet's Extras), computed once per mesh and parameters and cached on disk.
+    case decomposition(DecompositionParameters)
+}
+
+/// HACD's knobs, in units that do not depend on the mesh's size.
+public struct DecompositionParameters: Sendable, Hashable, Codable {
+    /// The deepest hollow a piece may fill, as a fraction of the mesh's bounding-box diagonal.
+    public var concavity: Double
+    /// Merging stops at this many pieces even when it could go on.
+    public var minHulls: Int
+    /// Vertices per piece's hull.
+    public var maxHullVertices: Int
+
+    public static let concavityRange: ClosedRange<Double> = 0.001...0.5
+    public static let minHullsRange: ClosedRange<Int> = 1...64
+    public static let maxHullVerticesRange: ClosedRange<Int> = 8...256
+
+    public init(concavity: Double = 0.02, minHulls: Int = 1, maxHullVertices: Int = 32) {
+        self.concavity = concavity
+        self.minHulls = minHulls
+        self.maxHullVertices = maxHullVertices
+    }
 }
 
 /// An object described by a URDF file: one link makes a rigid object, several links joined by revolute or prismatic

@@ -56,7 +56,7 @@ public enum SceneLoader {
 }
 
 /// The field-by-field reader behind `SceneLoader`.
-private struct SceneParser {
+struct SceneParser {
     let file: String
     let confined: Bool
     var roots: AssetRoots
@@ -321,18 +321,7 @@ private struct SceneParser {
             let n = try v.int()
             guard (3...12).contains(n) else { throw v.error(.outOfRange, "expected 3 ... 12 sides, got \(n)") }
             return .prism(sides: n, radius: try positive("radius", "metres"), height: try positive("height", "metres"))
-        case "mesh":
-            let (file, path, root) = try assetFile(m, kinds: MeshFile.extensions)
-            var scale = SIMD3<Double>(repeating: 1)
-            if let v = m.optional("scale") {
-                if case .scalar = v.node { scale = SIMD3(repeating: try v.positiveDouble()) } else { scale = try v.vector3() }
-                guard scale.x > 0, scale.y > 0, scale.z > 0 else { throw v.error(.outOfRange, "expected positive scale factors") }
-            }
-            do {
-                return .mesh(try MeshAsset(file: file, path: path, root: root, scale: scale))
-            } catch let e as MeshError {
-                throw try m.required("file", "").error(.unreadable, e.reason)
-            }
+        case "mesh": return .mesh(try meshAsset(m))
         case "urdf":
             let (file, path, root) = try assetFile(m, kinds: ["urdf"])
             let spec: ArticulationSpec

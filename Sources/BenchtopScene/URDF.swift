@@ -171,7 +171,7 @@ public enum URDFParser {
             resolved = URL(fileURLWithPath: resolved).standardizedFileURL.path
             do {
                 return try MeshFile.load(path: resolved, root: root).map {
-                    ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color)
+                    ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color, texture: $0.texture)
                 }
             } catch let e as MeshError {
                 throw err(gp + "@filename", e.reason)
