@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "benchtop", targets: ["benchtop"]),
         .executable(name: "benchtop-bench", targets: ["BenchtopBenchmarks"]),
+        // Render and closed-loop benchmarks without the video libraries, for GPU servers (scripts/bundle.sh).
+        .executable(name: "benchtop-gpu-bench", targets: ["BenchtopGPUBenchmarks"]),
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
@@ -108,9 +110,14 @@ let package = Package(
             name: "BenchtopEval",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                "EmbodimentKit", "BenchtopVariation", "BenchtopImage",
                 "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics",
             ]),
+        // Episode and reasoning-panel videos of an evaluation (FFmpeg through BenchtopDataset), apart from BenchtopEval
+        // so that the loop itself links no video libraries (the GPU bundle's benchtop-gpu-bench).
+        .target(
+            name: "BenchtopEvalVideo",
+            dependencies: ["BenchtopCore", "BenchtopEval", "BenchtopDataset", "BenchtopImage", "BenchtopPolicy"]),
         // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(
             name: "BenchtopBuilder",
@@ -165,15 +172,29 @@ let package = Package(
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance", "BenchtopTeleop",
+                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance", "BenchtopTeleop", "BenchtopEvalVideo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The benchmarks each issue names, as their own program (swift-nio's NIOPerformanceTester is the model);
         // `benchtop bench ...` runs it.
+        // The benchmarks a GPU server runs (render, episodes), shared by benchtop-bench and benchtop-gpu-bench.
+        .target(
+            name: "BenchtopBenchKit",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRender", "BenchtopBuilder", "BenchtopEval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "BenchtopGPUBenchmarks",
+            dependencies: [
+                "BenchtopBenchKit", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "BenchtopBenchmarks",
             dependencies: [
+                "BenchtopBenchKit",
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
                 "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
@@ -206,7 +227,7 @@ let package = Package(
                 "BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert",
                 "EmbodimentKit",
                 "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop",
+                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop", "BenchtopEvalVideo",
             ]),
         .testTarget(
             name: "BenchtopVariationTests",

@@ -18,6 +18,7 @@ packages=(
   libavcodec-dev libavformat-dev libswscale-dev                     # video (LeRobot mp4)
   libsnappy-dev libzstd-dev           # Parquet compression
   python3 python3-pip                 # interoperability checks against the field's real tools
+  patchelf                            # scripts/bundle.sh: RUNPATH $ORIGIN on the GPU bundle's libraries
 )
 
 missing=()

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchtopBuilder
 import BenchtopCore
 import BenchtopEval
+import BenchtopEvalVideo
 import BenchtopPerturbation
 import BenchtopPolicy
 import BenchtopRemote

@@ -16,6 +16,8 @@ public final class SceneRenderer {
     public let background: Color
     /// Side of the square shadow map in texels (0: no shadows).
     public let shadowMapSize: Int
+    /// How camera images come back from GL (the same bytes either way; `bench render --readback` compares them).
+    public var readBack: ReadBack = .pixelBuffers
 
     private var sceneProgram: GLuint = 0
     private var shadowProgram: GLuint = 0
@@ -126,7 +128,14 @@ public final class SceneRenderer {
         for (slot, (camera, outputs)) in cameras.enumerated() {
             drawn.append(try drawOffscreen(camera, outputs: outputs, slot: slot))
         }
-        return zip(drawn, cameras).map { target, request in target.read(request.outputs) }
+        switch readBack {
+        case .synchronous:
+            return zip(drawn, cameras).map { target, request in target.read(request.outputs) }
+        case .pixelBuffers:
+            // Every camera's copies are queued before the first wait: one GPU round trip per call, not per image.
+            for (target, request) in zip(drawn, cameras) { target.beginRead(request.outputs) }
+            return zip(drawn, cameras).map { target, request in target.finishRead(request.outputs) }
+        }
     }
 
     /// Renders a camera into its offscreen target without reading it back, for on-screen panels.
