@@ -46,13 +46,6 @@ if [ "${1:-}" = "--test" ]; then
       || python3 -m pip install -q --break-system-packages "${pip_packages[@]}"
   fi
 
-  # pybullet_data: published robot and object descriptions with their meshes (the Panda URDF of Plugins/PandaPybullet,
-  # MeshRobotEndToEndTests; the objects' mesh tests). Tests find it with pybullet_data.getDataPath().
-  if ! python3 -c "import pybullet_data" 2>/dev/null; then
-    echo "setup: pip installing pybullet==3.2.7"
-    python3 -m pip install -q "pybullet==3.2.7" 2>/dev/null || python3 -m pip install -q --break-system-packages "pybullet==3.2.7"
-  fi
-
   # The real LeRobot, which the dataset tests load every recording with and train on, in cached venvs made once
   # per machine and reused by every later `make test` (a cold first run downloads a few GB, mostly torch):
   #   venv-torch          lerobot 0.6.1 (reads and trains on v3.0; Python >= 3.12)
@@ -88,7 +81,7 @@ if [ "${1:-}" = "--test" ]; then
   fi
   # PyBullet, pinned: its pybullet_data folder is the asset library the mesh-object tests load through asset_path
   # (duck.obj with its PNG texture, objects/mug.urdf, lego/lego.urdf), and the robot-mesh tests read its Franka
-  # Panda URDF. A manylinux wheel (about 100 MB download, 280 MB installed; about 90 s on a first run).
+  # Panda URDF (Plugins/PandaPybullet, MeshRobotEndToEndTests); tests find it with pybullet_data.getDataPath(). A manylinux wheel (about 100 MB download, 280 MB installed; about 90 s on a first run).
   if ! python3 -c "import pybullet_data, importlib.metadata as m, sys; sys.exit(m.version('pybullet') != '3.2.7')" 2>/dev/null; then
     echo "setup: pip installing pybullet==3.2.7"
     python3 -m pip install -q "pybullet==3.2.7" 2>/dev/null || python3 -m pip install -q --break-system-packages "pybullet==3.2.7"
