@@ -61,14 +61,13 @@ struct EmbodimentsCommand: ParsableCommand {
             options.cubeMass = cubeMass
             options.reach = reach
             options.skipsPick = noPick
-            print("conformance of \(d.name): \(d.summary)")
-            print("  \(d.joints.count) joints, \(d.arms.count) arm(s), \(d.cameras.count) camera(s); \(d.sources)")
-            let checks = ConformanceSuite.run(d, options: options) { c in
-                print("  " + c.description)
-                FileHandle.standardOutput.synchronizeFile()
-            }
+            // Unbuffered, so that a CI log shows each check as it finishes (print is block-buffered into a pipe).
+            func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            say("conformance of \(d.name): \(d.summary)")
+            say("  \(d.joints.count) joints, \(d.arms.count) arm(s), \(d.cameras.count) camera(s); \(d.sources)")
+            let checks = ConformanceSuite.run(d, options: options) { say("  " + $0.description) }
             let failed = checks.filter { !$0.passed }
-            print(
+            say(
                 failed.isEmpty
                     ? "\(d.name): all \(checks.count) checks passed"
                     : "\(d.name): \(failed.count) of \(checks.count) checks failed: \(failed.map(\.name).joined(separator: ", "))")

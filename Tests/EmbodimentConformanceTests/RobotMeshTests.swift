@@ -74,6 +74,41 @@ import Testing
         }
     }
 
+    /// STL and glTF (a tetrahedron each) load through the same path; STL has no colour, glTF its material's.
+    @Test func stlAndGLTFMeshesLoad() throws {
+        let p = try Self.makePackage()
+        defer { try? FileManager.default.removeItem(atPath: (p.root as NSString).deletingLastPathComponent) }
+        let v: [SIMD3<Float>] = [SIMD3(0, 0, 0), SIMD3(0.1, 0, 0), SIMD3(0, 0.1, 0), SIMD3(0, 0, 0.1)]
+        let faces: [[Int]] = [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]
+        var stl = "solid t\n"
+        for f in faces {
+            stl += "facet normal 0 0 0\nouter loop\n"
+            for i in f { stl += "vertex \(v[i].x) \(v[i].y) \(v[i].z)\n" }
+            stl += "endloop\nendfacet\n"
+        }
+        try (stl + "endsolid t\n").write(toFile: p.root + "/my_robot/meshes/t.stl", atomically: true, encoding: .utf8)
+        var bytes = Data()
+        for p in v { for c in [p.x, p.y, p.z] { withUnsafeBytes(of: c.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } } }
+        for i in faces.joined() { withUnsafeBytes(of: UInt16(i).littleEndian) { bytes.append(contentsOf: $0) } }
+        let gltf = """
+            {"asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+             "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1, "material": 0}]}],
+             "materials": [{"pbrMetallicRoughness": {"baseColorFactor": [0.2, 0.6, 0.3, 1]}}],
+             "buffers": [{"byteLength": \(bytes.count), "uri": "data:application/octet-stream;base64,\(bytes.base64EncodedString())"}],
+             "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 48}, {"buffer": 0, "byteOffset": 48, "byteLength": 24}],
+             "accessors": [{"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3", "min": [0, 0, 0], "max": [0.1, 0.1, 0.1]},
+                           {"bufferView": 1, "componentType": 5123, "count": 12, "type": "SCALAR"}]}
+            """
+        try gltf.write(toFile: p.root + "/my_robot/meshes/t.gltf", atomically: true, encoding: .utf8)
+        for name in ["t.stl", "t.gltf"] {
+            let link = try parse("package://my_robot/meshes/\(name)", p).links[0]
+            #expect(link.collision.count == 1 && link.collision[0].shape.triangleMesh?.triangleCount == 4, "\(name)")
+            #expect(abs((link.visual[0].shape.triangleMesh?.bounds.upper.z ?? 0) - 0.2) < 1e-6, "\(name)")
+        }
+        let green = try #require(try parse("package://my_robot/meshes/t.gltf", p).links[0].visual[0].color)
+        #expect(abs(green.g - 0.6) < 1e-3 && abs(green.r - 0.2) < 1e-3, "\(green)")
+    }
+
     @Test func namesLeavingTheRootsAreRefused() throws {
         let p = try Self.makePackage()
         defer { try? FileManager.default.removeItem(atPath: (p.root as NSString).deletingLastPathComponent) }
