@@ -205,8 +205,10 @@ let package = Package(
         .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
+        // Helpers of the suites that run the real binary (finding and running it, temporary folders, closed ports).
+        .target(name: "BenchtopTestSupport", path: "Tests/BenchtopTestSupport"),
         // Same seed, same bits: fixed commands through the real binary against golden.json.
-        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop"], exclude: ["golden.json"]),
+        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop", "BenchtopTestSupport"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
@@ -227,7 +229,7 @@ let package = Package(
                 "BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert",
                 "EmbodimentKit",
                 "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop", "BenchtopEvalVideo",
+                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop", "BenchtopEvalVideo", "BenchtopTestSupport",
             ]),
         .testTarget(
             name: "BenchtopVariationTests",
@@ -243,7 +245,7 @@ let package = Package(
             dependencies: [
                 "BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval",
                 "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
-                "EmbodimentKit", "FrankaEmbodiment",
+                "EmbodimentKit", "FrankaEmbodiment", "BenchtopTestSupport",
             ]),
         .testTarget(
             name: "BenchtopRecordingTests",
@@ -251,13 +253,14 @@ let package = Package(
                 "BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene",
                 "BenchtopCore",
                 "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment",
+                "BenchtopTestSupport",
             ]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(
             name: "BenchtopRenderTests",
             dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
-        .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["benchtop", "BenchtopTestSupport"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
         .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"]),
         .testTarget(

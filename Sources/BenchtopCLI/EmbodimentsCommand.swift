@@ -112,7 +112,9 @@ struct EmbodimentPathOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("allow-outside-root"),
-        help: "Let a plugin manifest name files outside its own folder (absolute paths, '..', symbolic links leading out).")
+        help:
+            "Let a plugin manifest (and, for replay, a dataset's metadata and recorded scene) name files outside its own folder (absolute paths, '..', symbolic links leading out)."
+    )
     var allowOutsideRoot = false
 
     @Option(

@@ -41,10 +41,10 @@ extension PerturbationSpec {
             }
             for (j, name) in (p.observation?.cameras ?? []).enumerated() where !environment.cameraNames.contains(name) {
                 throw PerturbationError(
-                    "\(file): perturbations[\(i)].observation.cameras[\(j)]: no observation camera named '\(Excerpt.of(name))' for "
-                        + "\(environment.embodiment.name) in scene \(environment.scene.name)"
+                    "\(file): perturbations[\(i)].observation.cameras[\(j)]: no observation camera named '\(Excerpt.of(name))'"
                         + Suggestion.phrase(for: name, in: environment.cameraNames)
-                        + "; cameras: \(environment.cameraNames.joined(separator: ", "))")
+                        + "; \(environment.embodiment.name) in scene \(environment.scene.name) has: \(environment.cameraNames.joined(separator: ", "))"
+                )
             }
         }
     }
