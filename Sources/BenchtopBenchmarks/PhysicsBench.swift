@@ -40,8 +40,15 @@ struct PhysicsBench: ParsableCommand {
 
     @OptionGroup var plugins: EmbodimentPathOptions
 
+    @Flag(help: "What mesh shapes cost: the extra objects as 5 cm cubes, mesh hulls and HACD decompositions (no peers).")
+    var meshShapes = false
+
     func run() throws {
         let base = try loadScene(scene)
+        if meshShapes {
+            try runMeshShapes(base)
+            return
+        }
         if !robot.isEmpty {
             try plugins.load()
             try runRobots(base)
@@ -178,7 +185,7 @@ struct PhysicsBench: ParsableCommand {
         return r.output.split(separator: "\n").last.map(String.init)
     }
 
-    private func measureBenchtop(_ scene: Scene) throws -> Double {
+    func measureBenchtop(_ scene: Scene) throws -> Double {
         let world = try World(scene: scene, seed: 0)
         let clock = ContinuousClock()
         let start = clock.now

@@ -1,4 +1,5 @@
 import BenchtopCore
+import BenchtopScene
 internal import CBulletShim
 
 /// The one Swift file that calls the Bullet shim: a thin owner of the native world handle.
@@ -62,6 +63,27 @@ final class BulletWorld {
         let n = Int(bs_convex_hull_simplify(flat, Int32(points.count), &out, 512))
         guard n >= 4 else { return points }
         return (0..<min(n, 512)).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) }
+    }
+
+    /// A closed triangle mesh's convex pieces by HACD (Bullet's Extras), as point clouds; nil when HACD fails.
+    static func convexDecomposition(_ mesh: TriangleMesh, _ p: DecompositionParameters) -> [[SIMD3<Double>]]? {
+        let flat = mesh.positions.flatMap { [$0.x, $0.y, $0.z] }
+        let triangles = mesh.indices.map { Int32($0) }
+        guard
+            let d = bs_decompose(
+                flat, Int32(mesh.positions.count), triangles, Int32(triangles.count / 3), p.concavity, Int32(p.minHulls),
+                Int32(p.maxHullVertices))
+        else { return nil }
+        defer { bs_decomposition_free(d) }
+        var hulls: [[SIMD3<Double>]] = []
+        for h in 0..<Int(bs_decomposition_hull_count(d)) {
+            let n = Int(bs_decomposition_hull(d, Int32(h), nil, 0))
+            guard n >= 4 else { continue }
+            var out = [Double](repeating: 0, count: 3 * n)
+            _ = bs_decomposition_hull(d, Int32(h), &out, Int32(n))
+            hulls.append((0..<n).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) })
+        }
+        return hulls
     }
 
     /// One native shape for a list of parts: the primitive itself when it is alone and unposed, else a compound.

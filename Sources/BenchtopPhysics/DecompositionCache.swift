@@ -1,6 +1,5 @@
 import BenchtopCore
 import BenchtopScene
-internal import CBulletShim
 import Foundation
 
 /// Convex decompositions of meshes (HACD), computed once per mesh and parameters: kept in memory for the process
@@ -86,30 +85,14 @@ public final class DecompositionCache: @unchecked Sendable {
         return hulls
     }
 
-    /// Runs HACD.
+    /// Runs HACD (through the shim, in BulletWorld).
     static func decompose(_ mesh: TriangleMesh, _ p: DecompositionParameters) throws -> [[SIMD3<Double>]] {
-        let flat = mesh.positions.flatMap { [$0.x, $0.y, $0.z] }
-        let triangles = mesh.indices.map { Int32($0) }
-        guard
-            let d = bs_decompose(
-                flat, Int32(mesh.positions.count), triangles, Int32(triangles.count / 3), p.concavity, Int32(p.minHulls),
-                Int32(p.maxHullVertices))
-        else {
+        guard let hulls = BulletWorld.convexDecomposition(mesh, p), !hulls.isEmpty else {
             throw Failure(
                 description:
                     "HACD could not decompose the mesh (\(mesh.positions.count) vertices, \(mesh.triangleCount) triangles; it needs a closed triangle mesh)"
             )
         }
-        defer { bs_decomposition_free(d) }
-        var hulls: [[SIMD3<Double>]] = []
-        for h in 0..<Int(bs_decomposition_hull_count(d)) {
-            let n = Int(bs_decomposition_hull(d, Int32(h), nil, 0))
-            guard n >= 4 else { continue }
-            var out = [Double](repeating: 0, count: 3 * n)
-            _ = bs_decomposition_hull(d, Int32(h), &out, Int32(n))
-            hulls.append((0..<n).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) })
-        }
-        guard !hulls.isEmpty else { throw Failure(description: "HACD returned no convex pieces for the mesh") }
         return hulls
     }
 

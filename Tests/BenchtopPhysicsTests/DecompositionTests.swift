@@ -6,52 +6,26 @@ import Testing
 
 /// Convex decomposition (HACD) of concave mesh objects, and its cache.
 @Suite struct DecompositionTests {
-    /// A closed U-shaped channel (OBJ text): 16 cm wide along x, 12 cm long along y, 8 cm tall, 1.5 cm walls and floor.
-    /// Its profile in the x-z plane, counter-clockwise, extruded along y.
-    static let channel: String = {
-        let (w, h, t, b, l) = (0.08, 0.08, 0.015, 0.015, 0.06)
-        let profile: [(Double, Double)] = [
-            (-w, 0), (w, 0), (w, b), (w, h), (w - t, h), (w - t, b), (-w + t, b), (-w + t, h), (-w, h), (-w, b),
-        ]
-        var lines = ["o channel"]
-        for y in [-l, l] { for (x, z) in profile { lines.append("v \(x) \(y) \(z)") } }
-        let n = profile.count
-        func front(_ i: Int) -> Int { i + 1 }  // OBJ indices are 1-based
-        func back(_ i: Int) -> Int { i + n + 1 }
-        // Caps: the floor slab and the two walls as convex polygons (fans), front (y = -l, facing -y) as listed,
-        // back reversed.
-        for polygon in [[0, 1, 2, 5, 6, 9], [5, 2, 3, 4], [9, 6, 7, 8]] {
-            for k in 1..<(polygon.count - 1) {
-                lines.append("f \(front(polygon[0])) \(front(polygon[k])) \(front(polygon[k + 1]))")
-                lines.append("f \(back(polygon[0])) \(back(polygon[k + 1])) \(back(polygon[k]))")
-            }
-        }
-        // Sides: one quad per profile edge, wound so that its normal points out of the profile.
-        for i in 0..<n {
-            let j = (i + 1) % n
-            lines.append("f \(front(i)) \(back(j)) \(front(j))")
-            lines.append("f \(front(i)) \(back(i)) \(back(j))")
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }()
+    /// scenes/assets/u_channel.obj (scripts/make-assets.py): a closed U-shaped channel, 16 cm wide along x, 12 cm
+    /// long along y, 8 cm tall, with 1.5 cm walls and floor.
+    static var channel: String {
+        (try? String(contentsOfFile: "\(repositoryRoot)/scenes/assets/u_channel.obj", encoding: .utf8)) ?? ""
+    }
 
     func channelScene(collision: String) throws -> Scene {
-        let dir = NSTemporaryDirectory() + "benchtop-decomposition-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Self.channel.write(toFile: "\(dir)/channel.obj", atomically: true, encoding: .utf8)
-        return try SceneLoader.parse(
+        try SceneLoader.parse(
             """
             objects:
-              - {name: channel, asset: mesh, file: channel.obj, static: true, mass: 1, collision: \(collision), position: [0.5, 0]}
+              - {name: channel, asset: mesh, file: assets/u_channel.obj, static: true, mass: 1, collision: \(collision), position: [0.5, 0]}
               - {name: block, asset: cube, size: [0.03, 0.03, 0.03], mass: 0.05, position: [0.5, 0.0, 0.9]}
-            """, file: "\(dir)/inline.yaml")
+            """, file: "\(repositoryRoot)/scenes/inline.yaml")
     }
 
     @Test func theChannelMeshIsClosedAndOutwardWound() {
-        // Signed volume (divergence theorem) of the OBJ above: positive when every triangle faces out.
+        // Signed volume (divergence theorem) of the OBJ: positive when every triangle faces out.
         var v: [SIMD3<Double>] = []
         var signed = 0.0
-        for line in Self.channel.split(separator: "\n") {
+        for line in Self.channel.split(separator: "\n") where !line.hasPrefix("#") {
             let f = line.split(separator: " ")
             if f.first == "v" { v.append(SIMD3(Double(f[1])!, Double(f[2])!, Double(f[3])!)) }
             if f.first == "f" {

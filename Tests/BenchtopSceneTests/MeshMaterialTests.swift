@@ -48,17 +48,17 @@ import Testing
         for k in top { #expect(mesh.uvs[k].x < 1.0 / 3 && mesh.uvs[k].y > 0.5, "\(mesh.positions[k]) -> \(mesh.uvs[k])") }
     }
 
-    /// The shipped die is exactly what scripts/make-textured-assets.py writes.
+    /// The shipped die and channel are exactly what scripts/make-assets.py writes.
     @Test func theShippedDieIsTheScriptsOutput() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(SceneLoaderTests.root)/scripts/make-textured-assets.py", dir]
+        process.arguments = ["python3", "\(SceneLoaderTests.root)/scripts/make-assets.py", dir]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        for name in ["toy_die.obj", "toy_die.mtl", "toy_die.png"] {
+        for name in ["toy_die.obj", "toy_die.mtl", "toy_die.png", "u_channel.obj"] {
             let made = FileManager.default.contents(atPath: "\(dir)/\(name)")
             #expect(made != nil && made == FileManager.default.contents(atPath: "\(Self.scenes)/assets/\(name)"), "\(name)")
         }

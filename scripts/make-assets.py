@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Writes scenes/assets/toy_die.{obj,mtl,png}: a 5 cm die whose faces are painted from one PNG texture atlas.
+"""Writes the mesh assets the project makes itself (no downloaded art) into scenes/assets:
 
-The project makes this asset itself (no downloaded art): a 3 x 2 atlas of 64 px cells, one per face, each a colour
-with 1 ... 6 white pips, so that a render shows at a glance whether texture coordinates, the image's row order and
-the face winding are right (opposite faces add up to 7, as on a real die). Standard library only.
-usage: scripts/make-textured-assets.py [OUTPUT_DIR]   (default: scenes/assets next to this script's parent)
+- toy_die.{obj,mtl,png}: a 5 cm die whose faces are painted from one PNG texture atlas: 3 x 2 cells of 64 px, one
+  per face, each a colour with 1 ... 6 white pips, so that a render shows at a glance whether texture coordinates,
+  the image's row order and the face winding are right (opposite faces add up to 7, as on a real die).
+- u_channel.obj: a closed U-shaped channel (16 x 12 x 8 cm, 1.5 cm walls and floor), the concave shape that
+  `collision: decomposition` holds things in and one convex hull cannot.
+
+Standard library only.
+usage: scripts/make-assets.py [OUTPUT_DIR]   (default: scenes/assets next to this script's parent)
 """
 import os
 import struct
@@ -63,7 +67,7 @@ def png(width, height, rows):
 
 
 def obj():
-    lines = ["# A 5 cm die made by scripts/make-textured-assets.py: metres, z up, one texture atlas (toy_die.png).",
+    lines = ["# A 5 cm die made by scripts/make-assets.py: metres, z up, one texture atlas (toy_die.png).",
              "mtllib toy_die.mtl", "o toy_die", "usemtl die"]
     faces = []
     for k, (axis, sign, _, _) in enumerate(FACES):
@@ -94,16 +98,39 @@ def obj():
     return "\n".join(lines) + "\n"
 
 
+def channel():
+    """The U profile in the x-z plane, counter-clockwise, extruded along y; caps as convex polygons (fans)."""
+    w, h, t, b, l = 0.08, 0.08, 0.015, 0.015, 0.06
+    profile = [(-w, 0), (w, 0), (w, b), (w, h), (w - t, h), (w - t, b), (-w + t, b), (-w + t, h), (-w, h), (-w, b)]
+    n = len(profile)
+    lines = ["# A U-shaped channel made by scripts/make-assets.py: metres, z up, closed, outward wound.", "o u_channel"]
+    for y in (-l, l):
+        lines += ["v %.6f %.6f %.6f" % (x, y, z) for x, z in profile]
+    front = lambda i: i + 1  # OBJ indices are 1-based; front cap at y = -l faces -y
+    back = lambda i: i + n + 1
+    for polygon in ([0, 1, 2, 5, 6, 9], [5, 2, 3, 4], [9, 6, 7, 8]):
+        for k in range(1, len(polygon) - 1):
+            lines.append("f %d %d %d" % (front(polygon[0]), front(polygon[k]), front(polygon[k + 1])))
+            lines.append("f %d %d %d" % (back(polygon[0]), back(polygon[k + 1]), back(polygon[k])))
+    for i in range(n):
+        j = (i + 1) % n
+        lines.append("f %d %d %d" % (front(i), back(j), front(j)))
+        lines.append("f %d %d %d" % (front(i), back(i), back(j)))
+    return "\n".join(lines) + "\n"
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scenes", "assets")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "toy_die.png"), "wb") as f:
         f.write(png(*atlas()))
     with open(os.path.join(out, "toy_die.mtl"), "w") as f:
-        f.write("# Material of toy_die.obj (scripts/make-textured-assets.py): the atlas as the diffuse map.\n"
+        f.write("# Material of toy_die.obj (scripts/make-assets.py): the atlas as the diffuse map.\n"
                 "newmtl die\nKd 1.0 1.0 1.0\nmap_Kd toy_die.png\n")
     with open(os.path.join(out, "toy_die.obj"), "w") as f:
         f.write(obj())
+    with open(os.path.join(out, "u_channel.obj"), "w") as f:
+        f.write(channel())
 
 
 if __name__ == "__main__":
