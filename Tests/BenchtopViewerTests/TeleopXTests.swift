@@ -274,6 +274,10 @@ import Testing
         _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()))", "\(Int(pixel.y.rounded()))"])
         usleep(300_000)
         _ = xdotool(["mousedown", "1"])
+        // The viewer polls the mouse once per frame: let frames see the press on the marker before it moves
+        // (a loaded machine draws a frame every few hundred milliseconds).
+        let pressedAt = Self.lastReading(log)?.tick ?? before.tick
+        for _ in 0..<100 where (Self.lastReading(log)?.tick ?? 0) < pressedAt + 2 { usleep(50_000) }
         for dx in stride(from: 10, through: 120, by: 10) {
             _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()) - dx)", "\(Int(pixel.y.rounded()))"])
             usleep(60_000)
