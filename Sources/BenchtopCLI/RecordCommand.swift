@@ -31,7 +31,7 @@ struct RecordCommand: ParsableCommand {
 
     @Argument(help: "Scene file, or a name under scenes/.") var scene = "pick_cube"
     @Option(help: "Embodiment (default: the scene's robot).") var robot: String?
-    @Option(help: "Episodes to record (with --resume: episodes to add).") var episodes = 10
+    @Option(help: "Episodes to record (with --resume: episodes to add; default: 10).") var episodes: Int?
     @Option(help: "Dataset folder.") var out = "recordings/demo"
     @Option(help: "Teleoperation: keyboard, gamepad, mouse, spacemouse, so-leader, dynamixel-leader or scripted.") var teleop = "scripted"
     @Option(help: "Frames per second = control rate (default: the control mode's rate).") var fps: Int?
@@ -59,7 +59,8 @@ struct RecordCommand: ParsableCommand {
     var imageSize: Int?
     @Option(help: "Episode time limit in seconds (default: 60 s interactive, as lerobot-record; scripted: the task's time limit).")
     var episodeTime: Double?
-    @Option(help: "Reset period between interactive episodes, seconds (the scene is rebuilt; the ready prompt follows).") var resetTime = 2.0
+    @Option(help: "Reset period between interactive episodes, seconds (default: 2; the scene is rebuilt; the ready prompt follows).")
+    var resetTime: Double?
     @Flag(inversion: .prefixedNo, help: "Interactive: wait for Enter (gamepad A) before each episode.") var readyPrompt = true
     @Option(help: "Interactive: write one JSON line per control tick (phase, TCP, target, gripper, contacts, objects).")
     var teleopLog: String?
@@ -73,14 +74,49 @@ struct RecordCommand: ParsableCommand {
     var leaderCalibration: String?
     @Option(help: "dynamixel-leader: GELLO-style JSON ({\"left\": {port, joint_ids, joint_offsets, joint_signs, gripper_config}, \"right\": ...}).")
     var leaderConfig: String?
-    @Option(help: "Scripted teleoperation: standard deviation of the translation noise per step, metres.") var noise = 0.001
+    @Option(help: "Scripted teleoperation: standard deviation of the translation noise per step, metres (default: 0.001).") var noise: Double?
     @Flag(help: "Scripted teleoperation: keep episodes whose task failed.") var keepFailures = false
     @Option(help: "Folder of data-only embodiment plugins to load.") var embodimentPath: String?
     @Option(help: "Interactive: exit the viewer after this many frames (scripted checks).") var frames: Int?
     @Option(help: "Interactive: write a viewer screenshot when it exits.") var screenshot: String?
 
+    private var episodeCount: Int { episodes ?? 10 }
+
+    func validate() throws {
+        try FlagRules.oneOf("--teleop", teleop, ["scripted", "keyboard", "gamepad", "mouse", "spacemouse", "so-leader", "dynamixel-leader"])
+        try FlagRules.oneOf("--style", style, RecordingStyle.allCases.map(\.rawValue))
+        try FlagRules.oneOf("--format", format, DatasetVersion.allCases.map(\.rawValue))
+        try FlagRules.check("--episodes", episodes, in: 1...1_000_000)
+        try FlagRules.check("--attempts", attempts, in: 1...1_000_000)
+        try FlagRules.check("--fps", fps, in: 1...1000, unit: "frames per second")
+        try FlagRules.check("--image-size", imageSize, in: 16...4096, unit: "pixels")
+        try FlagRules.check("--episode-time", episodeTime, in: 0.1...3600, unit: "s")
+        try FlagRules.check("--reset-time", resetTime, in: 0...60, unit: "s")
+        try FlagRules.check("--noise", noise, in: 0...0.1, unit: "m")
+        try FlagRules.check("--frames", frames, in: 1...100_000_000)
+        // Scripted recording tries up to 4 N + 5 seeds for N episodes (failures are discarded), --attempts exactly N.
+        if let attempts {
+            try FlagRules.checkSeeds(seed, count: attempts, what: "--attempts \(attempts)")
+        } else {
+            try FlagRules.checkSeeds(seed, count: 4 * episodeCount + 6, what: "--episodes \(episodeCount) (up to 4 x episodes + 5 seeds are tried)")
+        }
+        let scripted = teleop == "scripted"
+        try FlagRules.onlyWhen(
+            scripted, [("--attempts", attempts != nil), ("--noise", noise != nil), ("--keep-failures", keepFailures)],
+            "with --teleop scripted")
+        try FlagRules.onlyWhen(
+            !scripted,
+            [
+                ("--frames", frames != nil), ("--screenshot", screenshot != nil), ("--reset-time", resetTime != nil),
+                ("--teleop-log", teleopLog != nil), ("--gamepad-mappings", gamepadMappings != nil),
+                ("--spacemouse-socket", spacemouseSocket != nil), ("--leader-port", leaderPort != nil),
+                ("--leader-calibration", leaderCalibration != nil), ("--leader-config", leaderConfig != nil),
+            ],
+            "with an interactive --teleop (keyboard, gamepad, mouse, spacemouse or a leader arm)")
+        try FlagRules.onlyWhen(attempts == nil, [("--episodes", episodes != nil)], "without --attempts (which sets the seeds tried)")
+    }
+
     func run() throws {
-        if attempts != nil, teleop != "scripted" { throw BenchtopError("--attempts needs --teleop scripted") }
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
         let resolved = SceneLoader.resolve(scene)
         let base = try loadScene(scene)
@@ -127,8 +163,14 @@ struct RecordCommand: ParsableCommand {
         let recorder = try DemoRecorder(
             root: out, environment: env, layout: layout, version: version, manifest: manifest,
             resume: resume, depthTokenizer: tokenizer)
-        let firstSeed = resume ? (recorder.usedSeeds.max().map { $0 + 1 } ?? seed) : seed
-        let target = recorder.episodeCount + episodes
+        let lastUsed = resume ? recorder.usedSeeds.max() : nil
+        let firstSeed = lastUsed.map { $0 &+ 1 } ?? seed
+        let tries = UInt64(attempts ?? (4 * episodeCount + 6))
+        guard lastUsed != UInt64.max, firstSeed <= UInt64.max - tries else {
+            throw BenchtopError(
+                "\(out): resuming after seed \(lastUsed ?? seed) leaves fewer than \(tries) seeds below 2^64; record into a new folder")
+        }
+        let target = recorder.episodeCount + episodeCount
         let interactiveTime = 60.0  // lerobot-record's episode_time_s
         let horizon = Int(((episodeTime ?? (teleop == "scripted" ? env.task.timeLimit : interactiveTime)) * rate).rounded())
         if teleop == "scripted" {
@@ -137,7 +179,7 @@ struct RecordCommand: ParsableCommand {
             let (viewerDevice, external) = try teleoperator(mode: env.modeName)
             let session = try TeleopSession(
                 environment: env, recorder: recorder, device: viewerDevice, external: external, firstSeed: firstSeed,
-                target: target, horizon: horizon, resetTime: resetTime)
+                target: target, horizon: horizon, resetTime: resetTime ?? 2.0)
             session.frames = frames
             session.screenshot = screenshot
             session.readyPrompt = readyPrompt
@@ -191,7 +233,7 @@ struct RecordCommand: ParsableCommand {
     }
 
     private func recordScripted(env: TabletopEnvironment, recorder: DemoRecorder, firstSeed: UInt64, target: Int, horizon: Int) throws {
-        let policy = try RecordingSetup.scriptedTeleop(environment: env, noise: noise)
+        let policy = try RecordingSetup.scriptedTeleop(environment: env, noise: noise ?? 0.001)
         let runner = EpisodeRunner(environment: env, policy: policy, settings: RunnerSettings(horizon: horizon, actionSteps: 8))
         runner.subscribers = [recorder]
         let wanted = attempts ?? (target - recorder.episodeCount)
