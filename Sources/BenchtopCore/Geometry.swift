@@ -81,16 +81,19 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
         self.uvs = uvs
     }
 
-    /// Several meshes as one (indices renumbered).
+    /// Several meshes as one (indices renumbered); texture coordinates are kept only when every part has them.
     public init(joining meshes: [TriangleMesh]) {
         positions = []
         normals = []
         indices = []
+        uvs = []
+        let textured = meshes.allSatisfy { !$0.uvs.isEmpty }
         for m in meshes {
             let base = UInt32(positions.count)
             positions += m.positions
             normals += m.normals
             indices += m.indices.map { $0 + base }
+            if textured { uvs += m.uvs }
         }
     }
 
