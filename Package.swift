@@ -262,7 +262,7 @@ let package = Package(
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
         .testTarget(name: "ReliabilityTests", dependencies: ["benchtop", "BenchtopTestSupport"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
-        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"]),
+        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"], exclude: ["lerobot_calibration.py"]),
         .testTarget(
             name: "EmbodimentKitTests",
             dependencies: [

@@ -24,7 +24,7 @@ public struct MotorCalibration: Sendable, Equatable, Codable {
 /// (`use_degrees=True`): on connect, torque off, lock off and the calibration written to the servos (Homing_Offset,
 /// Min/Max_Position_Limit, as `write_calibration` does); then each read is one sync read of Present_Position,
 /// normalised as `MotorsBus._normalize`: body joints in degrees `(p - (min+max)/2) * 360 / 4095`, the gripper
-/// `(p - min) / (max - min) * 100`, clamped to the range first for the gripper, inverted when `drive_mode` is 1.
+/// `(p - min) / (max - min) * 100` after clamping to the range, `100 - value` when its `drive_mode` is 1 (degrees ignore it).
 /// These are exactly the values of Benchtop's SO arms' `lerobot` control mode, so the leader drives the sim arm
 /// joint for joint.
 public final class SOLeaderArm: Teleoperator {

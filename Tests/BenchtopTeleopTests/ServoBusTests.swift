@@ -131,6 +131,50 @@ final class EmulatedFeetechArm: @unchecked Sendable {
         #expect(abs(pan - (-60.0 - 2000) * 360 / 4095) < 1e-9)
     }
 
+    /// LeRobot 0.6.1 itself (the cached venv of `scripts/setup.sh --test`) writes the calibration file and normalises
+    /// raw readings; Benchtop reads that file and must give the same numbers. Fails (never skips) without the venv.
+    @Test func theCalibrationFileAndTheNormalisationAgreeWithLeRobots() throws {
+        let cache = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")
+        let python = cache + "/benchtop/venv-torch/bin/python"
+        try #require(
+            FileManager.default.isExecutableFile(atPath: python),
+            "\(python) is missing: run `scripts/setup.sh --test` once (it installs lerobot 0.6.1 into that cached venv)")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("lerobot_calibration.py").path
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lerobot-cal-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        // Every motor, a drive_mode 1 gripper and a wrist_roll over the full turn; raw readings on, inside and outside
+        // the ranges (LeRobot clamps the gripper to its range but not the degrees).
+        let spec = """
+            {"shoulder_pan": [1, 0, 100, 1000, 3000], "shoulder_lift": [2, 0, -200, 800, 3200],
+             "elbow_flex": [3, 1, 0, 900, 3100], "wrist_flex": [4, 0, 150, 1000, 3000],
+             "wrist_roll": [5, 0, -1000, 0, 4095], "gripper": [6, 1, 20, 2000, 3000]}
+            """
+        let raw: [Int: Int] = [1: 2048, 2: 150, 3: 3300, 4: 2000, 5: 1050, 6: 2300]
+        let rawJSON = "{" + raw.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [script, file, spec, rawJSON]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "lerobot_calibration.py failed: \(errors.suffix(2000))")
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let theirs = try #require(json["normalized"] as? [String: Double])
+        let calibration = try SOLeaderArm.loadCalibration(path: file)
+        for motor in SOLeaderArm.motors {
+            let c = try #require(calibration[motor])
+            let ours = SOLeaderArm.normalize(raw[c.id]!, motor: motor, calibration: c)
+            let lerobot = try #require(theirs[String(c.id)])
+            #expect(abs(ours - lerobot) < 1e-9, "\(motor): Benchtop \(ours), LeRobot \(lerobot)")
+        }
+        #expect(calibration["gripper"]?.driveMode == 1 && calibration["shoulder_lift"]?.homingOffset == -200)
+    }
+
     @Test func aBadCalibrationFileNamesTheMotorAndTheKey() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-cal-\(getpid()).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
