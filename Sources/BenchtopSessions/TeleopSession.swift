@@ -85,6 +85,10 @@ public final class TeleopSession: ViewerSimulation {
             marker: { [unowned self] in self.resetLeft > 0 ? nil : self.mapper.worldTarget },
             status: { [unowned self] in self.statusLines() })
         viewer.teleop = binding
+        // The robot panel's joints and TCP and the contacts (read on the main thread while the worker waits).
+        viewer.inspection = WorldInspection(
+            world: { [unowned self] in self.environment.world }, controllers: { [unowned self] in [self.environment.controller] },
+            drivesJoints: false)
         // Observations render through their own headless context, on the worker thread.
         try worker.sync { try beginEpisode() }
         viewer.setHelpVisible(frames != nil)

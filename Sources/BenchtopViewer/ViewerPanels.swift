@@ -249,10 +249,9 @@ extension Viewer {
 
     /// A left press (or Ctrl + right press): a double-click selects the body under the cursor; Ctrl + press on
     /// the selected body grabs it.
-    func pressed(at pixel: SIMD2<Double>, ctrl: Bool, turning: Bool) {
-        let now = ContinuousClock.now
-        defer { if !turning { lastPress = (now, pixel) } }
-        let double = lastPress.map { now - $0.time < .milliseconds(400) && length2(pixel - $0.at) < 36 } ?? false
+    func pressed(at pixel: SIMD2<Double>, ctrl: Bool, turning: Bool, time: Double) {
+        defer { if !turning { lastPress = (time, pixel) } }
+        let double = lastPress.map { time - $0.time < 0.4 && length2(pixel - $0.at) < 36 } ?? false
         guard double || (ctrl && panelState.selected != nil) else { return }
         guard let (body, point) = pick(pixel) else {
             if double { panelState.selected = nil }
