@@ -6,6 +6,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "benchtop-bench", abstract: "Run benchmarks.",
         subcommands: [
             PhysicsBench.self, RenderBench.self, RobotPhysicsBench.self, RecordBench.self, LoopBench.self,
-            DepthBench.self, PolicyClientBench.self, ARMBench.self,
+            DepthBench.self, PolicyClientBench.self, ARMBench.self, ViewerBench.self,
         ])
 }
