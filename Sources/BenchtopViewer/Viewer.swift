@@ -127,6 +127,8 @@ public final class Viewer {
     /// The body being pulled or turned with Ctrl + drag.
     var grab: MouseGrab?
     var lastPerturbation: BodyPerturbation?
+    /// Smoothed seconds per frame.
+    var frameTime = 0.0
     /// When and where the left button last went down (double-click selects).
     var lastPress: (time: Double, at: SIMD2<Double>)?
     /// The panels, when `options.panels` is on and ImGui started.
@@ -218,7 +220,6 @@ public final class Viewer {
         var fps = 0.0
         var finalStep = 0
         var selection: (name: String, position: SIMD3<Double>)?
-        var frameTime = 0.0
         var carry = 0.0
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()

@@ -251,7 +251,10 @@ extension Viewer {
     /// the selected body grabs it.
     func pressed(at pixel: SIMD2<Double>, ctrl: Bool, turning: Bool, time: Double) {
         defer { if !turning { lastPress = (time, pixel) } }
-        let double = lastPress.map { time - $0.time < 0.4 && length2(pixel - $0.at) < 36 } ?? false
+        // Press times are when GLFW delivered them, once per frame: at a few frames per second the two presses of a
+        // double-click arrive a frame apart, so the window grows with the frame time.
+        let window = max(0.4, 1.5 * frameTime)
+        let double = lastPress.map { time - $0.time < window && length2(pixel - $0.at) < 36 } ?? false
         guard double || (ctrl && panelState.selected != nil) else { return }
         guard let (body, point) = pick(pixel) else {
             if double { panelState.selected = nil }
