@@ -5,7 +5,8 @@ import Testing
 /// The viewer driven by real X events: each test runs a shell script under `xvfb-run` that starts the real
 /// binary, waits for its window (`xdotool search --sync`) and then presses keys and drags the mouse with
 /// xdotool. Not skipped when Xvfb or xdotool is missing: they fail and say so. Sleeps leave the viewer a few
-/// frames per step, because a loaded machine draws only a few frames per second under Xvfb.
+/// frames per step, because a loaded machine draws only a few frames per second under Xvfb (eval --view, which
+/// runs a control tick per frame, about one).
 @Suite(.serialized) struct ViewerInteractionTests {
     static func session(_ script: String) throws -> (Int32, String) {
         let xvfb = "/usr/bin/xvfb-run"
@@ -119,16 +120,16 @@ import Testing
             w=$(window "Benchtop eval")
             sleep 3
             xdotool mousemove --window "$w" 1060 150 mousedown 1
-            sleep 0.6
+            sleep 1.5
             xdotool mousemove_relative -- 2 1
-            sleep 0.6
+            sleep 1.5
             xdotool mouseup 1
-            sleep 2
+            sleep 3
             xdotool mousemove --window "$w" 1000 120 mousedown 1
-            for i in $(seq 1 12); do xdotool mousemove_relative -- 14 8; sleep 0.08; done
-            sleep 0.5
+            for i in $(seq 1 12); do xdotool mousemove_relative -- 14 8; sleep 0.3; done
+            sleep 1.5
             xdotool mouseup 1
-            sleep 2
+            sleep 3
             xdotool key --window "$w" q
             wait $pid
             """
