@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "benchtop", targets: ["benchtop"]),
         .executable(name: "benchtop-bench", targets: ["BenchtopBenchmarks"]),
+        // Render and closed-loop benchmarks without the video libraries, for GPU servers (scripts/bundle.sh).
+        .executable(name: "benchtop-gpu-bench", targets: ["BenchtopGPUBenchmarks"]),
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
@@ -30,7 +32,7 @@ let package = Package(
         // MARK: - Native layer (each C module is imported by exactly one Swift module)
         .systemLibrary(
             name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
-            providers: [.apt(["libbullet-dev"])]),
+            providers: [.apt(["libbullet-dev", "libbullet-extras-dev"])]),
         .target(
             name: "CBulletShim",
             dependencies: ["CBullet"],
@@ -45,6 +47,8 @@ let package = Package(
                 .linkedLibrary("BulletDynamics-float64"),
                 .linkedLibrary("BulletCollision-float64"),
                 .linkedLibrary("LinearMath-float64"),
+                // Convex decomposition (HACD, Bullet's Extras: libbullet-extras-dev).
+                .linkedLibrary("HACD"),
             ]
         ),
 
@@ -80,7 +84,7 @@ let package = Package(
             name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
             linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
-        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
+        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "BenchtopImage", "CAssimp"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(
@@ -106,9 +110,14 @@ let package = Package(
             name: "BenchtopEval",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                "EmbodimentKit", "BenchtopVariation", "BenchtopImage",
                 "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics",
             ]),
+        // Episode and reasoning-panel videos of an evaluation (FFmpeg through BenchtopDataset), apart from BenchtopEval
+        // so that the loop itself links no video libraries (the GPU bundle's benchtop-gpu-bench).
+        .target(
+            name: "BenchtopEvalVideo",
+            dependencies: ["BenchtopCore", "BenchtopEval", "BenchtopDataset", "BenchtopImage", "BenchtopPolicy"]),
         // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(
             name: "BenchtopBuilder",
@@ -122,10 +131,15 @@ let package = Package(
             name: "BenchtopRecording",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
-                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit",
+                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit", "BenchtopTeleop",
             ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
-        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW", "CImGuiShim"]),
+        .target(
+            name: "BenchtopViewer",
+            dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "BenchtopTeleop", "CGLFW", "CImGuiShim"]),
+        // Teleoperation devices behind one Teleoperator protocol: keyboard and gamepad mappings, SpaceMouse (spacenavd's
+        // socket protocol), leader arms on Feetech and Dynamixel servo buses. No simulation, no GL.
+        .target(name: "BenchtopTeleop"),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
         .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
         .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
@@ -149,7 +163,7 @@ let package = Package(
             name: "BenchtopSessions",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                "BenchtopRecording", "BenchtopViewer", "BenchtopPhysics", "BenchtopRobot",
+                "BenchtopRecording", "BenchtopViewer", "BenchtopTeleop", "BenchtopPhysics", "BenchtopRobot",
             ]),
 
         .target(
@@ -158,18 +172,33 @@ let package = Package(
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopSessions", "BenchtopBuilder",
+                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance", "BenchtopTeleop", "BenchtopEvalVideo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The benchmarks each issue names, as their own program (swift-nio's NIOPerformanceTester is the model);
         // `benchtop bench ...` runs it.
+        // The benchmarks a GPU server runs (render, episodes), shared by benchtop-bench and benchtop-gpu-bench.
+        .target(
+            name: "BenchtopBenchKit",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRender", "BenchtopBuilder", "BenchtopEval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "BenchtopGPUBenchmarks",
+            dependencies: [
+                "BenchtopBenchKit", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "BenchtopBenchmarks",
             dependencies: [
+                "BenchtopBenchKit",
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
                 "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "EmbodimentConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -198,7 +227,7 @@ let package = Package(
                 "BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert",
                 "EmbodimentKit",
                 "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop",
+                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop", "BenchtopEvalVideo",
             ]),
         .testTarget(
             name: "BenchtopVariationTests",
@@ -230,6 +259,7 @@ let package = Package(
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
         .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"]),
         .testTarget(
             name: "EmbodimentKitTests",
             dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchtopBuilder
 import BenchtopCore
 import BenchtopEval
+import BenchtopEvalVideo
 import BenchtopPerturbation
 import BenchtopPolicy
 import BenchtopRemote
@@ -123,6 +124,13 @@ struct EvalCommand: ParsableCommand {
         }
         let spec: PerturbationSpec
         do { spec = try PerturbationSpec.load(path: perturb) } catch let e as PerturbationError { throw BenchtopError(e.description) }
+        // Against the scene and robot before the baseline runs: a bad camera must not cost the baseline's episodes.
+        var probe = EvaluationBuilder(scene: s, robot: robot)
+        probe.mode = mode
+        probe.controlRate = controlRate
+        do { try spec.check(against: try probe.makeEnvironment(), file: perturb) } catch let e as PerturbationError {
+            throw BenchtopError(e.description)
+        }
         var variants: [PerturbationReport.Variant] = []
         for p in [nil] + spec.perturbations.map(Optional.some) {
             let name = p?.name ?? "baseline"

@@ -62,7 +62,9 @@ struct ViewCommand: ParsableCommand {
 
     func validate() throws {
         if let frames, frames <= 0 { throw ValidationError("--frames must be > 0") }
-        if let stepsPerFrame, stepsPerFrame < 0 { throw ValidationError("--steps-per-frame must be >= 0") }
+        try FlagRules.check("--frames", frames, in: 1...100_000_000)
+        try FlagRules.check("--steps-per-frame", stepsPerFrame, in: 0...100_000)
+        try FlagRules.onlyWhen(!noRobots, [("--robot", robot != nil)], "without --no-robots")
         let parts = size.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts.allSatisfy({ $0 >= 64 && $0 <= 8192 }) else {
             throw ValidationError("--size must look like 1280x800 (64 ... 8192 pixels each way), got '\(size)'")

@@ -65,10 +65,13 @@ final class BulletWorld {
     }
 
     /// One native shape for a list of parts: the primitive itself when it is alone and unposed, else a compound.
-    func makeShape(_ parts: [ShapePart]) -> Int32 {
+    /// `mergingMeshes`: all-mesh parts are one file split by material (scene objects) and collide as one hull;
+    /// robot links pass false, their parts being separate collision meshes (one hull each, the URDF already
+    /// joined each file's parts).
+    func makeShape(_ parts: [ShapePart], mergingMeshes: Bool = true) -> Int32 {
         if parts.count == 1, parts[0].pose == .identity { return makeShape(parts[0].shape) }
         // A mesh split by material collides as one hull of all its vertices, not as overlapping hulls of each part.
-        if parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
+        if mergingMeshes, parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
             var points: [SIMD3<Double>] = []
             for part in parts {
                 if case .mesh(let m) = part.shape { points += m.positions.map { part.pose.transform($0) } }

@@ -231,6 +231,8 @@ public final class Viewer {
             if panelState.resetRequested { do { try simulation.reset() } catch { throw .simulation("\(error)") } }
             panelState.stepRequested = false
             panelState.resetRequested = false
+            let keyEvents = input.takeKeyEvents()
+            if ui?.wantsKeyboard != true { teleop?.keyEvents(keyEvents) }
             let keys = input.takeKeys()
             for key in ui?.wantsKeyboard == true ? [] : keys {
                 if let keyHandler, keyHandler(key) { continue }
@@ -258,7 +260,7 @@ public final class Viewer {
                 }
             }
             if let teleop {
-                teleop.poll(window: window, into: &command)
+                teleop.poll(window: window, azimuth: orbit.azimuth, into: &command)
                 if uiMouse {
                     ignoreMouse()  // the pointer is on a panel
                 } else if !teleop.drag(window: window, ray: cursorRay(), into: &command) {
@@ -266,7 +268,7 @@ public final class Viewer {
                 } else {
                     _ = input.takeScroll()
                 }
-                if !paused || !command.events.isEmpty { teleop.input(command) }
+                teleop.input(command)  // also while paused: the session keeps a gripper toggle for the next tick
                 if teleop.closeRequested { glfwSetWindowShouldClose(window, GLFW_TRUE) }
             } else if !scriptedStroke.isEmpty || stroke != nil && scriptedStrokeActive {
                 playScriptedStroke()
@@ -491,6 +493,8 @@ public final class Viewer {
 /// Keyboard and scroll events collected by GLFW callbacks between frames.
 final class InputState {
     private var keys: [Int32] = []
+    /// Every key event with its GLFW action (press, repeat, release), for teleoperation.
+    private var keyEvents: [(key: Int32, action: Int32)] = []
     private var scroll = 0.0
     /// Mouse button presses since the last frame: button, modifier keys, GLFW time (s), cursor (window pixels).
     var presses: [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] = []
@@ -499,8 +503,10 @@ final class InputState {
     func install(on window: OpaquePointer) {
         glfwSetWindowUserPointer(window, Unmanaged.passUnretained(self).toOpaque())
         glfwSetKeyCallback(window) { window, key, _, action, _ in
-            guard action == GLFW_PRESS || action == GLFW_REPEAT, let p = glfwGetWindowUserPointer(window) else { return }
-            Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue().keys.append(key)
+            guard let p = glfwGetWindowUserPointer(window) else { return }
+            let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
+            state.keyEvents.append((key, action))
+            if action == GLFW_PRESS || action == GLFW_REPEAT { state.keys.append(key) }
         }
         glfwSetMouseButtonCallback(window) { window, button, action, mods in
             guard action == GLFW_PRESS, let p = glfwGetWindowUserPointer(window) else { return }
@@ -527,6 +533,10 @@ final class InputState {
     func takePresses() -> [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] {
         defer { presses.removeAll() }
         return presses
+    }
+    func takeKeyEvents() -> [(key: Int32, action: Int32)] {
+        defer { keyEvents.removeAll() }
+        return keyEvents
     }
     func takeScroll() -> Double {
         defer { scroll = 0 }

@@ -17,7 +17,7 @@ extension Viewer {
                     extra.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 0.2, 0.8), width: 3))
                 }
             }
-            extra.text += teleop.status()
+            extra.text += teleop.status() + (teleop.deviceProblem.map { [$0] } ?? [])
         }
         extra.worldPaths += sceneMarks(snapshot)
         let panelNames = options.cameras.filter { !panelState.hiddenCameras.contains($0) }
