@@ -86,7 +86,7 @@ import Testing
         let data = try Self.pybulletData()
         let scene = try SceneLoader.parse("asset_path: [\(data)]\n" + Self.library + "\n" + Self.look, file: "\(Self.scenes)/inline.yaml")
         // The same files through BENCHTOP_ASSET_PATH instead of the scene's key.
-        let roots = AssetRoots(sceneFile: "\(Self.scenes)/inline.yaml", environment: ["BENCHTOP_ASSET_PATH": "/nonexistent:\(data)"])
+        let roots = try AssetRoots(sceneFile: "\(Self.scenes)/inline.yaml", environment: ["BENCHTOP_ASSET_PATH": "/nonexistent:\(data)"])
         #expect(try roots.resolve("objects/mug.urdf").path == URL(fileURLWithPath: data + "/objects/mug.urdf").standardizedFileURL.path)
         guard case .mesh(let duck) = scene.objects[0].asset else { throw AssetLibraryMissing() }
         #expect(duck.parts.contains { $0.texture?.name == "duckCM.png" && $0.texture?.width == 512 })
