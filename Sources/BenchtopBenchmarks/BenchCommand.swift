@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
         commandName: "benchtop-bench", abstract: "Run benchmarks.",
         subcommands: [
             PhysicsBench.self, RenderBench.self, RobotPhysicsBench.self, RecordBench.self, LoopBench.self,
-            DepthBench.self, PolicyClientBench.self, ARMBench.self, EpisodesBench.self,
+            DepthBench.self, PolicyClientBench.self, ARMBench.self, EpisodesBench.self, ViewerBench.self,
         ])
 }

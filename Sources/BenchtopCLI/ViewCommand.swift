@@ -99,6 +99,7 @@ struct ViewCommand: ParsableCommand {
                     + "(\(String(format: "%.1f", Double(summary.frames) / max(summary.seconds, 1e-9))) FPS) on \(summary.renderer); ended at step \(summary.finalStep), \(summary.paused ? "paused" : "running")"
             )
             for path in summary.screenshots { print("screenshot: \(path)") }
+            if let (name, p) = summary.selection { print(String(format: "selected: %@ at x %.4f y %.4f z %.4f m", name, p.x, p.y, p.z)) }
         }
     }
 }

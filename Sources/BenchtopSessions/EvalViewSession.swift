@@ -249,6 +249,7 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         viewer.inspection = self
         viewer.onStrokeBegin = { [unowned self] in self.strokeAttempt = self.published.attempt }
         viewer.onTrace = { [unowned self] stroke in self.handOver(stroke) }
+        viewer.onStrokeIgnored = { message in print("steering: \(message)") }
         viewer.keyHandler = { [unowned self, unowned viewer] key in self.key(key, viewer: viewer) }
         viewer.overlay = { [unowned self, unowned viewer] _ in self.overlay(paused: viewer.isPaused) }
 
@@ -301,6 +302,8 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         steering = TraceLabels.subsample(points, to: 5).map { $0.rounded(.toNearestOrAwayFromZero) }
         steeringAttempt = strokeAttempt
         gated.steer(steering, attempt: strokeAttempt)
+        let shown = steering.map { "\(Int($0.x)),\(Int($0.y))" }.joined(separator: ";")
+        print("steering: trace \(shown) handed to the policy at the next tick of episode attempt \(strokeAttempt)")
     }
 
     // MARK: - Keys

@@ -118,6 +118,10 @@ public final class TeleopSession: ViewerSimulation {
             marker: { [unowned self] in self.phase == .recording ? self.mapper.worldTarget : nil },
             status: { [unowned self] in self.statusLines() })
         viewer.teleop = binding
+        // The robot panel's joints and TCP and the contacts (read on the main thread while the worker waits).
+        viewer.inspection = WorldInspection(
+            world: { [unowned self] in self.environment.world }, controllers: { [unowned self] in [self.environment.controller] },
+            drivesJoints: false)
         if let logPath {
             FileManager.default.createFile(atPath: logPath, contents: nil)
             log = FileHandle(forWritingAtPath: logPath)

@@ -63,6 +63,8 @@ public struct ViewerSummary: Sendable {
     /// The simulation's step count on the last frame, and whether it was paused then.
     public var finalStep = 0
     public var paused = false
+    /// The body selected on the last frame (double-click) and where it was.
+    public var selection: (name: String, position: SIMD3<Double>)?
 }
 
 /// The interactive viewer: a GLFW window with an orbit/pan/zoom camera, live camera panels, a depth panel,
@@ -89,6 +91,8 @@ public final class Viewer {
     public var onTrace: (([SIMD2<Double>]) -> Void)?
     /// Called when a stroke starts on `traceCamera`'s panel (the session notes which episode it belongs to).
     public var onStrokeBegin: (() -> Void)?
+    /// Called with the reason when a stroke is too short or too quick to count.
+    public var onStrokeIgnored: ((String) -> Void)?
     /// A stroke shorter than this (image pixels along the path) or held for less than `minimumStrokeDuration`
     /// seconds is ignored, so that a click's jitter does not count as a drawing. Scripted strokes take 1/30 s a point.
     public var minimumStrokeLength = 0.0
@@ -120,12 +124,13 @@ public final class Viewer {
     var stroke: [SIMD2<Double>]?
     private var strokeStart = ContinuousClock.now
     private var leftWasDown = false
-    private var rightWasDown = false
     /// The body being pulled or turned with Ctrl + drag.
     var grab: MouseGrab?
     var lastPerturbation: BodyPerturbation?
+    /// Smoothed seconds per frame.
+    var frameTime = 0.0
     /// When and where the left button last went down (double-click selects).
-    var lastPress: (time: ContinuousClock.Instant, at: SIMD2<Double>)?
+    var lastPress: (time: Double, at: SIMD2<Double>)?
     /// The panels, when `options.panels` is on and ImGui started.
     var ui: ImGuiContext?
     var panelState = PanelState()
@@ -214,7 +219,7 @@ public final class Viewer {
         let started = last
         var fps = 0.0
         var finalStep = 0
-        var frameTime = 0.0
+        var selection: (name: String, position: SIMD3<Double>)?
         var carry = 0.0
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()
@@ -323,12 +328,15 @@ public final class Viewer {
                 try writeScreenshot(path, width: Int(width), height: Int(height))
             }
             finalStep = snapshot.step
+            selection = panelState.selected.flatMap { id in
+                id < snapshot.bodies.count ? (renderer.bodies[id].name, snapshot.bodies[id].pose.position) : nil
+            }
             glfwSwapBuffers(window)
             if last { break }
         }
         return ViewerSummary(
             frames: frame, seconds: Self.seconds(clock.now - started), screenshots: screenshots, renderer: RendererInfo.current,
-            finalStep: finalStep, paused: paused)
+            finalStep: finalStep, paused: paused, selection: selection)
     }
 
     private func writeScreenshot(_ path: String, width: Int, height: Int) throws(ViewerError) {
@@ -408,6 +416,7 @@ public final class Viewer {
                 status = String(
                     format: "stroke ignored: %.0f px in %.2f s (a steer needs %.0f px and %.2f s)", length, duration,
                     minimumStrokeLength, minimumStrokeDuration)
+                onStrokeIgnored?(status)
             }
             return true
         }
@@ -444,10 +453,17 @@ public final class Viewer {
             _ = input.takeScroll()
             return
         }
-        if left && !leftWasDown { pressed(at: SIMD2(x * scale, y * scale), ctrl: ctrl, turning: false) }
-        if right && !rightWasDown && ctrl { pressed(at: SIMD2(x * scale, y * scale), ctrl: ctrl, turning: true) }
+        // Presses come from GLFW's callback: at a few frames per second a whole click can fall between two frames.
+        for press in input.takePresses() {
+            let at = press.at * scale
+            let withCtrl = press.mods & GLFW_MOD_CONTROL != 0
+            if press.button == GLFW_MOUSE_BUTTON_LEFT {
+                pressed(at: at, ctrl: withCtrl, turning: false, time: press.time)
+            } else if press.button == GLFW_MOUSE_BUTTON_RIGHT && withCtrl {
+                pressed(at: at, ctrl: withCtrl, turning: true, time: press.time)
+            }
+        }
         leftWasDown = left
-        rightWasDown = right
         if grab != nil {
             if !(left || right) || !ctrl { grab = nil }
         } else if right || (left && shift) {
@@ -465,7 +481,7 @@ public final class Viewer {
         input.lastCursor = SIMD2(x, y)
         _ = input.takeScroll()
         leftWasDown = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS
-        rightWasDown = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
+        _ = input.takePresses()
     }
 
     // MARK: - Drawing
@@ -480,6 +496,8 @@ final class InputState {
     /// Every key event with its GLFW action (press, repeat, release), for teleoperation.
     private var keyEvents: [(key: Int32, action: Int32)] = []
     private var scroll = 0.0
+    /// Mouse button presses since the last frame: button, modifier keys, GLFW time (s), cursor (window pixels).
+    var presses: [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] = []
     var lastCursor = SIMD2<Double>(0, 0)
 
     func install(on window: OpaquePointer) {
@@ -489,6 +507,14 @@ final class InputState {
             let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
             state.keyEvents.append((key, action))
             if action == GLFW_PRESS || action == GLFW_REPEAT { state.keys.append(key) }
+        }
+        glfwSetMouseButtonCallback(window) { window, button, action, mods in
+            guard action == GLFW_PRESS, let p = glfwGetWindowUserPointer(window) else { return }
+            var x = 0.0
+            var y = 0.0
+            glfwGetCursorPos(window, &x, &y)
+            let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
+            state.presses.append((button, mods, glfwGetTime(), SIMD2(x, y)))
         }
         glfwSetScrollCallback(window) { window, _, dy in
             guard let p = glfwGetWindowUserPointer(window) else { return }
@@ -503,6 +529,10 @@ final class InputState {
     func takeKeys() -> [Int32] {
         defer { keys.removeAll() }
         return keys
+    }
+    func takePresses() -> [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] {
+        defer { presses.removeAll() }
+        return presses
     }
     func takeKeyEvents() -> [(key: Int32, action: Int32)] {
         defer { keyEvents.removeAll() }

@@ -249,10 +249,12 @@ extension Viewer {
 
     /// A left press (or Ctrl + right press): a double-click selects the body under the cursor; Ctrl + press on
     /// the selected body grabs it.
-    func pressed(at pixel: SIMD2<Double>, ctrl: Bool, turning: Bool) {
-        let now = ContinuousClock.now
-        defer { if !turning { lastPress = (now, pixel) } }
-        let double = lastPress.map { now - $0.time < .milliseconds(400) && length2(pixel - $0.at) < 36 } ?? false
+    func pressed(at pixel: SIMD2<Double>, ctrl: Bool, turning: Bool, time: Double) {
+        defer { if !turning { lastPress = (time, pixel) } }
+        // Press times are when GLFW delivered them, once per frame: at a few frames per second the two presses of a
+        // double-click arrive a frame apart, so the window grows with the frame time.
+        let window = max(0.4, 1.5 * frameTime)
+        let double = lastPress.map { time - $0.time < window && length2(pixel - $0.at) < 36 } ?? false
         guard double || (ctrl && panelState.selected != nil) else { return }
         guard let (body, point) = pick(pixel) else {
             if double { panelState.selected = nil }
