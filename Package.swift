@@ -167,14 +167,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
+        .executableTarget(
+            name: "benchtop",
+            dependencies: ["BenchtopCLI", "BenchtopNumerics", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
         // Same seed, same bits: fixed commands through the real binary against golden.json.
         .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
-        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
+        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics", "benchtop"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
         .testTarget(
             name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
