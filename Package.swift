@@ -202,7 +202,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "benchtop", dependencies: ["BenchtopCLI", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
+        .executableTarget(
+            name: "benchtop",
+            dependencies: ["BenchtopCLI", "BenchtopNumerics", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
         // Helpers of the suites that run the real binary (finding and running it, temporary folders, closed ports).
@@ -211,7 +213,7 @@ let package = Package(
         .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop", "BenchtopTestSupport"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
-        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics"]),
+        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics", "benchtop"]),
         .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
         .testTarget(
             name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],

@@ -92,3 +92,15 @@ if [ "${1:-}" = "--test" ]; then
     python3 -m pip install -q "ray==2.60.0" 2>/dev/null || python3 -m pip install -q --break-system-packages "ray==2.60.0"
   fi
 fi
+
+# Peers of `benchtop bench loop` that the tests do not need: robosuite pinned in its own cached venv (robosuite 1.5
+# needs MuJoCo 3.3, not 4). bench loop finds it there (or BENCHTOP_ROBOSUITE_PYTHON / --python).
+if [ "${1:-}" = "--bench" ]; then
+  cache="${XDG_CACHE_HOME:-$HOME/.cache}/benchtop"
+  if [ ! -f "$cache/venv-robosuite/.benchtop-robosuite-1.5.2" ]; then
+    echo "setup: creating $cache/venv-robosuite (robosuite 1.5.2, mujoco 3.3.7)"
+    [ -x "$cache/venv-robosuite/bin/python" ] || python3 -m venv "$cache/venv-robosuite"
+    "$cache/venv-robosuite/bin/pip" install -q "robosuite==1.5.2" "mujoco==3.3.7"
+    touch "$cache/venv-robosuite/.benchtop-robosuite-1.5.2"
+  fi
+fi

@@ -12,13 +12,16 @@ struct DepthBench: ParsableCommand {
 
     @Option(help: "Timed repetitions (after 3 warm-up runs).") var reps = 20
     @Option(help: "Seed of the random weights (real shapes, 7.7 M parameters).") var seed: UInt64 = 7
-    @Option(help: "Python interpreter for the PyTorch peer.") var python = "python3"
+    @Option(help: "Python interpreter for the PyTorch peer (default: the venv `scripts/setup.sh --test` makes, with torch).")
+    var python = cachedVenvPython("venv-torch") ?? "python3"
     @Option(help: "A PyTorch result recorded elsewhere (tools/vqvae_golden.py --bench), used when torch is not importable here.")
     var torchJSON: String?
     @Option(help: "Write the figures as markdown to this file (e.g. docs/perf-depth.md).") var write: String?
+    @Flag(help: "Also time each encoder layer shape on its own (where the time goes).") var layers = false
 
     func run() throws {
         BLAS.setThreadCount(1)
+        if layers { Self.timeLayers(reps: reps) }
         let model = try DepthVQVAE(configuration: .molmoAct, randomSeed: seed)
         let input = DepthNormalization.modelInput(SyntheticDepth.tabletop(width: 256, height: 256), size: 320)
         var codes = model.codes(for: input)
@@ -56,6 +59,7 @@ struct DepthBench: ParsableCommand {
 
         // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
         let sgemmRate = Self.sgemmGFLOPs()
+        print(BLASKernels.report)
         let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
         let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6
         let decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
@@ -64,8 +68,10 @@ struct DepthBench: ParsableCommand {
                 format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
                 encodeFLOP / 1e9, encodeRate, decodeFLOP / 1e9, decodeRate, sgemmRate))
         var peer: (encode: Double, decode: Double, cpu: String, version: String, sameRun: Bool)?
+        var peerCPU: (encode: Double, decode: Double)?
         if let measured = try? measureTorch() {
             peer = (measured.encode, measured.decode, measured.cpu, measured.version, true)
+            peerCPU = measured.threadCPU
         } else if let torchJSON, let recorded = try? Self.readTorchJSON(torchJSON) {
             peer = (recorded.encode, recorded.decode, recorded.cpu, recorded.version, false)
         }
@@ -74,7 +80,7 @@ struct DepthBench: ParsableCommand {
             "`benchtop bench depth --reps \(reps)`: MolmoAct's depth VQ-VAE at full size (random weights of the real shapes,",
             "7,689,201 parameters), one 320×320 frame, single thread. Encode = encoder + quantiser (codes);",
             "decode = codebook lookup + decoder. Medians of \(reps) runs after 3 warm-ups. Load average during the run: \(load)",
-            "(thread CPU time is given because the machine may be shared).", "",
+            "(thread CPU time is given because the machine may be shared). \(BLASKernels.report).", "",
             "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|",
             String(format: "| Benchtop (Swift, OpenBLAS sgemm, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
             String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, Self.median(encodeCPU), Self.median(decodeCPU)),
@@ -110,6 +116,14 @@ struct DepthBench: ParsableCommand {
                     format: "PyTorch %@ (%@%@): encode %.2f ms, decode %.2f ms; ratio encode %.2f, decode %.2f",
                     peer.version, peer.cpu, peer.sameRun ? ", this run" : ", recorded elsewhere", peer.encode, peer.decode,
                     swiftEncode / peer.encode, swiftDecode / peer.decode))
+            if let peerCPU {
+                let line = String(
+                    format:
+                        "Thread CPU time (robust to load): PyTorch encode %.2f ms, decode %.2f ms; Benchtop / PyTorch encode %.2f, decode %.2f",
+                    peerCPU.encode, peerCPU.decode, Self.median(encodeCPU) / peerCPU.encode, Self.median(decodeCPU) / peerCPU.decode)
+                print(line)
+                lines += ["", line + "."]
+            }
         } else {
             lines += ["", "PyTorch was not importable here and no recorded result was given."]
             print("PyTorch: not available (pass --torch-json with a result of tools/vqvae_golden.py --bench)")
@@ -125,6 +139,7 @@ struct DepthBench: ParsableCommand {
         var decode: Double
         var cpu: String
         var version: String
+        var threadCPU: (encode: Double, decode: Double)?
     }
 
     /// Runs tools/vqvae_golden.py --bench when `import torch` works here.
@@ -147,9 +162,11 @@ struct DepthBench: ParsableCommand {
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let encode = object["encode_ms_median"] as? Double, let decode = object["decode_ms_median"] as? Double
         else { throw ValidationError("\(path): expected encode_ms_median and decode_ms_median") }
+        var threadCPU: (encode: Double, decode: Double)?
+        if let e = object["encode_cpu_ms_median"] as? Double, let d = object["decode_cpu_ms_median"] as? Double { threadCPU = (e, d) }
         return TorchResult(
             encode: encode, decode: decode, cpu: object["cpu"] as? String ?? "unknown CPU",
-            version: object["torch"] as? String ?? "?")
+            version: object["torch"] as? String ?? "?", threadCPU: threadCPU)
     }
 
     static func milliseconds(_ d: Duration) -> Double {
@@ -219,5 +236,38 @@ struct DepthBench: ParsableCommand {
             let colon = line.firstIndex(of: ":")
         else { return "unknown CPU" }
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Thread CPU ms (median) of each encoder layer shape of the full-size model on its own, random weights.
+    static func timeLayers(reps: Int) {
+        var rng = SeededRandom(seed: 3)
+        func conv(_ inC: Int, _ outC: Int, _ k: Int, _ stride: Int, _ padding: Int) -> Convolution2D {
+            Convolution2D(
+                inChannels: inC, outChannels: outC, kernel: k, stride: stride, padding: padding,
+                weight: (0..<(outC * inC * k * k)).map { _ in Float(rng.uniform(-0.1, 0.1)) }, bias: [Float](repeating: 0.01, count: outC))
+        }
+        let shapes: [(String, Convolution2D, Int)] = [
+            ("conv 1->16 4x4/2 at 320", conv(1, 16, 4, 2, 1), 320), ("conv 16->32 4x4/2 at 160", conv(16, 32, 4, 2, 1), 160),
+            ("conv 32->64 4x4/2 at 80", conv(32, 64, 4, 2, 1), 80), ("conv 64->128 4x4/2 at 40", conv(64, 128, 4, 2, 1), 40),
+            ("conv 128->256 4x4/2 at 20", conv(128, 256, 4, 2, 1), 20), ("conv 256->256 3x3 at 10 (x4)", conv(256, 256, 3, 1, 1), 10),
+            ("conv 256->256 1x1 at 10 (x2)", conv(256, 256, 1, 1, 0), 10), ("conv 256->512 1x1 at 10", conv(256, 512, 1, 1, 0), 10),
+        ]
+        for (name, layer, side) in shapes {
+            let input = FeatureMap(
+                channels: layer.inChannels, height: side, width: side,
+                values: (0..<(layer.inChannels * side * side)).map { _ in Float(rng.uniform(-1, 1)) })
+            var times: [Double] = []
+            for _ in 0..<(reps + 3) {
+                let t = threadCPUms()
+                let out = layer(input, relu: true)
+                times.append(threadCPUms() - t)
+                precondition(out.channels == layer.outChannels)
+            }
+            let flop =
+                2.0 * Double(layer.outChannels * layer.inChannels * layer.kernel * layer.kernel)
+                * Double(layer.outputSize(side) * layer.outputSize(side))
+            let ms = median(Array(times.dropFirst(3)))
+            print(String(format: "  %@: %.3f ms (%.0f GFLOP/s)", name, ms, flop / ms / 1e6))
+        }
     }
 }

@@ -41,24 +41,32 @@ struct RecordBench: ParsableCommand {
         }
         var ours: [Double] = []
         var peer: [Double] = []
+        // Frames per second of CPU time (user + system, every thread): what a writer costs, whatever the load.
+        var oursPerCPU: [Double] = []
+        var peerPerCPU: [Double] = []
         var lerobot: [Double] = []
         let dir = noPeers ? nil : try benchDirectory()
         for r in 0..<runs {
             let root = "\(tmp)/benchtop-\(r)"
             try? FileManager.default.removeItem(atPath: root)
             let start = Date()
+            let cpuStart = cpuSeconds(RUSAGE_SELF)
             let writer = try LeRobotDatasetWriter(creating: root, schema: synthetic.schema)
             for e in 0..<episodes {
                 for k in 0..<frames { try writer.add(synthetic.frame(episode: e, frame: k)) }
                 try writer.saveEpisode()
             }
             ours.append(Double(episodes * frames) / Date().timeIntervalSince(start))
+            oursPerCPU.append(Double(episodes * frames) / (cpuSeconds(RUSAGE_SELF) - cpuStart))
             try? FileManager.default.removeItem(atPath: root)
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
+                let childStart = cpuSeconds(RUSAGE_CHILDREN)
                 if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"]) {
                     peer.append(v)
+                    // The peer's whole process (interpreter start and imports included, which its own rate excludes).
+                    peerPerCPU.append(Double(episodes * frames) / (cpuSeconds(RUSAGE_CHILDREN) - childStart))
                 }
                 try? FileManager.default.removeItem(atPath: out)
                 if let python = lerobotPython {
@@ -75,12 +83,16 @@ struct RecordBench: ParsableCommand {
         print(
             "\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n"
         )
-        print("| writer | frames/s | Benchtop / this |")
-        print("|---|---:|---:|")
-        print(String(format: "| Benchtop LeRobotDatasetWriter (v3.0) | %.0f | 1.00x |", median(ours)))
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+        print("\(DepthBench.cpuName()), \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load)\n")
+        print("| writer | frames/s | Benchtop / this | frames per CPU second | Benchtop / this |")
+        print("|---|---:|---:|---:|---:|")
+        print(String(format: "| Benchtop LeRobotDatasetWriter (v3.0) | %.0f | 1.00x | %.0f | 1.00x |", median(ours), median(oursPerCPU)))
         if !peer.isEmpty {
             print(
-                String(format: "| Python: pyarrow + PyAV, direct (bench/record_peer.py) | %.0f | %.2fx |", median(peer), median(ours) / median(peer)))
+                String(
+                    format: "| Python: pyarrow + PyAV, direct (bench/record_peer.py) | %.0f | %.2fx | %.0f | %.2fx |", median(peer),
+                    median(ours) / median(peer), median(peerPerCPU), median(oursPerCPU) / median(peerPerCPU)))
         } else if !noPeers {
             print("| Python: pyarrow + PyAV (bench/record_peer.py) | unavailable (pip install pyarrow av numpy) | |")
         }
@@ -110,6 +122,14 @@ struct RecordBench: ParsableCommand {
                     format: "\nresident memory over %d episodes of %d frames: after episode 1 %.1f MiB, 10 %.1f MiB, 50 %.1f MiB, %d %.1f MiB",
                     memoryEpisodes, memoryFrames, at(0), at(9), at(49), memoryEpisodes, at(memoryEpisodes - 1)))
         }
+    }
+
+    /// User + system CPU seconds of this process (RUSAGE_SELF) or of its waited-for children (RUSAGE_CHILDREN).
+    private func cpuSeconds(_ who: __rusage_who) -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(who.rawValue), &usage)
+        let t = { (v: timeval) in Double(v.tv_sec) + Double(v.tv_usec) * 1e-6 }
+        return t(usage.ru_utime) + t(usage.ru_stime)
     }
 
     private func residentKiB() -> Int {

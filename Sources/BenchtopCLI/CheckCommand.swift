@@ -13,7 +13,7 @@ import Foundation
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Validate a URDF, a plugin folder, a perturbation spec or a sweep spec without running it.",
-        subcommands: [URDFCheck.self, PluginCheck.self, PerturbationCheck.self, SweepCheck.self])
+        subcommands: [URDFCheck.self, PluginCheck.self, PerturbationCheck.self, SweepCheck.self, BLASCheck.self])
 
     struct URDFCheck: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "urdf", abstract: "Validate a URDF of primitive shapes.")
