@@ -183,7 +183,7 @@ let package = Package(
             name: "BenchtopBenchKit",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRender", "BenchtopBuilder", "BenchtopEval",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchtopImage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "BenchtopGPUBenchmarks",

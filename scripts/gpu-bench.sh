@@ -22,6 +22,7 @@ BENCHTOP_EGL_DEVICE=0 "$bench" render --frames 20 --trials 1 --peers '' 2>&1 | g
 
 echo "== render"
 MUJOCO_GL=egl "$bench" render --sizes 256x256,640x480 --readback pbo,synchronous --frames 300 --trials 5 \
+  --save-images "${IMAGES:-images}" \
   --peers "$(python3 -c 'import mujoco' 2>/dev/null && echo bench/render_peers.py)"
 
 echo "== closed loop, N environments in parallel"

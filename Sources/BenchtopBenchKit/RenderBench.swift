@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchtopCore
+import BenchtopImage
 import BenchtopPhysics
 import BenchtopRender
 import BenchtopScene
@@ -36,6 +37,9 @@ public struct RenderBench: ParsableCommand {
 
     @Option(help: "Write the markdown table here as well.")
     var markdown: String?
+
+    @Option(help: "Write each camera's RGB image of one snapshot here as PNG, per size (to look at what was measured).")
+    var saveImages: String?
 
     public init() {}
 
@@ -120,7 +124,10 @@ public struct RenderBench: ParsableCommand {
                             format: "benchtop %@ %@ read-back, %d camera(s): %.0f frames/s (median of %d x %d)", label, mode.rawValue, count,
                             ours[count]!, trials, frames))
                 }
-                if first.isEmpty { first = ours }
+                if first.isEmpty {
+                    first = ours
+                    if let saveImages { try save(renderer, snapshots[25], try cameras(snapshots[25], size), to: saveImages, label) }
+                }
                 table += String(
                     format: "| %@ | benchtop, %@ read-back (%@) | %.0f | %.0f | %.2f | - |\n", label, mode.rawValue, renderer.context.renderer,
                     ours[1]!, ours[3]!, ours[3]! / ours[1]!)
@@ -135,6 +142,14 @@ public struct RenderBench: ParsableCommand {
         }
         print(table)
         if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }
+    }
+
+    private func save(_ renderer: CameraRenderer, _ snapshot: WorldSnapshot, _ cameras: [PinholeCamera], to folder: String, _ label: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (k, images) in try renderer.renderer.render(snapshot, cameras: cameras, outputs: .rgb).enumerated() {
+            guard let rgb = images.rgb else { continue }
+            try PNG.write(rgb, to: "\(folder)/\(label)-camera\(k).png")
+        }
     }
 
     /// The peer script's frames/s at one size: (name, renderer description, rates by camera count).
