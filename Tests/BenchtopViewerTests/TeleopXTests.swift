@@ -157,9 +157,10 @@ import Testing
         // Above the cube, then orbit the view with a left drag on the main view and line up again in the new view.
         var r = try operate(until: { near($0, 0.012) }, keys: { keysToward(SIMD2($0.cube.x, $0.cube.y), $0, tolerance: 0.006) }, maxTicks: 150)
         let before = r.azimuth
-        xdotool(["mousemove", "--window", window, "300", "350"])
+        // The main view lies right of the panels' sidebar (300 px wide).
+        xdotool(["mousemove", "--window", window, "480", "350"])
         xdotool(["mousedown", "1"])
-        for dx in stride(from: 20, through: 140, by: 20) { xdotool(["mousemove", "--window", window, "\(300 + dx)", "350"]) }
+        for dx in stride(from: 20, through: 140, by: 20) { xdotool(["mousemove", "--window", window, "\(480 + dx)", "350"]) }
         xdotool(["mouseup", "1"])
         var orbited = r
         for _ in 0..<100 where abs(orbited.azimuth - before) < 0.3 {
@@ -265,11 +266,11 @@ import Testing
             usleep(100_000)
         }
         let before = try #require(start, "the session never started recording")
-        // Where the marker (the TCP target) is on screen: the viewer's default orbit camera over the main view, which is
-        // the window's left part next to the camera panels (min(width / 3, 384) pixels wide).
+        // Where the marker (the TCP target) is on screen: the viewer's default orbit camera over the main view, which
+        // lies between the panels' sidebar (300 px) and the camera panels (min(width / 4, 320) pixels wide).
         let marker = try #require(Self.lastTarget(log))
-        let camera = OrbitCamera().pinhole(width: 1280 - 384, height: 800)
-        let pixel = try #require(camera.project(marker)).pixel
+        let camera = OrbitCamera().pinhole(width: 1280 - 300 - 320, height: 800)
+        let pixel = try #require(camera.project(marker)).pixel + SIMD2(300, 0)
         // A plain left drag from the marker, 120 pixels to the left.
         _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()))", "\(Int(pixel.y.rounded()))"])
         usleep(300_000)
