@@ -275,6 +275,7 @@ import Testing
         _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()))", "\(Int(pixel.y.rounded()))"])
         usleep(300_000)
         _ = xdotool(["mousedown", "1"])
+        usleep(1_000_000)  // the press must be seen on the marker: a loaded machine draws only a few frames per second
         for dx in stride(from: 10, through: 120, by: 10) {
             _ = xdotool(["mousemove", "--window", window, "\(Int(pixel.x.rounded()) - dx)", "\(Int(pixel.y.rounded()))"])
             usleep(60_000)
