@@ -80,6 +80,33 @@ import Testing
         #expect(output.contains(", paused"), "the world should end paused after clicking Pause: \(output)")
     }
 
+    /// A click on the Robot panel's joint1 slider sets that joint's motor target: the arm turns (compared with the
+    /// same session without the click).
+    @Test func clickingAJointSliderTurnsTheArm() throws {
+        let tmp = try Self.temporaryDirectory("slider")
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        func run(click: Bool) throws -> RGBImageSamples {
+            let shot = "\(tmp)/\(click ? "moved" : "still").png"
+            let script = """
+                "$B" view pick_cube --frames 100000 --steps-per-frame 24 --screenshot '\(shot)' &
+                pid=$!
+                w=$(window "Benchtop - ")
+                sleep 3
+                if \(click); then xdotool mousemove --window "$w" 150 228 click 1; fi
+                sleep 4
+                xdotool mousemove --window "$w" 1100 700 key --window "$w" q
+                wait $pid
+                """
+            let (status, output) = try Self.session(script)
+            #expect(status == 0, "view exited with \(status): \(output)")
+            return try RGBImageSamples(path: shot)
+        }
+        let still = try run(click: false)
+        let moved = try run(click: true)
+        let changed = still.differingPixels(from: moved, x: 300..<960, y: 60..<800)
+        #expect(changed > 660 * 740 / 50, "the slider click changed \(changed) pixels of the main view; the arm should have turned")
+    }
+
     /// MuJoCo's perturbation: a double-click selects the cube, Ctrl + left drag upwards pulls it off the table.
     @Test func doubleClickSelectsAndCtrlDragLiftsTheCube() throws {
         func run(drag: Bool) throws -> Double {
