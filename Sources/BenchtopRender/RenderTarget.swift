@@ -16,6 +16,10 @@ final class RenderTarget {
     private var depthBuffer: GLuint = 0
     /// Pixel buffer objects for asynchronous read-back, one per plane (0: not made yet).
     private var packBuffers: [GLuint] = [0, 0, 0]
+    /// The arrays the last `finishRead` returned, reused once their callers drop them.
+    private var recycledRGB: [UInt8] = []
+    private var recycledDepth: [Float] = []
+    private var recycledIDs: [Int32] = []
 
     init(width: Int, height: Int) throws(RenderError) {
         self.width = width
@@ -112,24 +116,37 @@ final class RenderTarget {
         glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), 0)
     }
 
-    /// Waits for the reads `beginRead` started and copies them out.
+    /// Waits for the reads `beginRead` started and copies them out, into the previous call's arrays when the caller has
+    /// let go of them: fresh multi-megabyte arrays each frame made glibc grow and trim its heap every call, and the
+    /// page faults (not the GPU) cost most of a frame with three 640x480 cameras.
     func finishRead(_ outputs: RenderOutputs) -> CameraImages {
         var images = CameraImages()
+        let n = width * height
         for plane in Plane.allCases where outputs.contains(plane.output) {
-            let bytes = width * height * plane.bytesPerPixel
             glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), packBuffers[plane.rawValue])
+            let bytes = n * plane.bytesPerPixel
             let mapped = glMapBufferRange(GLenum(GL_PIXEL_PACK_BUFFER), 0, bytes, GLbitfield(GL_MAP_READ_BIT))
-            images.set(plane, width: width, height: height) { buffer in
-                if let mapped {
-                    buffer.copyMemory(from: mapped, byteCount: bytes)
-                } else {
-                    buffer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-                }
+            guard let source = mapped.map({ UnsafeRawPointer($0) }) else {
+                images.set(plane, width: width, height: height) { $0.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+                continue
+            }
+            switch plane {
+            case .rgb: images.rgb = RGBImage(width: width, height: height, pixels: Self.refill(&recycledRGB, from: source, count: n * 3))
+            case .depth: images.depth = DepthImage(width: width, height: height, values: Self.refill(&recycledDepth, from: source, count: n))
+            case .segmentation:
+                images.segmentation = SegmentationImage(width: width, height: height, ids: Self.refill(&recycledIDs, from: source, count: n))
             }
             glUnmapBuffer(GLenum(GL_PIXEL_PACK_BUFFER))
         }
         glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), 0)
         return images
+    }
+
+    /// Copies `count` elements into `buffer`, in place when nothing else holds its storage (a new array otherwise).
+    private static func refill<T>(_ buffer: inout [T], from source: UnsafeRawPointer, count: Int) -> [T] {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: UnsafeBufferPointer(start: source.assumingMemoryBound(to: T.self), count: count))
+        return buffer
     }
 
     func delete() {

@@ -33,8 +33,17 @@ import Testing
         #expect(queued == synchronous)
         #expect(queued.count == scene.cameras.count + 1 && queued.allSatisfy { $0.rgb != nil && $0.depth != nil && $0.segmentation != nil })
         #expect(queued[0] == queued[queued.count - 1], "the same camera in two slots gives the same images")
+        // The renderer reuses its arrays only once callers let go: images still held stay as they were when the same
+        // target (slot 0) draws another camera.
+        renderer.readBack = .pixelBuffers
+        let heldBytes = try #require(queued[0].rgb).pixels.map { $0 }
+        let side = try scene.cameras[1].pinhole(bodies: world.bodies, snapshot: world.snapshot())
+        let swapped = try renderer.render(world.snapshot(), camera: side, outputs: .all)
+        #expect(try #require(queued[0].rgb).pixels == heldBytes)
+        #expect(swapped == queued[1] && swapped.rgb != queued[0].rgb)
         // Sizes and outputs that change between calls reuse or grow the pixel buffers without mixing them up.
         renderer.readBack = .pixelBuffers
+        _ = try images(renderer, scene, world)
         let snapshot = world.snapshot()
         var small = try scene.cameras[0].pinhole(bodies: world.bodies, snapshot: snapshot)
         small.width = 64
