@@ -27,7 +27,9 @@ public enum MeshFile {
 
     /// Loads `path`, opening nothing (the file itself, an MTL or a glTF buffer) outside `root`. Node transforms are
     /// applied; units are the file's (scale them in the scene). Parts come in file order, one per mesh of the file.
-    public static func load(path: String, root: String) throws -> [MeshPart] {
+    /// `textures: false` reads no texture maps (robot links draw material colours only, and published robot
+    /// meshes often name maps on their authors' machines, e.g. pybullet's Panda: `D:\dev\...\colors.png`).
+    public static func load(path: String, root: String, textures: Bool = true) throws -> [MeshPart] {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         guard extensions.contains(ext) else {
             throw MeshError(file: path, reason: "unsupported mesh format '.\(ext)'; expected one of: \(extensions.sorted().joined(separator: ", "))")
@@ -74,7 +76,7 @@ public enum MeshFile {
                     color = Color(Double(min(max(rgba[0], 0), 1)), Double(min(max(rgba[1], 0), 1)), Double(min(max(rgba[2], 0), 1)))
                 }
                 var name = [CChar](repeating: 0, count: 4096)
-                if benchtop_material_texture(material, &name, name.count) == 1 {
+                if textures, benchtop_material_texture(material, &name, name.count) == 1 {
                     let map = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     texture = try MeshTexture.load(map, scene: scene, meshFile: realFile, root: realRoot, file: path)
                     if uvs.count != positions.count {
@@ -118,13 +120,13 @@ public final class MeshCache: @unchecked Sendable {
     private var entries: [String: [MeshPart]] = [:]
 
     /// `MeshFile.load(path:root:)`, remembered by path and root.
-    public func parts(path: String, root: String) throws -> [MeshPart] {
-        let key = root + "\u{0}" + path
+    public func parts(path: String, root: String, textures: Bool = true) throws -> [MeshPart] {
+        let key = root + "\u{0}" + path + (textures ? "" : "\u{0}untextured")
         lock.lock()
         let hit = entries[key]
         lock.unlock()
         if let hit { return hit }
-        let parts = try MeshFile.load(path: path, root: root)
+        let parts = try MeshFile.load(path: path, root: root, textures: textures)
         lock.lock()
         entries[key] = parts
         lock.unlock()

@@ -187,7 +187,7 @@ public enum URDFParser {
             guard scale.allSatisfy({ $0 != 0 }) else { throw err(gp + "@scale", "expected non-zero scale factors") }
             do {
                 let (resolved, root) = try packages.resolveMesh(name, urdfFile: file)
-                return try MeshCache.shared.parts(path: resolved, root: root).map {
+                return try MeshCache.shared.parts(path: resolved, root: root, textures: false).map {
                     ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color)
                 }
             } catch let e as PackagePath.LookupError {
