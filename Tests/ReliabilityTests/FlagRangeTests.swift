@@ -31,8 +31,8 @@ import Testing
         try expectRefused(record + ["--teleop", "joystick"], ["--teleop: expected one of scripted, keyboard, gamepad"])
         try expectRefused(record + ["--format", "v9"], ["--format: expected one of"])
         // Flags of another mode.
-        try expectRefused(record + ["--frames", "3"], ["--frames only applies with --teleop keyboard or gamepad"])
-        try expectRefused(record + ["--reset-time", "1"], ["--reset-time only applies with --teleop keyboard or gamepad"])
+        try expectRefused(record + ["--frames", "3"], ["--frames only applies with an interactive --teleop"])
+        try expectRefused(record + ["--reset-time", "1"], ["--reset-time only applies with an interactive --teleop"])
         try expectRefused(record + ["--teleop", "keyboard", "--noise", "0.01"], ["--noise only applies with --teleop scripted"])
         try expectRefused(record + ["--teleop", "gamepad", "--keep-failures"], ["--keep-failures only applies with --teleop scripted"])
         try expectRefused(record + ["--attempts", "4", "--episodes", "3"], ["--episodes only applies without --attempts"])
