@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "benchtop", targets: ["benchtop"]),
         .executable(name: "benchtop-bench", targets: ["BenchtopBenchmarks"]),
+        // Render and closed-loop benchmarks without the video libraries, for GPU servers (scripts/bundle.sh).
+        .executable(name: "benchtop-gpu-bench", targets: ["BenchtopGPUBenchmarks"]),
         .library(name: "BenchtopCore", targets: ["BenchtopCore"]),
         .library(name: "BenchtopScene", targets: ["BenchtopScene"]),
         .library(name: "BenchtopPhysics", targets: ["BenchtopPhysics"]),
@@ -30,7 +32,7 @@ let package = Package(
         // MARK: - Native layer (each C module is imported by exactly one Swift module)
         .systemLibrary(
             name: "CBullet", path: "Sources/CBullet", pkgConfig: "bullet-float64",
-            providers: [.apt(["libbullet-dev"])]),
+            providers: [.apt(["libbullet-dev", "libbullet-extras-dev"])]),
         .target(
             name: "CBulletShim",
             dependencies: ["CBullet"],
@@ -45,6 +47,8 @@ let package = Package(
                 .linkedLibrary("BulletDynamics-float64"),
                 .linkedLibrary("BulletCollision-float64"),
                 .linkedLibrary("LinearMath-float64"),
+                // Convex decomposition (HACD, Bullet's Extras: libbullet-extras-dev).
+                .linkedLibrary("HACD"),
             ]
         ),
 
@@ -67,6 +71,12 @@ let package = Package(
         .systemLibrary(name: "CEGL", path: "Sources/CEGL", providers: [.apt(["libegl-dev", "libegl-mesa0"])]),
         .systemLibrary(name: "CGL", path: "Sources/CGL", providers: [.apt(["libopengl-dev", "libgl-dev", "libgl1-mesa-dri"])]),
         .systemLibrary(name: "CGLFW", path: "Sources/CGLFW", providers: [.apt(["libglfw3-dev"])]),
+        // Dear ImGui from Debian's libimgui-dev (the library with its GLFW and OpenGL 3 backends) for the viewer's
+        // panels, behind a pure C shim that BenchtopViewer alone imports.
+        .systemLibrary(name: "CImGui", path: "Sources/CImGui", pkgConfig: "imgui", providers: [.apt(["libimgui-dev"])]),
+        .target(
+            name: "CImGuiShim", dependencies: ["CImGui"], path: "Sources/CImGuiShim",
+            linkerSettings: [.linkedLibrary("glfw"), .linkedLibrary("OpenGL"), .linkedLibrary("dl")]),
 
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
@@ -74,7 +84,7 @@ let package = Package(
             name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
             linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
-        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "CAssimp"]),
+        .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "BenchtopImage", "CAssimp"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),
         .target(
@@ -100,9 +110,14 @@ let package = Package(
             name: "BenchtopEval",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopRender",
-                "EmbodimentKit", "BenchtopDataset", "BenchtopVariation", "BenchtopImage",
+                "EmbodimentKit", "BenchtopVariation", "BenchtopImage",
                 "BenchtopPerturbation", "BenchtopReasoning", "BenchtopNumerics",
             ]),
+        // Episode and reasoning-panel videos of an evaluation (FFmpeg through BenchtopDataset), apart from BenchtopEval
+        // so that the loop itself links no video libraries (the GPU bundle's benchtop-gpu-bench).
+        .target(
+            name: "BenchtopEvalVideo",
+            dependencies: ["BenchtopCore", "BenchtopEval", "BenchtopDataset", "BenchtopImage", "BenchtopPolicy"]),
         // One policy factory (builtin, arm, molmoact, molmoact2, openpi) and one evaluation builder that every command uses.
         .target(
             name: "BenchtopBuilder",
@@ -116,10 +131,15 @@ let package = Package(
             name: "BenchtopRecording",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopPolicy", "BenchtopRobot", "BenchtopEval",
-                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit",
+                "BenchtopBuilder", "BenchtopDataset", "BenchtopReasoning", "BenchtopImage", "EmbodimentKit", "BenchtopTeleop",
             ]),
         .target(name: "BenchtopRender", dependencies: ["BenchtopCore", "BenchtopScene", "CGL", "CEGL"]),
-        .target(name: "BenchtopViewer", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "CGLFW"]),
+        .target(
+            name: "BenchtopViewer",
+            dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopRender", "BenchtopImage", "BenchtopTeleop", "CGLFW", "CImGuiShim"]),
+        // Teleoperation devices behind one Teleoperator protocol: keyboard and gamepad mappings, SpaceMouse (spacenavd's
+        // socket protocol), leader arms on Feetech and Dynamixel servo buses. No simulation, no GL.
+        .target(name: "BenchtopTeleop"),
         // The embodiment plugin API (no Bullet, no GL) and the glue that applies control modes to a World.
         .target(name: "EmbodimentKit", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopNumerics", "Yams"]),
         .target(name: "BenchtopRobot", dependencies: ["BenchtopCore", "BenchtopScene", "BenchtopPhysics", "EmbodimentKit"]),
@@ -143,7 +163,7 @@ let package = Package(
             name: "BenchtopSessions",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopEval", "BenchtopExpert", "BenchtopPolicy", "BenchtopReasoning",
-                "BenchtopRecording", "BenchtopViewer",
+                "BenchtopRecording", "BenchtopViewer", "BenchtopTeleop", "BenchtopPhysics", "BenchtopRobot",
             ]),
 
         .target(
@@ -152,18 +172,33 @@ let package = Package(
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopImage", "BenchtopRender", "BenchtopViewer",
                 "EmbodimentKit", "BenchtopRobot", "BenchtopPolicy", "BenchtopEval", "BenchtopDataset",
                 "BenchtopNumerics", "BenchtopReasoning", "BenchtopRemote", "BenchtopVariation", "BenchtopRecording", "BenchtopPerturbation",
-                "BenchtopSessions", "BenchtopBuilder",
+                "BenchtopSessions", "BenchtopBuilder", "EmbodimentConformance", "BenchtopTeleop", "BenchtopEvalVideo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The benchmarks each issue names, as their own program (swift-nio's NIOPerformanceTester is the model);
         // `benchtop bench ...` runs it.
+        // The benchmarks a GPU server runs (render, episodes), shared by benchtop-bench and benchtop-gpu-bench.
+        .target(
+            name: "BenchtopBenchKit",
+            dependencies: [
+                "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRender", "BenchtopBuilder", "BenchtopEval",
+                "BenchtopImage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "BenchtopGPUBenchmarks",
+            dependencies: [
+                "BenchtopBenchKit", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "BenchtopBenchmarks",
             dependencies: [
+                "BenchtopBenchKit",
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
                 "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "EmbodimentConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -172,8 +207,10 @@ let package = Package(
             dependencies: ["BenchtopCLI", "BenchtopNumerics", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
+        // Helpers of the suites that run the real binary (finding and running it, temporary folders, closed ports).
+        .target(name: "BenchtopTestSupport", path: "Tests/BenchtopTestSupport"),
         // Same seed, same bits: fixed commands through the real binary against golden.json.
-        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop"], exclude: ["golden.json"]),
+        .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop", "BenchtopTestSupport"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
         .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics", "benchtop"]),
@@ -194,7 +231,7 @@ let package = Package(
                 "BenchtopEval", "BenchtopBuilder", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopPolicy", "BenchtopExpert",
                 "EmbodimentKit",
                 "FrankaEmbodiment", "BenchtopDataset", "BenchtopVariation", "BenchtopPerturbation", "BenchtopReasoning",
-                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop",
+                "BenchtopImage", "BenchtopCore", "SOEmbodiment", "YAMEmbodiment", "benchtop", "BenchtopEvalVideo", "BenchtopTestSupport",
             ]),
         .testTarget(
             name: "BenchtopVariationTests",
@@ -210,7 +247,7 @@ let package = Package(
             dependencies: [
                 "BenchtopRemote", "BenchtopBuilder", "BenchtopVariation", "benchtop", "BenchtopReasoning", "BenchtopPolicy", "BenchtopEval",
                 "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
-                "EmbodimentKit", "FrankaEmbodiment",
+                "EmbodimentKit", "FrankaEmbodiment", "BenchtopTestSupport",
             ]),
         .testTarget(
             name: "BenchtopRecordingTests",
@@ -218,14 +255,16 @@ let package = Package(
                 "BenchtopRecording", "BenchtopBuilder", "benchtop", "BenchtopEval", "BenchtopDataset", "BenchtopRender", "BenchtopScene",
                 "BenchtopCore",
                 "BenchtopImage", "BenchtopReasoning", "BenchtopPolicy", "EmbodimentKit", "FrankaEmbodiment", "SOEmbodiment",
+                "BenchtopTestSupport",
             ]),
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(
             name: "BenchtopRenderTests",
             dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
-        .testTarget(name: "ReliabilityTests", dependencies: ["benchtop"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["benchtop", "BenchtopTestSupport"]),
         .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
+        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"], exclude: ["lerobot_calibration.py"]),
         .testTarget(
             name: "EmbodimentKitTests",
             dependencies: [

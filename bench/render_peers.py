@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Peer renderers for `benchtop bench render`: PyBullet's getCameraImage (TinyRenderer) and MuJoCo's Renderer
 (EGL, else OSMesa) on a scene equivalent to pick_cube (floor, table slab, 5 cm cube, one key light), 256x256 RGB + depth
-per camera. Prints one JSON object: frames/s per peer and camera count (median of trials).
+per camera (--width/--height for other sizes). Prints one JSON object: frames/s per peer and camera count (median of
+trials).
 
-Usage: python3 bench/render_peers.py --frames 200 --trials 5 --cameras 1,3
+Usage: python3 bench/render_peers.py --frames 200 --trials 5 --cameras 1,3 [--width 640 --height 480]
 """
 import argparse, json, math, os, statistics, sys, time
 
@@ -75,6 +76,12 @@ def mujoco_rates(frames, trials, counts):
             data = mujoco.MjData(model)
             renderer = mujoco.Renderer(model, H, W)
             backend = gl
+            try:  # name the GL device MuJoCo's context landed on (a GPU, or llvmpipe)
+                from OpenGL import GL
+                renderer._gl_context.make_current()
+                backend += ", " + GL.glGetString(GL.GL_RENDERER).decode()
+            except Exception:
+                pass
             break
         except Exception as error:  # try the next GL back-end
             last = error
@@ -104,7 +111,11 @@ def main():
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--slow-frames", type=int, default=20, help="frames per trial for PyBullet's software TinyRenderer")
     ap.add_argument("--cameras", default="1,3")
+    ap.add_argument("--width", type=int, default=256)
+    ap.add_argument("--height", type=int, default=256)
     args = ap.parse_args()
+    global W, H
+    W, H = args.width, args.height
     counts = [int(c) for c in args.cameras.split(",")]
     result = {}
     try:

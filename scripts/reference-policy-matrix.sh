@@ -2,11 +2,12 @@
 # The built-in reference policy over every shipped task x embodiment, 50 seeded episodes each (physics only:
 # no videos, no panels), printed as the markdown table of docs/reference-policy.md.
 # usage: scripts/reference-policy-matrix.sh [EPISODES] [BENCHTOP]   (defaults: 50, .build/release/benchtop)
+# ROBOTS="a b" and SCENES="x y" pick a part of the matrix (e.g. to run two parts side by side).
 set -euo pipefail
 episodes=${1:-50}
 benchtop=${2:-.build/release/benchtop}
-robots=(franka franka_droid yam_bimanual so101 so100)
-scenes=(pick_cube pick_cube_small place_in_bowl place_in_bowl_small stack_blocks stack_blocks_small push_to_target)
+read -r -a robots <<<"${ROBOTS:-franka franka_droid yam_bimanual so101 so100}"
+read -r -a scenes <<<"${SCENES:-pick_cube pick_cube_small place_in_bowl place_in_bowl_small stack_blocks stack_blocks_small push_to_target open_drawer close_drawer pick_mesh}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 header="| scene |"; rule="|---|"

@@ -7,14 +7,18 @@ packages=(
   pkg-config g++ make
   clang-format                        # the C/C++ formatting check of make test (.clang-format)
   libbullet-dev                       # physics (double-precision build via pkg-config bullet-float64)
+  libbullet-extras-dev                # HACD convex decomposition of concave mesh objects (collision: decomposition)
   libassimp-dev                       # mesh files (OBJ + MTL, STL, glTF/GLB) for scene objects and URDF links
   libopenblas-dev liblapacke-dev      # numeric kernels: IK, depth VQ-VAE
   zlib1g-dev                          # PNG
   libegl-dev libgl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri   # headless OpenGL (EGL, Mesa llvmpipe)
   libglfw3-dev xvfb xauth             # viewer, and a virtual display for its tests
+  libimgui-dev fonts-dejavu-core      # the viewer's panels (Dear ImGui + its GLFW/OpenGL 3 backends) and their font
+  xdotool                             # real X mouse and key events in the viewer and teleoperation tests
   libavcodec-dev libavformat-dev libswscale-dev                     # video (LeRobot mp4)
   libsnappy-dev libzstd-dev           # Parquet compression
   python3 python3-pip                 # interoperability checks against the field's real tools
+  patchelf                            # scripts/bundle.sh: RUNPATH $ORIGIN on the GPU bundle's libraries
 )
 
 missing=()
@@ -74,6 +78,13 @@ if [ "${1:-}" = "--test" ]; then
     [ -x "$cache/venv-lerobot-0.3.3/bin/python" ] || "$(find_python 3.11 3.10 3.12)" -m venv "$cache/venv-lerobot-0.3.3"
     "$cache/venv-lerobot-0.3.3/bin/pip" install -q "lerobot==0.3.3"
     touch "$cache/venv-lerobot-0.3.3/.benchtop-lerobot-0.3.3"
+  fi
+  # PyBullet, pinned: its pybullet_data folder is the asset library the mesh-object tests load through asset_path
+  # (duck.obj with its PNG texture, objects/mug.urdf, lego/lego.urdf), and the robot-mesh tests read its Franka
+  # Panda URDF (Plugins/PandaPybullet, MeshRobotEndToEndTests); tests find it with pybullet_data.getDataPath(). A manylinux wheel (about 100 MB download, 280 MB installed; about 90 s on a first run).
+  if ! python3 -c "import pybullet_data, importlib.metadata as m, sys; sys.exit(m.version('pybullet') != '3.2.7')" 2>/dev/null; then
+    echo "setup: pip installing pybullet==3.2.7"
+    python3 -m pip install -q "pybullet==3.2.7" 2>/dev/null || python3 -m pip install -q --break-system-packages "pybullet==3.2.7"
   fi
   # Ray, pinned: the benchtop-ray test (python/benchtop-ray) starts a real two-node cluster on loopback.
   if ! python3 -c "import ray, sys; sys.exit(ray.__version__ != '2.60.0')" 2>/dev/null; then

@@ -15,6 +15,19 @@ public enum FrankaPlugin: EmbodimentPlugin {
         [try franka(), try droid()]
     }
 
+    /// `--look published`: the Panda meshes of pybullet_data (`pip install pybullet==3.2.7`, then
+    /// BENCHTOP_PACKAGE_PATH=<pybullet_data folder>). Our link frames are franka_description's, as are theirs.
+    /// franka_droid's Robotiq-like gripper has no published mesh there and keeps its primitive look.
+    public static var publishedLooks: [String: PublishedLook] {
+        let source = "pybullet_data franka_panda (pip install pybullet==3.2.7; BENCHTOP_PACKAGE_PATH=<pybullet_data.getDataPath()>)"
+        var arm = Dictionary(uniqueKeysWithValues: (0...7).map { ("link\($0)", "panda_link\($0)") })
+        let droid = PublishedLook(urdf: "package://franka_panda/panda.urdf", links: arm, source: source)
+        arm["hand"] = "panda_hand"
+        arm["leftfinger"] = "panda_leftfinger"
+        arm["rightfinger"] = "panda_rightfinger"
+        return ["franka": PublishedLook(urdf: "package://franka_panda/panda.urdf", links: arm, source: source), "franka_droid": droid]
+    }
+
     static func urdf(_ name: String) throws -> ArticulationSpec {
         guard let url = Bundle.module.url(forResource: name, withExtension: "urdf") else {
             throw EmbodimentError(embodiment: name, field: "urdf", "resource \(name).urdf missing from the plugin bundle")

@@ -26,7 +26,7 @@ public enum YAMPlugin: EmbodimentPlugin {
                 tcpOffset: Pose(position: SIMD3(0, 0, 0.1347)), home: home,
                 gripper: Gripper(
                     joints: ["\(side)_left_finger_joint", "\(side)_right_finger_joint"], open: [stroke, stroke],
-                    closed: [0, 0], effort: 5))
+                    closed: [0, 0], effort: 40))
         }
         let mode = ControlMode.jointPosition(
             name: "yam_dual", arms: arms, names: ["left", "right"].map { s in (1...6).map { "\(s)_joint\($0)" } },
@@ -35,19 +35,23 @@ public enum YAMPlugin: EmbodimentPlugin {
             notes:
                 "MolmoAct2 bimanual YAM: 14-D [left j1..j6, left gripper, right j1..j6, right gripper], absolute joint positions (rad), aperture = q / 0.0475, 1 = open"
         )
-        // Wrist D405 on link_6 (M yam_linear_4310.xml) looking between the fingertips; top camera above the rig's
-        // centre looking down at the workspace. HFOV 87 deg (MA2 wrist) and 69.4 deg (MA2 top) at 640 x 360.
+        // MolmoAct2's simulated rig (MA2 sim_eval/robots/bimanual_yam.py, SAPIEN cameras: +x forward, +z up), all
+        // 640 x 360. Top: on bimanual_base at (0.15, 0, 0.8), quat (0.76604, 0, 0.64279, 0) = pitched 80 deg down,
+        // HFOV 69.4 deg. Wrists: on link_6 at (0, 0.09, 0.06), quat (0.61237, -0.35355, -0.35355, -0.61237), which
+        // looks along (0, -0.5, 0.866) with up (0, 0.866, 0.5): 30 deg in towards the fingers; HFOV 87 deg.
         let vfov = { (h: Double) in 2 * atan(tan(h / 2 * .pi / 180) * 360 / 640) * 180 / .pi }
+        let down80 = SIMD3(0.15 + 0.8 / tan(80 * Double.pi / 180), 0, 0)
         let cameras =
             [
                 MountedCamera(
-                    name: "top", link: "bimanual_base", eye: SIMD3(0.15, 0, 0.8), target: SIMD3(0.45, 0, 0),
+                    name: "top", link: "bimanual_base", eye: SIMD3(0.15, 0, 0.8), target: down80, up: SIMD3(1, 0, 0),
                     verticalFieldOfView: vfov(69.4), width: 640, height: 360)
             ]
             + ["left", "right"].map { side in
                 MountedCamera(
-                    name: "\(side)_wrist", link: "\(side)_link_6", eye: SIMD3(0, 0.0704, 0.077), target: SIMD3(0, 0, 0.2),
-                    up: SIMD3(0, 1, 0), verticalFieldOfView: vfov(87), width: 640, height: 360)
+                    name: "\(side)_wrist", link: "\(side)_link_6", eye: SIMD3(0, 0.09, 0.06),
+                    target: SIMD3(0, 0.09 - 0.1, 0.06 + 0.1 * 3.0.squareRoot()),
+                    up: SIMD3(0, 0.866, 0.5), verticalFieldOfView: vfov(87), width: 640, height: 360)
             }
         return EmbodimentDescriptor(
             name: "yam_bimanual", summary: "Bimanual I2RT YAM v0 with linear_4310 grippers, arms 0.44 m apart; MolmoAct2 bimanual-YAM conventions",

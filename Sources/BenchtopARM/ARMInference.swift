@@ -104,16 +104,18 @@ extension ARMModel {
 
     /// Runs the chain on preprocessed images: perception, (edits), trace, (edits), action.
     public func infer(
-        primary: FeatureMap, wrist: FeatureMap, state: [Double], instruction: String, edits: ReasoningIntervention = ReasoningIntervention()
+        primary: FeatureMap, wrist: FeatureMap, state: [Double], instruction: String, edits: ReasoningIntervention = ReasoningIntervention(),
+        workspace: ARMWorkspace? = nil
     ) throws -> ARMOutput {
+        let workspace = workspace ?? ARMWorkspace()
         for (name, image) in [("primary", primary), ("wrist", wrist)]
         where image.channels != 3 || image.height != Self.imageSize || image.width != Self.imageSize {
             throw ARMError("the \(name) image is \(image.channels)x\(image.height)x\(image.width); expected 3x128x128 after preprocessing")
         }
         let stateInput = try stateFeatures(state)
         let language = languageFeatures(instruction)
-        let p = encode(primary, primary: true)
-        let (logits, predicted) = perceive(p.featureMap)
+        let p = primaryEncoder.encode(primary, workspace: workspace)
+        let (logits, predicted) = perception.run(map: p.map, side: p.side, grid: Self.gridSide, workspace: workspace)
         var codes = predicted
         if let edit = edits.depthTokens {
             codes = edit(predicted)
@@ -130,7 +132,7 @@ extension ARMModel {
             }
             usedTrace = Self.flatten(points)
         }
-        let w = encode(wrist, primary: false)
+        let w = wristEncoder.encode(wrist, workspace: workspace)
         let actions = actions(wristFeatures: w.features, state: stateInput, language: language, trace: usedTrace)
         return ARMOutput(
             depthLogits: logits, predictedCodes: predicted, codes: codes, primaryFeatures: p.features, wristFeatures: w.features,

@@ -6,17 +6,16 @@ import Foundation
 /// The Benchtop ARM (action reasoning model, format `benchtop-arm-v1`): depth codes from the primary image, a
 /// visual trace from image features, embedded codes and the instruction, then an action chunk from the wrist
 /// image, state, instruction and the trace. Immutable weights; inference runs on one thread through OpenBLAS
-/// (call `BLAS.setThreadCount(1)` first for bit-identical repeats) and allocates per call, so one model may
-/// serve several policies. The architecture is fixed in docs/arm.md ("Architecture").
+/// (call `BLAS.setThreadCount(1)` first for bit-identical repeats); scratch memory lives in an `ARMWorkspace`
+/// per caller, so one model may serve several policies. The architecture is fixed in docs/arm.md ("Architecture").
 public struct ARMModel: Sendable {
     public let metadata: ARMMetadata
     /// Where the weights came from (a path, or "shipped").
     public let source: String
 
-    let primaryEncoder: ARMImageEncoder
-    let wristEncoder: ARMImageEncoder
-    let perception1: Convolution2D
-    let perception2: Convolution2D
+    let primaryEncoder: ARMFastEncoder
+    let wristEncoder: ARMFastEncoder
+    let perception: ARMFastPerception
     /// [codebook, 8].
     let depthEmbedding: [Float]
     let depthLinear: DenseLayer
@@ -56,10 +55,12 @@ public struct ARMModel: Sendable {
         metadata = try ARMMetadata(file.metadata, file: file.name)
         self.source = source
         let r = ARMTensorReader(file: file)
-        primaryEncoder = try r.encoder("enc_primary.")
-        wristEncoder = try r.encoder("enc_wrist.")
-        perception1 = try r.convolution("perception.conv1", inChannels: 64, outChannels: 128, kernel: 1, stride: 1, padding: 0)
-        perception2 = try r.convolution("perception.conv2", inChannels: 128, outChannels: Self.codebookSize, kernel: 1, stride: 1, padding: 0)
+        primaryEncoder = ARMFastEncoder(try r.encoder("enc_primary."))
+        wristEncoder = ARMFastEncoder(try r.encoder("enc_wrist."))
+        perception = ARMFastPerception(
+            conv1: PackedConvolution(try r.convolution("perception.conv1", inChannels: 64, outChannels: 128, kernel: 1, stride: 1, padding: 0)),
+            conv2: PackedConvolution(
+                try r.convolution("perception.conv2", inChannels: 128, outChannels: Self.codebookSize, kernel: 1, stride: 1, padding: 0)))
         depthEmbedding = try r.tensor("depth_embed.embedding.weight", [Self.codebookSize, Self.depthEmbeddingWidth])
         depthLinear = try r.dense("depth_embed.linear", inputs: Self.cellCount * Self.depthEmbeddingWidth, outputs: 128)
         let traceInputs = ARMImageEncoder.featureCount + 128 + Self.languageWidth
@@ -81,75 +82,6 @@ public struct ARMModel: Sendable {
     }
 
     // MARK: - Stages
-
-    /// One camera's encoding: the 64 x 16 x 16 map F and the 128 features (32 keypoints as x, y, then 64 means).
-    public struct ImageEncoding: Sendable {
-        public var featureMap: FeatureMap
-        public var features: [Float]
-    }
-
-    /// Encodes a normalised 3 x 128 x 128 image with the primary or the wrist encoder.
-    func encode(_ input: FeatureMap, primary: Bool) -> ImageEncoding {
-        let e = primary ? primaryEncoder : wristEncoder
-        var x = e.conv1(input, relu: true)
-        x = e.conv2(x, relu: true)
-        x = e.conv3(x, relu: true)
-        x = e.conv4(x, relu: true)
-        let maps = e.keypoints(x)
-        return ImageEncoding(featureMap: x, features: Self.spatialSoftmaxKeypoints(maps) + x.channelMeans())
-    }
-
-    /// Softmax over each map's positions, then the expected (x, y) with pixel centres at linspace(-1, 1, side).
-    static func spatialSoftmaxKeypoints(_ maps: FeatureMap) -> [Float] {
-        let h = maps.height
-        let w = maps.width
-        let n = h * w
-        let xs = (0..<w).map { w > 1 ? -1 + 2 * Float($0) / Float(w - 1) : 0 }
-        let ys = (0..<h).map { h > 1 ? -1 + 2 * Float($0) / Float(h - 1) : 0 }
-        var out = [Float](repeating: 0, count: 2 * maps.channels)
-        var weights = [Float](repeating: 0, count: n)
-        maps.values.withUnsafeBufferPointer { v in
-            for c in 0..<maps.channels {
-                let plane = v.baseAddress! + c * n
-                var peak = -Float.infinity
-                for i in 0..<n { peak = max(peak, plane[i]) }
-                var total: Float = 0
-                for i in 0..<n {
-                    weights[i] = expf(plane[i] - peak)
-                    total += weights[i]
-                }
-                var ex: Float = 0
-                var ey: Float = 0
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let p = weights[y * w + x] / total
-                        ex += p * xs[x]
-                        ey += p * ys[y]
-                    }
-                }
-                out[2 * c] = ex
-                out[2 * c + 1] = ey
-            }
-        }
-        return out
-    }
-
-    /// Depth logits [128, 10, 10] from the primary feature map, and each cell's code (argmax, lowest index on ties).
-    func perceive(_ primaryMap: FeatureMap) -> (logits: FeatureMap, codes: [Int]) {
-        let pooled = primaryMap.adaptiveAveragePooled(height: Self.gridSide, width: Self.gridSide)
-        let logits = perception2(perception1(pooled, relu: true))
-        let n = Self.cellCount
-        let codes = (0..<n).map { cell -> Int in
-            var best = 0
-            var bestValue = logits.values[cell]
-            for k in 1..<Self.codebookSize where logits.values[k * n + cell] > bestValue {
-                best = k
-                bestValue = logits.values[k * n + cell]
-            }
-            return best
-        }
-        return (logits, codes)
-    }
 
     /// The trace (x0, y0, ..., x4, y4) in 0 ... 255 primary-image coordinates.
     func trace(primaryFeatures: [Float], codes: [Int], language: [Float]) -> [Float] {

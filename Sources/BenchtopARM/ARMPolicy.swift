@@ -18,6 +18,7 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
     private var instruction = ""
     private var steering: [SIMD2<Double>]?
     private var nextIntervention: ReasoningIntervention?
+    private let workspace = ARMWorkspace()
 
     /// - Parameters:
     ///   - embodiment, mode: the run's embodiment and control mode; refused unless the weights were trained for them.
@@ -62,7 +63,7 @@ public final class ARMPolicy: Policy, TraceFollowing, ReasoningChain {
         do {
             output = try model.infer(
                 primary: ARMModel.preprocess(primary.rgb), wrist: ARMModel.preprocess(wrist.rgb), state: observation.state,
-                instruction: text, edits: edits)
+                instruction: text, edits: edits, workspace: workspace)
         } catch let e as ARMError {
             throw PolicyError.invalidAction(e.description)
         }

@@ -31,8 +31,11 @@ struct ARMBench: ParsableCommand {
         let wrist = image()
         let state = [0.45, 0.02, 1.1, 3.1, 0.05, -0.1, 1.0]
         let instruction = "pick up the red cube"
+        let workspace = ARMWorkspace()
         func query() throws -> ARMOutput {
-            try model.infer(primary: ARMModel.preprocess(primary), wrist: ARMModel.preprocess(wrist), state: state, instruction: instruction)
+            try model.infer(
+                primary: ARMModel.preprocess(primary), wrist: ARMModel.preprocess(wrist), state: state, instruction: instruction,
+                workspace: workspace)
         }
         for _ in 0..<5 { _ = try query() }
         var swiftWall: [Double] = []

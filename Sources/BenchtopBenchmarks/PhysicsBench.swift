@@ -2,6 +2,8 @@ import ArgumentParser
 import BenchtopCore
 import BenchtopPhysics
 import BenchtopScene
+import EmbodimentConformance
+import EmbodimentKit
 import Foundation
 
 /// `benchtop bench physics`: steps per second of a busy tabletop scene, Benchtop against raw Bullet C++
@@ -38,11 +40,19 @@ struct PhysicsBench: ParsableCommand {
 
     @OptionGroup var plugins: EmbodimentPathOptions
 
+    @Flag(help: "What mesh shapes cost: the extra objects as 5 cm cubes, mesh hulls and HACD decompositions (no peers).")
+    var meshShapes = false
+
     func run() throws {
         let base = try loadScene(scene)
+        if meshShapes {
+            try runMeshShapes(base)
+            return
+        }
         if !robot.isEmpty {
             try plugins.load()
             try runRobots(base)
+            try contactCost()
             return
         }
         let benchScene = BenchmarkScene.addingObjects(to: base, count: extra, seed: 7)
@@ -143,12 +153,39 @@ struct PhysicsBench: ParsableCommand {
         }
     }
 
+    /// With two or more robots: what their collision models cost in contact. Each robot runs the conformance
+    /// suite's scripted pick (5 cm, 100 g cube; a mesh robot's fingers and links collide as convex hulls of their
+    /// meshes), interleaved run by run; only the physics steps are timed, not IK.
+    private func contactCost() throws {
+        guard robot.count >= 2 else { return }
+        let descriptors = try robot.map { try EmbodimentRegistry.shared.embodiment(named: $0) }
+        var rates = [[Double]](repeating: [], count: robot.count)
+        var lifts = [Double](repeating: 0, count: robot.count)
+        for _ in 0..<runs {
+            for (i, d) in descriptors.enumerated() {
+                let g = try Conformance.grasp(d, size: 0.05, mass: 0.1)
+                rates[i].append(Double(g.steps) / g.stepSeconds)
+                lifts[i] = g.lift
+            }
+        }
+        print(
+            "\ncontact cost: the scripted pick of `embodiments check` (open, descend, close, lift, hold 3 s), physics steps only, median of \(runs) interleaved runs\n"
+        )
+        print("| embodiment | collision model | steps/s in the pick | \(robot[0]) / this | lift, m |")
+        print("|---|---|---:|---:|---:|")
+        for (i, d) in descriptors.enumerated() {
+            let meshes = d.articulation.links.flatMap(\.collision).filter { $0.shape.triangleMesh != nil }
+            let model = meshes.isEmpty ? "primitives" : "\(meshes.count) convex hulls of meshes"
+            print(String(format: "| %@ | %@ | %.0f | %.2fx | %.3f |", d.name, model, median(rates[i]), median(rates[0]) / median(rates[i]), lifts[i]))
+        }
+    }
+
     private func pythonModuleVersion(_ module: String) -> String? {
         guard let r = try? runProcess(["python3", "-c", "import \(module); print(\(module).__version__)"]), r.status == 0 else { return nil }
         return r.output.split(separator: "\n").last.map(String.init)
     }
 
-    private func measureBenchtop(_ scene: Scene) throws -> Double {
+    func measureBenchtop(_ scene: Scene) throws -> Double {
         let world = try World(scene: scene, seed: 0)
         let clock = ContinuousClock()
         let start = clock.now

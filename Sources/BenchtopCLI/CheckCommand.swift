@@ -1,4 +1,6 @@
 import ArgumentParser
+import BenchtopBuilder
+import BenchtopEval
 import BenchtopPerturbation
 import BenchtopScene
 import BenchtopVariation
@@ -39,11 +41,21 @@ struct CheckCommand: ParsableCommand {
     }
 
     struct PerturbationCheck: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "perturbation", abstract: "Validate a perturbation spec.")
+        static let configuration = CommandConfiguration(
+            commandName: "perturbation", abstract: "Validate a perturbation spec against the scene and robot it will run on.")
         @Argument(help: "Perturbation spec (YAML).") var file: String
+        @Option(help: "Scene the spec will run on (its cameras and action width are checked), a file or a name under scenes/.")
+        var scene = "pick_cube"
+        @Option(help: "Embodiment (default: the scene's robot).") var robot: String?
+        @Option(help: "Control mode (default: the embodiment's first).") var mode: String?
+        @OptionGroup var plugins: EmbodimentPathOptions
         func run() throws {
             do {
                 let spec = try PerturbationSpec.load(path: file)
+                try plugins.load()
+                var probe = EvaluationBuilder(scene: try loadScene(scene), robot: robot)
+                probe.mode = mode
+                try spec.check(against: try probe.makeEnvironment(), file: file)
                 print("\(file): OK, \(spec.perturbations.count) perturbations: \(spec.perturbations.map(\.name).joined(separator: ", "))")
             } catch let e as PerturbationError { throw BenchtopError(e.description) }
         }

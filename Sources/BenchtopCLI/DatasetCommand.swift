@@ -23,8 +23,13 @@ struct DatasetCheck: ParsableCommand {
     @Flag(help: "Skip the video checks (frame count and timestamps).")
     var noVideos = false
 
+    @Flag(
+        name: .customLong("allow-outside-root"),
+        help: "Let the metadata name files outside the dataset folder ('..', absolute paths, links leading out).")
+    var allowOutsideRoot = false
+
     func run() throws {
-        let d = try LeRobotDataset(root: root)
+        let d = try LeRobotDataset(root: root, allowsOutsideRoot: allowOutsideRoot)
         try d.validate(videos: !noVideos)
         print(
             "\(root): LeRobot \(d.version.rawValue), \(d.episodes.count) episodes, \(d.totalFrames) frames, \(d.tasks.count) tasks, \(d.schema.fps) fps"
@@ -51,8 +56,13 @@ struct DatasetMolmoAct: ParsableCommand {
     @Argument(help: "Recording folder (written by `benchtop record`).") var root: String
     @Flag(help: "Also export the MolmoAct v1 LeRobot layout (image, wrist_image, gripper +1 = close) to ROOT_molmoact/lerobot.")
     var lerobotV1 = false
-    @Option(help: "Layout of the v1 export: v2.1 (default; lerobot 0.3.3, MolmoAct's pin) or v3.0.") var format = "v2.1"
+    @Option(help: "Layout of the v1 export: v2.1 (default; lerobot 0.3.3, MolmoAct's pin) or v3.0.") var format: String?
     @Option(help: "Folder of data-only embodiment plugins to load.") var embodimentPath: String?
+
+    func validate() throws {
+        try FlagRules.oneOf("--format", format, DatasetVersion.allCases.map(\.rawValue))
+        try FlagRules.onlyWhen(lerobotV1, [("--format", format != nil)], "with --lerobot-v1")
+    }
 
     func run() throws {
         if let embodimentPath { _ = try EmbodimentRegistry.shared.loadPlugins(at: embodimentPath) }
@@ -66,7 +76,7 @@ struct DatasetMolmoAct: ParsableCommand {
         try MolmoActCompanion.write(root: root, episodes: episodes, mode: mode, primaryCamera: manifest.cameras.first ?? "primary")
         print("wrote \(MolmoActCompanion.dataPath(companion: DemoRecorder.companionPath(root: root))) (\(episodes.count) episodes)")
         if lerobotV1 {
-            guard let v = DatasetVersion(rawValue: format) else { throw BenchtopError("--format must be v3.0 or v2.1, got '\(format)'") }
+            guard let v = DatasetVersion(rawValue: format ?? "v2.1") else { throw BenchtopError("--format must be v3.0 or v2.1") }
             let target = DemoRecorder.companionPath(root: root) + "/lerobot"
             try MolmoActV1Export.write(root: root, to: target, mode: mode, version: v)
             print("exported the MolmoAct v1 layout to \(target)")
@@ -89,6 +99,12 @@ struct DatasetWriteTest: ParsableCommand {
     @Flag(help: "Continue an existing dataset.") var resume = false
     @Option(help: "After the complete episodes, add this many frames of one more episode, print HANGING and wait to be killed.")
     var hangAfter: Int?
+
+    func validate() throws {
+        try FlagRules.check("--episodes", episodes, in: 0...10_000)
+        try FlagRules.check("--frames", frames, in: 1...100_000)
+        try FlagRules.check("--hang-after", hangAfter, in: 0...100_000)
+    }
 
     func run() throws {
         guard let v = DatasetVersion(rawValue: version) else { throw ValidationError("--version must be v3.0 or v2.1") }

@@ -21,13 +21,21 @@ struct DatasetMergeCommand: ParsableCommand {
     @Option(help: "Output dataset folder (must not exist or be empty).")
     var out: String
 
+    @Flag(
+        name: .customLong("allow-outside-root"),
+        help: "Let an input's metadata name files outside its own folder ('..', absolute paths, links leading out).")
+    var allowOutsideRoot = false
+
     func run() throws {
         guard !inputs.isEmpty else { throw ValidationError("give at least one input dataset") }
         let recordings = inputs.filter(RecordingMerge.isRecording)
         guard recordings.isEmpty || recordings.count == inputs.count else {
             throw BenchtopError("some inputs are Benchtop recordings (meta/benchtop.json) and some are not: \(recordings.joined(separator: ", "))")
         }
-        let summary = recordings.isEmpty ? try DatasetMerge.merge(inputs, into: out) : try RecordingMerge.merge(inputs, into: out)
+        let summary =
+            recordings.isEmpty
+            ? try DatasetMerge.merge(inputs, into: out, allowsOutsideRoot: allowOutsideRoot)
+            : try RecordingMerge.merge(inputs, into: out, allowsOutsideRoot: allowOutsideRoot)
         let companion = recordings.isEmpty ? "" : " and the MolmoAct companion to \(DemoRecorder.companionPath(root: out))"
         print(
             "merged \(inputs.count) datasets: \(summary.episodes) episodes, \(summary.frames) frames, \(summary.tasks.count) tasks to \(out)\(companion)"

@@ -25,11 +25,16 @@ struct DepthCommand: ParsableCommand {
     }
 
     struct SceneOptions: ParsableArguments {
-        @Option(help: "Camera of the scene.") var camera = "primary"
-        @Option(help: "Layout seed of the scene.") var seed: UInt64 = 0
+        @Option(help: "Camera of the scene (default: primary).") var camera: String?
+        @Option(help: "Layout seed of the scene (default: 0).") var seed: UInt64?
         @Flag(help: "Ray-cast the collision primitives on the CPU instead of rendering with EGL (test fixture; no robots).")
         var raycast = false
         @OptionGroup var plugins: EmbodimentPathOptions
+
+        /// Which of these flags were given (they apply only when a scene is rendered).
+        var given: [(flag: String, set: Bool)] {
+            [("--camera", camera != nil), ("--seed", seed != nil), ("--raycast", raycast), ("--embodiment-path", !plugins.paths.isEmpty)]
+        }
     }
 
     struct Encode: ParsableCommand {
@@ -43,6 +48,10 @@ struct DepthCommand: ParsableCommand {
         @OptionGroup var scene: SceneOptions
         @OptionGroup var tokenizer: TokenizerOptions
         @Flag(help: "Spell tokens as MolmoAct2 does (<depth_start><depth_k>…<depth_end>).") var molmoact2 = false
+
+        func validate() throws {
+            try FlagRules.onlyWhen(!input.lowercased().hasSuffix(".png"), scene.given, "with a scene input, not a PNG")
+        }
 
         func run() throws {
             let model = try tokenizer.make()
@@ -61,6 +70,10 @@ struct DepthCommand: ParsableCommand {
         @Option(help: "Render this scene's camera as ground truth, shown on the left.") var scene: String?
         @OptionGroup var sceneOptions: SceneOptions
         @OptionGroup var tokenizer: TokenizerOptions
+
+        func validate() throws {
+            try FlagRules.onlyWhen(scene != nil, sceneOptions.given, "with --scene")
+        }
 
         func run() throws {
             let parsed = try DepthTokens.parse(tokens)
@@ -100,7 +113,7 @@ struct DepthCommand: ParsableCommand {
         let scene = try SceneLoader.load(path: input)
         try options.plugins.load()
         let depth = try SceneDepth.makeRenderer(raycast: options.raycast).depth(
-            scene: scene, seed: options.seed, camera: options.camera, eyeOffset: .zero)
+            scene: scene, seed: options.seed ?? 0, camera: options.camera ?? "primary", eyeOffset: .zero)
         return (DepthNormalization.modelInput(depth, size: size), depth)
     }
 

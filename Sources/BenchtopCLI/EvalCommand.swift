@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchtopBuilder
 import BenchtopCore
 import BenchtopEval
+import BenchtopEvalVideo
 import BenchtopPerturbation
 import BenchtopPolicy
 import BenchtopRemote
@@ -95,6 +96,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: .hidden)
     var steer: String?
 
+    /// Frames before the --steer stroke starts (scripted runs: a stroke across an episode boundary).
+    @Option(help: .hidden)
+    var steerAfter = 0
+
     @Flag(help: "Replace the results in a --out folder that is already used (its earlier contents are removed first).")
     var overwrite = false
 
@@ -119,6 +124,13 @@ struct EvalCommand: ParsableCommand {
         }
         let spec: PerturbationSpec
         do { spec = try PerturbationSpec.load(path: perturb) } catch let e as PerturbationError { throw BenchtopError(e.description) }
+        // Against the scene and robot before the baseline runs: a bad camera must not cost the baseline's episodes.
+        var probe = EvaluationBuilder(scene: s, robot: robot)
+        probe.mode = mode
+        probe.controlRate = controlRate
+        do { try spec.check(against: try probe.makeEnvironment(), file: perturb) } catch let e as PerturbationError {
+            throw BenchtopError(e.description)
+        }
         var variants: [PerturbationReport.Variant] = []
         for p in [nil] + spec.perturbations.map(Optional.some) {
             let name = p?.name ?? "baseline"
@@ -264,6 +276,7 @@ struct EvalCommand: ParsableCommand {
             session.frames = frames
             session.screenshot = screenshot
             if let steer { session.scriptedStroke = try Self.parseStroke(steer) }
+            session.scriptedStrokeDelay = max(steerAfter, 0)
             results = try session.run(episodes: episodeCount, firstSeed: firstSeed, stages: environment.task.stages.map(\.name))
         }
         let progress = ProgressBar(total: gated == nil ? episodeCount : 0, label: "eval \(s.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""))
@@ -274,12 +287,23 @@ struct EvalCommand: ParsableCommand {
         progress.finish()
         var settings = [
             ("scene", s.name), ("instruction", environment.task.instruction), ("embodiment", environment.embodiment.name),
-            ("control mode", environment.modeName), ("policy", policyObject.name), ("episodes", "\(episodeCount)"),
-            ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(episodeCount, 1) - 1))"),
+            ("control mode", environment.modeName), ("policy", policyObject.name),
+            // Under --view the window may close early: count the episodes that ran, not those asked for.
+            ("episodes", gated == nil ? "\(episodeCount)" : "\(results.count) of \(episodeCount) requested"),
+            ("seeds", "\(firstSeed) ... \(firstSeed + UInt64(max(gated == nil ? episodeCount : results.count, 1) - 1))"),
             ("control rate", "\(environment.controlRate) Hz"), ("physics rate", "\(1 / s.physics.timeStep) Hz"),
             ("horizon", "\(evaluation.horizon) ticks"), ("action steps", "\(actionSteps ?? 8)"), ("timing", timingMode.rawValue),
         ]
         if let (p, pseed) = perturbation { settings += [("perturbation", "\(p.name): \(p.description)"), ("perturbation seed", "\(pseed)")] }
+        if gated != nil {
+            let steered = results.enumerated().filter { $0.element.steered }
+            settings.append(
+                (
+                    "steered episodes",
+                    "\(steered.count) of \(results.count)"
+                        + (steered.isEmpty ? "" : " (seeds \(steered.map { "\($0.element.seed)" }.joined(separator: ", ")))")
+                ))
+        }
         if let limits = evaluation.safetyLimits { settings.append(("safety limits", "\(limits.clampedValues) values clamped")) }
         var report = EvaluationReport(
             title: "\(s.name): \(policyObject.name) on \(environment.embodiment.name)" + (perturbation.map { " [\($0.0.name)]" } ?? ""),

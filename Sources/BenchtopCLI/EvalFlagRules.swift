@@ -43,6 +43,10 @@ struct EvalFlagRules {
             throw ValidationError("--shard and --workers only apply with --sweep")
         }
         if let w = c.sweepOptions.workers, !(1...256).contains(w) { throw ValidationError("--workers: expected 1 ... 256, got \(w)") }
+        _ = try c.remoteOptions.settings()
+        let remote = ["molmoact=", "molmoact2=", "openpi="].contains { (c.policy ?? "builtin").hasPrefix($0) }
+        try FlagRules.onlyWhen(
+            remote || c.sweepOptions.sweep != nil, c.remoteOptions.given, "with a remote --policy (molmoact=, molmoact2=, openpi=)")
         if !(c.policy ?? "builtin").hasPrefix("molmoact=") && c.sweepOptions.sweep == nil && (c.normStats != nil || c.unnormKey != nil) {
             throw ValidationError("--norm-stats and --unnorm-key only apply with --policy molmoact=URL")
         }

@@ -41,6 +41,11 @@ struct MolmoActParseCommand: ParsableCommand {
     @Option(help: "Qwen2's vocab.json, for the official decoding of strings that are not action tokens.")
     var vocab: String?
 
+    func validate() throws {
+        try FlagRules.check("--steps", steps, in: 1...1000)
+        try FlagRules.onlyWhen(normStats != nil, [("--unnorm-key", unnormKey != nil)], "with --norm-stats FILE")
+    }
+
     func run() throws {
         let data: Data
         if file == "-" {

@@ -22,13 +22,25 @@ struct RemotePolicyOptions: ParsableArguments {
     @Option(help: "Remote policies: largest answer accepted, MiB.")
     var policyMaxResponseMb: Double = Double(RemoteSettings().maxResponseBytes) / 1_048_576
 
+    /// The options set to other than their defaults (they apply to remote policies only).
+    var given: [(flag: String, set: Bool)] {
+        let d = RemoteSettings()
+        return [
+            ("--policy-timeout", policyTimeout != d.timeout), ("--policy-first-timeout", policyFirstTimeout != d.firstCallTimeout),
+            ("--policy-retries", policyRetries != d.retries), ("--policy-retry-delay", policyRetryDelay != d.retryDelay),
+            ("--policy-reconnect", policyReconnect != d.reconnectBudget),
+            ("--policy-max-response-mb", policyMaxResponseMb != Double(d.maxResponseBytes) / 1_048_576),
+        ]
+    }
+
     func settings() throws -> RemoteSettings {
-        guard policyTimeout > 0, policyFirstTimeout > 0, policyRetries >= 0, policyRetryDelay >= 0, policyReconnect >= 0, policyMaxResponseMb > 0
-        else {
-            throw ValidationError(
-                "--policy-timeout, --policy-first-timeout and --policy-max-response-mb must be > 0; --policy-retries, --policy-retry-delay and --policy-reconnect >= 0"
-            )
-        }
+        // Finite and bounded: an infinite time-out or a 1e300 MiB cap used to overflow an integer conversion.
+        try FlagRules.check("--policy-timeout", policyTimeout, in: 0.001...86_400, unit: "s")
+        try FlagRules.check("--policy-first-timeout", policyFirstTimeout, in: 0.001...86_400, unit: "s")
+        try FlagRules.check("--policy-retries", policyRetries, in: 0...1000)
+        try FlagRules.check("--policy-retry-delay", policyRetryDelay, in: 0...60, unit: "s")
+        try FlagRules.check("--policy-reconnect", policyReconnect, in: 0...86_400, unit: "s")
+        try FlagRules.check("--policy-max-response-mb", policyMaxResponseMb, in: 0.001...4096, unit: "MiB")
         return RemoteSettings(
             timeout: policyTimeout, retries: policyRetries, retryDelay: policyRetryDelay, firstCallTimeout: policyFirstTimeout,
             reconnectBudget: policyReconnect, maxResponseBytes: Int(policyMaxResponseMb * 1_048_576))

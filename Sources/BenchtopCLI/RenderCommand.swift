@@ -39,8 +39,10 @@ struct RenderCommand: ParsableCommand {
     @OptionGroup var plugins: EmbodimentPathOptions
 
     func validate() throws {
-        guard steps >= 0 else { throw ValidationError("--steps must be >= 0") }
-        guard shadowMap >= 0, shadowMap <= 8192 else { throw ValidationError("--shadow-map must be in 0 ... 8192") }
+        // 10^8 steps are hours of physics before one picture: a typo, not a render.
+        try FlagRules.check("--steps", steps, in: 0...100_000_000)
+        try FlagRules.check("--shadow-map", shadowMap, in: 0...8192, unit: "texels")
+        try FlagRules.onlyWhen(!noRobots, [("--robot", robot != nil)], "without --no-robots")
     }
 
     func run() throws {

@@ -28,11 +28,21 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Play the replay in the viewer window.") var view = false
     @Option(help: "Replay an external dataset's joint actions on this embodiment.") var robot: String?
     @Option(help: "Control mode for --robot (default: the embodiment's first joint-position mode).") var mode: String?
-    @Option(help: "Scene for --robot.") var scene = "pick_cube"
+    @Option(help: "Scene for --robot (default: pick_cube).") var scene: String?
     @Flag(help: "Print every step's divergence.") var perStep = false
     @OptionGroup var plugins: EmbodimentPathOptions
     @Option(help: "Exit the viewer after this many frames (scripted runs).") var frames: Int?
     @Option(help: "Write a PNG screenshot of the viewer when it ends.") var screenshot: String?
+
+    func validate() throws {
+        try FlagRules.check("--episode", episode, in: 0...100_000_000)
+        try FlagRules.check("--frames", frames, in: 1...100_000_000)
+        try FlagRules.onlyWhen(view, [("--frames", frames != nil), ("--screenshot", screenshot != nil)], "with --view")
+        let external = robot != nil
+        try FlagRules.onlyWhen(external, [("--mode", mode != nil), ("--scene", scene != nil)], "with --robot (replaying an external dataset)")
+        try FlagRules.onlyWhen(
+            !external, [("--view", view), ("--per-step", perStep)], "when replaying a Benchtop recording (not with --robot)")
+    }
 
     func run() throws {
         try plugins.load()
@@ -45,12 +55,12 @@ struct ReplayCommand: ParsableCommand {
     private func replayRecording() throws {
         let report: ReplayReport
         if view {
-            let session = try ReplaySession(root: dataset, episode: episode)
+            let session = try ReplaySession(root: dataset, episode: episode, allowsOutsideRoot: plugins.allowOutsideRoot)
             let sim = ReplayViewerSimulation(session: session)
             try runViewer(env: session.environment, simulation: sim, title: "replay \(dataset) episode \(episode)")
             report = session.report
         } else {
-            report = try Replayer.replay(root: dataset, episode: episode)
+            report = try Replayer.replay(root: dataset, episode: episode, allowsOutsideRoot: plugins.allowOutsideRoot)
         }
         if perStep {
             for (k, (r, o)) in zip(report.robotDivergence, report.objectDivergence).enumerated() {
@@ -85,7 +95,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     private func replayExternal(robot: String) throws {
-        let data = try LeRobotDataset(root: dataset)
+        let data = try LeRobotDataset(root: dataset, allowsOutsideRoot: plugins.allowOutsideRoot)
         guard let actionFeature = data.schema.features.first(where: { $0.name == "action" }), let names = actionFeature.names else {
             throw BenchtopError("\(dataset)/meta/info.json: features.action needs per-dimension names to map onto \(robot)'s joints")
         }
@@ -104,7 +114,7 @@ struct ReplayCommand: ParsableCommand {
         }
         let stateNames = data.schema.features.first { $0.name == "observation.state" }?.names
         let stateColumns = stateNames.map { sn in m.state.map { ch in sn.firstIndex { Self.normalized($0) == Self.normalized(ch.name) } } }
-        let base = try loadScene(scene)
+        let base = try loadScene(scene ?? "pick_cube")
         let rate = Double(data.schema.fps)
         var builder = EvaluationBuilder(scene: base, robot: robot)
         builder.mode = m.name

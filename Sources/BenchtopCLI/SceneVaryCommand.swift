@@ -38,10 +38,15 @@ extension SceneCommand {
         @Option(name: .customLong("camera"), help: "Camera to render (repeatable; default: every scene camera).")
         var cameras: [String] = []
 
-        @Option(help: "Output directory for --render.")
-        var out = "out/vary"
+        @Option(help: "Output directory for --render (default: out/vary).")
+        var out: String?
 
         @OptionGroup var plugins: EmbodimentPathOptions
+
+        func validate() throws {
+            for level in levels { try FlagRules.check("--level", level, in: 0...VariationAxis.maxLevel) }
+            try FlagRules.onlyWhen(render, [("--camera", !cameras.isEmpty), ("--out", out != nil)], "with --render")
+        }
 
         func run() throws {
             guard let a = VariationAxis(rawValue: axis) else {
@@ -67,6 +72,7 @@ extension SceneCommand {
             let compiled = try CompiledScene(scene: v.scene, registry: .shared)
             let (world, _) = try compiled.makeWorld(seed: seed, mode: nil)
             let renderer = try CameraRenderer(scene: compiled.scene, bodies: world.bodies)
+            let out = out ?? "out/vary"
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let names = cameras.isEmpty ? v.scene.cameras.map(\.name) : cameras
             for name in names {

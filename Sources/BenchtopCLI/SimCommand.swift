@@ -38,6 +38,7 @@ struct SimCommand: ParsableCommand {
         guard (0...100_000_000).contains(steps) else { throw ValidationError("--steps: expected 0 ... 100000000, got \(steps)") }
         guard every > 0 else { throw ValidationError("--every must be > 0") }
         if every != 24 && !json { throw ValidationError("--every only applies with --json") }
+        try FlagRules.onlyWhen(!noRobots, [("--robot", robot != nil)], "without --no-robots")
     }
 
     func run() throws {

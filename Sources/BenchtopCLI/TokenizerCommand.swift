@@ -25,6 +25,11 @@ struct TokenizerCommand: ParsableCommand {
 
         @OptionGroup var plugins: EmbodimentPathOptions
 
+        func validate() throws {
+            try FlagRules.check("--layouts", layouts, in: 1...10_000)
+            try FlagRules.check("--iterations", iterations, in: 1...10_000)
+        }
+
         func run() throws {
             try plugins.load()
             let renderer = try SceneDepth.makeRenderer(raycast: raycast)

@@ -1,9 +1,11 @@
 import ArgumentParser
 import BenchtopCore
 import BenchtopPhysics
+import BenchtopRobot
 import BenchtopScene
 import BenchtopSessions
 import BenchtopViewer
+import EmbodimentKit
 import Foundation
 
 extension World: ViewerSimulation {}
@@ -13,8 +15,9 @@ struct ViewCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "view",
         abstract: "Open the interactive viewer (needs a display; use xvfb-run -a on a headless machine).",
-        discussion: "Mouse: left drag orbits, right drag pans, wheel zooms. Keys: Space pause, N step, R reset, "
-            + "S screenshot, D depth panel, H help, Esc quit.")
+        discussion: "Mouse: left drag orbits, right drag pans, wheel zooms, double-click selects a body, Ctrl + left/right "
+            + "drag pulls/turns it. Keys: Space pause, N step, R reset, S screenshot, D depth panel, H help, Esc quit. "
+            + "Panels (ImGui): simulation, robot joints and TCP, display (contacts, forces), cameras, selection.")
 
     @Argument(help: "Scene file, or a name under scenes/.")
     var scene: String
@@ -54,9 +57,14 @@ struct ViewCommand: ParsableCommand {
     @Flag(help: "Draw a demonstration overlay: a ring around each object in the scene and in every camera panel.")
     var demoOverlay = false
 
+    @Flag(help: "Leave out the ImGui panels (simulation, robot, cameras, selection): the plain overlay only.")
+    var noPanels = false
+
     func validate() throws {
         if let frames, frames <= 0 { throw ValidationError("--frames must be > 0") }
-        if let stepsPerFrame, stepsPerFrame < 0 { throw ValidationError("--steps-per-frame must be >= 0") }
+        try FlagRules.check("--frames", frames, in: 1...100_000_000)
+        try FlagRules.check("--steps-per-frame", stepsPerFrame, in: 0...100_000)
+        try FlagRules.onlyWhen(!noRobots, [("--robot", robot != nil)], "without --no-robots")
         let parts = size.split(separator: "x").compactMap { Int($0) }
         guard parts.count == 2, parts.allSatisfy({ $0 >= 64 && $0 <= 8192 }) else {
             throw ValidationError("--size must look like 1280x800 (64 ... 8192 pixels each way), got '\(size)'")
@@ -64,7 +72,8 @@ struct ViewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (s, world) = try sceneWithRobots(scene, robot: robot, noRobots: noRobots, seed: seed, plugins: plugins)
+        let (s, world, controllers) = try sceneWithControllers(scene, robot: robot, noRobots: noRobots, seed: seed, plugins: plugins)
+        let simulation = WorldViewerSimulation(world: world, controllers: controllers)
         var options = ViewerOptions()
         let parts = size.split(separator: "x").compactMap { Int($0) }
         options.width = parts[0]
@@ -76,16 +85,38 @@ struct ViewCommand: ParsableCommand {
         options.showDepth = depth
         options.paused = paused
         options.vsync = frames == nil
+        options.panels = !noPanels
         options.cameras = s.cameras.map(\.name)  // fixed cameras, then the robots' mounted cameras
-        let viewer = try ViewerFailure.openViewer(scene: s, simulation: world, options: options)
+        let viewer = try ViewerFailure.openViewer(scene: s, simulation: simulation, options: options)
+        viewer.inspection = simulation
         viewer.setHelpVisible(help)
         if demoOverlay { viewer.overlay = Self.demoOverlay(scene: s, bodies: world.bodies) }
         let summary: ViewerSummary
         do { summary = try viewer.run() } catch { throw ViewerFailure(message: error.description) }
         if frames != nil || !summary.screenshots.isEmpty {
-            print("viewer: \(summary.frames) frames on \(summary.renderer)")
+            print(
+                "viewer: \(summary.frames) frames in \(String(format: "%.2f", summary.seconds)) s "
+                    + "(\(String(format: "%.1f", Double(summary.frames) / max(summary.seconds, 1e-9))) FPS) on \(summary.renderer); ended at step \(summary.finalStep), \(summary.paused ? "paused" : "running")"
+            )
             for path in summary.screenshots { print("screenshot: \(path)") }
+            if let (name, p) = summary.selection { print(String(format: "selected: %@ at x %.4f y %.4f z %.4f m", name, p.x, p.y, p.z)) }
         }
+    }
+}
+
+/// The scene with its robots placed, the world, and the robots' controllers (for the robot panel's TCP readout).
+func sceneWithControllers(
+    _ path: String, robot: String?, noRobots: Bool, seed: UInt64, plugins: EmbodimentPathOptions
+) throws -> (Scene, World, [RobotController]) {
+    var s = try loadScene(path)
+    if noRobots { s.robots = [] }
+    try plugins.load()
+    do {
+        let compiled = try CompiledScene(scene: s, robot: robot, registry: .shared)
+        let (world, controllers) = try compiled.makeWorld(seed: seed, mode: nil)
+        return (compiled.scene, world, controllers)
+    } catch let e as EmbodimentError {
+        throw BenchtopError(e.description)
     }
 }
 

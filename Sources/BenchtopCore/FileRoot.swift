@@ -60,6 +60,21 @@ public struct FileRoot: Sendable, Equatable {
         return real
     }
 
+    /// Checks `name` as `resolve` does, for a file that may be missing (a dataset's data file not written yet, or
+    /// one the caller reports missing in its own words): the name may not be absolute or hold `..`, and when the
+    /// file exists its real path must lie inside the root. Returns the name joined to the root folder.
+    @discardableResult
+    public func check(_ name: String) throws -> String {
+        guard !name.isEmpty, !name.contains("\0") else { throw FileRootError("expected a file name, got '\(Excerpt.of(name))'") }
+        let path = joined(name)
+        // A name that exists, or one that names its way out, goes through resolve (which refuses the escapes).
+        let escapes = name.hasPrefix("/") || name.split(separator: "/").contains("..")
+        if FileRoot.realPath(path) != nil || (escapes && !allowsOutside) { return try resolve(name) }
+        return path
+    }
+
+    private func joined(_ name: String) -> String { name.hasPrefix("/") ? name : (directory as NSString).appendingPathComponent(name) }
+
     /// Resolves `name` and reads it (a regular file of at most `maxBytes`).
     public func read(_ name: String, maxBytes: Int) throws -> Data {
         try BoundedFile.read(try resolve(name), maxBytes: maxBytes)

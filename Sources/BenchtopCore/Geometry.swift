@@ -50,6 +50,12 @@ public enum Shape: Sendable, Hashable, Codable {
         }
     }
 
+    /// The triangles of a mesh shape (nil for the others).
+    public var triangleMesh: TriangleMesh? {
+        if case .mesh(let m) = self { return m }
+        return nil
+    }
+
     /// Points whose convex hull bounds the shape (the vertices of hulls and meshes; nil for the primitives).
     public var hullPoints: [SIMD3<Double>]? {
         switch self {
@@ -65,11 +71,30 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
     public var positions: [SIMD3<Double>]
     public var normals: [SIMD3<Double>]
     public var indices: [UInt32]
+    /// Texture coordinates, one per vertex (u right, v up, as OBJ and Assimp give them); empty: none.
+    public var uvs: [SIMD2<Double>]
 
-    public init(positions: [SIMD3<Double>], normals: [SIMD3<Double>], indices: [UInt32]) {
+    public init(positions: [SIMD3<Double>], normals: [SIMD3<Double>], indices: [UInt32], uvs: [SIMD2<Double>] = []) {
         self.positions = positions
         self.normals = normals
         self.indices = indices
+        self.uvs = uvs
+    }
+
+    /// Several meshes as one (indices renumbered); texture coordinates are kept only when every part has them.
+    public init(joining meshes: [TriangleMesh]) {
+        positions = []
+        normals = []
+        indices = []
+        uvs = []
+        let textured = meshes.allSatisfy { !$0.uvs.isEmpty }
+        for m in meshes {
+            let base = UInt32(positions.count)
+            positions += m.positions
+            normals += m.normals
+            indices += m.indices.map { $0 + base }
+            if textured { uvs += m.uvs }
+        }
     }
 
     public var triangleCount: Int { indices.count / 3 }
@@ -116,7 +141,7 @@ public struct TriangleMesh: Sendable, Hashable, Codable {
                 k += 3
             }
         }
-        return TriangleMesh(positions: p, normals: n, indices: i)
+        return TriangleMesh(positions: p, normals: n, indices: i, uvs: uvs)
     }
 }
 
@@ -126,10 +151,47 @@ public struct ShapePart: Sendable, Hashable, Codable {
     public var pose: Pose
     /// The part's own colour (a mesh material's); nil: the body's colour.
     public var color: Color?
-    public init(_ shape: Shape, pose: Pose = .identity, color: Color? = nil) {
+    /// An image the part is painted with through its mesh's texture coordinates (a material's diffuse map); it
+    /// replaces the colour where set.
+    public var texture: TextureImage?
+    public init(_ shape: Shape, pose: Pose = .identity, color: Color? = nil, texture: TextureImage? = nil) {
         self.shape = shape
         self.pose = pose
         self.color = color
+        self.texture = texture
+    }
+}
+
+/// An 8-bit RGBA image, rows top first, as a mesh material's diffuse texture map.
+public struct TextureImage: Sendable, Hashable, Codable {
+    /// The file the material names, for messages.
+    public var name: String
+    public var width: Int
+    public var height: Int
+    /// width * height * 4 bytes.
+    public var rgba: [UInt8]
+    /// FNV-1a of the pixels: hashing reads this, not the whole image.
+    public let digest: UInt64
+
+    public init(name: String, width: Int, height: Int, rgba: [UInt8]) {
+        precondition(width > 0 && height > 0 && rgba.count == width * height * 4, "RGBA8 needs width * height * 4 bytes")
+        self.name = name
+        self.width = width
+        self.height = height
+        self.rgba = rgba
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in rgba { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        digest = h
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(width)
+        hasher.combine(height)
+        hasher.combine(digest)
+    }
+
+    public static func == (a: TextureImage, b: TextureImage) -> Bool {
+        a.width == b.width && a.height == b.height && a.digest == b.digest && a.name == b.name && a.rgba == b.rgba
     }
 }
 

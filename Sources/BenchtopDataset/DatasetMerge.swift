@@ -19,9 +19,9 @@ public struct DatasetMergeSummary: Sendable, Equatable {
 /// Inputs must share the version, fps, robot type, features and video settings. Benchtop's layout (one data file and
 /// one video per camera per episode) is required: a data file or video holding several episodes is refused.
 public enum DatasetMerge {
-    public static func merge(_ inputs: [String], into out: String) throws -> DatasetMergeSummary {
+    public static func merge(_ inputs: [String], into out: String, allowsOutsideRoot: Bool = false) throws -> DatasetMergeSummary {
         guard !inputs.isEmpty else { throw DatasetError(file: out, "nothing to merge (give at least one input dataset)") }
-        let datasets = try inputs.map { try LeRobotDataset(root: $0) }
+        let datasets = try inputs.map { try LeRobotDataset(root: $0, allowsOutsideRoot: allowsOutsideRoot) }
         let first = datasets[0]
         for (root, d) in zip(inputs, datasets).dropFirst() {
             try requireCompatible(d, root: root, with: first, firstRoot: inputs[0])

@@ -1,3 +1,4 @@
+import BenchtopCore
 import Foundation
 
 /// Frames of one episode read back from a dataset.
@@ -48,9 +49,25 @@ public struct LeRobotDataset {
     /// v2.1): totals that disagree with the episode metadata, no episodes, tasks without their pandas index,
     /// path templates outside the folder, v2.1 data files that no episode lists. With `resuming`, a v3.0
     /// episode row past info.json's totals (an interrupted commit) counts as an episode.
-    public init(root: String, resuming: Bool = false) throws {
+    ///
+    /// Every file is named relative to `root` (the metadata's fixed names, the `data_path`/`video_path` templates
+    /// filled in) and follows the one path rule (`FileRoot`): no `..`, no absolute path and no symbolic link
+    /// leading outside the folder, unless `allowsOutsideRoot` (the user's `--allow-outside-root`). A dataset is a
+    /// folder people download; without the rule its metadata could make Benchtop read any file on the machine.
+    public init(root: String, resuming: Bool = false, allowsOutsideRoot: Bool = false) throws {
         self.root = root
-        let infoPath = root + "/meta/info.json"
+        let files: FileRoot
+        do { files = try FileRoot(directory: root, allowsOutside: allowsOutsideRoot) } catch let e as FileRootError {
+            throw DatasetError(file: root, "not a dataset folder: \(e.message)")
+        }
+        /// `relative`'s path under the root, refused when it leads outside (it may be missing: callers say so).
+        func inside(_ relative: String, key: String = "") throws -> String {
+            do { try files.check(relative) } catch let e as FileRootError {
+                throw DatasetError(file: root + "/" + relative, location: key, e.message)
+            }
+            return root + "/" + relative
+        }
+        let infoPath = try inside("meta/info.json")
         guard FileManager.default.fileExists(atPath: infoPath) else {
             throw DatasetError(
                 file: infoPath,
@@ -107,27 +124,27 @@ public struct LeRobotDataset {
             throw DatasetError(file: infoPath, location: "video_path", "null, but \(f.name) is a video feature")
         }
         func dataPath(chunk: Int, file: Int, episode: Int) throws -> String {
-            root + "/"
-                + (try DatasetLayout.fill(
+            try inside(
+                try DatasetLayout.fill(
                     dataTemplate, ["chunk_index": chunk, "file_index": file, "episode_chunk": chunk, "episode_index": episode],
-                    file: infoPath, key: "data_path"))
+                    file: infoPath, key: "data_path"), key: "data_path")
         }
         func videoPath(chunk: Int, file: Int, episode: Int, key: String) throws -> String {
-            root + "/"
-                + (try DatasetLayout.fill(
+            try inside(
+                try DatasetLayout.fill(
                     videoTemplate ?? "",
                     [
                         "chunk_index": chunk, "file_index": file, "episode_chunk": chunk,
                         "episode_index": episode, "video_key": key,
                     ],
-                    file: infoPath, key: "video_path"))
+                    file: infoPath, key: "video_path"), key: "video_path")
         }
 
         // Tasks.
         var tasks: [String] = []
         switch v {
         case .v3_0:
-            let path = root + "/meta/tasks.parquet"
+            let path = try inside("meta/tasks.parquet")
             let file = try ParquetFile(path: path)
             // LeRobot reads the task string from the pandas index (tasks.iloc[i].name): without it, tasks are row numbers.
             let pandas = file.keyValueMetadata["pandas"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -149,7 +166,7 @@ public struct LeRobotDataset {
                 tasks[Int(i)] = t
             }
         case .v2_1:
-            let path = root + "/meta/tasks.jsonl"
+            let path = try inside("meta/tasks.jsonl")
             for (line, o) in try Self.readJSONLines(path).enumerated() {
                 guard let i = o["task_index"] as? Int, let t = o["task"] as? String, i == line else {
                     throw DatasetError(file: path, location: "line \(line + 1)", "expected {\"task_index\": \(line), \"task\": string}")
@@ -165,10 +182,10 @@ public struct LeRobotDataset {
         let videoFeatures = features.filter(\.isVideo)
         switch v {
         case .v3_0:
-            let dir = root + "/meta/episodes"
-            let files = Self.glob(dir)
-            guard !files.isEmpty else { throw DatasetError(file: dir, "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)") }
-            for path in files {
+            let dir = try inside("meta/episodes")
+            let episodeFiles = try Self.glob(dir).map { try inside("meta/episodes/" + $0) }
+            guard !episodeFiles.isEmpty else { throw DatasetError(file: dir, "no episode metadata files (meta/episodes/chunk-*/file-*.parquet)") }
+            for path in episodeFiles {
                 let file = try ParquetFile(path: path)
                 func ints(_ c: String) throws -> [Int] {
                     guard case .int64(let v) = try file.readColumn(c).values else {
@@ -221,10 +238,10 @@ public struct LeRobotDataset {
                 }
             }
         case .v2_1:
-            let path = root + "/meta/episodes.jsonl"
-            let statsPath = root + "/meta/episodes_stats.jsonl"
+            let path = try inside("meta/episodes.jsonl")
+            let statsPath = try inside("meta/episodes_stats.jsonl")
             var statsByEpisode: [Int: [String: FeatureStats]] = [:]
-            if let d = FileManager.default.contents(atPath: statsPath) {
+            if let d = try? BoundedFile.read(statsPath, maxBytes: Self.maxMetadataBytes) {
                 for line in String(decoding: d, as: UTF8.self).split(separator: "\n") {
                     guard let o = try? JSONDecoder().decode(JSONValue.self, from: Data(line.utf8)),
                         case .number(let e)? = o["episode_index"]
@@ -322,7 +339,8 @@ public struct LeRobotDataset {
         schema = DatasetSchema(fps: fps, robotType: robot, features: features.filter(\.isVideo) + numeric, video: video)
         try schema.validate(file: infoPath)
 
-        let statsData = FileManager.default.contents(atPath: root + "/meta/stats.json")
+        let statsPath = try inside("meta/stats.json")
+        let statsData = try? BoundedFile.read(statsPath, maxBytes: Self.maxMetadataBytes)
         stats = FeatureStats.all(exact: statsData.flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) })
     }
 
@@ -447,8 +465,12 @@ public struct LeRobotDataset {
 
     // MARK: Helpers
 
+    /// Largest metadata file read (info.json, the JSON Lines tables, stats): a FIFO or /dev/zero must not hang a load.
+    static let maxMetadataBytes = 1 << 30
+
     static func readJSON(_ path: String) throws -> [String: Any] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, "missing or unreadable") }
+        let d: Data
+        do { d = try BoundedFile.read(path, maxBytes: maxMetadataBytes) } catch { throw DatasetError(file: path, "\(error)") }
         do {
             guard let o = try JSONSerialization.jsonObject(with: d) as? [String: Any] else {
                 throw DatasetError(file: path, "expected a JSON object")
@@ -460,7 +482,8 @@ public struct LeRobotDataset {
     }
 
     static func readJSONLines(_ path: String) throws -> [[String: Any]] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw DatasetError(file: path, "missing or unreadable") }
+        let d: Data
+        do { d = try BoundedFile.read(path, maxBytes: maxMetadataBytes) } catch { throw DatasetError(file: path, "\(error)") }
         var out: [[String: Any]] = []
         for (i, line) in String(decoding: d, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
             guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
@@ -482,13 +505,13 @@ public struct LeRobotDataset {
         return out.sorted()
     }
 
-    /// `<dir>/*/*.parquet`, sorted (the order LeRobot's loader globs).
+    /// `*/*.parquet` under `dir`, relative to it and sorted (the order LeRobot's loader globs).
     static func glob(_ dir: String) -> [String] {
         let fm = FileManager.default
         var out: [String] = []
         for sub in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() {
             for f in ((try? fm.contentsOfDirectory(atPath: dir + "/" + sub)) ?? []).sorted() where f.hasSuffix(".parquet") && !f.hasPrefix(".") {
-                out.append(dir + "/" + sub + "/" + f)
+                out.append(sub + "/" + f)
             }
         }
         return out

@@ -1,3 +1,4 @@
+import BenchtopCore
 import Foundation
 
 /// Reads Parquet files of the subset `ParquetWriter` writes, and the same shapes written by pyarrow
@@ -18,8 +19,10 @@ public struct ParquetFile {
 
     /// Reads and parses the footer of the file at `path`.
     public init(path: String) throws {
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw DatasetError(file: path, "cannot read the file (missing or unreadable)")
+        // A regular file only: a FIFO or a device named as a data file must not block or read forever.
+        let d: Data
+        do { d = try BoundedFile.read(path, maxBytes: 1 << 36) } catch let e as FileRootError {
+            throw DatasetError(file: path, e.message)
         }
         try self.init(path: path, bytes: [UInt8](d))
     }

@@ -147,6 +147,8 @@ public struct EpisodeResult: Sendable {
     public static let keptPolicyErrorMessages = 5
     /// Digest of the world state when the episode ended (`Environment.stateDigest`): equal digests, equal bits.
     public var finalStateDigest: String?
+    /// A person steered the policy with a drawn trace during the episode (`eval --view`).
+    public var steered = false
 
     public init(
         seed: UInt64, outcome: EpisodeOutcome, successAtEnd: Bool, successAnyTime: Bool, progression: Double, ticks: Int,

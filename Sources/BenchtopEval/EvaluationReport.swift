@@ -77,6 +77,7 @@ public struct EvaluationReport {
             "latency_s": r.latencies, "policy_errors": r.policyErrors,
             "policy_error_fields": r.policyErrorFields, "policy_error_messages": r.policyErrorMessages,
         ]
+        e["steered"] = r.steered
         if let digest = r.finalStateDigest { e["final_state_digest"] = digest }
         if case .policyError(let m) = r.outcome { e["error"] = m }
         if case .physicsError(let m) = r.outcome { e["error"] = m }

@@ -30,6 +30,26 @@ final class PerturbationChunkStage: ChunkStage {
     }
 }
 
+extension PerturbationSpec {
+    /// Checks every perturbation against the environment it will run in, before any episode: observation cameras
+    /// the robot's observations have (an unknown camera would make the perturbation a silent no-op) and action
+    /// lists one or `actionDimension` long. Errors name the spec file and the key path.
+    public func check(against environment: TabletopEnvironment, file: String) throws {
+        for (i, p) in perturbations.enumerated() {
+            do { try p.actions?.validate(dimension: environment.actionDimension) } catch let e as PerturbationError {
+                throw PerturbationError("\(file): perturbations[\(i)].\(e.description)")
+            }
+            for (j, name) in (p.observation?.cameras ?? []).enumerated() where !environment.cameraNames.contains(name) {
+                throw PerturbationError(
+                    "\(file): perturbations[\(i)].observation.cameras[\(j)]: no observation camera named '\(Excerpt.of(name))'"
+                        + Suggestion.phrase(for: name, in: environment.cameraNames)
+                        + "; \(environment.embodiment.name) in scene \(environment.scene.name) has: \(environment.cameraNames.joined(separator: ", "))"
+                )
+            }
+        }
+    }
+}
+
 extension PerturbationStage {
     /// Puts the stage between `runner`'s policy and its environment: new chunks through one more stage of the
     /// runner's pipeline, observations through the environment's observation transform (after any existing one).

@@ -113,17 +113,25 @@ public enum TaskPlanner {
             }
             return (id, snapshot.bodies[id].pose, o.asset.halfExtents, o)
         }
+        // Every other colliding object's footprint, for turning grasps away from neighbours (GraspYaw).
+        func pick(_ o: (id: Int, pose: Pose, half: SIMD3<Double>, object: SceneObject)) -> [Waypoint] {
+            let neighbours: [GraspYaw.Footprint] = world.scene.objects.compactMap { other in
+                guard other.name != o.object.name, other.asset.collides, let id = world.bodyID(named: other.name) else { return nil }
+                return (snapshot.bodies[id].pose, other.asset.halfExtents)
+            }
+            return TaskPlanner.pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper, neighbours: neighbours)
+        }
         switch p {
         case .lifted(let name, let height):
             let o = try body(name)
             let rest = world.initialPoses[o.id].position.z
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
+            var path = pick(o)
             path.append(Waypoint("lift", SIMD3(o.pose.position.x, o.pose.position.y, rest + height + 0.05), yaw: path[0].yaw, aperture: 0, hold: 4))
             return holding(path, half: o.half, jaw: jaw)
         case .inside(let name, let containerName):
             let o = try body(name)
             let c = try body(containerName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
+            var path = pick(o)
             let yaw = path[0].yaw
             let top = c.pose.position.z + c.half.z
             let above = SIMD3(c.pose.position.x, c.pose.position.y, top + o.half.z * 2 + travelClearance * 0.6)
@@ -136,7 +144,7 @@ public enum TaskPlanner {
         case .on(let name, let targetName, _):
             let o = try body(name)
             let t = try body(targetName)
-            var path = pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper)
+            var path = pick(o)
             let yaw = path[0].yaw
             let top = t.pose.position.z + t.half.z
             let place = SIMD3(t.pose.position.x, t.pose.position.y, top + o.half.z + 0.008)
@@ -212,7 +220,7 @@ public enum TaskPlanner {
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)
-                return holding(pick(o.pose, half: o.half, object: o.object, clearance: approach, gripper: gripper), half: o.half, jaw: jaw)
+                return holding(pick(o), half: o.half, jaw: jaw)
             }
             throw UnsupportedTask("the built-in policy cannot plan a '\(p)' task")
         }
@@ -287,9 +295,10 @@ public enum TaskPlanner {
     /// object's faces (turning the gripper by at most 45 degrees), its fingertips clear of the surface below.
     static func pick(
         _ pose: Pose, half: SIMD3<Double>, object: SceneObject, clearance: Double = travelClearance,
-        gripper: GripperGeometry = GripperGeometry()
+        gripper: GripperGeometry = GripperGeometry(), neighbours: [GraspYaw.Footprint] = []
     ) -> [Waypoint] {
-        let yaw = wrapQuarter(pose.orientation.rollPitchYaw.z - gripper.closingYaw)
+        let square = wrapQuarter(pose.orientation.rollPitchYaw.z - gripper.closingYaw)
+        let yaw = GraspYaw.choose(square, at: pose, object: object, gripper: gripper, neighbours: neighbours)
         let p = pose.position
         // Long fingers on a low object would press into the table and be pushed open.
         let clear = p.z - half.z + gripper.fingertipDepth + 0.002

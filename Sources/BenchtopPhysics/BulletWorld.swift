@@ -1,4 +1,5 @@
 import BenchtopCore
+import BenchtopScene
 internal import CBulletShim
 
 /// The one Swift file that calls the Bullet shim: a thin owner of the native world handle.
@@ -64,11 +65,35 @@ final class BulletWorld {
         return (0..<min(n, 512)).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) }
     }
 
+    /// A closed triangle mesh's convex pieces by HACD (Bullet's Extras), as point clouds; nil when HACD fails.
+    static func convexDecomposition(_ mesh: TriangleMesh, _ p: DecompositionParameters) -> [[SIMD3<Double>]]? {
+        let flat = mesh.positions.flatMap { [$0.x, $0.y, $0.z] }
+        let triangles = mesh.indices.map { Int32($0) }
+        guard
+            let d = bs_decompose(
+                flat, Int32(mesh.positions.count), triangles, Int32(triangles.count / 3), p.concavity, Int32(p.minHulls),
+                Int32(p.maxHullVertices))
+        else { return nil }
+        defer { bs_decomposition_free(d) }
+        var hulls: [[SIMD3<Double>]] = []
+        for h in 0..<Int(bs_decomposition_hull_count(d)) {
+            let n = Int(bs_decomposition_hull(d, Int32(h), nil, 0))
+            guard n >= 4 else { continue }
+            var out = [Double](repeating: 0, count: 3 * n)
+            _ = bs_decomposition_hull(d, Int32(h), &out, Int32(n))
+            hulls.append((0..<n).map { SIMD3(out[3 * $0], out[3 * $0 + 1], out[3 * $0 + 2]) })
+        }
+        return hulls
+    }
+
     /// One native shape for a list of parts: the primitive itself when it is alone and unposed, else a compound.
-    func makeShape(_ parts: [ShapePart]) -> Int32 {
+    /// `mergingMeshes`: all-mesh parts are one file split by material (scene objects) and collide as one hull;
+    /// robot links pass false, their parts being separate collision meshes (one hull each, the URDF already
+    /// joined each file's parts).
+    func makeShape(_ parts: [ShapePart], mergingMeshes: Bool = true) -> Int32 {
         if parts.count == 1, parts[0].pose == .identity { return makeShape(parts[0].shape) }
         // A mesh split by material collides as one hull of all its vertices, not as overlapping hulls of each part.
-        if parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
+        if mergingMeshes, parts.count > 1, parts.allSatisfy({ if case .mesh = $0.shape { return true } else { return false } }) {
             var points: [SIMD3<Double>] = []
             for part in parts {
                 if case .mesh(let m) = part.shape { points += m.positions.map { part.pose.transform($0) } }

@@ -8,11 +8,14 @@ public enum PhysicsError: Error, CustomStringConvertible, Sendable, Equatable {
     case blowUp(step: Int, detail: String)
     /// An articulation description that cannot be built.
     case invalidArticulation(name: String, detail: String)
+    /// An object whose collision shape cannot be made (a mesh HACD cannot decompose).
+    case invalidObject(name: String, detail: String)
 
     public var description: String {
         switch self {
         case .blowUp(let step, let detail): "physics blew up at step \(step): \(detail)"
         case .invalidArticulation(let name, let detail): "articulation '\(name)': \(detail)"
+        case .invalidObject(let name, let detail): "object '\(name)': \(detail)"
         }
     }
 }
@@ -134,7 +137,7 @@ public final class World {
             if !object.asset.collides {
                 append(desc, native: nil, pose: pose)
             } else {
-                let shape = native.makeShape(desc.parts)
+                let shape = native.makeShape(try Self.collisionParts(object, drawn: desc.parts))
                 let id = native.addBody(shape: shape, mass: desc.mass, pose: pose, material: material)
                 append(desc, native: id, pose: pose)
             }
@@ -142,6 +145,16 @@ public final class World {
         for spec in articulationSpecs { try addArticulation(spec) }
         objectArticulationStart = articulations.count
         for spec in articulatedObjects { try addArticulation(spec, isObject: true) }
+    }
+
+    /// What physics collides with: the drawn parts, or a mesh's convex decomposition (cached, see DecompositionCache).
+    static func collisionParts(_ object: SceneObject, drawn: [ShapePart]) throws -> [ShapePart] {
+        guard case .mesh(let mesh) = object.asset, case .decomposition(let parameters) = mesh.collision else { return drawn }
+        do {
+            return try DecompositionCache.shared.hulls(mesh.weldedMesh, parameters).map { ShapePart(.convexHull(points: $0)) }
+        } catch let e as DecompositionCache.Failure {
+            throw PhysicsError.invalidObject(name: object.name, detail: "\(mesh.file): \(e.description)")
+        }
     }
 
     /// Articulations from this index on are scene objects (URDF drawers, doors), not robots.
@@ -227,7 +240,7 @@ public final class World {
             var nativeBody: Int32? = nil
             if !link.collision.isEmpty {
                 let inCom = link.collision.map { ShapePart($0.shape, pose: comFrame.inverse * $0.pose) }
-                let shape = native.makeShape(inCom)
+                let shape = native.makeShape(inCom, mergingMeshes: false)
                 // Robot links anchor their contacts' friction: a held object does not creep down the fingers.
                 let material = Material(friction: link.friction, frictionAnchor: !isObject)
                 let id = native.setLinkShape(mb, link: nativeLink, shape: shape, material: material)

@@ -1,3 +1,4 @@
+import BenchtopCore
 import BenchtopDataset
 import BenchtopReasoning
 import EmbodimentKit
@@ -33,7 +34,9 @@ public enum MolmoActCompanion {
         var annotations: [EpisodeAnnotation] = []
         for e in episodes {
             let path = EpisodeAnnotation.path(companion: companion, episode: e)
-            guard let data = FileManager.default.contents(atPath: path) else { throw RecordingError("\(path): missing") }
+            guard FileManager.default.fileExists(atPath: path) else { throw RecordingError("\(path): missing") }
+            // The companion folder is its own root: an annotation may not be a link leading out of it.
+            let data = try readInside(root: companion, String(path.dropFirst(companion.count + 1)), allowsOutsideRoot: false)
             do { annotations.append(try decoder.decode(EpisodeAnnotation.self, from: data)) } catch { throw RecordingError("\(path): \(error)") }
         }
         let dimension = mode.action.count

@@ -1,3 +1,4 @@
+import BenchtopCore
 import Foundation
 
 /// What replay needs to rebuild a recording's episodes exactly: `meta/benchtop.json` in the dataset root.
@@ -63,11 +64,13 @@ public struct RecordingManifest: Codable, Sendable {
         root + String(format: "/meta/benchtop/episode-%06d.json", episode)
     }
 
-    public static func load(root: String) throws -> RecordingManifest {
+    /// Reads `meta/benchtop.json` under `root` (the one path rule: not through a link leading outside the dataset).
+    public static func load(root: String, allowsOutsideRoot: Bool = false) throws -> RecordingManifest {
         let path = path(root: root)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw RecordingError("\(path): missing; replay needs a dataset recorded by `benchtop record` (or give --robot to replay actions only)")
         }
+        let data = try readInside(root: root, "meta/benchtop.json", allowsOutsideRoot: allowsOutsideRoot)
         do { return try JSONDecoder().decode(RecordingManifest.self, from: data) } catch {
             throw RecordingError("\(path): \(error)")
         }
@@ -100,10 +103,20 @@ public struct EpisodeStates: Codable, Sendable, Equatable {
         self.objects = objects
     }
 
-    public static func load(root: String, episode: Int) throws -> EpisodeStates {
+    public static func load(root: String, episode: Int, allowsOutsideRoot: Bool = false) throws -> EpisodeStates {
         let path = RecordingManifest.statesPath(root: root, episode: episode)
-        guard let data = FileManager.default.contents(atPath: path) else { throw RecordingError("\(path): missing") }
+        guard FileManager.default.fileExists(atPath: path) else { throw RecordingError("\(path): missing") }
+        let data = try readInside(root: root, String(path.dropFirst(root.count + 1)), allowsOutsideRoot: allowsOutsideRoot)
         do { return try JSONDecoder().decode(EpisodeStates.self, from: data) } catch { throw RecordingError("\(path): \(error)") }
+    }
+}
+
+/// Reads `relative` under a recording's `root` by the one path rule (`FileRoot`), at most 1 GiB, a regular file.
+func readInside(root: String, _ relative: String, allowsOutsideRoot: Bool) throws -> Data {
+    do {
+        return try FileRoot(directory: root, allowsOutside: allowsOutsideRoot).read(relative, maxBytes: 1 << 30)
+    } catch let e as FileRootError {
+        throw RecordingError("\(root)/\(relative): \(e.message)")
     }
 }
 

@@ -14,8 +14,10 @@ public enum RecordingMerge {
     }
 
     @discardableResult
-    public static func merge(_ inputs: [String], into out: String, registry: EmbodimentRegistry = .shared) throws -> DatasetMergeSummary {
-        let manifests = try inputs.map { try RecordingManifest.load(root: $0) }
+    public static func merge(_ inputs: [String], into out: String, allowsOutsideRoot: Bool = false, registry: EmbodimentRegistry = .shared) throws
+        -> DatasetMergeSummary
+    {
+        let manifests = try inputs.map { try RecordingManifest.load(root: $0, allowsOutsideRoot: allowsOutsideRoot) }
         try requireSameRecording(manifests, inputs: inputs)
         var seenSeeds: [UInt64: String] = [:]
         for (root, m) in zip(inputs, manifests) {
@@ -32,10 +34,10 @@ public enum RecordingMerge {
             throw RecordingError("\(companion): exists and is not empty (the merged MolmoAct companion goes there; choose a new --out)")
         }
 
-        let summary = try DatasetMerge.merge(inputs, into: out)
+        let summary = try DatasetMerge.merge(inputs, into: out, allowsOutsideRoot: allowsOutsideRoot)
         var merged = manifests[0]
         merged.episodes = []
-        let environment = try Replayer.environment(manifest: merged, registry: registry)
+        let environment = try Replayer.environment(manifest: merged, root: inputs[0], allowsOutsideRoot: allowsOutsideRoot, registry: registry)
         let camera = environment.primaryCamera
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // as DemoRecorder writes them

@@ -53,8 +53,23 @@ public struct ReplayReport: Sendable {
 /// Replays recorded episodes: rebuilds the scene from the manifest's scene text and the episode's seed, applies the
 /// recorded float32 actions, and compares every step's state with the recorded one.
 public enum Replayer {
-    public static func environment(manifest m: RecordingManifest, registry: EmbodimentRegistry = .shared) throws -> TabletopEnvironment {
-        let scene = try SceneLoader.parse(m.sceneYAML, file: m.scenePath, defaultName: m.sceneName)
+    /// The recording's environment. The scene text travels in the dataset (`root`), so the asset files it names are
+    /// looked up inside the dataset (meta/benchtop/) and BENCHTOP_ASSET_PATH, and its asset_path may not leave the
+    /// dataset; with `allowsOutsideRoot` (or no `root`) they are looked up beside the recorded scene file, as when
+    /// it was recorded.
+    public static func environment(
+        manifest m: RecordingManifest, root: String? = nil, allowsOutsideRoot: Bool = false, registry: EmbodimentRegistry = .shared
+    ) throws -> TabletopEnvironment {
+        let confined = root != nil && !allowsOutsideRoot
+        let scene: Scene
+        do {
+            scene = try SceneLoader.parse(
+                m.sceneYAML, file: confined ? root! + "/meta/benchtop/scene.yaml" : m.scenePath, defaultName: m.sceneName, confined: confined)
+        } catch let e as SceneError where confined && e.kind == .unreadable {
+            throw RecordingError(
+                "\(e.description) (a recording's scene reads asset files inside the dataset or BENCHTOP_ASSET_PATH; --allow-outside-root reads them beside the recorded scene file \(Excerpt.of(m.scenePath, limit: 120)))"
+            )
+        }
         let env = try RecordingSetup.environment(
             scene: scene, robot: m.robot, mode: m.mode, controlRate: m.controlRate,
             imageSize: m.imageSize, registry: registry)
@@ -67,8 +82,10 @@ public enum Replayer {
     }
 
     /// Replays a whole episode headless.
-    public static func replay(root: String, episode: Int, registry: EmbodimentRegistry = .shared) throws -> ReplayReport {
-        let session = try ReplaySession(root: root, episode: episode, registry: registry)
+    public static func replay(root: String, episode: Int, allowsOutsideRoot: Bool = false, registry: EmbodimentRegistry = .shared) throws
+        -> ReplayReport
+    {
+        let session = try ReplaySession(root: root, episode: episode, allowsOutsideRoot: allowsOutsideRoot, registry: registry)
         while try session.advance() {}
         return session.report
     }
@@ -86,13 +103,15 @@ public final class ReplaySession {
     private var robotD: [Double] = [], objectD: [Double] = []
     private var success = false
 
-    public init(root: String, episode: Int, registry: EmbodimentRegistry = .shared, renders: Bool = false) throws {
-        let manifest = try RecordingManifest.load(root: root)
-        let dataset = try LeRobotDataset(root: root)
+    public init(
+        root: String, episode: Int, allowsOutsideRoot: Bool = false, registry: EmbodimentRegistry = .shared, renders: Bool = false
+    ) throws {
+        let manifest = try RecordingManifest.load(root: root, allowsOutsideRoot: allowsOutsideRoot)
+        let dataset = try LeRobotDataset(root: root, allowsOutsideRoot: allowsOutsideRoot)
         guard episode >= 0, episode < dataset.episodes.count else {
             throw RecordingError("\(root): no episode \(episode); the dataset has 0 ..< \(dataset.episodes.count)")
         }
-        recorded = try EpisodeStates.load(root: root, episode: episode)
+        recorded = try EpisodeStates.load(root: root, episode: episode, allowsOutsideRoot: allowsOutsideRoot)
         if let listed = manifest.episodes.first(where: { $0.index == episode }) {
             entry = listed
         } else if let length = recorded.length, let success = recorded.success {
@@ -112,7 +131,7 @@ public final class ReplaySession {
                 "\(RecordingManifest.statesPath(root: root, episode: episode)): \(recorded.robot.count) states for \(entry.length) ticks (expected ticks + 1)"
             )
         }
-        environment = try Replayer.environment(manifest: manifest, registry: registry)
+        environment = try Replayer.environment(manifest: manifest, root: root, allowsOutsideRoot: allowsOutsideRoot, registry: registry)
         environment.rendersImages = renders
         _ = try environment.reset(seed: entry.seed)
         let world = environment.world

@@ -27,3 +27,12 @@ public struct CameraImages: Sendable, Hashable {
         self.segmentation = segmentation
     }
 }
+
+/// How a renderer reads camera images back from GL.
+public enum ReadBack: String, Sendable, CaseIterable {
+    /// glReadPixels into memory, one image at a time: the CPU waits for the GPU at every image.
+    case synchronous
+    /// glReadPixels into pixel buffer objects for every camera, then one wait and a map each: on a GPU the copies
+    /// run back to back while the CPU is not waiting.
+    case pixelBuffers = "pbo"
+}

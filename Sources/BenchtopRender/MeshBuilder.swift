@@ -6,6 +6,8 @@ import Foundation
 struct MeshData {
     var vertices: [Float] = []  // x y z nx ny nz
     var indices: [UInt32] = []
+    /// u v per vertex, for meshes painted with an image; empty otherwise.
+    var uvs: [Float] = []
 
     var vertexCount: Int { vertices.count / 6 }
 
@@ -26,13 +28,14 @@ struct MeshData {
 
     init() {}
 
-    /// A file's triangle mesh as it is, with its own normals.
-    init(_ mesh: TriangleMesh) {
+    /// A file's triangle mesh as it is, with its own normals (and texture coordinates when `textured`).
+    init(_ mesh: TriangleMesh, textured: Bool = false) {
         vertices.reserveCapacity(mesh.positions.count * 6)
         for (p, n) in zip(mesh.positions, mesh.normals) {
             vertices += [Float(p.x), Float(p.y), Float(p.z), Float(n.x), Float(n.y), Float(n.z)]
         }
         indices = mesh.indices
+        if textured, mesh.uvs.count == mesh.positions.count { uvs = mesh.uvs.flatMap { [Float($0.x), Float($0.y)] } }
     }
 
     /// The unit box: half extents 1 (scaled per instance), flat normals.

@@ -14,6 +14,8 @@ final class RenderTarget {
     private(set) var depthTexture: GLuint = 0
     private var idTexture: GLuint = 0
     private var depthBuffer: GLuint = 0
+    /// Pixel buffer objects for asynchronous read-back, one per plane (0: not made yet).
+    private var packBuffers: [GLuint] = [0, 0, 0]
 
     init(width: Int, height: Int) throws(RenderError) {
         self.width = width
@@ -76,36 +78,57 @@ final class RenderTarget {
         glClearBufferfv(GLenum(GL_DEPTH), 0, &one)
     }
 
-    /// Reads the requested images back (one glReadPixels each).
+    /// Reads the requested images back (one synchronous glReadPixels each: the CPU waits for the GPU every call).
     func read(_ outputs: RenderOutputs) -> CameraImages {
         glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
         glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 1)
         var images = CameraImages()
-        let n = width * height
-        if outputs.contains(.rgb) {
-            glReadBuffer(GLenum(GL_COLOR_ATTACHMENT0))
-            let pixels = [UInt8](unsafeUninitializedCapacity: n * 3) { buffer, count in
-                glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGB), GLenum(GL_UNSIGNED_BYTE), buffer.baseAddress)
-                count = n * 3
+        for plane in Plane.allCases where outputs.contains(plane.output) {
+            glReadBuffer(plane.attachment)
+            images.set(plane, width: width, height: height) { buffer in
+                glReadPixels(0, 0, GLsizei(width), GLsizei(height), plane.format, plane.type, buffer)
             }
-            images.rgb = RGBImage(width: width, height: height, pixels: pixels)
         }
-        if outputs.contains(.depth) {
-            glReadBuffer(GLenum(GL_COLOR_ATTACHMENT1))
-            let values = [Float](unsafeUninitializedCapacity: n) { buffer, count in
-                glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RED), GLenum(GL_FLOAT), buffer.baseAddress)
-                count = n
+        return images
+    }
+
+    /// Starts reading the requested images into this target's pixel buffer objects: the GPU copies while the CPU
+    /// goes on (with the next camera's read-back); `finishRead` then maps them. Same bytes as `read`.
+    func beginRead(_ outputs: RenderOutputs) {
+        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
+        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 1)
+        for plane in Plane.allCases where outputs.contains(plane.output) {
+            let index = plane.rawValue
+            if packBuffers[index] == 0 {
+                // STREAM_READ: written by GL, read once by the CPU (drivers place it in cached host memory).
+                glGenBuffers(1, &packBuffers[index])
+                glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), packBuffers[index])
+                glBufferData(GLenum(GL_PIXEL_PACK_BUFFER), width * height * plane.bytesPerPixel, nil, GLenum(GL_STREAM_READ))
             }
-            images.depth = DepthImage(width: width, height: height, values: values)
+            glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), packBuffers[index])
+            glReadBuffer(plane.attachment)
+            glReadPixels(0, 0, GLsizei(width), GLsizei(height), plane.format, plane.type, nil)
         }
-        if outputs.contains(.segmentation) {
-            glReadBuffer(GLenum(GL_COLOR_ATTACHMENT2))
-            let ids = [Int32](unsafeUninitializedCapacity: n) { buffer, count in
-                glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RED_INTEGER), GLenum(GL_INT), buffer.baseAddress)
-                count = n
+        glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), 0)
+    }
+
+    /// Waits for the reads `beginRead` started and copies them out.
+    func finishRead(_ outputs: RenderOutputs) -> CameraImages {
+        var images = CameraImages()
+        for plane in Plane.allCases where outputs.contains(plane.output) {
+            let bytes = width * height * plane.bytesPerPixel
+            glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), packBuffers[plane.rawValue])
+            let mapped = glMapBufferRange(GLenum(GL_PIXEL_PACK_BUFFER), 0, bytes, GLbitfield(GL_MAP_READ_BIT))
+            images.set(plane, width: width, height: height) { buffer in
+                if let mapped {
+                    buffer.copyMemory(from: mapped, byteCount: bytes)
+                } else {
+                    buffer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+                }
             }
-            images.segmentation = SegmentationImage(width: width, height: height, ids: ids)
+            glUnmapBuffer(GLenum(GL_PIXEL_PACK_BUFFER))
         }
+        glBindBuffer(GLenum(GL_PIXEL_PACK_BUFFER), 0)
         return images
     }
 
@@ -113,6 +136,51 @@ final class RenderTarget {
         var textures = [colorTexture, depthTexture, idTexture]
         glDeleteTextures(3, &textures)
         glDeleteRenderbuffers(1, &depthBuffer)
+        glDeleteBuffers(3, &packBuffers)
         glDeleteFramebuffers(1, &framebuffer)
+    }
+}
+
+/// The three images a target holds, with their GL read formats.
+enum Plane: Int, CaseIterable {
+    case rgb, depth, segmentation
+
+    var output: RenderOutputs {
+        switch self {
+        case .rgb: .rgb
+        case .depth: .depth
+        case .segmentation: .segmentation
+        }
+    }
+    var attachment: GLenum { GLenum(GL_COLOR_ATTACHMENT0 + Int32(rawValue)) }
+    var format: GLenum { GLenum(self == .rgb ? GL_RGB : self == .depth ? GL_RED : GL_RED_INTEGER) }
+    var type: GLenum { GLenum(self == .rgb ? GL_UNSIGNED_BYTE : self == .depth ? GL_FLOAT : GL_INT) }
+    var bytesPerPixel: Int { self == .rgb ? 3 : 4 }
+}
+
+extension CameraImages {
+    /// Sets one plane from bytes `fill` writes (width x height pixels, top row first).
+    fileprivate mutating func set(_ plane: Plane, width: Int, height: Int, fill: (UnsafeMutableRawPointer) -> Void) {
+        let n = width * height
+        switch plane {
+        case .rgb:
+            let pixels = [UInt8](unsafeUninitializedCapacity: n * 3) { buffer, count in
+                fill(UnsafeMutableRawPointer(buffer.baseAddress!))
+                count = n * 3
+            }
+            rgb = RGBImage(width: width, height: height, pixels: pixels)
+        case .depth:
+            let values = [Float](unsafeUninitializedCapacity: n) { buffer, count in
+                fill(UnsafeMutableRawPointer(buffer.baseAddress!))
+                count = n
+            }
+            depth = DepthImage(width: width, height: height, values: values)
+        case .segmentation:
+            let ids = [Int32](unsafeUninitializedCapacity: n) { buffer, count in
+                fill(UnsafeMutableRawPointer(buffer.baseAddress!))
+                count = n
+            }
+            segmentation = SegmentationImage(width: width, height: height, ids: ids)
+        }
     }
 }

@@ -16,10 +16,14 @@ public final class SceneRenderer {
     public let background: Color
     /// Side of the square shadow map in texels (0: no shadows).
     public let shadowMapSize: Int
+    /// How camera images come back from GL (the same bytes either way; `bench render --readback` compares them).
+    public var readBack: ReadBack = .pixelBuffers
 
     private var sceneProgram: GLuint = 0
     private var shadowProgram: GLuint = 0
     private var meshes: [MeshBuffers] = []
+    /// Image textures of textured meshes (GL names), by mesh index.
+    private var meshTextures: [Int: GLuint] = [:]
     private var groups: [InstanceGroup] = []
     private var instances: [PartInstance] = []
     private var instanceBuffer: GLuint = 0
@@ -60,7 +64,7 @@ public final class SceneRenderer {
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
         for name in [
             "uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
-            "uShadowBias", "uSky", "uGround",
+            "uShadowBias", "uSky", "uGround", "uDiffuse",
         ] {
             uniforms[name] = GL.uniform(sceneProgram, name)
         }
@@ -82,6 +86,7 @@ public final class SceneRenderer {
     deinit {
         for t in targets.values { t.delete() }
         for m in meshes { m.delete() }
+        for var t in meshTextures.values { glDeleteTextures(1, &t) }
         glDeleteBuffers(1, &instanceBuffer)
         for g in groups {
             var v = g.vertexArray
@@ -123,7 +128,14 @@ public final class SceneRenderer {
         for (slot, (camera, outputs)) in cameras.enumerated() {
             drawn.append(try drawOffscreen(camera, outputs: outputs, slot: slot))
         }
-        return zip(drawn, cameras).map { target, request in target.read(request.outputs) }
+        switch readBack {
+        case .synchronous:
+            return zip(drawn, cameras).map { target, request in target.read(request.outputs) }
+        case .pixelBuffers:
+            // Every camera's copies are queued before the first wait: one GPU round trip per call, not per image.
+            for (target, request) in zip(drawn, cameras) { target.beginRead(request.outputs) }
+            return zip(drawn, cameras).map { target, request in target.finishRead(request.outputs) }
+        }
     }
 
     /// Renders a camera into its offscreen target without reading it back, for on-screen panels.
@@ -312,6 +324,11 @@ public final class SceneRenderer {
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
         for group in groups where group.count > 0 {  // ground last (see buildInstances)
+            if let texture = meshTextures[group.mesh] {
+                glActiveTexture(GLenum(GL_TEXTURE1))
+                glBindTexture(GLenum(GL_TEXTURE_2D), texture)
+                glActiveTexture(GLenum(GL_TEXTURE0))
+            }
             glBindVertexArray(group.vertexArray)
             glDrawElementsInstanced(
                 GLenum(GL_TRIANGLES), GLsizei(meshes[group.mesh].indexCount), GLenum(GL_UNSIGNED_INT),
@@ -324,6 +341,7 @@ public final class SceneRenderer {
     private func setStaticUniforms() {
         glUseProgram(sceneProgram)
         glUniform1i(uniforms["uShadowMap"]!, 0)
+        glUniform1i(uniforms["uDiffuse"]!, 1)
         glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
         glUniform3f(uniforms["uGround"]!, 0.16, 0.15, 0.14)
         for (i, light) in lights.enumerated() {
@@ -382,7 +400,8 @@ public final class SceneRenderer {
         let box = 0
         let sphere = 1
         let cylinder = 2
-        var meshIndex: [TriangleMesh: Int] = [:]
+        var meshIndex: [TexturedMesh: Int] = [:]
+        var images: [Int: TextureImage] = [:]
         var list: [PartInstance] = []
         for (id, body) in bodies.enumerated() {
             let texture: Float =
@@ -396,8 +415,10 @@ public final class SceneRenderer {
                 }
             let color = SIMD4(Float(body.color.r), Float(body.color.g), Float(body.color.b), texture)
             var partColor: Color? = nil  // a mesh material's colour, under the body's procedural texture when it has one
+            var partImage = false  // painted with its material's image (shader texture code 9)
             func add(_ mesh: Int, _ local: Pose, _ scale: SIMD3<Double>) {
-                let c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), texture) } ?? color
+                var c = partColor.map { SIMD4(Float($0.r), Float($0.g), Float($0.b), texture) } ?? color
+                if partImage { c.w = 9 }
                 list.append(
                     PartInstance(
                         body: id, mesh: mesh, local: local, scale: scale, color: c,
@@ -419,6 +440,7 @@ public final class SceneRenderer {
             }
             for part in body.parts {
                 partColor = part.color
+                partImage = false
                 switch part.shape {
                 case .box(let h): add(box, part.pose, h)
                 case .sphere(let r): add(sphere, part.pose, SIMD3(repeating: r))
@@ -432,12 +454,16 @@ public final class SceneRenderer {
                     meshData.append(.convexHull(points))
                     add(meshData.count - 1, part.pose, SIMD3(repeating: 1))
                 case .mesh(let mesh):
-                    // One mesh per part, with the file's own normals (shared between parts that are the same mesh).
-                    if let index = meshIndex[mesh] {
+                    // One mesh per part and image, with the file's own normals (shared between parts that are the same).
+                    let image = mesh.uvs.count == mesh.positions.count ? part.texture : nil
+                    partImage = image != nil
+                    let key = TexturedMesh(mesh: mesh, texture: image)
+                    if let index = meshIndex[key] {
                         add(index, part.pose, SIMD3(repeating: 1))
                     } else {
-                        meshData.append(MeshData(mesh))
-                        meshIndex[mesh] = meshData.count - 1
+                        meshData.append(MeshData(mesh, textured: image != nil))
+                        meshIndex[key] = meshData.count - 1
+                        images[meshData.count - 1] = image
                         add(meshData.count - 1, part.pose, SIMD3(repeating: 1))
                     }
                 }
@@ -448,6 +474,7 @@ public final class SceneRenderer {
         list.sort { ($0.isGround ? 0 : 1, $0.mesh) < ($1.isGround ? 0 : 1, $1.mesh) }
         instances = list
         meshes = meshData.map { MeshBuffers($0) }
+        meshTextures = images.mapValues { GL.texture($0) }
         instanceData = [Float](repeating: 0, count: max(list.count, 1) * PartInstance.floats)
         for (k, instance) in list.enumerated() {
             let o = k * PartInstance.floats
@@ -503,6 +530,11 @@ public final class SceneRenderer {
         glEnableVertexAttribArray(8)
         glVertexAttribIPointer(8, 1, GLenum(GL_INT), stride, GL.offset(base + 23 * 4))
         glVertexAttribDivisor(8, 1)
+        if mesh.uvBuffer != 0 {
+            glBindBuffer(GLenum(GL_ARRAY_BUFFER), mesh.uvBuffer)
+            glEnableVertexAttribArray(9)
+            glVertexAttribPointer(9, 2, GLenum(GL_FLOAT), GLboolean(GL_FALSE), 8, GL.offset(0))
+        }
         glBindVertexArray(0)
         return vao
     }
@@ -530,6 +562,12 @@ private struct PartInstance {
     var isGround: Bool
 }
 
+/// A file mesh and the image it is painted with: the same triangles with another image are another GPU mesh.
+private struct TexturedMesh: Hashable {
+    var mesh: TriangleMesh
+    var texture: TextureImage?
+}
+
 private struct InstanceGroup {
     var mesh: Int
     var first: Int
@@ -542,6 +580,7 @@ private struct InstanceGroup {
 private struct MeshBuffers {
     var vertexBuffer: GLuint = 0
     var indexBuffer: GLuint = 0
+    var uvBuffer: GLuint = 0
     var indexCount: Int
 
     init(_ data: MeshData) {
@@ -554,10 +593,15 @@ private struct MeshBuffers {
         data.indices.withUnsafeBytes {
             glBufferData(GLenum(GL_ELEMENT_ARRAY_BUFFER), $0.count, $0.baseAddress, GLenum(GL_STATIC_DRAW))
         }
+        if !data.uvs.isEmpty {
+            glGenBuffers(1, &uvBuffer)
+            glBindBuffer(GLenum(GL_ARRAY_BUFFER), uvBuffer)
+            data.uvs.withUnsafeBytes { glBufferData(GLenum(GL_ARRAY_BUFFER), $0.count, $0.baseAddress, GLenum(GL_STATIC_DRAW)) }
+        }
     }
 
     func delete() {
-        var buffers = [vertexBuffer, indexBuffer]
-        glDeleteBuffers(2, &buffers)
+        var buffers = [vertexBuffer, indexBuffer, uvBuffer]
+        glDeleteBuffers(3, &buffers)
     }
 }

@@ -1,7 +1,7 @@
 /// GLSL 3.30 core sources. One scene program writes colour, metric depth and body id in a single pass
 /// (three framebuffer attachments), so depth needs no separate linearisation pass or CPU loop.
 enum Shaders {
-    /// Per-vertex: position, normal. Per-instance: model matrix (4 columns), 1/scale^2 (for normals under
+    /// Per-vertex: position, normal, texture coordinates (textured meshes only). Per-instance: model matrix (4 columns), 1/scale^2 (for normals under
     /// non-uniform scale), colour + texture kind, body id.
     static let sceneVertex = """
         #version 330 core
@@ -14,6 +14,7 @@ enum Shaders {
         layout(location = 6) in vec3 iInverseScale2;
         layout(location = 7) in vec4 iColor;
         layout(location = 8) in int iBody;
+        layout(location = 9) in vec2 aUV;
         uniform mat4 uView;
         uniform mat4 uProjection;
         uniform mat4 uLightViewProjection;
@@ -23,6 +24,7 @@ enum Shaders {
         out vec3 vColor;
         out float vDepth;
         out vec4 vLight;
+        out vec2 vUV;
         flat out int vTexture;
         flat out int vBody;
         void main() {
@@ -35,6 +37,7 @@ enum Shaders {
             vColor = iColor.rgb;
             vTexture = int(iColor.a + 0.5);
             vBody = iBody;
+            vUV = vec2(aUV.x, 1.0 - aUV.y);   // files put v = 0 at the image's bottom row; the texture's first row is its top
             vDepth = -view.z;
             vLight = uLightViewProjection * world;
             gl_Position = uProjection * view;
@@ -57,6 +60,7 @@ enum Shaders {
         in vec3 vColor;
         in float vDepth;
         in vec4 vLight;
+        in vec2 vUV;
         flat in int vTexture;
         flat in int vBody;
         layout(location = 0) out vec4 oColor;
@@ -69,6 +73,7 @@ enum Shaders {
         uniform float uShadowBias;
         uniform vec3 uSky;
         uniform vec3 uGround;
+        uniform sampler2D uDiffuse;   // a textured mesh's image (texture code 9)
 
         float hash(vec3 p) {
             p = fract(p * 0.3183099 + 0.1);
@@ -100,6 +105,7 @@ enum Shaders {
         vec3 albedo() {
             vec3 p = vLocal;
             if (vTexture == 0) return vColor;   // most bodies: no pattern work at all
+            if (vTexture == 9) return texture(uDiffuse, vUV).rgb;   // a mesh material's image map
             if (vTexture >= 5) {            // object patterns: the colour and a light tint of it, in the part's frame
                 vec3 tint = mix(vColor, vec3(0.95), 0.65);
                 if (vTexture == 5) {        // stripes: 1.2 cm bands along the part's z

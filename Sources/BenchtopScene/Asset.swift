@@ -47,7 +47,7 @@ public enum Asset: Sendable, Hashable {
         "bottle": (["radius", "height"], []),
         "ellipsoid": (["size"], []),
         "prism": (["sides", "radius", "height"], []),
-        "mesh": (["file"], ["scale", "density"]),
+        "mesh": (["file"], ["scale", "density", "collision", "decomposition"]),
         "urdf": (["file"], ["fixed_base", "joints"]),
     ]
 

@@ -2,6 +2,10 @@ import BenchtopCore
 import BenchtopMesh
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A mesh file placed as a scene object: its triangles (one part per material, with the material's colour), scaled
 /// and moved so that the asset frame sits at the centre of the bounding box, as for every asset.
 public struct MeshAsset: Sendable, Hashable {
@@ -11,6 +15,8 @@ public struct MeshAsset: Sendable, Hashable {
     public var scale: SIMD3<Double>
     public var parts: [ShapePart]
     public var halfExtents: SIMD3<Double>
+    /// What physics collides with: the convex hull of all vertices, or a convex decomposition.
+    public var collision: MeshCollision = .hull
 
     /// Reads `path` (nothing outside `root`) and centres it.
     public init(file: String, path: String, root: String, scale: SIMD3<Double>) throws {
@@ -27,7 +33,9 @@ public struct MeshAsset: Sendable, Hashable {
         self.file = file
         self.path = path
         self.scale = scale
-        parts = zip(scaled, loaded).map { ShapePart(.mesh($0.transformed(scale: SIMD3(repeating: 1), offset: -centre)), color: $1.color) }
+        parts = zip(scaled, loaded).map {
+            ShapePart(.mesh($0.transformed(scale: SIMD3(repeating: 1), offset: -centre)), color: $1.color, texture: $1.texture)
+        }
         halfExtents = pointwiseMax((hi - lo) / 2, SIMD3(repeating: 1e-4))
     }
 
@@ -46,6 +54,56 @@ public struct MeshAsset: Sendable, Hashable {
 
     /// The volume the mesh encloses (closed meshes), m^3.
     public var volume: Double { parts.reduce(0) { $0 + $1.shape.volume } }
+
+    /// All parts' triangles as one mesh, vertices at the same position welded (a material boundary splits them),
+    /// so that a decomposition sees one connected surface.
+    public var weldedMesh: TriangleMesh {
+        var positions: [SIMD3<Double>] = []
+        var index: [SIMD3<Double>: UInt32] = [:]
+        var indices: [UInt32] = []
+        for part in parts {
+            guard case .mesh(let mesh) = part.shape else { continue }
+            for i in mesh.indices {
+                let p = part.pose.transform(mesh.positions[Int(i)])
+                if let k = index[p] {
+                    indices.append(k)
+                } else {
+                    index[p] = UInt32(positions.count)
+                    indices.append(UInt32(positions.count))
+                    positions.append(p)
+                }
+            }
+        }
+        return TriangleMesh(positions: positions, normals: [], indices: indices)
+    }
+}
+
+/// How physics collides with a mesh object.
+public enum MeshCollision: Sendable, Hashable {
+    /// One convex hull of all the vertices (fast; fills every hollow).
+    case hull
+    /// Convex pieces from HACD (Bullet's Extras), computed once per mesh and parameters and cached on disk.
+    case decomposition(DecompositionParameters)
+}
+
+/// HACD's knobs, in units that do not depend on the mesh's size.
+public struct DecompositionParameters: Sendable, Hashable, Codable {
+    /// The deepest hollow a piece may fill, as a fraction of the mesh's bounding-box diagonal.
+    public var concavity: Double
+    /// Merging stops at this many pieces even when it could go on.
+    public var minHulls: Int
+    /// Vertices per piece's hull.
+    public var maxHullVertices: Int
+
+    public static let concavityRange: ClosedRange<Double> = 0.001...0.5
+    public static let minHullsRange: ClosedRange<Int> = 1...64
+    public static let maxHullVerticesRange: ClosedRange<Int> = 8...256
+
+    public init(concavity: Double = 0.02, minHulls: Int = 1, maxHullVertices: Int = 32) {
+        self.concavity = concavity
+        self.minHulls = minHulls
+        self.maxHullVertices = maxHullVertices
+    }
 }
 
 /// An object described by a URDF file: one link makes a rigid object, several links joined by revolute or prismatic
@@ -118,40 +176,63 @@ public struct URDFAsset: Sendable, Hashable {
     }
 }
 
-/// Where a scene's asset files may come from: the scene file's directory, then each asset path (the scene's
-/// `asset_path` list, relative to the scene file, then BENCHTOP_ASSET_PATH, colon-separated). A file is read only
-/// from inside the root it was found under.
+/// Where a scene's asset files may come from: a search path of `FileRoot`s, so that asset files follow the one
+/// path rule of every other input. The roots are the scene file's folder, then each `asset_path` entry (relative to
+/// the scene file), then BENCHTOP_ASSET_PATH (colon-separated). A `file:` name is relative to each root in turn, and
+/// within the root it is found in it may not leave that root: no absolute path, no `..` component, no symbolic link
+/// leading out. The first root holding the name is used. `asset_path` entries are roots the scene author declares,
+/// so they may lie beside the scene (`../my_assets`); a scene embedded in a dataset is `confined`: its entries must
+/// lie inside its own folder too.
 public struct AssetRoots: Sendable, Hashable {
+    /// The root folders, in search order (as given; each is made real when searched).
     public var roots: [String]
 
-    public init(sceneFile: String, assetPath: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        sceneFile: String, assetPath: [String] = [], confined: Bool = false,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let sceneDir = URL(fileURLWithPath: sceneFile).deletingLastPathComponent().standardizedFileURL.path
         var roots = [sceneDir]
-        for p in assetPath { roots.append(p.hasPrefix("/") ? p : URL(fileURLWithPath: sceneDir).appendingPathComponent(p).standardizedFileURL.path) }
+        for (i, p) in assetPath.enumerated() {
+            if confined {
+                do { roots.append(try FileRoot(directory: sceneDir).resolve(p)) } catch let e as FileRootError {
+                    throw LookupError(description: "asset_path[\(i)]: \(e.message)")
+                }
+            } else {
+                roots.append(p.hasPrefix("/") ? p : URL(fileURLWithPath: sceneDir).appendingPathComponent(p).standardizedFileURL.path)
+            }
+        }
         if let env = environment["BENCHTOP_ASSET_PATH"] { roots += env.split(separator: ":").map(String.init).filter { !$0.isEmpty } }
         self.roots = roots
     }
 
-    /// A file that is not under any root, or outside the root it was found under.
+    /// A file that is not under any root, or that leaves the root it was found in.
     public struct LookupError: Error, CustomStringConvertible, Sendable {
         public var description: String
     }
 
-    /// The file and the (real) root it lies in; the error names the places searched.
+    /// The file (its path under the root) and the real root it lies in; the error names the places searched.
     public func resolve(_ file: String) throws -> (path: String, root: String) {
+        guard !file.isEmpty, !file.contains("\0") else { throw LookupError(description: "expected a file name, got '\(Excerpt.of(file))'") }
         guard !file.hasPrefix("/") else {
-            throw LookupError(description: "give a path relative to the scene file or an asset path, not an absolute path")
+            throw LookupError(description: "'\(Excerpt.of(file))': give a path relative to the scene file or an asset path, not an absolute path")
         }
-        for root in roots {
-            let candidate = URL(fileURLWithPath: root).appendingPathComponent(file).standardizedFileURL.path
-            guard FileManager.default.fileExists(atPath: candidate) else { continue }
-            guard let realRoot = FileRoot.realPath(root), let real = FileRoot.realPath(candidate), real.hasPrefix(realRoot + "/") else {
-                throw LookupError(description: "'\(file)' lies outside the allowed root \(root)")
-            }
-            return (candidate, realRoot)
+        guard !file.split(separator: "/").contains("..") else {
+            throw LookupError(
+                description: "'\(Excerpt.of(file))' leaves its root by '..'; add the folder to the scene's asset_path or BENCHTOP_ASSET_PATH instead")
+        }
+        for dir in roots {
+            guard let root = try? FileRoot(directory: dir) else { continue }
+            let candidate = URL(fileURLWithPath: dir).appendingPathComponent(file).standardizedFileURL.path
+            // lstat: a dangling symbolic link is found here and refused by the root, not skipped.
+            var info = stat()
+            guard lstat(candidate, &info) == 0 else { continue }
+            do { _ = try root.resolve(file) } catch let e as FileRootError { throw LookupError(description: e.message) }
+            return (candidate, root.directory)
         }
         throw LookupError(
             description:
-                "no file '\(file)' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)")
+                "no file '\(Excerpt.of(file))' under: \(roots.joined(separator: ", ")) (add its directory to the scene's asset_path or BENCHTOP_ASSET_PATH)"
+        )
     }
 }

@@ -35,8 +35,9 @@ public enum SceneLoader {
         return path
     }
 
-    /// Parses scene text; `file` names the source in errors.
-    public static func parse(_ text: String, file: String, defaultName: String = "scene") throws -> Scene {
+    /// Parses scene text; `file` names the source in errors, and its folder is the first asset root. A `confined`
+    /// scene (one embedded in a dataset) may not name asset_path folders outside that folder.
+    public static func parse(_ text: String, file: String, defaultName: String = "scene", confined: Bool = false) throws -> Scene {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -50,18 +51,20 @@ public enum SceneLoader {
             let firstLine = "\(e)".split(separator: "\n").first.map(String.init) ?? ""
             throw SceneError(.syntax, file: file, keyPath: "", "not valid YAML: \(Excerpt.of(firstLine, limit: 160))")
         }
-        return try SceneParser(file: file).scene(NodeReader(node: root, path: "", file: file), defaultName: defaultName)
+        return try SceneParser(file: file, confined: confined).scene(NodeReader(node: root, path: "", file: file), defaultName: defaultName)
     }
 }
 
 /// The field-by-field reader behind `SceneLoader`.
-private struct SceneParser {
+struct SceneParser {
     let file: String
+    let confined: Bool
     var roots: AssetRoots
 
-    init(file: String) {
+    init(file: String, confined: Bool) throws {
         self.file = file
-        roots = AssetRoots(sceneFile: file)
+        self.confined = confined
+        roots = try AssetRoots(sceneFile: file)
     }
 
     func scene(_ r: NodeReader, defaultName: String) throws -> Scene {
@@ -69,7 +72,9 @@ private struct SceneParser {
         var parser = self
         if let v = m.optional("asset_path") {
             let dirs = try v.list().map { try $0.string() }
-            parser.roots = AssetRoots(sceneFile: file, assetPath: dirs)
+            do { parser.roots = try AssetRoots(sceneFile: file, assetPath: dirs, confined: confined) } catch let e as AssetRoots.LookupError {
+                throw v.error(.unreadable, e.description)
+            }
         }
         return try parser.sceneBody(r, m, defaultName: defaultName)
     }
@@ -316,18 +321,7 @@ private struct SceneParser {
             let n = try v.int()
             guard (3...12).contains(n) else { throw v.error(.outOfRange, "expected 3 ... 12 sides, got \(n)") }
             return .prism(sides: n, radius: try positive("radius", "metres"), height: try positive("height", "metres"))
-        case "mesh":
-            let (file, path, root) = try assetFile(m, kinds: MeshFile.extensions)
-            var scale = SIMD3<Double>(repeating: 1)
-            if let v = m.optional("scale") {
-                if case .scalar = v.node { scale = SIMD3(repeating: try v.positiveDouble()) } else { scale = try v.vector3() }
-                guard scale.x > 0, scale.y > 0, scale.z > 0 else { throw v.error(.outOfRange, "expected positive scale factors") }
-            }
-            do {
-                return .mesh(try MeshAsset(file: file, path: path, root: root, scale: scale))
-            } catch let e as MeshError {
-                throw try m.required("file", "").error(.unreadable, e.reason)
-            }
+        case "mesh": return .mesh(try meshAsset(m))
         case "urdf":
             let (file, path, root) = try assetFile(m, kinds: ["urdf"])
             let spec: ArticulationSpec

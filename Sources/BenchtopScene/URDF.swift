@@ -23,17 +23,20 @@ public struct URDFError: Error, CustomStringConvertible, Sendable, Equatable {
 /// URDF lives here, next to the other description formats, so that embodiment plugins and tools read robots
 /// the same way scenes are read. Supported: `link` (inertial, collision, visual with box / sphere / cylinder /
 /// capsule, material colour, PyBullet's `contact/lateral_friction`), `joint` (revolute, continuous, prismatic,
-/// fixed; origin, axis, limit, dynamics). Meshes are rejected: Benchtop simulates primitive shapes only.
+/// fixed; origin, axis, limit, dynamics). Meshes (`<mesh filename scale>`, read through BenchtopMesh) are accepted
+/// when the caller names where they may come from (`packages` or `meshRoot`); a collision mesh becomes one part
+/// (physics collides with its convex hull), a visual mesh keeps one part per material with its colour.
 public enum URDFParser {
     /// Parses a URDF file.
     /// - Parameter meshRoot: the directory mesh files may be read from (nil: meshes are rejected). Mesh file names
     ///   resolve against the URDF's directory; `package://NAME/` prefixes against the root.
-    public static func load(path: String, meshRoot: String? = nil) throws -> ArticulationSpec {
+    /// - Parameter packages: the search path for `package://` and relative mesh names (robot plugins); wins over `meshRoot`.
+    public static func load(path: String, meshRoot: String? = nil, packages: PackagePath? = nil) throws -> ArticulationSpec {
         let data: Data
         do { data = try BoundedFile.read(path, maxBytes: maxFileBytes) } catch {
             throw URDFError(file: path, element: "", "\(error)")
         }
-        return try parse(data, file: path, meshRoot: meshRoot)
+        return try parse(data, file: path, meshRoot: meshRoot, packages: packages)
     }
 
     /// Largest URDF read (a 7-joint arm is about 20 KB).
@@ -43,7 +46,8 @@ public enum URDFParser {
 
     /// Parses URDF text; `file` names the source in errors. Joints come out parent before child, links[0] is
     /// the root (the one link that is no joint's child).
-    public static func parse(_ data: Data, file: String = "<urdf>", meshRoot: String? = nil) throws -> ArticulationSpec {
+    public static func parse(_ data: Data, file: String = "<urdf>", meshRoot: String? = nil, packages: PackagePath? = nil) throws -> ArticulationSpec
+    {
         let robot: XMLTag
         do { robot = try StrictXML.parse(data) } catch {
             throw URDFError(file: file, element: "", "not accepted as XML: \(error)")
@@ -52,7 +56,7 @@ public enum URDFParser {
             throw URDFError(file: file, element: "", "expected a <robot> root element")
         }
         let robotName = robot.attribute(forName: "name")?.stringValue ?? "robot"
-        var ctx = Context(file: file, meshRoot: meshRoot)
+        var ctx = Context(file: file, meshRoot: meshRoot, packages: packages)
         // Named materials at robot level.
         for m in robot.elements(forName: "material") {
             if let name = m.attribute(forName: "name")?.stringValue, let c = try ctx.color(m, path: "robot/material[\(name)]") {
@@ -141,10 +145,12 @@ public enum URDFParser {
     private struct Context {
         let file: String
         let meshRoot: String?
+        let packages: PackagePath?
         var materials: [String: Color] = [:]
 
         /// A `<mesh filename scale>` element's triangles, one part per material.
         func meshParts(_ s: XMLTag, path gp: String) throws -> [ShapePart] {
+            if let packages { return try packageMeshParts(s, packages, path: gp) }
             guard let root = meshRoot else {
                 throw err(gp, "meshes are not supported here: describe the link with box, sphere, cylinder or capsule")
             }
@@ -165,8 +171,27 @@ public enum URDFParser {
             resolved = URL(fileURLWithPath: resolved).standardizedFileURL.path
             do {
                 return try MeshFile.load(path: resolved, root: root).map {
+                    ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color, texture: $0.texture)
+                }
+            } catch let e as MeshError {
+                throw err(gp + "@filename", e.reason)
+            }
+        }
+
+        /// A mesh named through the package search path (robot plugins).
+        func packageMeshParts(_ s: XMLTag, _ packages: PackagePath, path gp: String) throws -> [ShapePart] {
+            guard let name = s.attribute(forName: "filename")?.stringValue, !name.isEmpty else {
+                throw err(gp + "@filename", "expected a mesh file name")
+            }
+            let scale = try numbers(s, "scale", count: 3, path: gp, default: [1, 1, 1])
+            guard scale.allSatisfy({ $0 != 0 }) else { throw err(gp + "@scale", "expected non-zero scale factors") }
+            do {
+                let (resolved, root) = try packages.resolveMesh(name, urdfFile: file)
+                return try MeshCache.shared.parts(path: resolved, root: root).map {
                     ShapePart(.mesh($0.mesh.transformed(scale: SIMD3(scale[0], scale[1], scale[2]))), color: $0.color)
                 }
+            } catch let e as PackagePath.LookupError {
+                throw err(gp + "@filename", e.description)
             } catch let e as MeshError {
                 throw err(gp + "@filename", e.reason)
             }
@@ -220,7 +245,12 @@ public enum URDFParser {
                 }
                 if s.name == "mesh" {
                     let placed = try origin(e, path: p)
-                    return try meshParts(s, path: gp).map {
+                    var parts = try meshParts(s, path: gp)
+                    // One collision mesh, one convex hull: a file split by material collides as a whole.
+                    if tag == "collision", parts.count > 1 {
+                        parts = [ShapePart(.mesh(TriangleMesh(joining: parts.compactMap(\.shape.triangleMesh))))]
+                    }
+                    return parts.map {
                         var q = $0
                         q.pose = placed
                         q.color = q.color ?? own

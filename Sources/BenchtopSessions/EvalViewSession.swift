@@ -27,6 +27,11 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
         var plan: [SIMD3<Double>] = []
         var results: [EpisodeResult] = []
         var finished = false
+        /// Which run of the episode loop this is (R restarts count too): a stroke steers only the attempt it began in.
+        var attempt = 0
+        /// Strokes dropped because their episode ended before they could be handed over.
+        var droppedStrokes = 0
+        var contacts: [ContactReadout] = []
     }
 
     public let inner: TabletopEnvironment
@@ -38,6 +43,11 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
     private var stop = false
     private var restart = false
     private var pendingTrace: [SIMD2<Double>]?
+    private var pendingAttempt = 0
+    private var droppedStrokes = 0
+    /// The attempt now running, and the attempts a trace was handed over in (runner thread).
+    private(set) var attempt = 0
+    private var steeredAttempts: Set<Int> = []
     private var state: Published
     var results: [EpisodeResult] = []
     var seed: UInt64 = 0
@@ -74,20 +84,37 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
             throw ViewerInterrupt()
         }
         permits -= 1
-        if let trace = pendingTrace, let follower = policy as? any TraceFollowing {
-            follower.follow(trace: trace)
+        if let trace = pendingTrace {
+            // A stroke begun in an episode that has since ended (or was restarted) must not steer this one.
+            if pendingAttempt == attempt, let follower = policy as? any TraceFollowing {
+                follower.follow(trace: trace)
+                steeredAttempts.insert(attempt)
+            } else {
+                droppedStrokes += 1
+            }
         }
         pendingTrace = nil
     }
 
     private func publishable() -> Published {
         var p = Published(snapshot: inner.world.snapshot(), ticks: timeline.ticks, episode: timeline.episode, seed: seed)
+        p.attempt = attempt
+        p.droppedStrokes = droppedStrokes
+        p.contacts = inner.world.contacts().map {
+            ContactReadout(position: $0.positionOnB, normal: $0.normalOnB, force: $0.normalForce, bodyA: $0.bodyA, bodyB: $0.bodyB)
+        }
         if let reference = policy as? ReferencePolicy {
             p.plan = reference.plan.dropFirst(reference.index).map(\.position)
         }
         p.results = results
         return p
     }
+
+    /// Starts the next attempt (runner thread, before each episode run).
+    func beginAttempt() { attempt += 1 }
+
+    /// Whether a trace was handed over during an attempt (runner thread).
+    func wasSteered(_ attempt: Int) -> Bool { steeredAttempts.contains(attempt) }
 
     /// Called by the episode loop when it is done (runner thread).
     func finish() {
@@ -118,10 +145,12 @@ public final class GatedEnvironment: Environment, @unchecked Sendable {
         return state
     }
 
-    /// Hands a trace (0 ... 255 primary-image coordinates) to the policy at the next gate.
-    func steer(_ trace: [SIMD2<Double>]) {
+    /// Hands a trace (0 ... 255 primary-image coordinates) to the policy at the next gate, if that gate is still
+    /// in `attempt` (the one the stroke began in).
+    func steer(_ trace: [SIMD2<Double>], attempt: Int) {
         condition.lock()
         pendingTrace = trace
+        pendingAttempt = attempt
         condition.unlock()
     }
 
@@ -148,8 +177,13 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     public var frames: Int?
     public var screenshot: String?
     public var size = (1280, 800)
-    /// A stroke in primary-camera image pixels performed as if drawn with the mouse (tests: no xdotool).
+    /// A stroke in primary-camera image pixels performed as if drawn with the mouse (tests: no xdotool), starting
+    /// after `scriptedStrokeDelay` frames.
     public var scriptedStroke: [SIMD2<Double>] = []
+    public var scriptedStrokeDelay = 0
+    /// A deliberate stroke: at least this share of the primary image's width along its path, held this long.
+    public static let minimumStrokeFraction = 0.08
+    public static let minimumStrokeDuration = 0.15
 
     private var environment: TabletopEnvironment { gated.inner }
     private var viewTick: Int?  // nil: live; else the timeline tick shown
@@ -158,6 +192,9 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
     private var composed: (key: [Int], image: RGBImage)?
     private var published: GatedEnvironment.Published
     private var restarts = 0
+    private var strokeAttempt = 0
+    private var steeringAttempt = 0  // the attempt the drawn trace belongs to: it is shown during that one only
+    private var robotJoints: [(name: String, joints: [JointSpec])] = []
 
     public init(gated: GatedEnvironment, runner: EpisodeRunner, tokenizer: GridDepthQuantizer) {
         self.gated = gated
@@ -165,6 +202,7 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         panel = ReasoningPanel(tokenizer: tokenizer, tile: 208, showsTokenNumbers: true)
         published = gated.published
         bodies = gated.inner.world.bodies  // the same every episode: the world is rebuilt from the same scene
+        robotJoints = gated.inner.world.articulations.map { ($0.name, $0.joints) }
     }
 
     // MARK: - ViewerSimulation
@@ -201,9 +239,17 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         let viewer = try ViewerFailure.openViewer(scene: environment.scene, simulation: self, options: options)
         let primary = environment.primaryCamera
         viewer.traceCamera = primary
-        viewer.orbit = OrbitCamera(target: SIMD3(0.42, 0, 0.9), azimuth: 0.55, elevation: 0.38, distance: 1.55)
+        viewer.orbit = OrbitCamera(target: SIMD3(0.38, 0, 0.92), azimuth: 0.55, elevation: 0.38, distance: 1.9)
         viewer.scriptedStroke = scriptedStroke
+        viewer.scriptedStrokeDelay = scriptedStrokeDelay
+        let width = Double((try? environment.primaryPinhole())?.width ?? 256)
+        viewer.minimumStrokeLength = Self.minimumStrokeFraction * width
+        viewer.minimumStrokeDuration = Self.minimumStrokeDuration
+        viewer.helpText = Self.helpText(primary: primary, minimumLength: viewer.minimumStrokeLength)
+        viewer.inspection = self
+        viewer.onStrokeBegin = { [unowned self] in self.strokeAttempt = self.published.attempt }
         viewer.onTrace = { [unowned self] stroke in self.handOver(stroke) }
+        viewer.onStrokeIgnored = { message in print("steering: \(message)") }
         viewer.keyHandler = { [unowned self, unowned viewer] key in self.key(key, viewer: viewer) }
         viewer.overlay = { [unowned self, unowned viewer] _ in self.overlay(paused: viewer.isPaused) }
 
@@ -232,8 +278,10 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         var k = 0
         while k < episodes && !gated.isStopping {
             gated.seed = seed
-            let r = runner.run(seed: seed, task: stages)
+            gated.beginAttempt()
+            var r = runner.run(seed: seed, task: stages)
             if case .physicsError(let m) = r.outcome, m.contains(ViewerInterrupt().description) { continue }  // R: same seed again
+            r.steered = gated.wasSteered(gated.attempt)
             gated.results.append(r)
             k += 1
             seed += 1
@@ -252,7 +300,10 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         // MolmoAct's trace coordinates: x = px * 255 / (w - 1), at most 5 points by its linspace rule.
         let points = stroke.map { SIMD2(min(max($0.x * 255 / (size.0 - 1), 0), 255), min(max($0.y * 255 / (size.1 - 1), 0), 255)) }
         steering = TraceLabels.subsample(points, to: 5).map { $0.rounded(.toNearestOrAwayFromZero) }
-        gated.steer(steering)
+        steeringAttempt = strokeAttempt
+        gated.steer(steering, attempt: strokeAttempt)
+        let shown = steering.map { "\(Int($0.x)),\(Int($0.y))" }.joined(separator: ";")
+        print("steering: trace \(shown) handed to the policy at the next tick of episode attempt \(strokeAttempt)")
     }
 
     // MARK: - Keys
@@ -290,13 +341,16 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         let primary = environment.primaryCamera
         let index = viewTick ?? p.ticks.count - 1
         var text = [
-            "EPISODE \(p.results.count + (p.finished ? 0 : 1))  SEED \(p.seed)  TICK \(max(index, 0) + 1) / \(p.ticks.count)"
-                + (viewTick != nil ? "  TIMELINE ([ ] SCRUB, SPACE LIVE)" : "")
+            "Episode \(p.results.count + (p.finished ? 0 : 1))  seed \(p.seed)  tick \(max(index, 0) + 1) / \(p.ticks.count)"
+                + (viewTick != nil ? "  timeline ([ ] scrub, Space live)" : "")
         ]
         let successes = p.results.filter(\.successAtEnd).count
-        if !p.results.isEmpty { text.append("SUCCESS \(successes) / \(p.results.count)" + (p.finished ? "  DONE" : "")) }
-        text.append("DRAW ON \(primary.uppercased()): STEER  [ ]: TIMELINE")
-        text.append("G: CODES  V: PANEL  C: CLEAR TRACE")
+        let steered = p.results.filter(\.steered).count
+        if !p.results.isEmpty {
+            text.append("Success \(successes) / \(p.results.count)  steered \(steered)" + (p.finished ? "  done" : ""))
+        }
+        if p.droppedStrokes > 0 { text.append("\(p.droppedStrokes) stroke(s) dropped: their episode ended first") }
+        text.append("Draw on \(primary) to steer  [ ]: timeline  H: keys")
         o.text = text
 
         var traces: [ImagePolyline] = []
@@ -350,7 +404,7 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
             o.worldPaths.append(WorldPolyline(points: [tcp] + p.plan, color: Color(1, 0.85, 0), width: 2))
         }
         o.worldPaths.append(WorldPolyline(points: executed, color: Color(40.0 / 255, 230.0 / 255, 90.0 / 255), width: 3))
-        if !steering.isEmpty {
+        if !steering.isEmpty, steeringAttempt == p.attempt {
             let cam = p.ticks.last?.camera
             let w = Double(cam?.width ?? 256)
             let h = Double(cam?.height ?? 256)
@@ -362,6 +416,45 @@ public final class EvalViewSession: ViewerSimulation, @unchecked Sendable {
         o.cameraTraces[primary] = traces
         return o
     }
+}
+
+extension EvalViewSession: ViewerInspection {
+    /// What H shows under `eval --view`.
+    static func helpText(primary: String, minimumLength: Double) -> String {
+        """
+        Benchtop eval --view
+        Steering: draw on the \(primary) panel with the left button. A stroke steers when it is at least
+          \(Int(minimumLength.rounded())) image pixels long and held \(String(format: "%.2f", minimumStrokeDuration)) s (a click does not).
+          It is handed to the policy at the next control tick of the episode it began in;
+          a stroke still being drawn when its episode ends is dropped. Steered episodes are
+          marked in results.json ("steered": true) and counted in the report.
+        [ and ]                scrub the episode's ticks (pauses); Space: live again
+        G                      predicted depth codes as numbers
+        V                      hide / show the reasoning panel
+        C                      clear the drawn steering trace
+        R                      restart the episode (same seed)
+        Space / N              pause / one control tick
+        Left drag / right drag / wheel    orbit / pan / zoom
+        S   screenshot     H   this help     Esc or Q   quit (finished episodes are saved)
+        """
+    }
+
+    /// Joint readouts and contacts from what the runner published at its last gate (the runner owns the world).
+    public func robots(_ snapshot: WorldSnapshot) -> [RobotReadout] {
+        let tcp = published.ticks.last.map { [Pose(position: $0.endEffector)] } ?? []
+        return zip(robotJoints, snapshot.articulations).enumerated().map { i, pair in
+            let (robot, state) = pair
+            let joints = robot.joints.enumerated().compactMap { k, j -> JointReadout? in
+                guard k < state.jointPositions.count else { return nil }
+                return JointReadout(
+                    name: j.name, position: state.jointPositions[k], velocity: state.jointVelocities[k], lower: j.lower, upper: j.upper,
+                    isPrismatic: j.kind == .prismatic)
+            }
+            return RobotReadout(name: robot.name, controlMode: "policy: \(runner.policy.name)", joints: joints, tcp: i == 0 ? tcp : [])
+        }
+    }
+
+    public func contacts() -> [ContactReadout] { published.contacts }
 }
 
 extension ViewerOptions {

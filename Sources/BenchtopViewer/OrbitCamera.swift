@@ -14,8 +14,8 @@ public struct OrbitCamera: Sendable, Hashable {
     public var verticalFieldOfView: Double = 45
 
     public init(
-        target: SIMD3<Double> = SIMD3(0.4, 0, 0.75), azimuth: Double = 0.35, elevation: Double = 0.55,
-        distance: Double = 1.6
+        target: SIMD3<Double> = SIMD3(0.3, 0, 0.98), azimuth: Double = 0.55, elevation: Double = 0.42,
+        distance: Double = 2.3
     ) {
         self.target = target
         self.azimuth = azimuth

@@ -46,14 +46,25 @@ public struct ViewerOptions: Sendable {
     public var paused = false
     /// Wait for the display's vertical sync between frames.
     public var vsync = true
+    /// Dear ImGui panels (simulation, robot, cameras, selection, reasoning); false keeps the plain overlay only.
+    public var panels = true
+    /// Simulated seconds per wall-clock second when following the wall clock.
+    public var realTimeFactor = 1.0
     public init() {}
 }
 
 /// What a viewer session did.
 public struct ViewerSummary: Sendable {
     public var frames: Int
+    /// Wall-clock seconds of the whole run loop (frames / seconds is the frame rate).
+    public var seconds: Double
     public var screenshots: [String]
     public var renderer: String
+    /// The simulation's step count on the last frame, and whether it was paused then.
+    public var finalStep = 0
+    public var paused = false
+    /// The body selected on the last frame (double-click) and where it was.
+    public var selection: (name: String, position: SIMD3<Double>)?
 }
 
 /// The interactive viewer: a GLFW window with an orbit/pan/zoom camera, live camera panels, a depth panel,
@@ -78,6 +89,18 @@ public final class Viewer {
     /// in that camera's image pixels.
     public var traceCamera: String?
     public var onTrace: (([SIMD2<Double>]) -> Void)?
+    /// Called when a stroke starts on `traceCamera`'s panel (the session notes which episode it belongs to).
+    public var onStrokeBegin: (() -> Void)?
+    /// Called with the reason when a stroke is too short or too quick to count.
+    public var onStrokeIgnored: ((String) -> Void)?
+    /// A stroke shorter than this (image pixels along the path) or held for less than `minimumStrokeDuration`
+    /// seconds is ignored, so that a click's jitter does not count as a drawing. Scripted strokes take 1/30 s a point.
+    public var minimumStrokeLength = 0.0
+    public var minimumStrokeDuration = 0.0
+    /// What H shows (nil: the viewer's own keys, or the teleoperation keys).
+    public var helpText: String?
+    /// Robots, contacts, joint sliders and mouse perturbation for the panels, when the simulation offers them.
+    public var inspection: (any ViewerInspection)?
     /// A stroke to perform on `traceCamera`'s panel as if drawn with the mouse, one point per frame (scripted
     /// runs and tests: press at the first point, drag through the rest, release after the last).
     public var scriptedStroke: [SIMD2<Double>] = []
@@ -87,19 +110,33 @@ public final class Viewer {
         set { paused = newValue }
     }
 
-    private let window: OpaquePointer
-    private let renderer: SceneRenderer
-    private let overlayRenderer: OverlayRenderer
-    private let input = InputState()
-    private var paused: Bool
-    private var showHelp = false
-    private var showDepth: Bool
+    let window: OpaquePointer
+    let renderer: SceneRenderer
+    let overlayRenderer: OverlayRenderer
+    let input = InputState()
+    var paused: Bool
+    var showHelp = false
+    var showDepth: Bool
     private var screenshots: [String] = []
-    private var status = ""
+    var status = ""
     /// Where each camera panel was drawn last frame (window pixels) and its image size, for mouse strokes.
-    private var panelRects: [String: (rect: PixelRect, width: Int, height: Int)] = [:]
-    private var stroke: [SIMD2<Double>]?
+    var panelRects: [String: (rect: PixelRect, width: Int, height: Int)] = [:]
+    var stroke: [SIMD2<Double>]?
+    private var strokeStart = ContinuousClock.now
     private var leftWasDown = false
+    /// The body being pulled or turned with Ctrl + drag.
+    var grab: MouseGrab?
+    var lastPerturbation: BodyPerturbation?
+    /// Smoothed seconds per frame.
+    var frameTime = 0.0
+    /// When and where the left button last went down (double-click selects).
+    var lastPress: (time: Double, at: SIMD2<Double>)?
+    /// The panels, when `options.panels` is on and ImGui started.
+    var ui: ImGuiContext?
+    var panelState = PanelState()
+    /// The main view's viewport (framebuffer pixels, top-left origin) and camera as drawn last frame.
+    var mainViewport = PixelRect(x: 0, y: 0, width: 1, height: 1)
+    var mainCamera: PinholeCamera?
 
     /// Opens the window (it fails with `.noDisplay` when there is no X display, instead of crashing).
     public init(scene: Scene, simulation: ViewerSimulation, options: ViewerOptions = ViewerOptions()) throws(ViewerError) {
@@ -150,9 +187,17 @@ public final class Viewer {
             throw .render(error)
         }
         input.install(on: window)
+        if options.panels {
+            // After our callbacks: ImGui's GLFW backend chains to them.
+            var sx: Float = 1
+            var sy: Float = 1
+            glfwGetWindowContentScale(window, &sx, &sy)
+            ui = ImGuiContext(window: window, scale: Double(sx))
+        }
     }
 
     deinit {
+        ui = nil  // ImGui's backends go before the window they are bound to
         glfwDestroyWindow(window)
         glfwTerminate()
     }
@@ -171,14 +216,25 @@ public final class Viewer {
         var frame = 0
         let clock = ContinuousClock()
         var last = clock.now
+        let started = last
         var fps = 0.0
+        var finalStep = 0
+        var selection: (name: String, position: SIMD3<Double>)?
         var carry = 0.0
         while glfwWindowShouldClose(window) == 0 {
             glfwPollEvents()
-            var stepOnce = false
+            ui?.newFrame()
+            let uiMouse = ui?.wantsMouse ?? false
+            var stepOnce = panelState.stepRequested
             var screenshot = false
             var command = TeleopInput()
-            for key in input.takeKeys() {
+            if panelState.resetRequested { do { try simulation.reset() } catch { throw .simulation("\(error)") } }
+            panelState.stepRequested = false
+            panelState.resetRequested = false
+            let keyEvents = input.takeKeyEvents()
+            if ui?.wantsKeyboard != true { teleop?.keyEvents(keyEvents) }
+            let keys = input.takeKeys()
+            for key in ui?.wantsKeyboard == true ? [] : keys {
                 if let keyHandler, keyHandler(key) { continue }
                 if let teleop {
                     if teleop.consume(key: key, into: &command) { continue }
@@ -204,12 +260,20 @@ public final class Viewer {
                 }
             }
             if let teleop {
-                teleop.poll(window: window, into: &command)
-                if !teleop.drag(window: window, ray: cursorRay(), into: &command) { handleMouse() } else { _ = input.takeScroll() }
-                if !paused || !command.events.isEmpty { teleop.input(command) }
+                teleop.poll(window: window, azimuth: orbit.azimuth, into: &command)
+                if uiMouse {
+                    ignoreMouse()  // the pointer is on a panel
+                } else if !teleop.drag(window: window, ray: cursorRay(), into: &command) {
+                    handleMouse()
+                } else {
+                    _ = input.takeScroll()
+                }
+                teleop.input(command)  // also while paused: the session keeps a gripper toggle for the next tick
                 if teleop.closeRequested { glfwSetWindowShouldClose(window, GLFW_TRUE) }
             } else if !scriptedStroke.isEmpty || stroke != nil && scriptedStrokeActive {
                 playScriptedStroke()
+            } else if uiMouse {
+                ignoreMouse()
             } else {
                 handleMouse()
             }
@@ -217,7 +281,11 @@ public final class Viewer {
             let now = clock.now
             let elapsed = Self.seconds(now - last)
             last = now
-            if elapsed > 0 { fps = fps == 0 ? 1 / elapsed : 0.9 * fps + 0.1 / elapsed }
+            // The rate from the smoothed frame time (averaging rates would let a few fast frames hide slow ones).
+            if elapsed > 0 {
+                frameTime = frameTime == 0 ? elapsed : 0.9 * frameTime + 0.1 * elapsed
+                fps = 1 / frameTime
+            }
             var steps = 0
             if stepOnce {
                 steps = 1
@@ -225,11 +293,14 @@ public final class Viewer {
                 if let fixed = options.stepsPerFrame {
                     steps = fixed
                 } else {
-                    carry += min(elapsed, 1.0 / 15) / simulation.timeStep
+                    // At most 1/15 s of wall time per frame: a slow frame slows the simulation (the panel says so)
+                    // instead of piling up steps that make the next frame slower still.
+                    carry += min(elapsed, 1.0 / 15) * options.realTimeFactor / simulation.timeStep
                     steps = Int(carry)
                     carry -= Double(steps)
                 }
             }
+            applyPerturbation(simulation.snapshot())
             if steps > 0 {
                 do { try simulation.step(steps) } catch {
                     paused = true
@@ -240,6 +311,7 @@ public final class Viewer {
             // The simulation may render through a headless context of its own (recorded observations).
             glfwMakeContextCurrent(window)
             let snapshot = simulation.snapshot()
+            panelState.measure(simulationTime: snapshot.time, wallSeconds: elapsed, running: !paused && steps > 0)
             var width: Int32 = 0
             var height: Int32 = 0
             glfwGetFramebufferSize(window, &width, &height)
@@ -251,11 +323,20 @@ public final class Viewer {
                     .appendingPathComponent(String(format: "benchtop-%06d.png", snapshot.step))
                 try writeScreenshot(path, width: Int(width), height: Int(height))
             }
-            if last, let path = options.screenshotPath { try writeScreenshot(path, width: Int(width), height: Int(height)) }
+            // The screenshot is of the last frame: the scripted end, or the frame on which the window was closed.
+            if last || glfwWindowShouldClose(window) != 0, let path = options.screenshotPath {
+                try writeScreenshot(path, width: Int(width), height: Int(height))
+            }
+            finalStep = snapshot.step
+            selection = panelState.selected.flatMap { id in
+                id < snapshot.bodies.count ? (renderer.bodies[id].name, snapshot.bodies[id].pose.position) : nil
+            }
             glfwSwapBuffers(window)
             if last { break }
         }
-        return ViewerSummary(frames: frame, screenshots: screenshots, renderer: RendererInfo.current)
+        return ViewerSummary(
+            frames: frame, seconds: Self.seconds(clock.now - started), screenshots: screenshots, renderer: RendererInfo.current,
+            finalStep: finalStep, paused: paused, selection: selection)
     }
 
     private func writeScreenshot(_ path: String, width: Int, height: Int) throws(ViewerError) {
@@ -269,23 +350,29 @@ public final class Viewer {
         Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    /// The world ray under the cursor through the main view.
-    private func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
+    /// The world ray under the cursor through the main view (as drawn last frame).
+    func cursorRay() -> (origin: SIMD3<Double>, direction: SIMD3<Double>) {
+        // Reads the cursor only: `handleMouse` owns `input.lastCursor` (writing it here cancelled every orbit and
+        // pan during teleoperation, whose drag test asks for this ray first).
         let (x, y, scale, width, height) = cursor()
-        input.lastCursor = SIMD2(x, y)
-        let panelWidth = options.cameras.isEmpty && !showDepth ? 0 : min(width / 3, 384)
-        let camera = orbit.pinhole(width: max(width - panelWidth, 1), height: max(height, 1))
-        let p = camera.unproject(pixel: SIMD2(x * scale, y * scale), depth: 1)
+        let camera = mainCamera ?? orbit.pinhole(width: max(width, 1), height: max(height, 1))
+        let p = camera.unproject(pixel: SIMD2(x * scale - mainViewport.x, y * scale - mainViewport.y), depth: 1)
         let o = camera.pose.position
         let d = p - o
         return (o, d / (d * d).sum().squareRoot())
     }
 
     private var scriptedStrokeActive = false
+    /// Frames to wait before the scripted stroke starts.
+    public var scriptedStrokeDelay = 0
 
     /// One point of the scripted stroke per frame, through the same path as a real mouse stroke.
     private func playScriptedStroke() {
         guard let name = traceCamera, let panel = panelRects[name] else { return }  // panels not drawn yet
+        if scriptedStrokeDelay > 0 {
+            scriptedStrokeDelay -= 1
+            return
+        }
         if let p = scriptedStroke.first {
             scriptedStroke.removeFirst()
             scriptedStrokeActive = true
@@ -294,8 +381,8 @@ public final class Viewer {
                 panel.rect.y + p.y * panel.rect.height / Double(panel.height))
             _ = strokeEvent(cursor: cursor, down: true)
         } else {
-            scriptedStrokeActive = false
             _ = strokeEvent(cursor: .zero, down: false)
+            scriptedStrokeActive = false
         }
     }
 
@@ -310,19 +397,34 @@ public final class Viewer {
             let p = SIMD2(
                 min(max((cursor.x - r.x) / r.width, 0), 1) * Double(panel.width),
                 min(max((cursor.y - r.y) / r.height, 0), 1) * Double(panel.height))
-            if stroke == nil { stroke = [p] } else if let last = stroke!.last, ((p - last) * (p - last)).sum() >= 1 { stroke!.append(p) }
+            if stroke == nil {
+                stroke = [p]
+                strokeStart = ContinuousClock.now
+                onStrokeBegin?()
+            } else if let last = stroke!.last, ((p - last) * (p - last)).sum() >= 1 {
+                stroke!.append(p)
+            }
             return true
         }
         if let s = stroke {
             stroke = nil
-            if s.count >= 2 { onTrace?(s) }
+            let length = zip(s, s.dropFirst()).reduce(0.0) { $0 + (($1.1 - $1.0) * ($1.1 - $1.0)).sum().squareRoot() }
+            let duration = scriptedStrokeActive ? Double(s.count) / 30 : Self.seconds(ContinuousClock.now - strokeStart)
+            if s.count >= 2 && length >= minimumStrokeLength && duration >= minimumStrokeDuration {
+                onTrace?(s)
+            } else {
+                status = String(
+                    format: "stroke ignored: %.0f px in %.2f s (a steer needs %.0f px and %.2f s)", length, duration,
+                    minimumStrokeLength, minimumStrokeDuration)
+                onStrokeIgnored?(status)
+            }
             return true
         }
         return false
     }
 
     /// The cursor in window coordinates, the window-to-framebuffer scale (HiDPI) and the framebuffer's size.
-    private func cursor() -> (x: Double, y: Double, scale: Double, width: Int, height: Int) {
+    func cursor() -> (x: Double, y: Double, scale: Double, width: Int, height: Int) {
         var x = 0.0
         var y = 0.0
         glfwGetCursorPos(window, &x, &y)
@@ -346,11 +448,25 @@ public final class Viewer {
             glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS
             || glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_MIDDLE) == GLFW_PRESS
         let shift = glfwGetKey(window, GLFW_KEY_LEFT_SHIFT) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_SHIFT) == GLFW_PRESS
-        if traceCamera != nil, !shift, strokeEvent(cursor: SIMD2(x * scale, y * scale), down: left) {
+        let ctrl = glfwGetKey(window, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS || glfwGetKey(window, GLFW_KEY_RIGHT_CONTROL) == GLFW_PRESS
+        if traceCamera != nil, !shift, grab == nil, strokeEvent(cursor: SIMD2(x * scale, y * scale), down: left) {
             _ = input.takeScroll()
             return
         }
-        if right || (left && shift) {
+        // Presses come from GLFW's callback: at a few frames per second a whole click can fall between two frames.
+        for press in input.takePresses() {
+            let at = press.at * scale
+            let withCtrl = press.mods & GLFW_MOD_CONTROL != 0
+            if press.button == GLFW_MOUSE_BUTTON_LEFT {
+                pressed(at: at, ctrl: withCtrl, turning: false, time: press.time)
+            } else if press.button == GLFW_MOUSE_BUTTON_RIGHT && withCtrl {
+                pressed(at: at, ctrl: withCtrl, turning: true, time: press.time)
+            }
+        }
+        leftWasDown = left
+        if grab != nil {
+            if !(left || right) || !ctrl { grab = nil }
+        } else if right || (left && shift) {
             orbit.pan(dx: dx, dy: dy, viewportHeight: Double(framebufferHeight))
         } else if left {
             orbit.orbit(dx: dx, dy: dy)
@@ -359,167 +475,16 @@ public final class Viewer {
         if scroll != 0 { orbit.zoom(scroll) }
     }
 
+    /// The pointer is on a panel: the scene ignores the mouse, but the cursor is tracked so that nothing jumps.
+    private func ignoreMouse() {
+        let (x, y, _, _, _) = cursor()
+        input.lastCursor = SIMD2(x, y)
+        _ = input.takeScroll()
+        leftWasDown = glfwGetMouseButton(window, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS
+        _ = input.takePresses()
+    }
+
     // MARK: - Drawing
-
-    private func draw(_ snapshot: WorldSnapshot, width: Int, height: Int, fps: Double) throws(ViewerError) {
-        var extra = overlay?(snapshot) ?? ViewerOverlay()
-        if let teleop {
-            if let m = teleop.marker() {
-                let r = 0.03
-                for axis in 0..<3 {
-                    var a = m
-                    var b = m
-                    a[axis] -= r
-                    b[axis] += r
-                    extra.worldPaths.append(WorldPolyline(points: [a, b], color: Color(1, 0.2, 0.8), width: 3))
-                }
-            }
-            extra.text += teleop.status()
-        }
-        let panelNames = options.cameras
-        let depthName = extra.depthCamera ?? (showDepth ? panelNames.first : nil)
-        let panelWidth = panelNames.isEmpty && depthName == nil ? 0 : min(width / 3, 384)
-        let mainWidth = max(width - panelWidth, 1)
-
-        // A panel picture takes the bottom of the left part, scaled to its width (at most 1:1) and to 60% of its height.
-        var panelRect: PixelRect?
-        if let panel = extra.panel {
-            let k = min(1, (Double(mainWidth) - 8) / Double(panel.width), Double(height) * 0.6 / Double(panel.height))
-            panelRect = PixelRect(
-                x: 4, y: Double(height) - 4 - Double(panel.height) * k, width: Double(panel.width) * k,
-                height: Double(panel.height) * k)
-        }
-        let sceneHeight = max(Int(panelRect.map { $0.y - 4 } ?? Double(height)), 1)
-
-        // The main view: the orbit camera into the left part of the window (above the panel picture).
-        let main = orbit.pinhole(width: mainWidth, height: sceneHeight)
-        renderer.renderToWindow(snapshot, camera: main, viewport: (0, height - sceneHeight, mainWidth, sceneHeight))
-
-        let o = overlayRenderer
-        o.begin(width: width, height: height)
-        if panelRect != nil {
-            o.fill(
-                PixelRect(x: 0, y: Double(sceneHeight), width: Double(mainWidth), height: Double(height - sceneHeight)),
-                OverlayColor(0.07, 0.07, 0.09))
-        }
-        let mainRect = PixelRect(x: 0, y: 0, width: Double(mainWidth), height: Double(sceneHeight))
-        for path in extra.worldPaths { drawWorldPath(path, camera: main, clip: mainRect) }
-
-        // Side panels: each camera's live image with its traces, then the depth panel.
-        if panelWidth > 0 {
-            let x = Double(mainWidth)
-            o.fill(PixelRect(x: x, y: 0, width: Double(panelWidth), height: Double(height)), OverlayColor(0.12, 0.12, 0.14))
-            var y = 4.0
-            var panels: [(String, Bool)] = panelNames.map { ($0, false) }
-            if let depthName { panels.append((depthName, true)) }
-            // Shrink the panels so that all of them fit in the window's height (28 px of label and gap each).
-            let fit = (Double(height) - 4 - 28 * Double(panels.count)) / Double(max(panels.count, 1))
-            for (name, isDepth) in panels where y < Double(height) {
-                o.text(isDepth ? "\(name) depth" : name, at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(0.85, 0.85, 0.85))
-                y += 20
-                guard let camera = scene.cameras.first(where: { $0.name == name }) else {
-                    o.text("no such camera", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4))
-                    y += 24
-                    continue
-                }
-                let pinhole: PinholeCamera
-                do { pinhole = try camera.pinhole(bodies: renderer.bodies, snapshot: snapshot) } catch {
-                    o.text("link not in world", at: SIMD2(x + 6, y), scale: 2, color: OverlayColor(1, 0.4, 0.4))
-                    y += 24
-                    continue
-                }
-                let aspect = Double(pinhole.height) / Double(pinhole.width)
-                let inner = min(Double(panelWidth) - 8, fit / aspect)
-                let rect = PixelRect(x: x + 4 + (Double(panelWidth) - 8 - inner) / 2, y: y, width: inner, height: inner * aspect)
-                let view: RenderedView
-                do { view = try renderer.renderView(snapshot, camera: pinhole) } catch { throw .render(error) }
-                o.begin(width: width, height: height)
-                if isDepth {
-                    var near = pinhole.near
-                    var far = pinhole.far
-                    // A readable range: from the camera's near plane to twice the distance of the scene's table top.
-                    near = max(near, 0.1)
-                    far = min(far, 3)
-                    o.depthImage(view, in: rect, near: near, far: far)
-                } else {
-                    o.image(view, in: rect)
-                    panelRects[name] = (rect, pinhole.width, pinhole.height)
-                    for trace in extra.cameraTraces[name] ?? [] {
-                        let points = trace.points.map {
-                            SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height))
-                        }
-                        o.polyline(points, color: OverlayColor(trace.color), width: trace.width, clip: rect)
-                    }
-                    if name == traceCamera, let s = stroke {
-                        let points = s.map {
-                            SIMD2(rect.x + $0.x * rect.width / Double(pinhole.width), rect.y + $0.y * rect.height / Double(pinhole.height))
-                        }
-                        o.polyline(points, color: OverlayColor(1, 1, 1, 0.9), width: 2, clip: rect)
-                    }
-                }
-                y += rect.height + 8
-            }
-        }
-
-        // Status line, overlay text and help.
-        let state = paused ? "PAUSED" : "RUNNING"
-        let line = String(format: "T %.3f S  STEP %d  %@  %.0f FPS  H: HELP", snapshot.time, snapshot.step, state, fps)
-        let size = OverlayRenderer.textSize(line)
-        o.fill(PixelRect(x: 0, y: 0, width: size.x + 12, height: size.y + 8), OverlayColor(0, 0, 0, 0.55))
-        o.text(line, at: SIMD2(6, 4))
-        if !status.isEmpty { o.text(status, at: SIMD2(6, 26), scale: 2, color: OverlayColor(1, 0.9, 0.4)) }
-        var bottom = Double(height)
-        if let panel = extra.panel, let rect = panelRect {
-            o.rgbImage(panel, in: rect)
-            bottom = rect.y - 4
-        }
-        if !extra.text.isEmpty {
-            let block = extra.text.joined(separator: "\n")
-            let s = OverlayRenderer.textSize(block)
-            let origin = SIMD2(8.0, bottom - s.y - 8)
-            o.fill(PixelRect(x: origin.x - 4, y: origin.y - 4, width: s.x + 8, height: s.y + 8), OverlayColor(0, 0, 0, 0.55))
-            o.text(block, at: origin)
-        }
-        if showHelp { drawHelp(width: mainWidth, height: height) }
-    }
-
-    private func drawWorldPath(_ path: WorldPolyline, camera: PinholeCamera, clip: PixelRect) {
-        // Points behind the camera split the path into visible runs.
-        var run: [SIMD2<Double>] = []
-        for p in path.points {
-            if let hit = camera.project(p), hit.depth > camera.near {
-                run.append(hit.pixel)
-            } else {
-                overlayRenderer.polyline(run, color: OverlayColor(path.color), width: path.width, clip: clip)
-                run = []
-            }
-        }
-        overlayRenderer.polyline(run, color: OverlayColor(path.color), width: path.width, clip: clip)
-    }
-
-    static let helpText = """
-        BENCHTOP VIEWER
-        LEFT DRAG      ORBIT
-        RIGHT DRAG     PAN  (OR SHIFT + LEFT)
-        WHEEL          ZOOM
-        SPACE          PAUSE / RESUME
-        N OR RIGHT     STEP ONCE (PAUSED)
-        R              RESET
-        S              SCREENSHOT (PNG)
-        D              DEPTH PANEL
-        H              THIS HELP
-        ESC OR Q       QUIT
-        """
-
-    private func drawHelp(width: Int, height: Int) {
-        let text = teleop == nil ? Self.helpText : TeleopBinding.helpText
-        let size = OverlayRenderer.textSize(text)
-        let origin = SIMD2((Double(width) - size.x) / 2, (Double(height) - size.y) / 2)
-        overlayRenderer.fill(
-            PixelRect(x: origin.x - 16, y: origin.y - 16, width: size.x + 32, height: size.y + 32),
-            OverlayColor(0.05, 0.05, 0.08, 0.8))
-        overlayRenderer.text(text, at: origin)
-    }
 
     /// Toggles the help overlay (also bound to H).
     public func setHelpVisible(_ visible: Bool) { showHelp = visible }
@@ -528,14 +493,28 @@ public final class Viewer {
 /// Keyboard and scroll events collected by GLFW callbacks between frames.
 final class InputState {
     private var keys: [Int32] = []
+    /// Every key event with its GLFW action (press, repeat, release), for teleoperation.
+    private var keyEvents: [(key: Int32, action: Int32)] = []
     private var scroll = 0.0
+    /// Mouse button presses since the last frame: button, modifier keys, GLFW time (s), cursor (window pixels).
+    var presses: [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] = []
     var lastCursor = SIMD2<Double>(0, 0)
 
     func install(on window: OpaquePointer) {
         glfwSetWindowUserPointer(window, Unmanaged.passUnretained(self).toOpaque())
         glfwSetKeyCallback(window) { window, key, _, action, _ in
-            guard action == GLFW_PRESS || action == GLFW_REPEAT, let p = glfwGetWindowUserPointer(window) else { return }
-            Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue().keys.append(key)
+            guard let p = glfwGetWindowUserPointer(window) else { return }
+            let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
+            state.keyEvents.append((key, action))
+            if action == GLFW_PRESS || action == GLFW_REPEAT { state.keys.append(key) }
+        }
+        glfwSetMouseButtonCallback(window) { window, button, action, mods in
+            guard action == GLFW_PRESS, let p = glfwGetWindowUserPointer(window) else { return }
+            var x = 0.0
+            var y = 0.0
+            glfwGetCursorPos(window, &x, &y)
+            let state = Unmanaged<InputState>.fromOpaque(p).takeUnretainedValue()
+            state.presses.append((button, mods, glfwGetTime(), SIMD2(x, y)))
         }
         glfwSetScrollCallback(window) { window, _, dy in
             guard let p = glfwGetWindowUserPointer(window) else { return }
@@ -550,6 +529,14 @@ final class InputState {
     func takeKeys() -> [Int32] {
         defer { keys.removeAll() }
         return keys
+    }
+    func takePresses() -> [(button: Int32, mods: Int32, time: Double, at: SIMD2<Double>)] {
+        defer { presses.removeAll() }
+        return presses
+    }
+    func takeKeyEvents() -> [(key: Int32, action: Int32)] {
+        defer { keyEvents.removeAll() }
+        return keyEvents
     }
     func takeScroll() -> Double {
         defer { scroll = 0 }

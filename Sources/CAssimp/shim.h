@@ -99,3 +99,41 @@ static inline int benchtop_material_color(const struct aiMaterial* material, flo
     rgba[3] = c.a;
     return 1;
 }
+
+/// The path of a material's diffuse texture map (OBJ's map_Kd, glTF's base colour texture; "*N" names the scene's
+/// embedded texture N) into out; 0 when it has none.
+static inline int benchtop_material_texture(const struct aiMaterial* material, char* out, size_t capacity) {
+    struct aiString path;
+    enum aiTextureType types[2] = {aiTextureType_BASE_COLOR, aiTextureType_DIFFUSE};
+    for (int k = 0; k < 2; ++k) {
+        if (aiGetMaterialTextureCount(material, types[k]) == 0) continue;
+        if (aiGetMaterialTexture(material, types[k], 0, &path, NULL, NULL, NULL, NULL, NULL, NULL) != aiReturn_SUCCESS)
+            continue;
+        if (path.length == 0 || path.length + 1 > capacity) return 0;
+        memcpy(out, path.data, path.length);
+        out[path.length] = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/// An embedded texture's compressed file bytes (a GLB's PNG) and its format hint; 0 when it is not a compressed
+/// file (Assimp gives raw texels with a non-zero height).
+static inline int benchtop_embedded_texture(const struct aiScene* scene, unsigned int index,
+                                            const unsigned char** bytes, size_t* count, const char** hint) {
+    if (!scene || index >= scene->mNumTextures || !scene->mTextures[index]) return 0;
+    const struct aiTexture* t = scene->mTextures[index];
+    if (t->mHeight != 0) return 0;
+    *bytes = (const unsigned char*)t->pcData;
+    *count = t->mWidth;
+    *hint = t->achFormatHint;
+    return 1;
+}
+
+/// 1 for the material Assimp makes up when a file names none (or its MTL is missing): its grey is no colour of the
+/// file's, so a URDF's own material colour should show instead.
+static inline int benchtop_material_is_default(const struct aiMaterial* material) {
+    struct aiString name;
+    if (aiGetMaterialString(material, AI_MATKEY_NAME, &name) != aiReturn_SUCCESS) return 0;
+    return strcmp(name.data, AI_DEFAULT_MATERIAL_NAME) == 0;
+}

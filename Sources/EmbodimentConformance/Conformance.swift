@@ -106,6 +106,9 @@ public enum Conformance {
         public var fingersTouching: Bool
         /// Cube centre in the first finger's frame at the start and the end of the hold.
         public var heldAt: (start: SIMD3<Double>, end: SIMD3<Double>)
+        /// Physics steps taken, and the wall time spent in them (not in IK): what contact costs (`bench physics`).
+        public var steps = 0
+        public var stepSeconds = 0.0
         public var description: String {
             String(
                 format: "lift %.4f m, slip %.6f m, touching %@, cube in finger frame (%.4f, %.4f, %.4f) -> (%.4f, %.4f, %.4f)", lift, slip,
@@ -145,6 +148,15 @@ public enum Conformance {
         let down = alignZDown(homeTCP.orientation)
         let cubeBase = base.inverse.transform(cubeStart)
         var q = home
+        var steps = 0
+        var stepTime = Duration.zero
+        let clock = ContinuousClock()
+        func step(_ n: Int) throws {
+            let t0 = clock.now
+            try world.step(n)
+            stepTime += clock.now - t0
+            steps += n
+        }
         func moveLinear(to target: Pose, seconds: Double, aperture: Double) throws {
             let from = k.tcpPose(q)
             let ticks = max(1, Int(seconds * 60))
@@ -158,12 +170,12 @@ public enum Conformance {
                 let sol = k.solve(target: p, seed: q)
                 q = sol.positions
                 c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
-                try world.step(stepsPerTick)
+                try step(stepsPerTick)
             }
         }
         func wait(_ seconds: Double, aperture: Double) throws {
             c.command(arm: arm, joints: k.dofs.map { q[$0] }, aperture: aperture)
-            try world.step(Int(seconds / world.timeStep))
+            try step(Int(seconds / world.timeStep))
             if let log {
                 let tcp = simulatedTCP(world, c)[arm]
                 let want = base * k.tcpPose(q)
@@ -197,7 +209,9 @@ public enum Conformance {
         let rel1 = fingerFrame().inverse.transform(cubeEnd)
         let fingerBodies = Set(fingerLinks.map { world.articulations[c.articulation].linkBodies[$0] })
         let touching = !world.bodiesTouching(cubeID).isDisjoint(with: fingerBodies)
-        return GraspResult(lift: cubeEnd.z - cubeStart.z, slip: length(rel1 - rel0), fingersTouching: touching, heldAt: (rel0, rel1))
+        return GraspResult(
+            lift: cubeEnd.z - cubeStart.z, slip: length(rel1 - rel0), fingersTouching: touching, heldAt: (rel0, rel1), steps: steps,
+            stepSeconds: stepTime / .seconds(1))
     }
 
     /// The orientation nearest to `q` whose z axis points down, rotated about the vertical so that its y axis

@@ -53,12 +53,17 @@ public enum ManifestLoader {
         let urdfName = try r.string(m["urdf"], "urdf")
         var spec: ArticulationSpec
         do {
-            let urdfPath = try FileRoot(enclosing: path, allowsOutside: allowsOutsideRoot).resolve(urdfName)
-            spec = try URDFParser.load(path: urdfPath)
+            // Meshes and a package:// URDF resolve through the plugin's folder, then BENCHTOP_PACKAGE_PATH.
+            let folder = try FileRoot(enclosing: path, allowsOutside: allowsOutsideRoot)
+            let packages = PackagePath(roots: [folder.directory], allowsOutside: allowsOutsideRoot)
+            let urdfPath = urdfName.hasPrefix("package://") ? try packages.resolvePackage(urdfName).path : try folder.resolve(urdfName)
+            spec = try URDFParser.load(path: urdfPath, packages: packages)
         } catch let e as URDFError {
             throw ManifestError(file: path, keyPath: "urdf", e.description)
         } catch let e as FileRootError {
             throw ManifestError(file: path, keyPath: "urdf", e.message)
+        } catch let e as PackagePath.LookupError {
+            throw ManifestError(file: path, keyPath: "urdf", e.description)
         }
         spec.name = name
         let armList = try r.list(m["arms"], "arms")
@@ -142,17 +147,19 @@ public enum ManifestLoader {
             for (i, c) in try r.list(cl, "cameras").enumerated() {
                 let k = "cameras[\(i)]"
                 let cm = try r.map(c, k)
-                try r.keys(cm, k, ["name", "link", "position", "look_at", "fov", "resolution"])
+                try r.keys(cm, k, ["name", "link", "position", "look_at", "up", "fov", "resolution"])
                 let res = try r.numbers(cm["resolution"], k + ".resolution", count: 2, in: 1...8192)
                 guard res.allSatisfy({ $0 == $0.rounded() }) else {
                     throw ManifestError(file: path, keyPath: k + ".resolution", "expected whole pixel counts, got \(res)")
                 }
                 let eye = try r.numbers(cm["position"], k + ".position", count: 3)
                 let at = try r.numbers(cm["look_at"], k + ".look_at", count: 3)
+                let up = try cm["up"].map { try r.numbers($0, k + ".up", count: 3) } ?? [0, 0, 1]
+                guard up != [0, 0, 0] else { throw ManifestError(file: path, keyPath: k + ".up", "expected a non-zero up vector") }
                 cameras.append(
                     MountedCamera(
                         name: try r.string(cm["name"], k + ".name"), link: try r.string(cm["link"], k + ".link"),
-                        eye: SIMD3(eye[0], eye[1], eye[2]), target: SIMD3(at[0], at[1], at[2]),
+                        eye: SIMD3(eye[0], eye[1], eye[2]), target: SIMD3(at[0], at[1], at[2]), up: SIMD3(up[0], up[1], up[2]),
                         verticalFieldOfView: try r.number(cm["fov"], k + ".fov", in: 1...170), width: Int(res[0]), height: Int(res[1])))
             }
         }
@@ -242,6 +249,10 @@ public enum ManifestLoader {
 
 /// URDF reading for plugins, which see only EmbodimentKit and Core.
 public enum URDF {
-    /// Reads a URDF file of primitive shapes (see `URDFParser` for what is supported).
-    public static func load(path: String) throws -> ArticulationSpec { try URDFParser.load(path: path) }
+    /// Reads a URDF file (see `URDFParser` for what is supported). Meshes are read when `packageRoots` names
+    /// where they may come from (e.g. the plugin's folder; BENCHTOP_PACKAGE_PATH is searched after them);
+    /// without it a mesh is an error.
+    public static func load(path: String, packageRoots: [String]? = nil) throws -> ArticulationSpec {
+        try URDFParser.load(path: path, packages: packageRoots.map { PackagePath(roots: $0) })
+    }
 }

@@ -7,6 +7,12 @@ import Foundation
 public protocol EmbodimentPlugin {
     /// The embodiments this plugin provides (several variants may share one plugin).
     static func makeEmbodiments() throws -> [EmbodimentDescriptor]
+    /// Published visual meshes for some of them, by embodiment name (`--look published`).
+    static var publishedLooks: [String: PublishedLook] { get }
+}
+
+extension EmbodimentPlugin {
+    public static var publishedLooks: [String: PublishedLook] { [:] }
 }
 
 /// The embodiments a process knows by name: built-ins registered by main, third-party Swift plugins, and
@@ -18,6 +24,7 @@ public final class EmbodimentRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: EmbodimentDescriptor] = [:]
     private var order: [String] = []
+    private var looks: [String: PublishedLook] = [:]
 
     public init() {}
 
@@ -36,6 +43,33 @@ public final class EmbodimentRegistry: @unchecked Sendable {
     /// Registers every embodiment of a plugin type.
     public func register(_ plugin: any EmbodimentPlugin.Type) throws {
         for d in try plugin.makeEmbodiments() { try register(d) }
+        lock.lock()
+        for (name, look) in plugin.publishedLooks { looks[name] = look }
+        lock.unlock()
+    }
+
+    /// The published look registered for an embodiment, if its plugin has one.
+    public func publishedLook(of name: String) -> PublishedLook? {
+        lock.lock()
+        defer { lock.unlock() }
+        return looks[name]
+    }
+
+    /// Dresses every embodiment that has a published look in its published meshes (physics unchanged). Returns
+    /// the names dressed; an embodiment without one keeps its primitive look. Fails when meshes are missing.
+    @discardableResult
+    public func applyPublishedLooks() throws -> [String] {
+        var dressed: [String] = []
+        for d in all {
+            guard let look = publishedLook(of: d.name) else { continue }
+            let new = try look.apply(to: d)
+            try new.validate()
+            lock.lock()
+            entries[d.name] = new
+            lock.unlock()
+            dressed.append(d.name)
+        }
+        return dressed
     }
 
     /// Loads a data-only plugin folder (a manifest `embodiment.yaml` next to its URDF), or a folder of such

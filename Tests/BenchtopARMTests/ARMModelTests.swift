@@ -61,7 +61,10 @@ import Testing
         let a = try policy.act(on: syntheticObservation(seed: 4))
         let b = try policy.act(on: syntheticObservation(seed: 4))
         let c = try policy.act(on: syntheticObservation(seed: 5))
+        // The policy's workspace is reused: nothing of query c may leak into a repeat of query a.
+        let d = try policy.act(on: syntheticObservation(seed: 4))
         #expect(a.actions.flatMap { $0 }.map(\.bitPattern) == b.actions.flatMap { $0 }.map(\.bitPattern))
+        #expect(a.actions.flatMap { $0 }.map(\.bitPattern) == d.actions.flatMap { $0 }.map(\.bitPattern))
         #expect(a.reasoning == b.reasoning)
         #expect(a.actions != c.actions)
         #expect(a.actions.count == 8 && a.actions.allSatisfy { $0.count == 7 })

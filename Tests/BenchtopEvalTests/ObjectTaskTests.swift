@@ -32,6 +32,18 @@ import Testing
         }
     }
 
+    /// With the tray where pick_mesh first had it (25 cm out), seeds 7 and 26 put the block beside the tray's handle:
+    /// the finger square to the block's faces came down on the handle and tipped the block (progression 0). The
+    /// planner now turns the grasp until both fingers clear the neighbours (GraspYaw).
+    @Test func aGraspTurnsAwayFromANeighbourUnderItsFinger() throws {
+        var scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/pick_mesh.yaml")
+        let tray = try #require(scene.objects.firstIndex { $0.name == "tray" })
+        scene.objects[tray].position.y = 0.25
+        for r in try run(scene, seeds: [7, 26]) {
+            #expect(r.outcome == .success, "seed \(r.seed): \(r.outcome), progression \(r.progression)")
+        }
+    }
+
     @Test func theDrawerPredicateReadsTheJoint() throws {
         let scene = try SceneLoader.load(path: "\(repositoryRoot)/scenes/close_drawer.yaml")
         let world = try World(scene: scene)

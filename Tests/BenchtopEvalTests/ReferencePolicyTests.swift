@@ -1,6 +1,7 @@
 import BenchtopCore
 import BenchtopDataset
 import BenchtopEval
+import BenchtopEvalVideo
 import BenchtopExpert
 import BenchtopPolicy
 import BenchtopScene

@@ -1,20 +1,10 @@
 import BenchtopBuilder
 import BenchtopEval
 import BenchtopScene
+import BenchtopTestSupport
 import BenchtopVariation
 import Foundation
 import Testing
-
-/// The `benchtop` executable built next to the test bundle (the target depends on it so it is built).
-private func benchtopExecutable() throws -> String {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("benchtop").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw VariationError("cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
-}
 
 /// The worker-process sweep path and `benchtop report merge`, through the real binary: both give the in-process
 /// run's episodes (wall-clock latencies aside).
@@ -33,19 +23,9 @@ private func benchtopExecutable() throws -> String {
 
     /// Runs `benchtop ARGS` in the repository root; returns its output, failing on a non-zero status.
     func benchtop(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try benchtopExecutable())
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(p.terminationStatus == 0, "benchtop \(args.joined(separator: " ")): \(text)")
-        return text
+        let run = try BenchtopBinary.run(args, in: repositoryRoot)
+        #expect(run.status == 0, "benchtop \(args.joined(separator: " ")): \(run.output)")
+        return run.output
     }
 
     func results(_ dir: String) throws -> SweepResults {

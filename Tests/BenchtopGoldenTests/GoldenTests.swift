@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -179,7 +180,7 @@ import Testing
     /// Runs `benchtop ARGS` for each argument list, two processes at a time, in the repository root; returns
     /// each one's output in order and fails on a non-zero exit status.
     func runAll(_ commands: [[String]]) throws -> [String] {
-        let executable = try benchtopExecutable()
+        let executable = try BenchtopBinary.path()
         var outputs = [String](repeating: "", count: commands.count)
         var next = 0
         while next < commands.count {
@@ -207,16 +208,6 @@ import Testing
             next += batch.count
         }
         return outputs
-    }
-
-    func benchtopExecutable() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("benchtop").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw GoldenError("cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
     }
 }
 

@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -25,26 +26,8 @@ import Testing
 
     /// Runs `benchtop ARGS` from the repository root; returns its output and expects exit status `status`.
     func benchtop(_ args: [String], status: Int32 = 0) throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var executable: String?
-        for _ in 0..<4 where executable == nil {
-            let candidate = dir.appendingPathComponent("benchtop").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { executable = candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let path = try #require(executable, "cannot find the benchtop executable; build it with `swift build`")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(p.terminationStatus == status, "benchtop \(args.joined(separator: " ")): \(text)")
-        return text
+        let run = try BenchtopBinary.run(args, in: repositoryRoot)
+        #expect(run.status == status, "benchtop \(args.joined(separator: " ")): \(run.output)")
+        return run.output
     }
 }

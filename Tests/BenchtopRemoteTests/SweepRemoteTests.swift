@@ -1,4 +1,5 @@
 import BenchtopEval
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -72,50 +73,14 @@ import Testing
         try SweepResults.decode(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/results.json")), file: "\(dir)/results.json")
     }
 
-    func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "benchtop-sweep-remote-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func temporaryDirectory() throws -> String { try makeTemporaryFolder("sweep-remote") }
 
-    /// A loopback port nothing listens on: bound, then closed.
-    func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ServerSetupError(description: "cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    func closedPort() throws -> Int { try closedLoopbackPort() }
 
     /// Runs `benchtop ARGS` from the repository root; returns its output and expects exit status `status`.
     func benchtop(_ args: [String], status: Int32 = 0) throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        var executable: String?
-        for _ in 0..<4 where executable == nil {
-            let candidate = dir.appendingPathComponent("benchtop").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { executable = candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        guard let executable else { throw ServerSetupError(description: "cannot find the benchtop executable; build it with `swift build`") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = args
-        p.currentDirectoryURL = PythonServer.scriptsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        #expect(p.terminationStatus == status, "benchtop \(args.joined(separator: " ")): \(text)")
-        return text
+        let run = try BenchtopBinary.run(args)
+        #expect(run.status == status, "benchtop \(args.joined(separator: " ")): \(run.output)")
+        return run.output
     }
 }

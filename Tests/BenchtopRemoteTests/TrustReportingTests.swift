@@ -2,42 +2,19 @@ import BenchtopCore
 import BenchtopEval
 import BenchtopPolicy
 import BenchtopReasoning
+import BenchtopTestSupport
 import Foundation
 import Testing
 
 @testable import BenchtopRemote
 
-/// The `benchtop` executable built next to the test bundle (the test target depends on it).
-func benchtopExecutable() throws -> String {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("benchtop").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw ServerSetupError(description: "cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
-}
-
 /// Runs `benchtop ARGS` in the repository root: exit status and output (stdout + stderr).
 func benchtop(_ args: [String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try benchtopExecutable())
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let run = try BenchtopBinary.run(args, in: repositoryRoot)
+    return (run.status, run.output)
 }
 
-func temporaryDirectory(_ name: String) -> String {
-    let dir = NSTemporaryDirectory() + "benchtop-\(name)-\(UUID().uuidString.prefix(8))"
-    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+func temporaryDirectory(_ name: String) -> String { (try? makeTemporaryFolder(name)) ?? NSTemporaryDirectory() }
 
 /// A port nothing listens on (bound, then released).
 func deadPort() throws -> Int {

@@ -29,7 +29,7 @@ import Testing
         #expect(abs(s[0] - 20) < 0.5 && abs(s[1] + 10) < 0.5)
         #expect(s[2] < 5)
         #expect(try Conformance.homeDrift(d, seconds: 2) < 1e-3)
-        #expect(try Conformance.jointLimitExcursion(d).excursion < 0.05 * .pi / 180)
+        #expect(try Conformance.jointLimitExcursion(d).excursion < ConformanceSuite.Thresholds().limitExcursion)
     }
 
     @Test func badManifestsNameTheFieldAndFile() throws {

@@ -5,11 +5,11 @@ import Testing
 /// and a memory limit, each classified as clean error, accepted, crash, hang or memory blow-up. Any crash,
 /// hang or blow-up fails; so does an error that echoes the input at length or a file outside the plugin.
 ///
-/// `make test` runs the bounded default (300 cases). The long run:
+/// `make test` runs the bounded default (310 cases). The long run:
 /// `BENCHTOP_FUZZ_CASES=2000 BENCHTOP_FUZZ_SEED=1 swift test --skip-build --filter FuzzTests`
 /// (cases per kind; the summary table is printed, and written to BENCHTOP_FUZZ_REPORT if set).
 @Suite struct FuzzTests {
-    static let defaultCases: [InputKind: Int] = [.scene: 70, .urdf: 60, .manifest: 60, .perturbation: 50, .sweep: 40, .commandLine: 20]
+    static let defaultCases: [InputKind: Int] = [.scene: 70, .urdf: 60, .manifest: 60, .perturbation: 50, .sweep: 40, .commandLine: 30]
 
     struct Outcome: Sendable {
         var fuzzCase: FuzzCase

@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -5,18 +6,9 @@ import Testing
 let repositoryRoot: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-/// The `benchtop` executable built next to the test bundle (the target depends on it, so it is built), or
-/// BENCHTOP_BINARY (to fuzz a release build, or a copy while the tree is rebuilt).
-func benchtopExecutable() throws -> String {
-    if let path = ProcessInfo.processInfo.environment["BENCHTOP_BINARY"] { return path }
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("benchtop").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    throw HarnessError("cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
-}
+/// The `benchtop` executable (BenchtopTestSupport: next to the test bundle, or BENCHTOP_BINARY to fuzz a release
+/// build or a copy while the tree is rebuilt).
+func benchtopExecutable() throws -> String { try BenchtopBinary.path() }
 
 struct HarnessError: Error, CustomStringConvertible {
     var description: String

@@ -246,7 +246,10 @@ enum Mutators {
     static func commandLine(seed: UInt64, _ rng: inout FuzzRandom) -> FuzzCase {
         var args: [String]
         var applied: [String] = []
-        if rng.chance(0.3) {
+        let mode = rng.below(10)
+        if mode < 4 {
+            return otherCommandLine(seed: seed, &rng)
+        } else if mode < 6 {
             args = [
                 "sim", "pick_cube", "--steps", rng.pick(["-1", "0", "5", "1000000000000", "x", "9223372036854775807"]),
                 "--seed", rng.pick(["0", "-1", "18446744073709551615", "18446744073709551616"]),
@@ -275,6 +278,56 @@ enum Mutators {
             if !args.contains("--episodes") { args += ["--episodes", "1"] }
             if !args.contains("--horizon") { args += ["--horizon", "2"] }
         }
+        return FuzzCase(kind: .commandLine, seed: seed, mutations: applied, files: [:], arguments: args)
+    }
+
+    /// record, replay, render, depth, scene vary and dataset flags: extremes, seeds that overflow and flags of
+    /// another mode. An accepted record tries one short episode at 32 px; the other commands read nothing big.
+    static func otherCommandLine(seed: UInt64, _ rng: inout FuzzRandom) -> FuzzCase {
+        let numbers = ["-1", "0", "1", "2", "1000000000", "9223372036854775807", "1e308", "nan", "x"]
+        let commands: [(base: [String], options: [(String, [String])])] = [
+            (
+                ["record", "pick_cube", "--out", "@/rec", "--image-size", "32", "--episode-time", "0.2", "--attempts", "1"],
+                [
+                    ("--seed", ["0", "18446744073709551615", "-1"]), ("--fps", ["0", "15", "100000"]), ("--image-size", numbers),
+                    ("--episode-time", ["0", "1e308", "nan", "-3"]), ("--noise", ["-1", "1e300", "0.001"]), ("--teleop", ["keyboard", "joystick"]),
+                    ("--frames", ["3"]), ("--reset-time", ["1e308"]), ("--format", ["v2.1", "v9"]), ("--style", ["molmoact", "x"]),
+                ]
+            ),
+            (
+                ["replay", "@/none"],
+                [
+                    ("--episode", numbers), ("--frames", numbers), ("--screenshot", ["@/x.png"]), ("--scene", ["pick_cube"]),
+                    ("--robot", ["franka", "nobody"]), ("--mode", ["joint_position"]),
+                ]
+            ),
+            (
+                ["render", "pick_cube", "--out", "@/render", "--camera", "primary"],
+                [("--steps", numbers), ("--shadow-map", numbers), ("--seed", ["18446744073709551615"]), ("--no-robots", [])]
+            ),
+            (
+                ["depth", "encode", "@/none.png"],
+                [("--camera", ["side"]), ("--seed", ["1"]), ("--raycast", []), ("--vqvae", ["@/none.safetensors"])]
+            ),
+            (["scene", "vary", "pick_cube", "--axis", "lighting"], [("--level", numbers), ("--out", ["@/vary"]), ("--render", [])]),
+            (["dataset", "molmoact", "@/none"], [("--format", ["v3.0", "v4"]), ("--lerobot-v1", [])]),
+        ]
+        let (base, options) = commands[rng.below(commands.count)]
+        var args = base
+        var applied: [String] = []
+        for (flag, values) in options where rng.chance(0.4) {
+            if values.isEmpty {
+                args.append(flag)
+                applied.append(flag)
+            } else {
+                let v = rng.pick(values)
+                // `--flag=-1`: a separate "-1" would be read as a flag.
+                args.append(v.hasPrefix("-") ? "\(flag)=\(v)" : flag)
+                if !v.hasPrefix("-") { args.append(v) }
+                applied.append("\(flag) \(v)")
+            }
+        }
+        if base[0] == "render" && args.contains("--no-robots") && rng.chance(0.5) { args += ["--robot", "franka"] }
         return FuzzCase(kind: .commandLine, seed: seed, mutations: applied, files: [:], arguments: args)
     }
 }

@@ -150,6 +150,17 @@ import Testing
                 "eval", "pick_cube", "--perturb", s.file("cam.yaml"), "--episodes", "1", "--horizon", "1",
                 "--no-video", "--no-panels", "--out", s.file("cam-out"),
             ], timeout: 120)
-        expectClean(run, ["no observation camera named 'primray' (did you mean 'primary'?)"], "unknown camera")
+        expectClean(
+            run, ["cam.yaml: perturbations[0].observation.cameras[0]: no observation camera named 'primray' (did you mean 'primary'?)"],
+            "unknown camera")
+        // Caught before the baseline ran (no episode, no variant folder), and by `check perturbation` against the scene.
+        #expect(!FileManager.default.fileExists(atPath: s.file("cam-out/baseline")), "the baseline ran before the spec was checked")
+        let check = try runBenchtop(["check", "perturbation", s.file("cam.yaml"), "--scene", "pick_cube"])
+        expectClean(
+            check,
+            ["perturbations[0].observation.cameras[0]", "'primray' (did you mean 'primary'?)", "franka in scene pick_cube has: primary, wrist"],
+            "check")
+        let so101 = try runBenchtop(["check", "perturbation", s.file("cam.yaml"), "--robot", "so101"])
+        expectClean(so101, ["perturbations[0].observation.cameras[0]", "so101 in scene pick_cube"], "check --robot so101")
     }
 }

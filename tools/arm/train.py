@@ -203,6 +203,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", nargs="+", required=True, help="recording folders (LeRobot v3.0, molmoact2 columns)")
     ap.add_argument("--out", required=True, help="safetensors file to write")
+    ap.add_argument("--data-weight", type=float, nargs="+",
+                    help="per --data folder, how often its frames are drawn relative to the others (default: all 1)")
+    ap.add_argument("--init", help="start from these weights (same vocabulary; their norm stats are kept) instead of "
+                                   "a random initialisation: fine-tuning")
     ap.add_argument("--steps", type=int, default=12000)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -234,20 +238,38 @@ def main():
           f"in {time.time() - t0:.1f} s", flush=True)
 
     vocabulary = vocabulary_of(instructions)
+    start = None
+    if args.init:
+        start, _ = arm.load(args.init)
+        unknown = sorted(set(vocabulary) - set(start.vocabulary))
+        if unknown:
+            print(f"warning: {args.init}: words of these data not in its vocabulary (skipped, as at inference): {unknown}")
+        vocabulary = start.vocabulary
     model = arm.ARM(vocabulary).to(device)
     feats = arm.state_features(torch.from_numpy(data["state"]))
     acts = torch.from_numpy(data["actions"]).reshape(-1, arm.ACTION_DIM)
+    if start is not None:
+        model.load_state_dict(start.state_dict())
+        model.to(device)
     with torch.no_grad():
-        model.norm.state_mean.copy_(feats.mean(0))
-        model.norm.state_std.copy_(feats.std(0).clamp(min=1e-3))
-        model.norm.action_mean.copy_(acts.mean(0))
-        model.norm.action_std.copy_(acts.std(0).clamp(min=1e-4))
+        if not args.init:   # fine-tuning keeps the start's normalisation, which its weights were trained for
+            model.norm.state_mean.copy_(feats.mean(0))
+            model.norm.state_std.copy_(feats.std(0).clamp(min=1e-3))
+            model.norm.action_mean.copy_(acts.mean(0))
+            model.norm.action_std.copy_(acts.std(0).clamp(min=1e-4))
 
     rng = np.random.default_rng(args.seed)
     unique_eps = np.unique(episode_key)
     val_eps = set(rng.choice(unique_eps, size=max(1, int(len(unique_eps) * args.val_fraction)), replace=False).tolist())
     is_val = np.array([k in val_eps for k in episode_key])
     train_idx = torch.from_numpy(np.nonzero(~is_val)[0])
+    draw_weights = None
+    if args.data_weight:
+        if len(args.data_weight) != len(args.data) or min(args.data_weight) <= 0:
+            raise SystemExit(f"--data-weight: expected {len(args.data)} positive values (one per --data folder), "
+                             f"got {args.data_weight}")
+        per_frame = np.concatenate([np.full(len(s["episode"]), w) for s, w in zip(sets, args.data_weight)])
+        draw_weights = torch.from_numpy(per_frame[~is_val]).double()
     val_idx = torch.from_numpy(np.nonzero(is_val)[0])
 
     # Everything lives on the device as uint8 / small tensors; batches are gathered there.
@@ -335,7 +357,11 @@ def main():
     print(f"train frames {len(train_idx)}, validation frames {len(val_idx)}, vocabulary {vocabulary}", flush=True)
 
     def train_step(step):
-        pick = torch.randint(0, len(train_idx), (args.batch,), generator=torch.Generator().manual_seed(args.seed * 1000003 + step))
+        g = torch.Generator().manual_seed(args.seed * 1000003 + step)
+        if draw_weights is None:
+            pick = torch.randint(0, len(train_idx), (args.batch,), generator=g)
+        else:
+            pick = torch.multinomial(draw_weights, args.batch, replacement=True, generator=g)
         idx = train_idx[pick].to(device)
         loss, m = losses(idx, True)
         optimiser.zero_grad(set_to_none=True)
@@ -391,11 +417,13 @@ def main():
                 digest.update(f.read())
     provenance = {
         "seed": str(args.seed),
+        **({"init": os.path.basename(args.init)} if args.init else {}),
         "command": "python3 tools/arm/train.py " + " ".join(command_line(sys.argv[1:], args.steps)),
         "data": json.dumps({"datasets": [os.path.basename(r.rstrip("/")) for r in args.data],
                             "frames": len(instructions), "episodes": int(len(unique_eps)),
                             "meta_sha256": digest.hexdigest()[:16]}),
         "training": json.dumps({"steps": args.steps, "batch": args.batch, "lr": args.lr,
+                                "data_weight": args.data_weight,
                                 "device": str(device) + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""),
                                 "seconds": round(seconds), "torch": torch.__version__}),
         "validation": json.dumps(final),

@@ -67,6 +67,17 @@ int bs_shape_convex_hull(bs_world* world, const double* xyz, int point_count);
 /// Simplifies a point cloud's convex hull for collision (Bullet's btShapeHull: at most about 100 vertices, whatever the
 /// input). Writes up to capacity points (3 doubles each) to out; returns the number of hull points, or -1.
 int bs_convex_hull_simplify(const double* xyz, int point_count, double* out, int capacity);
+/// A convex decomposition of a triangle mesh (HACD, from Bullet's Extras): a list of convex point clouds.
+typedef struct bs_decomposition bs_decomposition;
+/// Decomposes a closed triangle mesh (point_count xyz triples, triangle_count index triples) into convex hulls.
+/// concavity: the largest concavity a hull may hide, as a fraction of the mesh's bounding-box diagonal; min_hulls:
+/// merging stops at this many hulls; max_hull_vertices: vertices per hull. NULL on bad input or failure.
+bs_decomposition* bs_decompose(const double* xyz, int point_count, const int* triangles, int triangle_count,
+                               double concavity, int min_hulls, int max_hull_vertices);
+int bs_decomposition_hull_count(const bs_decomposition* decomposition);
+/// Writes up to capacity points (3 doubles each) of one hull to out; returns the hull's point count, or -1.
+int bs_decomposition_hull(const bs_decomposition* decomposition, int hull, double* out, int capacity);
+void bs_decomposition_free(bs_decomposition* decomposition);
 int bs_shape_compound(bs_world* world);
 int bs_shape_compound_add(bs_world* world, int compound, int child, const double pose[7]);
 /// Principal moments of inertia of a shape for the given mass, as Bullet computes them.

@@ -1,5 +1,6 @@
 import BenchtopCore
 import BenchtopDataset
+import BenchtopEval
 import BenchtopImage
 import BenchtopPolicy
 import Foundation

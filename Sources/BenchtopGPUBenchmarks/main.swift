@@ -1,0 +1,24 @@
+import ArgumentParser
+import BenchtopBenchKit
+import EmbodimentKit
+import FrankaEmbodiment
+import SOEmbodiment
+import YAMEmbodiment
+
+// benchtop-gpu-bench: the render and closed-loop benchmarks of benchtop-bench without its video libraries (FFmpeg's
+// ~130 shared libraries), so that scripts/bundle.sh can ship a lean bundle to GPU servers (docs/gpu.md).
+struct GPUBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchtop-gpu-bench", abstract: "Render and closed-loop benchmarks for GPU servers (BENCHTOP_EGL_DEVICE picks the GPU).",
+        subcommands: [RenderBench.self, EpisodesBench.self])
+}
+
+do {
+    try EmbodimentRegistry.shared.register(FrankaPlugin.self)
+    try EmbodimentRegistry.shared.register(YAMPlugin.self)
+    try EmbodimentRegistry.shared.register(SOPlugin.self)
+} catch {
+    fatalError("built-in embodiment failed to register: \(error)")
+}
+
+GPUBenchCommand.main()
