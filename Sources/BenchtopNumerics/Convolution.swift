@@ -25,7 +25,7 @@ public struct FeatureMap: Sendable, Equatable {
     /// Sets every negative value to zero.
     public mutating func applyReLU() {
         values.withUnsafeMutableBufferPointer { v in
-            for i in v.indices where v[i] < 0 { v[i] = 0 }
+            for i in v.indices { v[i] = max(v[i], 0) }
         }
     }
 
@@ -66,15 +66,7 @@ public struct Convolution2D: Sendable {
         self.padding = padding
         self.weight = weight
         self.bias = bias
-        tapWeights =
-            (kernel == 4 && stride == 2 && padding == 1)
-            ? packTaps(
-                weight, taps: 16, outChannels: outChannels,
-                inChannels: inChannels, inputMajor: false) : []
     }
-
-    /// For 4×4/s2/p1: per tap (ky, kx) a [outChannels, inChannels] matrix.
-    let tapWeights: [Float]
 
     /// Output height/width for an input height/width.
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
@@ -82,134 +74,30 @@ public struct Convolution2D: Sendable {
     /// Convolves `input`; with `relu`, negative outputs are clamped to zero in the same pass.
     public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
         precondition(input.channels == inChannels, "Convolution2D expects \(inChannels) input channels")
+        if kernel == 4 && stride == 2 && padding == 1 && input.height % 2 == 0 && input.width % 2 == 0 {
+            return stridedTiles(input, relu: relu)
+        }
         let oh = outputSize(input.height)
         let ow = outputSize(input.width)
         let n = oh * ow
         let k = inChannels * kernel * kernel
-        var out = [Float](unsafeUninitializedCapacity: outChannels * n) { buffer, count in
-            for c in 0..<outChannels {
-                let b = bias[c]
-                for j in 0..<n { buffer[c * n + j] = b }
-            }
-            count = outChannels * n
-        }
+        var out = [Float](unsafeUninitializedCapacity: outChannels * n) { _, count in count = outChannels * n }
         let pointwise = kernel == 1 && stride == 1 && padding == 0
-        if !tapWeights.isEmpty && input.height % 2 == 0 && input.width % 2 == 0 {
-            stridedTaps(input, into: &out, outHeight: oh, outWidth: ow)
-        } else {
-            weight.withUnsafeBufferPointer { w in
+        let columns = pointwise ? input.values : im2col(input, outHeight: oh, outWidth: ow)
+        weight.withUnsafeBufferPointer { w in
+            columns.withUnsafeBufferPointer { col in
                 out.withUnsafeMutableBufferPointer { o in
-                    if pointwise {
-                        input.values.withUnsafeBufferPointer { x in
-                            BLAS.sgemm(
-                                m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: x.baseAddress!, ldb: n,
-                                beta: 1, c: o.baseAddress!, ldc: n)
-                        }
-                    } else {
-                        let columns = im2col(input, outHeight: oh, outWidth: ow)
-                        columns.withUnsafeBufferPointer { col in
-                            BLAS.sgemm(
-                                m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: n,
-                                beta: 1, c: o.baseAddress!, ldc: n)
-                        }
+                    BLAS.sgemm(
+                        m: outChannels, n: n, k: k, a: w.baseAddress!, lda: k, b: col.baseAddress!, ldb: n,
+                        c: o.baseAddress!, ldc: n)
+                    for c in 0..<outChannels {
+                        let row = o.baseAddress! + c * n
+                        biasReLU(from: row, to: row, count: n, bias: bias[c], relu: relu)
                     }
                 }
             }
         }
-        var result = FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
-        if relu { result.applyReLU() }
-        return result
-    }
-
-    /// 4×4/s2/p1 without im2col: the zero-padded input is split into its four row/column parity planes
-    /// ((oh+1)×(ow+1) each), so every tap is one sgemm over a shifted, flattened plane; the extra column per
-    /// row collects garbage that is dropped. Accumulates into `out` (pre-filled with the bias).
-    private func stridedTaps(_ input: FeatureMap, into out: inout [Float], outHeight oh: Int, outWidth ow: Int) {
-        let h = input.height
-        let w = input.width
-        let ph = oh + 1
-        let pw = ow + 1
-        let planeSize = ph * pw
-        let channelStride = 4 * planeSize
-        // planes[ci][py][px][a][b] = padded(2a + py, 2b + px); +pw+1 slack so the last shifted read stays in bounds.
-        var planes = [Float](repeating: 0, count: inChannels * channelStride + pw + 1)
-        input.values.withUnsafeBufferPointer { x in
-            planes.withUnsafeMutableBufferPointer { p in
-                for ci in 0..<inChannels {
-                    let src = x.baseAddress! + ci * h * w
-                    for iy in 0..<h {
-                        let yp = iy + 1
-                        let rowBase = p.baseAddress! + ci * channelStride + (yp & 1) * 2 * planeSize + (yp >> 1) * pw
-                        for ix in 0..<w {
-                            let xp = ix + 1
-                            rowBase[(xp & 1) * planeSize + (xp >> 1)] = src[iy * w + ix]
-                        }
-                    }
-                }
-            }
-        }
-        let n = oh * pw
-        var acc = [Float](repeating: 0, count: outChannels * n)
-        tapWeights.withUnsafeBufferPointer { wt in
-            planes.withUnsafeBufferPointer { p in
-                acc.withUnsafeMutableBufferPointer { c in
-                    for ky in 0..<4 {
-                        for kx in 0..<4 {
-                            let b = p.baseAddress! + ((ky & 1) * 2 + (kx & 1)) * planeSize + (ky >> 1) * pw + (kx >> 1)
-                            BLAS.sgemm(
-                                m: outChannels, n: n, k: inChannels, a: wt.baseAddress! + (ky * 4 + kx) * outChannels * inChannels,
-                                lda: inChannels, b: b, ldb: channelStride, beta: 1, c: c.baseAddress!, ldc: n)
-                        }
-                    }
-                }
-            }
-        }
-        acc.withUnsafeBufferPointer { a in
-            out.withUnsafeMutableBufferPointer { o in
-                for co in 0..<outChannels {
-                    for oy in 0..<oh {
-                        let src = a.baseAddress! + co * n + oy * pw
-                        let dst = o.baseAddress! + (co * oh + oy) * ow
-                        for ox in 0..<ow { dst[ox] += src[ox] }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Rows (ci, ky, kx), columns (oy, ox): the input patch under each output position, zero outside.
-    func im2col(_ input: FeatureMap, outHeight oh: Int, outWidth ow: Int) -> [Float] {
-        let h = input.height
-        let w = input.width
-        let kk = kernel
-        let rows = inChannels * kk * kk
-        let n = oh * ow
-        return [Float](unsafeUninitializedCapacity: rows * n) { col, count in
-            input.values.withUnsafeBufferPointer { x in
-                for ci in 0..<inChannels {
-                    let plane = x.baseAddress! + ci * h * w
-                    for ky in 0..<kk {
-                        for kx in 0..<kk {
-                            let row = col.baseAddress! + ((ci * kk + ky) * kk + kx) * n
-                            for oy in 0..<oh {
-                                let iy = oy * stride - padding + ky
-                                let dst = row + oy * ow
-                                if iy < 0 || iy >= h {
-                                    for ox in 0..<ow { dst[ox] = 0 }
-                                    continue
-                                }
-                                let src = plane + iy * w
-                                for ox in 0..<ow {
-                                    let ix = ox * stride - padding + kx
-                                    dst[ox] = (ix >= 0 && ix < w) ? src[ix] : 0
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            count = rows * n
-        }
+        return FeatureMap(channels: outChannels, height: oh, width: ow, values: out)
     }
 }
 

@@ -5,10 +5,14 @@ import Testing
 @Suite struct ConvolutionTests {
     func values(_ n: Int, _ seed: Int) -> [Float] { (0..<n).map { Float(($0 * 7919 + seed * 104729) % 201 - 100) / 50 } }
 
-    /// (kernel, stride, padding, height, width); 4/2/1 on even sizes takes the parity-plane path, on odd sizes im2col.
-    @Test(arguments: [(4, 2, 1, 9, 7), (4, 2, 1, 10, 8), (3, 1, 1, 9, 7), (1, 1, 0, 9, 7), (3, 2, 0, 9, 7)])
-    func convolutionMatchesDirectLoops(kernel: Int, stride: Int, padding: Int, h: Int, w: Int) {
-        let cin = 3
+    /// (kernel, stride, padding, height, width, inChannels); 4/2/1 on even sizes takes the parity-plane path, on odd
+    /// sizes im2col. With 64 input channels the parity-plane path splits its 12×12 positions into column tiles of
+    /// 128, the first ending mid-row.
+    @Test(arguments: [
+        (4, 2, 1, 9, 7, 3), (4, 2, 1, 10, 8, 3), (4, 2, 1, 24, 22, 64), (3, 1, 1, 9, 7, 3), (1, 1, 0, 9, 7, 3),
+        (3, 2, 0, 9, 7, 3), (3, 1, 1, 2, 1, 3), (3, 2, 1, 3, 1, 3),
+    ])
+    func convolutionMatchesDirectLoops(kernel: Int, stride: Int, padding: Int, h: Int, w: Int, cin: Int) {
         let cout = 5
         let conv = Convolution2D(
             inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, padding: padding,
