@@ -78,7 +78,7 @@ import Testing
         record.standardOutput = output
         record.standardError = output
         try record.run()
-        defer { if record.isRunning { record.terminate() } }
+        defer { Self.stop(record) }
 
         func xdotool(_ arguments: [String]) {
             let p = Process()
@@ -250,7 +250,7 @@ import Testing
         record.standardOutput = FileHandle.nullDevice
         record.standardError = FileHandle.nullDevice
         try record.run()
-        defer { if record.isRunning { record.terminate() } }
+        defer { Self.stop(record) }
         func xdotool(_ arguments: [String]) -> String {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/xdotool")
@@ -315,5 +315,15 @@ import Testing
             let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = json["target"] as? [Double]
         else { return nil }
         return SIMD3(t[0], t[1], t[2])
+    }
+
+    /// Ends a recording the test left running: SIGTERM, then SIGKILL after 3 s (its viewer may be waiting on a
+    /// display that is gone), so that no process outlives the test.
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()
+        for _ in 0..<30 where process.isRunning { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
