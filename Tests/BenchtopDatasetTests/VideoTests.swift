@@ -70,7 +70,9 @@ func syntheticImage(width: Int, height: Int, frame: Int, seed: Int = 0) -> RGBIm
         // Top half red, bottom half blue, stored bottom-up (as OpenGL reads back).
         var upright = RGBImage(width: 64, height: 48, fill: (255, 0, 0))
         for y in 24..<48 { for x in 0..<64 { upright[x, y] = (0, 0, 255) } }
-        let bottomUp = (0..<48).reversed().flatMap { y in upright.pixels[(y * 64 * 3)..<((y + 1) * 64 * 3)] }
+        let row = 64 * 3
+        var bottomUp: [UInt8] = []
+        for y in stride(from: 47, through: 0, by: -1) { bottomUp += upright.pixels[(y * row)..<((y + 1) * row)] }
         try bottomUp.withUnsafeBufferPointer { try encoder.encode(rgb: $0.baseAddress! + 47 * 64 * 3, rowStride: -64 * 3) }
         try encoder.finish()
         var decoded: [RGBImage] = []
