@@ -4,7 +4,9 @@
 Writes EPISODES episodes of FRAMES frames: per episode one parquet file (observation.state 8-D, action 7-D,
 timestamp, frame_index, episode_index, index, task_index; Snappy) and one mp4 per camera (two 256x256
 cameras, libx264 veryfast crf 23, g=2, no B-frames, yuv420p), frames from the same 16-image pool as
-Benchtop's SyntheticFrames. Prints frames per second (wall clock) on the last line.
+Benchtop's SyntheticFrames. Prints frames per CPU second of this process (every thread, over the same
+window: imports and the image pool excluded, as on Benchtop's side) on the line before the last, and
+frames per second (wall clock) on the last line.
 Usage: record_peer.py OUT_DIR EPISODES FRAMES [FPS]
 """
 import math
@@ -39,6 +41,7 @@ def main():
     pools = [[image(size, k, c) for k in range(16)] for c in range(2)]
     index = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for e in range(episodes):
         streams = []
         for c, cam in enumerate(cams):
@@ -76,6 +79,7 @@ def main():
         pq.write_table(table, os.path.join(d, f"episode_{e:06d}.parquet"), compression="snappy")
         index += frames
     elapsed = time.perf_counter() - start
+    print("cpu", episodes * frames / (time.process_time() - cpu_start))
     print(episodes * frames / elapsed)
 
 

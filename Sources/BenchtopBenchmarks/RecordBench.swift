@@ -62,11 +62,14 @@ struct RecordBench: ParsableCommand {
             if let dir {
                 let out = "\(tmp)/peer-\(r)"
                 try? FileManager.default.removeItem(atPath: out)
-                let childStart = cpuSeconds(RUSAGE_CHILDREN)
-                if let v = try peerRate(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"]) {
+                let result = try runProcess(["python3", "\(dir)/record_peer.py", out, "\(episodes)", "\(frames)", "\(synthetic.schema.fps)"])
+                let lines = result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                // The peer's own rates over the same window as Benchtop's (interpreter start and imports excluded).
+                if result.status == 0, let v = lines.last.flatMap(Double.init),
+                    let cpu = lines.dropLast().last.flatMap({ $0.hasPrefix("cpu ") ? Double($0.dropFirst(4)) : nil })
+                {
                     peer.append(v)
-                    // The peer's whole process (interpreter start and imports included, which its own rate excludes).
-                    peerPerCPU.append(Double(episodes * frames) / (cpuSeconds(RUSAGE_CHILDREN) - childStart))
+                    peerPerCPU.append(cpu)
                 }
                 try? FileManager.default.removeItem(atPath: out)
                 if let python = lerobotPython {

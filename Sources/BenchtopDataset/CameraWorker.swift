@@ -65,8 +65,7 @@ final class CameraWorker: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             do {
-                histogram.add(image.pixels)
-                try encoder.encode(image)
+                try encoder.encode(image, counting: &histogram)
             } catch {
                 condition.lock()
                 failure = error

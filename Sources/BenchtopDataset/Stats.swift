@@ -171,6 +171,15 @@ struct ImageHistogram {
         frames += 1
     }
 
+    /// Counts one frame whose pixels `body` adds to the 768 bins (R, G, B values) it is given.
+    mutating func counting<R>(_ body: (UnsafeMutablePointer<Int64>) throws -> R) rethrows -> R {
+        let result = try bins.withUnsafeMutableBufferPointer { b in
+            try b.withMemoryRebound(to: Int64.self) { try body($0.baseAddress!) }
+        }
+        frames += 1
+        return result
+    }
+
     var stats: FeatureStats {
         FeatureStats.ofHistograms([Array(bins[0..<256]), Array(bins[256..<512]), Array(bins[512..<768])], frames: frames)
     }

@@ -59,7 +59,6 @@ public final class VideoEncoder {
     private var stream: UnsafeMutablePointer<AVStream>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
-    private var scaler: OpaquePointer?
     private var finished = false
 
     /// Opens the file and the encoder. Width and height must be even (yuv420p).
@@ -120,33 +119,44 @@ public final class VideoEncoder {
         f.pointee.width = Int32(width)
         f.pointee.height = Int32(height)
         try check(av_frame_get_buffer(f, 0), "allocating the frame")
-        scaler = sws_getContext(
-            Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height), AV_PIX_FMT_YUV420P,
-            SWS_BILINEAR, nil, nil, nil)
-        guard scaler != nil else { throw DatasetError(file: path, "cannot create the RGB to yuv420p converter") }
     }
 
     /// Encodes one image (top row first) as the next video frame.
     public func encode(_ image: RGBImage) throws {
+        try checkSize(image)
+        try image.pixels.withUnsafeBufferPointer { try encode(rgb: $0.baseAddress!, rowStride: width * 3, histogram: nil) }
+    }
+
+    /// Encodes one image and adds its pixels to `histogram` in the same pass over the pixels.
+    func encode(_ image: RGBImage, counting histogram: inout ImageHistogram) throws {
+        try checkSize(image)
+        try image.pixels.withUnsafeBufferPointer { rgb in
+            try histogram.counting { try encode(rgb: rgb.baseAddress!, rowStride: width * 3, histogram: $0) }
+        }
+    }
+
+    private func checkSize(_ image: RGBImage) throws {
         guard image.width == width, image.height == height else {
             throw DatasetError(
                 file: path, location: "frame \(frameCount)",
                 "image is \(image.width)x\(image.height), the video is \(width)x\(height)")
         }
-        try image.pixels.withUnsafeBufferPointer { try encode(rgb: $0.baseAddress!, rowStride: width * 3) }
     }
 
     /// Encodes one frame from packed RGB24 rows; a negative `rowStride` with `rgb` at the last row flips
     /// bottom-up (OpenGL) images.
     public func encode(rgb: UnsafePointer<UInt8>, rowStride: Int) throws {
+        try encode(rgb: rgb, rowStride: rowStride, histogram: nil)
+    }
+
+    private func encode(rgb: UnsafePointer<UInt8>, rowStride: Int, histogram: UnsafeMutablePointer<Int64>?) throws {
         precondition(!finished, "VideoEncoder.encode after finish")
         guard let f = frame, let c = context else { return }
         try check(av_frame_make_writable(f), "making the frame writable")
-        var src: [UnsafePointer<UInt8>?] = [rgb, nil, nil, nil]
-        var srcStride: [Int32] = [Int32(rowStride), 0, 0, 0]
-        var dst: [UnsafeMutablePointer<UInt8>?] = [bt_frame_plane(f, 0), bt_frame_plane(f, 1), bt_frame_plane(f, 2), nil]
-        var dstStride: [Int32] = [bt_frame_linesize(f, 0), bt_frame_linesize(f, 1), bt_frame_linesize(f, 2), 0]
-        _ = sws_scale(scaler, &src, &srcStride, 0, Int32(height), &dst, &dstStride)
+        // RGB to yuv420p (and the histogram) in one pass; see shim.h for why not sws_scale.
+        bt_rgb24_to_yuv420p(
+            rgb, rowStride, Int32(width), Int32(height), bt_frame_plane(f, 0), bt_frame_linesize(f, 0), bt_frame_plane(f, 1),
+            bt_frame_linesize(f, 1), bt_frame_plane(f, 2), bt_frame_linesize(f, 2), histogram)
         f.pointee.pts = Int64(frameCount)
         try check(avcodec_send_frame(c, f), "encoding frame \(frameCount)")
         frameCount += 1
@@ -181,10 +191,6 @@ public final class VideoEncoder {
     }
 
     private func release() {
-        if scaler != nil {
-            sws_freeContext(scaler)
-            scaler = nil
-        }
         if frame != nil { av_frame_free(&frame) }
         if packet != nil { av_packet_free(&packet) }
         if context != nil { avcodec_free_context(&context) }

@@ -59,6 +59,46 @@ func syntheticImage(width: Int, height: Int, frame: Int, seed: Int = 0) -> RGBIm
         return s.map { $0 / Double(image.width * image.height) }
     }
 
+    /// The encoder's own RGB to yuv420p conversion: flat colours come back from FFmpeg's decoder (swscale,
+    /// BT.601 limited range) within 4 levels, a bottom-up buffer with a negative stride comes out upright, and
+    /// the histogram counted in the same pass equals the one counted separately.
+    @Test func colourConversionOrientationAndHistogram() throws {
+        let dir = try temporaryDirectory("video-colour")
+        let colours: [(UInt8, UInt8, UInt8)] = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (200, 120, 40), (16, 16, 16), (250, 250, 250)]
+        let encoder = try VideoEncoder(path: dir + "/flat.mp4", width: 64, height: 48, fps: 10)
+        for c in colours { try encoder.encode(RGBImage(width: 64, height: 48, fill: c)) }
+        // Top half red, bottom half blue, stored bottom-up (as OpenGL reads back).
+        var upright = RGBImage(width: 64, height: 48, fill: (255, 0, 0))
+        for y in 24..<48 { for x in 0..<64 { upright[x, y] = (0, 0, 255) } }
+        let row = 64 * 3
+        var bottomUp: [UInt8] = []
+        for y in stride(from: 47, through: 0, by: -1) { bottomUp += upright.pixels[(y * row)..<((y + 1) * row)] }
+        try bottomUp.withUnsafeBufferPointer { try encoder.encode(rgb: $0.baseAddress! + 47 * 64 * 3, rowStride: -64 * 3) }
+        try encoder.finish()
+        var decoded: [RGBImage] = []
+        try VideoReader.decode(path: dir + "/flat.mp4") { _, image in decoded.append(image) }
+        #expect(decoded.count == colours.count + 1)
+        for (k, c) in colours.enumerated() where k < decoded.count {
+            let p = decoded[k][32, 24]
+            for (got, want) in [(p.r, c.0), (p.g, c.1), (p.b, c.2)] { #expect(abs(Int(got) - Int(want)) <= 4, "colour \(k): \(p) vs \(c)") }
+        }
+        if let last = decoded.last {
+            #expect(last[32, 4].r > 200 && last[32, 4].b < 50, "top row should be red: \(last[32, 4])")
+            #expect(last[32, 44].b > 200 && last[32, 44].r < 50, "bottom row should be blue: \(last[32, 44])")
+        }
+
+        let image = syntheticImage(width: 256, height: 192, frame: 5)
+        let counted = try VideoEncoder(path: dir + "/counted.mp4", width: 256, height: 192, fps: 10)
+        var fused = ImageHistogram()
+        try counted.encode(image, counting: &fused)
+        try counted.encode(image, counting: &fused)
+        try counted.finish()
+        var separate = ImageHistogram()
+        separate.add(image.pixels)
+        separate.add(image.pixels)
+        #expect(fused.bins == separate.bins && fused.frames == 2)
+    }
+
     @Test func wrongSizeAndOddSizeAreRefused() throws {
         let dir = try temporaryDirectory("video-bad")
         #expect(throws: DatasetError.self) { try VideoEncoder(path: dir + "/a.mp4", width: 255, height: 256, fps: 30) }
