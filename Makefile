@@ -17,11 +17,9 @@ build: setup
 demo: build
 	.build/release/benchtop eval pick_cube --robot franka --policy arm --episodes 10 --seed 0 --out out/eval
 
+# scripts/test.sh: Debian packages, then the Python set-up in the background beside the format check and build.
 test:
-	./scripts/setup.sh --test
-	./scripts/check-format.sh
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	SWIFT=$(SWIFT) ./scripts/test.sh
 
 # swift format (.swift-format) and clang-format (.clang-format), as `make test` checks them.
 format-check:

@@ -207,14 +207,15 @@ let package = Package(
             dependencies: ["BenchtopCLI", "BenchtopNumerics", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
 
         // MARK: - Tests
-        // Helpers of the suites that run the real binary (finding and running it, temporary folders, closed ports).
+        // Helpers of the suites that run programs (the real binary, Python peers: with a deadline and no stdin),
+        // temporary folders, closed ports.
         .target(name: "BenchtopTestSupport", path: "Tests/BenchtopTestSupport"),
         // Same seed, same bits: fixed commands through the real binary against golden.json.
         .testTarget(name: "BenchtopGoldenTests", dependencies: ["benchtop", "BenchtopTestSupport"], exclude: ["golden.json"]),
         .testTarget(name: "BenchtopCoreTests", dependencies: ["BenchtopCore"]),
         .testTarget(name: "BenchtopImageTests", dependencies: ["BenchtopImage", "BenchtopCore"]),
-        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics", "benchtop"]),
-        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore"]),
+        .testTarget(name: "BenchtopNumericsTests", dependencies: ["BenchtopNumerics", "benchtop", "BenchtopTestSupport"]),
+        .testTarget(name: "BenchtopSceneTests", dependencies: ["BenchtopScene", "BenchtopMesh", "BenchtopCore", "BenchtopTestSupport"]),
         .testTarget(
             name: "BenchtopReasoningTests", dependencies: ["BenchtopReasoning", "BenchtopNumerics", "BenchtopCore"],
             exclude: ["Fixtures"]),
@@ -240,7 +241,7 @@ let package = Package(
                 "EmbodimentKit", "FrankaEmbodiment",
             ]),
         .testTarget(
-            name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop"],
+            name: "BenchtopDatasetTests", dependencies: ["BenchtopDataset", "BenchtopCore", "benchtop", "BenchtopTestSupport"],
             exclude: ["interop.py", "lerobot_probe.py"]),
         .testTarget(
             name: "BenchtopRemoteTests",
@@ -260,11 +261,13 @@ let package = Package(
         .testTarget(name: "BenchtopPhysicsTests", dependencies: ["BenchtopPhysics", "BenchtopScene", "BenchtopCore"]),
         .testTarget(
             name: "BenchtopRenderTests",
-            dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage"]),
+            dependencies: ["BenchtopRender", "BenchtopPhysics", "BenchtopScene", "BenchtopCore", "BenchtopImage", "BenchtopTestSupport"]),
         // Hardening: input safety, ranges, eval outputs and the fuzz suite, all through the real binary.
         .testTarget(name: "ReliabilityTests", dependencies: ["benchtop", "BenchtopTestSupport"]),
-        .testTarget(name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop"]),
-        .testTarget(name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop"], exclude: ["lerobot_calibration.py"]),
+        .testTarget(
+            name: "BenchtopViewerTests", dependencies: ["BenchtopViewer", "BenchtopImage", "BenchtopCore", "benchtop", "BenchtopTestSupport"]),
+        .testTarget(
+            name: "BenchtopTeleopTests", dependencies: ["BenchtopTeleop", "benchtop", "BenchtopTestSupport"], exclude: ["lerobot_calibration.py"]),
         .testTarget(
             name: "EmbodimentKitTests",
             dependencies: [
@@ -275,7 +278,7 @@ let package = Package(
             name: "EmbodimentConformanceTests",
             dependencies: [
                 "EmbodimentConformance", "EmbodimentKit", "BenchtopRobot", "BenchtopPhysics", "BenchtopScene", "BenchtopCore",
-                "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment", "BenchtopTestSupport",
             ],
             resources: [.copy("Fixtures")]),
     ],

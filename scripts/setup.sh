@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Benchtop builds and tests against, when any is missing.
 # Runs apt-get update once, then apt-get install -y (as root, or through sudo).
+#   setup.sh                Debian packages only (what the build needs)
+#   setup.sh --test         and the Python packages and cached venvs of the interoperability tests
+#   setup.sh --test-python  those Python parts only (scripts/test.sh runs them beside the Swift build)
+#   setup.sh --bench        and the peers of the benchmarks
 set -euo pipefail
+mode=${1:-}
 
 packages=(
   pkg-config g++ make
@@ -22,6 +27,7 @@ packages=(
 )
 
 missing=()
+[ "$mode" = "--test-python" ] && packages=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -35,7 +41,7 @@ fi
 command -v swift >/dev/null || { echo "setup: Swift 6 is required (https://swift.org/install); swift not found on PATH" >&2; exit 1; }
 
 # Python packages the interoperability tests check against (the field's real readers and servers).
-if [ "${1:-}" = "--test" ]; then
+if [ "$mode" = "--test" ] || [ "$mode" = "--test-python" ]; then
   # pyarrow and PyAV read our datasets; openpi-server/-client, FastAPI + json-numpy and an OpenAI-style
   # endpoint are the real far sides of the remote-policy tests.
   pip_packages=("pyarrow>=17,<22" "av" "numpy" "openpi-client" "openpi-server" "fastapi" "uvicorn" "json-numpy"
@@ -95,7 +101,7 @@ fi
 
 # Peers of `benchtop bench loop` that the tests do not need: robosuite pinned in its own cached venv (robosuite 1.5
 # needs MuJoCo 3.3, not 4). bench loop finds it there (or BENCHTOP_ROBOSUITE_PYTHON / --python).
-if [ "${1:-}" = "--bench" ]; then
+if [ "$mode" = "--bench" ]; then
   cache="${XDG_CACHE_HOME:-$HOME/.cache}/benchtop"
   if [ ! -f "$cache/venv-robosuite/.benchtop-robosuite-1.5.2" ]; then
     echo "setup: creating $cache/venv-robosuite (robosuite 1.5.2, mujoco 3.3.7)"

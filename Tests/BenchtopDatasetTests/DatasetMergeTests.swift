@@ -1,4 +1,5 @@
 import BenchtopDataset
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -17,19 +18,9 @@ import Testing
     /// Runs `benchtop ARGS` in the repository root; returns (status, output).
     @discardableResult
     func benchtop(_ args: [String], expectSuccess: Bool = true) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try benchtopExecutable())
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: Self.repository)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        if expectSuccess { #expect(p.terminationStatus == 0, "benchtop \(args.joined(separator: " ")): \(text)") }
-        return (p.terminationStatus, text)
+        let r = try ChildProcess.run(try benchtopExecutable(), args, directory: Self.repository, interleaved: true)
+        if expectSuccess { #expect(r.status == 0 && !r.timedOut, "benchtop \(args.joined(separator: " ")): \(r.output)") }
+        return (r.status, r.output)
     }
 
     /// A short scripted recording of seeds [seed, seed + attempts) (1 s episodes, 64 px cameras, failures kept).

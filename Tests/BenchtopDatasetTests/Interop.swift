@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -7,26 +8,16 @@ enum Interop {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("interop.py").path
 
     static func run(_ arguments: [String]) throws -> [String: Any] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch {
+        let r: ChildResult
+        do { r = try ChildProcess.run("/usr/bin/env", ["python3", script] + arguments, timeout: 300) } catch {
             throw InteropError("cannot run python3 (install Python 3 and `pip install pyarrow av numpy`): \(error)")
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errData, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            if process.terminationStatus == 127 { throw InteropError("python3 not found: install Python 3, then `pip install pyarrow av numpy`") }
-            throw InteropError("interop.py \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)): \(stderr)")
+        guard r.status == 0 else {
+            if r.status == 127 { throw InteropError("python3 not found: install Python 3, then `pip install pyarrow av numpy`") }
+            throw InteropError("interop.py \(arguments.joined(separator: " ")) failed (status \(r.status)): \(r.stderr.suffix(4000))")
         }
-        guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw InteropError("interop.py printed no JSON object: \(String(decoding: data, as: UTF8.self))")
+        guard let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+            throw InteropError("interop.py printed no JSON object: \(r.stdout.prefix(2000))")
         }
         return json
     }

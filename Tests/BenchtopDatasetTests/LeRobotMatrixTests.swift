@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -41,30 +42,12 @@ enum LeRobotVenv {
     }
 }
 
-/// Runs a program; returns its exit status (negative: killed by that signal), stdout and stderr.
+/// Runs a program (at most 10 minutes); returns its exit status (negative: killed by that signal), stdout and stderr.
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> (
     Int32, String, String
 ) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    // stdout through a pipe, stderr into a file (so neither can fill up and block the child).
-    let out = Pipe()
-    let errPath = NSTemporaryDirectory() + "benchtop-stderr-\(UUID().uuidString)"
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errPath) }
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try? err.close()
-    let errData = FileManager.default.contents(atPath: errPath) ?? Data()
-    let status = process.terminationReason == .uncaughtSignal ? -process.terminationStatus : process.terminationStatus
-    return (status, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let r = try ChildProcess.run(executable, arguments, environment: environment, directory: directory)
+    return (r.status, r.stdout, r.stderr + (r.timedOut ? "\n[ended after 600 s]" : ""))
 }
 
 /// Recordings of every robot in both layouts, cut by `kill -9` at every commit point, resumed, replayed, checked

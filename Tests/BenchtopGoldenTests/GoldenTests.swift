@@ -187,10 +187,7 @@ import Testing
             let batch = Array(next..<min(next + 2, commands.count))
             var running: [(Int, Process, URL)] = []
             for i in batch {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: executable)
-                p.arguments = commands[i]
-                p.currentDirectoryURL = URL(fileURLWithPath: Self.root)
+                let p = ChildProcess.make(executable, commands[i], directory: Self.root)
                 let log = URL(fileURLWithPath: NSTemporaryDirectory() + "benchtop-golden-log-\(UUID().uuidString.prefix(8)).txt")
                 FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
@@ -200,10 +197,10 @@ import Testing
                 running.append((i, p, log))
             }
             for (i, p, log) in running {
-                p.waitUntilExit()
+                let timedOut = ChildProcess.finish(p, timeout: 600)
                 outputs[i] = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 try? FileManager.default.removeItem(at: log)
-                #expect(p.terminationStatus == 0, "benchtop \(commands[i].joined(separator: " ")): \(outputs[i])")
+                #expect(!timedOut && p.terminationStatus == 0, "benchtop \(commands[i].joined(separator: " ")): \(outputs[i])")
             }
             next += batch.count
         }

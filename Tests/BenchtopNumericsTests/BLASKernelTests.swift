@@ -1,4 +1,5 @@
 import BenchtopNumerics
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -59,28 +60,13 @@ import Testing
     private func dump(keepOpenBLASChoice: Bool) throws -> Dump {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("blas-\(getpid())-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try benchtopExecutable())
-        process.arguments = ["check", "blas", "--dump", out.path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_CORETYPE"] = "Prescott"
-        environment["BENCHTOP_BLAS_SELECTED"] = nil
-        environment["BENCHTOP_BLAS_KERNELS"] = keepOpenBLASChoice ? "openblas" : nil
-        process.environment = environment
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        var environment = ["OPENBLAS_CORETYPE": "Prescott"]
+        if keepOpenBLASChoice { environment["BENCHTOP_BLAS_KERNELS"] = "openblas" }
+        let r = try ChildProcess.run(
+            try BenchtopBinary.path(), ["check", "blas", "--dump", out.path], environment: environment,
+            unset: ["BENCHTOP_BLAS_SELECTED"] + (keepOpenBLASChoice ? [] : ["BENCHTOP_BLAS_KERNELS"]), timeout: 300)
+        #expect(r.status == 0, "\(r.output.suffix(2000))")
         return try JSONDecoder().decode(Dump.self, from: Data(contentsOf: out))
     }
 
-    /// The `benchtop` executable built next to the test bundle.
-    private func benchtopExecutable() throws -> String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("benchtop").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "benchtop next to \(CommandLine.arguments[0])"])
-    }
 }

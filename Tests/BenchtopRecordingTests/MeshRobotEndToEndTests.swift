@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -8,16 +9,7 @@ import Testing
 
     /// pybullet_data's folder (BENCHTOP_PACKAGE_PATH for the child processes); fails, not skips, without it.
     static func usePybulletData() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pybullet_data; print(pybullet_data.getDataPath())"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = Pipe()
-        try p.run()
-        let path = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0 && !path.isEmpty, "pybullet_data is missing: run scripts/setup.sh --test (pip install pybullet==3.2.7)")
+        let path = try pybulletDataPath()
         setenv("BENCHTOP_PACKAGE_PATH", path, 1)
     }
 

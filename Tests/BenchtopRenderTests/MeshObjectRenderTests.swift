@@ -2,6 +2,7 @@ import BenchtopCore
 import BenchtopPhysics
 import BenchtopRender
 import BenchtopScene
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -50,28 +51,6 @@ import Testing
         _ = context
     }
 
-    /// Where pip installed pybullet_data (pybullet==3.2.7, scripts/setup.sh --test). Not skipped when missing: the
-    /// test fails and says how to install it.
-    static func pybulletData() throws -> String {
-        let process = Process()
-        let out = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import pybullet_data; print(pybullet_data.getDataPath())"]
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        let path = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, FileManager.default.fileExists(atPath: path + "/duck.obj") else {
-            throw AssetLibraryMissing()
-        }
-        return path
-    }
-
-    struct AssetLibraryMissing: Error, CustomStringConvertible {
-        var description: String { "pybullet_data is not installed: run scripts/setup.sh --test (pip installs pybullet==3.2.7)" }
-    }
-
     static let library = """
         objects:
           - {name: duck, asset: mesh, file: duck.obj, scale: 0.05, orientation: [1.5708, 0, 0], mass: 0.1, position: [0.45, -0.08]}
@@ -83,12 +62,12 @@ import Testing
     /// (URDF) rest on the table and show on camera, each under its own id.
     @Test func pybulletDataObjectsLoadSettleAndRender() throws {
         let context = try HeadlessContext()
-        let data = try Self.pybulletData()
+        let data = try pybulletDataPath()
         let scene = try SceneLoader.parse("asset_path: [\(data)]\n" + Self.library + "\n" + Self.look, file: "\(Self.scenes)/inline.yaml")
         // The same files through BENCHTOP_ASSET_PATH instead of the scene's key.
         let roots = try AssetRoots(sceneFile: "\(Self.scenes)/inline.yaml", environment: ["BENCHTOP_ASSET_PATH": "/nonexistent:\(data)"])
         #expect(try roots.resolve("objects/mug.urdf").path == URL(fileURLWithPath: data + "/objects/mug.urdf").standardizedFileURL.path)
-        guard case .mesh(let duck) = scene.objects[0].asset else { throw AssetLibraryMissing() }
+        guard case .mesh(let duck) = scene.objects[0].asset else { throw TestSupportError("duck.obj did not load as a mesh") }
         #expect(duck.parts.contains { $0.texture?.name == "duckCM.png" && $0.texture?.width == 512 })
 
         let world = try World(scene: scene)

@@ -1,6 +1,7 @@
 import BenchtopCore
 import BenchtopMesh
 import BenchtopScene
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -52,12 +53,8 @@ import Testing
     @Test func theShippedDieIsTheScriptsOutput() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "\(SceneLoaderTests.root)/scripts/make-assets.py", dir]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let r = try ChildProcess.run("/usr/bin/env", ["python3", "\(SceneLoaderTests.root)/scripts/make-assets.py", dir], timeout: 120)
+        #expect(r.status == 0, "\(r.output.suffix(2000))")
         for name in ["toy_die.obj", "toy_die.mtl", "toy_die.png", "u_channel.obj"] {
             let made = FileManager.default.contents(atPath: "\(dir)/\(name)")
             #expect(made != nil && made == FileManager.default.contents(atPath: "\(Self.scenes)/assets/\(name)"), "\(name)")

@@ -1,4 +1,5 @@
 import BenchtopTeleop
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -32,20 +33,21 @@ import Testing
             .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: xvfb)
-        process.arguments =
+        let process = ChildProcess.make(
+            xvfb,
             ["-a", "-s", "-screen 0 1280x800x24", try benchtop(), "record"] + arguments + [
                 "--episodes", "1", "--no-ready-prompt", "--image-size", "32", "--out", dir + "/demo", "--teleop-log", dir + "/log.jsonl",
-            ]
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
+            ], directory: root)
+        let logFile = dir + "/output.txt"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
         started()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        ChildProcess.finish(process, timeout: 300)
+        try? handle.close()
+        let output = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         let text = (try? String(contentsOfFile: dir + "/log.jsonl", encoding: .utf8)) ?? ""
         let log = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         return (process.terminationStatus, output, log.filter { $0["phase"] as? String == "recording" })

@@ -1,4 +1,5 @@
 import BenchtopTeleop
+import BenchtopTestSupport
 import Foundation
 import Testing
 
@@ -11,6 +12,9 @@ import Testing
 final class EmulatedBus: @unchecked Sendable {
     let master: Int32
     let slavePath: String
+    /// Kept open for the bus's life: with no slave open, poll on the master reports a hang-up at once, and the serving
+    /// thread would spin on it (two such threads once starved a whole test run on two cores).
+    private let slave: Int32
     private var stopped = false
     private let lock = NSLock()
 
@@ -19,8 +23,8 @@ final class EmulatedBus: @unchecked Sendable {
         var s: Int32 = 0
         guard openpty(&m, &s, nil, nil, nil) == 0 else { throw TeleopDeviceError("openpty failed") }
         master = m
-        slavePath = String(cString: ttyname(s))
-        close(s)  // the driver opens it by path
+        slave = s
+        slavePath = String(cString: ttyname(s))  // the driver opens it by path
     }
 
     /// Runs `answer` on every request read from the bus (until `stop`); it returns the bytes the servos send back.
@@ -32,7 +36,10 @@ final class EmulatedBus: @unchecked Sendable {
                 guard poll(&p, 1, 20) > 0 else { continue }
                 var chunk = [UInt8](repeating: 0, count: 512)
                 let n = chunk.withUnsafeMutableBytes { Glibc.read(master, $0.baseAddress, $0.count) }
-                guard n > 0 else { continue }
+                guard n > 0 else {
+                    usleep(5_000)  // nothing to read although poll woke up (an error or a hang-up): never spin
+                    continue
+                }
                 pending += chunk[0..<n]
                 while let (packet, rest) = framing(pending) {
                     pending = rest
@@ -44,7 +51,10 @@ final class EmulatedBus: @unchecked Sendable {
     }
 
     func stop() { lock.withLock { stopped = true } }
-    deinit { close(master) }
+    deinit {
+        close(slave)
+        close(master)
+    }
 }
 
 /// Six STS3215 servos (SCS protocol): registers written by the driver, and "actual" shaft positions; Present_Position
@@ -151,19 +161,9 @@ final class EmulatedFeetechArm: @unchecked Sendable {
             """
         let raw: [Int: Int] = [1: 2048, 2: 150, 3: 3300, 4: 2000, 5: 1050, 6: 2300]
         let rawJSON = "{" + raw.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script, file, spec, rawJSON]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "lerobot_calibration.py failed: \(errors.suffix(2000))")
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let r = try ChildProcess.run(python, [script, file, spec, rawJSON], timeout: 300)
+        try #require(r.status == 0, "lerobot_calibration.py failed: \(r.stderr.suffix(2000))")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let theirs = try #require(json["normalized"] as? [String: Double])
         let calibration = try SOLeaderArm.loadCalibration(path: file)
         for motor in SOLeaderArm.motors {

@@ -25,20 +25,13 @@ public enum BenchtopBinary {
         throw TestSupportError("cannot find the benchtop executable next to \(CommandLine.arguments[0]); build it with `swift build`")
     }
 
-    /// Runs `benchtop ARGS` in `directory` (default: the repository root) and waits for it: the exit status and
-    /// stdout and stderr together.
-    public static func run(_ args: [String], in directory: String = repositoryRoot) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try path())
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Runs `benchtop ARGS` in `directory` (default: the repository root) and waits for it, at most `timeout`
+    /// seconds: the exit status and stdout and stderr interleaved.
+    public static func run(_ args: [String], in directory: String = repositoryRoot, timeout: TimeInterval = 600) throws -> (
+        status: Int32, output: String
+    ) {
+        let result = try ChildProcess.run(try path(), args, directory: directory, timeout: timeout, interleaved: true)
+        return (result.status, result.output + (result.timedOut ? "\n[ended after \(Int(timeout)) s]" : ""))
     }
 }
 

@@ -1,3 +1,4 @@
+import BenchtopTestSupport
 import BenchtopViewer
 import Foundation
 import Testing
@@ -17,6 +18,7 @@ import Testing
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
+            process.standardInput = FileHandle.nullDevice
             try process.run()
             var text = ""
             while !text.hasSuffix("\n") {
@@ -26,7 +28,7 @@ import Testing
             }
             name = ":" + text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        deinit { process.terminate() }
+        deinit { ChildProcess.stop(process) }
     }
 
     struct Reading {
@@ -64,31 +66,25 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/teleop.jsonl"
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISPLAY"] = display.name
-        let record = Process()
-        record.executableURL = URL(fileURLWithPath: try ViewerTests.benchtop())
-        record.arguments = [
-            "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--seed", "0", "--teleop", "keyboard",
-            "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
-        ]
-        record.currentDirectoryURL = URL(fileURLWithPath: ViewerTests.root)
-        record.environment = environment
-        let output = Pipe()
+        let environment = ["DISPLAY": display.name]
+        let record = ChildProcess.make(
+            try ViewerTests.benchtop(),
+            [
+                "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--seed", "0", "--teleop", "keyboard",
+                "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
+            ], environment: environment, directory: ViewerTests.root)
+        // Its output goes to a file: a pipe nobody reads until the end could fill up and stall the recording.
+        let outputFile = dir + "/output.txt"
+        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
         record.standardOutput = output
         record.standardError = output
         try record.run()
-        defer { Self.stop(record) }
+        defer { ChildProcess.stop(record) }
 
-        func xdotool(_ arguments: [String]) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/xdotool")
-            p.arguments = arguments
-            p.environment = environment
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            p.waitUntilExit()
+        @discardableResult
+        func xdotool(_ arguments: [String]) -> String {
+            (try? ChildProcess.run("/usr/bin/xdotool", arguments, environment: environment, timeout: 30).stdout) ?? ""
         }
         var held = Set<String>()
         func hold(_ keys: Set<String>) {
@@ -135,23 +131,13 @@ import Testing
         // The window, then the ready prompt: nothing is recorded until Enter.
         var window = ""
         for _ in 0..<600 where window.isEmpty {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/xdotool")
-            p.arguments = ["search", "--name", "Benchtop record"]
-            p.environment = environment
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            window =
-                String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .split(separator: "\n").first.map(String.init) ?? ""
+            window = xdotool(["search", "--name", "Benchtop record"]).split(separator: "\n").first.map(String.init) ?? ""
             if window.isEmpty { usleep(200_000) }
         }
         try #require(!window.isEmpty, "no viewer window appeared")
         xdotool(["windowfocus", window])
-        while Self.lastReading(log)?.phase != "ready" && record.isRunning { usleep(100_000) }
+        for _ in 0..<1200 where Self.lastReading(log)?.phase != "ready" && record.isRunning { usleep(100_000) }
+        try #require(Self.lastReading(log)?.phase == "ready", "the session never showed its ready prompt")
         xdotool(["key", "Return"])
 
         // Above the cube, then orbit the view with a left drag on the main view and line up again in the new view.
@@ -195,7 +181,8 @@ import Testing
         xdotool(["key", "Right"])
         for _ in 0..<600 where record.isRunning { usleep(100_000) }
         try #require(!record.isRunning, "benchtop record did not finish after the last episode was saved")
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        try? output.close()
+        let text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
         #expect(record.terminationStatus == 0, "record failed: \(text)")
 
         // The dataset: one successful episode, under a minute of simulated time.
@@ -237,31 +224,19 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = dir + "/teleop.jsonl"
-        var environment = ProcessInfo.processInfo.environment
-        environment["DISPLAY"] = display.name
-        let record = Process()
-        record.executableURL = URL(fileURLWithPath: try ViewerTests.benchtop())
-        record.arguments = [
-            "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--teleop", "mouse", "--no-ready-prompt",
-            "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
-        ]
-        record.currentDirectoryURL = URL(fileURLWithPath: ViewerTests.root)
-        record.environment = environment
+        let environment = ["DISPLAY": display.name]
+        let record = ChildProcess.make(
+            try ViewerTests.benchtop(),
+            [
+                "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--teleop", "mouse", "--no-ready-prompt",
+                "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
+            ], environment: environment, directory: ViewerTests.root)
         record.standardOutput = FileHandle.nullDevice
         record.standardError = FileHandle.nullDevice
         try record.run()
-        defer { Self.stop(record) }
+        defer { ChildProcess.stop(record) }
         func xdotool(_ arguments: [String]) -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/xdotool")
-            p.arguments = arguments
-            p.environment = environment
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
-            p.waitUntilExit()
-            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            (try? ChildProcess.run("/usr/bin/xdotool", arguments, environment: environment, timeout: 30).stdout) ?? ""
         }
         var window = ""
         for _ in 0..<600 where window.isEmpty {
@@ -315,15 +290,5 @@ import Testing
             let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let t = json["target"] as? [Double]
         else { return nil }
         return SIMD3(t[0], t[1], t[2])
-    }
-
-    /// Ends a recording the test left running: SIGTERM, then SIGKILL after 3 s (its viewer may be waiting on a
-    /// display that is gone), so that no process outlives the test.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<30 where process.isRunning { usleep(100_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 }

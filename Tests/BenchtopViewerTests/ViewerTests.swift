@@ -1,5 +1,6 @@
 import BenchtopCore
 import BenchtopImage
+import BenchtopTestSupport
 import BenchtopViewer
 import Foundation
 import Testing
@@ -27,18 +28,11 @@ import Testing
     }
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // `environment`, when given, is the child's whole environment.
+        let unset = environment.map { given in ProcessInfo.processInfo.environment.keys.filter { given[$0] == nil } } ?? []
+        let r = try ChildProcess.run(
+            executable, arguments, environment: environment ?? [:], unset: unset, directory: root, timeout: 300, interleaved: true)
+        return (r.status, r.output)
     }
 
     @Test func viewerRunsUnderXvfbAndWritesANonTrivialScreenshot() throws {

@@ -1,5 +1,6 @@
 import BenchtopCore
 import BenchtopScene
+import BenchtopTestSupport
 import EmbodimentConformance
 import EmbodimentKit
 import Foundation
@@ -150,24 +151,8 @@ import Testing
     static let plugin = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Plugins/PandaPybullet").path
 
-    /// pybullet_data's folder, asked from Python; the test fails (not skips) without it.
-    static func pybulletData() throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pybullet_data; print(pybullet_data.getDataPath())"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = Pipe()
-        try p.run()
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        let path = out.trimmingCharacters(in: .whitespacesAndNewlines)
-        try #require(p.terminationStatus == 0 && !path.isEmpty, "pybullet_data is missing: run scripts/setup.sh --test (pip install pybullet==3.2.7)")
-        return path
-    }
-
     static func load() throws -> EmbodimentDescriptor {
-        setenv(PackagePath.environmentKey, try pybulletData(), 1)
+        setenv(PackagePath.environmentKey, try pybulletDataPath(), 1)
         let registry = EmbodimentRegistry()
         try registry.loadPlugins(at: plugin)
         return try registry.embodiment(named: "panda_pybullet")
@@ -187,7 +172,7 @@ import Testing
     }
 
     @Test func withoutThePackagePathTheErrorSaysWhatToSet() throws {
-        _ = try Self.pybulletData()
+        _ = try pybulletDataPath()
         let saved = ProcessInfo.processInfo.environment[PackagePath.environmentKey]
         unsetenv(PackagePath.environmentKey)
         defer { if let saved { setenv(PackagePath.environmentKey, saved, 1) } }
@@ -200,7 +185,7 @@ import Testing
     }
 
     @Test func thePublishedLookDressesTheShippedFrankaWithoutChangingItsPhysics() throws {
-        setenv(PackagePath.environmentKey, try Self.pybulletData(), 1)
+        setenv(PackagePath.environmentKey, try pybulletDataPath(), 1)
         let registry = EmbodimentRegistry()
         try registry.register(FrankaPlugin.self)
         let before = try registry.embodiment(named: "franka")
