@@ -231,19 +231,25 @@ import Testing
                 "record", "pick_cube", "--robot", "franka", "--episodes", "1", "--teleop", "mouse", "--no-ready-prompt",
                 "--image-size", "32", "--out", dir + "/demo", "--teleop-log", log,
             ], environment: environment, directory: ViewerTests.root)
-        record.standardOutput = FileHandle.nullDevice
-        record.standardError = FileHandle.nullDevice
+        let outputFile = dir + "/output.txt"
+        FileManager.default.createFile(atPath: outputFile, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+        record.standardOutput = output
+        record.standardError = output
         try record.run()
         defer { ChildProcess.stop(record) }
         func xdotool(_ arguments: [String]) -> String {
             (try? ChildProcess.run("/usr/bin/xdotool", arguments, environment: environment, timeout: 30).stdout) ?? ""
         }
         var window = ""
-        for _ in 0..<600 where window.isEmpty {
+        for _ in 0..<600 where window.isEmpty && record.isRunning {
             window = xdotool(["search", "--name", "Benchtop record"]).split(separator: "\n").first.map(String.init) ?? ""
             if window.isEmpty { usleep(200_000) }
         }
-        try #require(!window.isEmpty, "no viewer window appeared")
+        try #require(
+            !window.isEmpty,
+            "no viewer window appeared (record \(record.isRunning ? "still running" : "exited")): \((try? String(contentsOfFile: outputFile, encoding: .utf8))?.suffix(2000) ?? "")"
+        )
         var start: Reading?
         for _ in 0..<600 where start == nil {
             start = Self.lastReading(log).flatMap { $0.phase == "recording" && $0.tick > 2 ? $0 : nil }
