@@ -158,6 +158,9 @@ let package = Package(
             name: "SOEmbodiment", dependencies: ["EmbodimentKit", "BenchtopCore"], path: "Plugins/SO100",
             exclude: ["README.md", "make_urdf.py"], resources: [.copy("so101.urdf"), .copy("so100.urdf")]),
 
+        // The plugins above, registered by every executable in one call.
+        .target(name: "BuiltinEmbodiments", dependencies: ["EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
+
         // Interactive sessions that drive a loop from the viewer: eval --view, teleoperated recording, replay.
         .target(
             name: "BenchtopSessions",
@@ -188,13 +191,13 @@ let package = Package(
         .executableTarget(
             name: "BenchtopGPUBenchmarks",
             dependencies: [
-                "BenchtopBenchKit", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
+                "BenchtopBenchKit", "BuiltinEmbodiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "BenchtopBenchmarks",
             dependencies: [
-                "BenchtopBenchKit",
+                "BenchtopBenchKit", "BuiltinEmbodiments",
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRobot", "BenchtopRender", "BenchtopNumerics",
                 "BenchtopReasoning", "BenchtopPolicy", "BenchtopRemote", "BenchtopEval", "BenchtopBuilder", "BenchtopDataset",
                 "BenchtopRecording", "BenchtopARM", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment",
@@ -204,7 +207,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "benchtop",
-            dependencies: ["BenchtopCLI", "BenchtopNumerics", "EmbodimentKit", "FrankaEmbodiment", "YAMEmbodiment", "SOEmbodiment"]),
+            dependencies: ["BenchtopCLI", "BenchtopNumerics", "BuiltinEmbodiments"]),
 
         // MARK: - Tests
         // Helpers of the suites that run programs (the real binary, Python peers: with a deadline and no stdin),

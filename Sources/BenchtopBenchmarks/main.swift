@@ -1,8 +1,5 @@
 import BenchtopNumerics
-import EmbodimentKit
-import FrankaEmbodiment
-import SOEmbodiment
-import YAMEmbodiment
+import BuiltinEmbodiments
 
 // benchtop-bench: the benchmarks each issue names, as their own executable (swift-nio's NIOPerformanceTester is
 // the model) so the product CLI does not carry them; `benchtop bench ...` runs this program.
@@ -11,12 +8,6 @@ import YAMEmbodiment
 // (re-executes this program once with OPENBLAS_CORETYPE set; BenchtopNumerics/BLASKernels.swift says why).
 BLASKernels.selectByCPUFeatures()
 
-do {
-    try EmbodimentRegistry.shared.register(FrankaPlugin.self)
-    try EmbodimentRegistry.shared.register(YAMPlugin.self)
-    try EmbodimentRegistry.shared.register(SOPlugin.self)
-} catch {
-    fatalError("built-in embodiment failed to register: \(error)")
-}
+BuiltinEmbodiments.register()
 
 BenchCommand.main()

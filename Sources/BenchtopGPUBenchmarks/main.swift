@@ -1,9 +1,6 @@
 import ArgumentParser
 import BenchtopBenchKit
-import EmbodimentKit
-import FrankaEmbodiment
-import SOEmbodiment
-import YAMEmbodiment
+import BuiltinEmbodiments
 
 // benchtop-gpu-bench: the render and closed-loop benchmarks of benchtop-bench without its video libraries (FFmpeg's
 // ~130 shared libraries), so that scripts/bundle.sh can ship a lean bundle to GPU servers (docs/gpu.md).
@@ -13,12 +10,6 @@ struct GPUBenchCommand: ParsableCommand {
         subcommands: [RenderBench.self, EpisodesBench.self])
 }
 
-do {
-    try EmbodimentRegistry.shared.register(FrankaPlugin.self)
-    try EmbodimentRegistry.shared.register(YAMPlugin.self)
-    try EmbodimentRegistry.shared.register(SOPlugin.self)
-} catch {
-    fatalError("built-in embodiment failed to register: \(error)")
-}
+BuiltinEmbodiments.register()
 
 GPUBenchCommand.main()
