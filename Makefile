@@ -13,7 +13,7 @@ build: setup
 	$(SWIFT) build -c release --product benchtop
 	$(SWIFT) build -c release --product benchtop-bench
 
-# The learned ARM (92 % on pick_cube over 100 seeded episodes, docs/arm.md) instead of the privileged built-in.
+# The learned ARM (90 % on pick_cube over 100 seeded episodes, docs/arm.md) instead of the privileged built-in.
 demo: build
 	.build/release/benchtop eval pick_cube --robot franka --policy arm --episodes 10 --seed 0 --out out/eval
 
