@@ -60,6 +60,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
             name: "CFFmpeg", path: "Sources/CFFmpeg",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev"])]),
@@ -83,7 +84,7 @@ let package = Package(
         .target(
             name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
             linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
-        .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib"]),
+        .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib", "CTurboJPEG"]),
         .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "BenchtopImage", "CAssimp"]),
         .target(name: "BenchtopScene", dependencies: ["BenchtopCore", "BenchtopMesh", "Yams"]),
         .target(name: "BenchtopDataset", dependencies: ["BenchtopCore", "CFFmpeg", "CCompression"]),

@@ -16,6 +16,7 @@ packages=(
   libassimp-dev                       # mesh files (OBJ + MTL, STL, glTF/GLB) for scene objects and URDF links
   libopenblas-dev liblapacke-dev      # numeric kernels: IK, depth VQ-VAE
   zlib1g-dev                          # PNG
+  libturbojpeg0-dev                   # JPEG texture maps of mesh objects (pybullet_data's tray, plane)
   libegl-dev libgl-dev libopengl-dev libegl-mesa0 libgl1-mesa-dri   # headless OpenGL (EGL, Mesa llvmpipe)
   libglfw3-dev xvfb xauth             # viewer, and a virtual display for its tests
   libimgui-dev fonts-dejavu-core      # the viewer's panels (Dear ImGui + its GLFW/OpenGL 3 backends) and their font

@@ -3,9 +3,8 @@ import BenchtopImage
 internal import CAssimp
 import Foundation
 
-/// A material's diffuse texture map, read as a PNG: a file next to the mesh (OBJ's map_Kd, a glTF's image URI) or
-/// an image embedded in the file (a GLB's buffer view). JPEG and other image formats are refused with a message:
-/// Benchtop's own decoder reads PNG only.
+/// A material's diffuse texture map, a PNG or JPEG: a file next to the mesh (OBJ's map_Kd, a glTF's image URI) or
+/// an image embedded in the file (a GLB's buffer view). Other image formats are refused with a message.
 enum MeshTexture {
     /// Texture maps larger than this on a side are refused (64 MiB of RGBA8).
     static let maxSide = 4096
@@ -43,10 +42,15 @@ enum MeshTexture {
         return try decode(bytes, name: name, file: file)
     }
 
-    /// PNG bytes as RGBA8 (gray, gray+alpha and RGB widened; 16-bit samples narrowed).
+    /// PNG or JPEG bytes as RGBA8 (gray, gray+alpha and RGB widened; 16-bit samples narrowed).
     static func decode(_ bytes: Data, name: String, file: String) throws -> TextureImage {
-        if bytes.starts(with: [0xFF, 0xD8, 0xFF]) {
-            throw MeshError(file: file, reason: "texture map '\(name)' is a JPEG; Benchtop decodes PNG textures only (convert it to PNG)")
+        if JPEG.isJPEG(bytes) {
+            do {
+                let jpeg = try JPEG.decode(bytes, maxSide: maxSide)
+                return TextureImage(name: name, width: jpeg.width, height: jpeg.height, rgba: jpeg.rgba)
+            } catch let e as JPEG.FormatError {
+                throw MeshError(file: file, reason: "texture map '\(name)': \(e.description)")
+            }
         }
         let png: PNG.Decoded
         do {

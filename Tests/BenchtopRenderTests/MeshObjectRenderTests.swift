@@ -105,4 +105,41 @@ import Testing
         #expect(l.x > 1.5 * l.z && l.y > 1.5 * l.z, "the brick is the URDF's yellow: \(l)")
         _ = context
     }
+
+    /// pybullet_data's JPEG-textured objects: the tray (tray.jpg, 853x1461, brushed metal) and the domino
+    /// (domino.jpg) load with their maps, rest on the table and show on camera.
+    @Test func pybulletDataJPEGTexturedObjectsLoadAndRender() throws {
+        let context = try HeadlessContext()
+        let data = try pybulletDataPath()
+        let scene = try SceneLoader.parse(
+            """
+            asset_path: [\(data)]
+            objects:
+              - {name: tray, asset: urdf, file: tray/tray.urdf, mass: 0.5, position: [0.5, 0.0]}
+              - {name: domino, asset: urdf, file: domino/domino.urdf, position: [0.35, 0.45]}
+            lights:
+              - {direction: [-0.2, 0.1, -1.0], intensity: 1.0, shadows: false}
+            cameras:
+              - {name: top, position: [0.5, 0.1, 1.9], look_at: [0.5, 0.1, 0.75], fov: 45, resolution: [256, 256]}
+            """, file: "\(Self.scenes)/inline.yaml")
+        func textures(_ index: Int) -> [TextureImage] {
+            guard case .urdf(let urdf) = scene.objects[index].asset else { return [] }
+            return urdf.spec.links.flatMap { $0.visual.compactMap(\.texture) }
+        }
+        #expect(textures(0).contains { $0.name == "tray.jpg" && $0.width == 853 && $0.height == 1461 }, "\(textures(0).map(\.name))")
+        #expect(textures(1).contains { $0.name == "domino.jpg" }, "\(textures(1).map(\.name))")
+        let world = try World(scene: scene)
+        try world.step(240)
+        let snapshot = world.snapshot()
+        let cameras = try CameraRenderer(scene: scene, bodies: world.bodies)
+        let images = try cameras.images(of: snapshot, camera: "top")
+        let ids = try #require(images.segmentation)
+        for name in ["tray", "domino"] {
+            let id = Int32(try #require(world.bodyID(named: name)))
+            let p = snapshot.bodies[Int(id)].pose.position
+            #expect(p.z > 0.74 && p.z < 0.9, "\(name) rests on the table at \(p)")
+            #expect(ids.ids.filter { $0 == id }.count > 5, "\(name) is on camera")
+        }
+        _ = context
+    }
 }

@@ -162,6 +162,31 @@ import Testing
         #expect(parts[0].mesh.uvs.count == parts[0].mesh.positions.count && !parts[0].mesh.uvs.isEmpty)
     }
 
+    /// A 16x8 JPEG (PIL, quality 95, no chroma subsampling): red left half, blue right half.
+    static let redBlueJPEG = Data(
+        base64Encoded:
+            "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYFBgYGBwkIBgcJBwYGCAsICQoKCgoKBggLDAsKDAkKCgr/2wBDAQICAgICAgUDAwUKBwYHCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgr/wAARCAAIABADAREAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwD5br+fz/Xw+c6/38P8Rz//2Q=="
+    )!
+
+    @Test func jpegTextureMapsAreDecoded() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let obj =
+            "mtllib m.mtl\nv 0 0 0\nv 0.1 0 0\nv 0 0.1 0\nv 0 0 0.1\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl a\nf 1/1 3/3 2/2\nf 1/1 2/2 4/3\nf 1/1 4/3 3/3\nf 2/2 3/3 4/1\n"
+        try obj.write(toFile: "\(dir)/t.obj", atomically: true, encoding: .utf8)
+        try "newmtl a\nKd 0.5 0.5 0.5\nmap_Kd photo.jpg\n".write(toFile: "\(dir)/m.mtl", atomically: true, encoding: .utf8)
+        try Self.redBlueJPEG.write(to: URL(fileURLWithPath: "\(dir)/photo.jpg"))
+        let scene = try SceneLoader.parse(
+            "objects:\n  - {name: t, asset: mesh, file: t.obj, mass: 0.1, position: [0.5, 0]}\n", file: "\(dir)/inline.yaml")
+        guard case .mesh(let mesh) = scene.objects[0].asset else { throw TestSupportError("t.obj did not load as a mesh") }
+        let texture = try #require(mesh.parts.first?.texture)
+        #expect(texture.name == "photo.jpg" && texture.width == 16 && texture.height == 8)
+        let left = pixel(texture, 2, 4)
+        let right = pixel(texture, 13, 4)
+        #expect(left[0] > 180 && left[2] < 70 && left[3] == 255, "left half red: \(left)")
+        #expect(right[2] > 180 && right[0] < 70, "right half blue: \(right)")
+    }
+
     @Test func badTextureMapsNameTheFileTheKeyAndTheMap() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -176,7 +201,12 @@ import Testing
             "\(missing)")
         try Data([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]).write(to: URL(fileURLWithPath: "\(dir)/photo.jpg"))
         try "newmtl a\nmap_Kd photo.jpg\n".write(toFile: "\(dir)/m.mtl", atomically: true, encoding: .utf8)
-        #expect(error(yaml, in: dir).contains("'photo.jpg' is a JPEG; Benchtop decodes PNG textures only"))
+        let jpeg = error(yaml, in: dir)
+        #expect(jpeg.contains("objects[0].file") && jpeg.contains("texture map 'photo.jpg': JPEG: "), "\(jpeg)")
+        // A JPEG cut off in its image data is refused, not drawn half-grey.
+        try Self.redBlueJPEG.prefix(Self.redBlueJPEG.count - 6).write(to: URL(fileURLWithPath: "\(dir)/photo.jpg"))
+        let cut = error(yaml, in: dir)
+        #expect(cut.contains("texture map 'photo.jpg': JPEG: undecodable image data"), "\(cut)")
         try Data("\u{89}PNG\r\n\u{1A}\n broken".utf8).write(to: URL(fileURLWithPath: "\(dir)/broken.png"))
         try "newmtl a\nmap_Kd broken.png\n".write(toFile: "\(dir)/m.mtl", atomically: true, encoding: .utf8)
         let broken = error(yaml, in: dir)
