@@ -187,12 +187,13 @@ let package = Package(
             name: "BenchtopBenchKit",
             dependencies: [
                 "BenchtopCore", "BenchtopScene", "BenchtopPhysics", "BenchtopRender", "BenchtopBuilder", "BenchtopEval",
-                "BenchtopImage", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BenchtopImage", "BenchtopNumerics", "BenchtopReasoning",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "BenchtopGPUBenchmarks",
             dependencies: [
-                "BenchtopBenchKit", "BuiltinEmbodiments",
+                "BenchtopBenchKit", "BuiltinEmbodiments", "BenchtopNumerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -2,7 +2,7 @@
 # Builds a relocatable Linux bundle of Benchtop's programs for GPU servers without Swift (docs/gpu.md):
 # release builds with the Swift standard library linked in (--static-swift-stdlib), every shared library they need
 # copied into lib/ beside them (found with ldd), and RUNPATH $ORIGIN set with patchelf, plus the scenes, the bench
-# peer scripts and SwiftPM's resource bundles.
+# peer scripts (bench/, tools/vqvae_golden.py) and SwiftPM's resource bundles.
 #
 # Left to the host, on purpose: glibc (libc, libm, ld-linux, ...), libstdc++/libgcc_s, and the GL dispatch and vendor
 # libraries (libEGL, libOpenGL, libGLX, libGLdispatch, libGL*, libnvidia-*): they must match the host's kernel
@@ -72,6 +72,7 @@ done
 # SwiftPM resource bundles (Bundle.module looks beside the executable), scenes and the bench peer scripts.
 for r in "$bin"/*.resources; do [ -e "$r" ] && cp -R "$r" "$out/"; done
 cp -R scenes bench "$out/"
+mkdir -p "$out/tools" && cp tools/vqvae_golden.py "$out/tools/"   # the PyTorch peer of `depth`
 cp scripts/gpu-bench.sh "$out/"
 cat > "$out/README.txt" <<TXT
 Benchtop bundle ($(git describe --always --dirty 2>/dev/null || echo unknown), built $(date -u +%Y-%m-%d) on $(. /etc/os-release; echo "$PRETTY_NAME")).

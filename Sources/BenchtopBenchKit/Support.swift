@@ -1,4 +1,5 @@
 import BenchtopScene
+import Foundation
 
 /// A plain error message for the command line (printed as `Error: message`, without usage text).
 struct BenchKitError: Error, CustomStringConvertible {
@@ -19,4 +20,12 @@ func loadScene(_ path: String) throws -> Scene {
 func median(_ v: [Double]) -> Double {
     let s = v.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// The Python of a cached venv made by scripts/setup.sh (under $XDG_CACHE_HOME or ~/.cache, `benchtop/NAME`), if present.
+public func cachedVenvPython(_ name: String) -> String? {
+    let environment = ProcessInfo.processInfo.environment
+    let cache = environment["XDG_CACHE_HOME"] ?? "\(environment["HOME"] ?? "/root")/.cache"
+    let python = "\(cache)/benchtop/\(name)/bin/python"
+    return FileManager.default.isExecutableFile(atPath: python) ? python : nil
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchtopARM
+import BenchtopBenchKit
 import BenchtopCore
 import BenchtopNumerics
 import Foundation

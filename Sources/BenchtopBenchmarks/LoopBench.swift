@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopBenchKit
 import BenchtopBuilder
 import BenchtopEval
 import BenchtopScene

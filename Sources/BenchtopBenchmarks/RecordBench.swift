@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopBenchKit
 import BenchtopDataset
 import BenchtopEval
 import BenchtopReasoning

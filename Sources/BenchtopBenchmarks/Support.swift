@@ -30,11 +30,3 @@ struct EmbodimentPathOptions: ParsableArguments {
         }
     }
 }
-
-/// The Python of a cached venv made by scripts/setup.sh (under $XDG_CACHE_HOME or ~/.cache, `benchtop/NAME`), if present.
-func cachedVenvPython(_ name: String) -> String? {
-    let environment = ProcessInfo.processInfo.environment
-    let cache = environment["XDG_CACHE_HOME"] ?? "\(environment["HOME"] ?? "/root")/.cache"
-    let python = "\(cache)/benchtop/\(name)/bin/python"
-    return FileManager.default.isExecutableFile(atPath: python) ? python : nil
-}

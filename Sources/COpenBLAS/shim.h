@@ -55,3 +55,17 @@ static inline benchtop_cpu_features benchtop_read_cpu_features(void) {
     return f;
 }
 #endif
+
+// glibc's heap thresholds (mallopt), for HeapTuning: the forward passes' megabyte buffers stay in the heap.
+#if defined(__GLIBC__)
+#include <malloc.h>
+static inline int benchtop_keep_large_blocks(int mmap_threshold, int trim_threshold) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+}
+#else
+static inline int benchtop_keep_large_blocks(int mmap_threshold, int trim_threshold) {
+    (void)mmap_threshold;
+    (void)trim_threshold;
+    return 0;
+}
+#endif

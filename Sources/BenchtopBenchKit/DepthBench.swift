@@ -6,8 +6,8 @@ import Foundation
 
 /// `benchtop bench depth`: encode/decode time per frame of the full-size MolmoAct depth VQ-VAE on one core,
 /// against PyTorch on CPU (tools/vqvae_golden.py) measured in the same run when torch is importable.
-struct DepthBench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DepthBench: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "depth", abstract: "Depth VQ-VAE encode/decode ms per frame (320x320, single thread) vs PyTorch CPU.")
 
     @Option(help: "Timed repetitions (after 3 warm-up runs).") var reps = 20
@@ -19,7 +19,9 @@ struct DepthBench: ParsableCommand {
     @Option(help: "Write the figures as markdown to this file (e.g. docs/perf-depth.md).") var write: String?
     @Flag(help: "Also time each encoder layer shape on its own (where the time goes).") var layers = false
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         BLAS.setThreadCount(1)
         if layers { Self.timeLayers(reps: reps) }
         let model = try DepthVQVAE(configuration: .molmoAct, randomSeed: seed)
@@ -169,7 +171,7 @@ struct DepthBench: ParsableCommand {
             version: object["torch"] as? String ?? "?", threadCPU: threadCPU)
     }
 
-    static func milliseconds(_ d: Duration) -> Double {
+    public static func milliseconds(_ d: Duration) -> Double {
         Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
     }
 
@@ -219,7 +221,7 @@ struct DepthBench: ParsableCommand {
     }
 
     /// CPU time of the calling thread: robust to other processes sharing the cores, unlike wall time.
-    static func threadCPUms() -> Double {
+    public static func threadCPUms() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) * 1e-6
@@ -230,7 +232,7 @@ struct DepthBench: ParsableCommand {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    static func cpuName() -> String {
+    public static func cpuName() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
             let colon = line.firstIndex(of: ":")
