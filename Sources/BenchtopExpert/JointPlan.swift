@@ -10,10 +10,11 @@ extension TaskPlanner {
     ///
     /// The handle is the moving link's collision part that stands out furthest along the opening direction (a pull
     /// tab or knob on the drawer's front). The gripper points down and closes across the pull direction, so the
-    /// fingers squeeze the handle's sides and the pull is held by friction.
+    /// fingers squeeze the handle's sides and the pull is held by friction. A one-jaw gripper (`jaw`) holds the
+    /// handle against its fixed jaw, as it holds a picked object.
     static func operate(
         object: String, joint: String, measure: JointMeasure, range: ClosedRange<Double>, world: World,
-        snapshot: WorldSnapshot, approach: Double, gripper: GripperGeometry
+        snapshot: WorldSnapshot, approach: Double, gripper: GripperGeometry, jaw: FixedJaw? = nil
     ) throws -> [Waypoint] {
         guard let (a, j) = world.objectJoint(object: object, joint: joint), a < snapshot.articulations.count else {
             throw UnsupportedTask("'\(object)' has no movable joint '\(joint)'")
@@ -50,10 +51,18 @@ extension TaskPlanner {
         let h = handle.shape.halfExtents
         let local = rotation.conjugate.act(open)
         let reach = abs(local.x) * h.x + abs(local.y) * h.y + abs(local.z) * h.z  // half the handle's length along the pull
+        let across = rotation.conjugate.act(SIMD3(-open.y, open.x, 0) / max((open.x * open.x + open.y * open.y).squareRoot(), 1e-12))
+        let width = abs(across.x) * h.x + abs(across.y) * h.y + abs(across.z) * h.z  // half its width between the jaws
         // Grip the outer part of the handle, clear of the front the hand would otherwise touch.
         let grasp = centre + open * (0.3 * reach)
         let closing = atan2(open.y, open.x) + .pi / 2
-        let yaw = wrapHalf(closing - gripper.closingYaw)
+        // A parallel gripper closes the same way every half turn, so the yaw is folded into [-pi/2, pi/2]. A one-jaw
+        // gripper is not symmetric, and that fold's edge lies right at a drawer pulled along x: a degree of the
+        // cabinet's randomised yaw turned the SO-101's wrist by half a turn between seeds, and turned one way its
+        // hand stops 1.2-1.5 cm above the pull tab (4/10 seeds opened). Folded into [0, pi) instead, the wrist turns
+        // the same way on every seed (10/10).
+        var yaw = wrapHalf(closing - gripper.closingYaw)
+        if jaw != nil && yaw < 0 { yaw += .pi }
         // The handle slips a little through the fingers (1-2 cm over a full stroke): move the hand that much further
         // (a joint limit stops the drawer; pushing, the fingers then slide along the tab towards the front).
         let slip = target > q ? 0.02 : -0.03
@@ -68,7 +77,7 @@ extension TaskPlanner {
         path.append(Waypoint(target > q ? "pull" : "push", end, yaw: yaw, aperture: 0, hold: 6, speed: handleSpeed))
         path.append(Waypoint("release", end, yaw: yaw, aperture: 1, hold: 8))
         path.append(Waypoint("retreat", end + above, yaw: yaw, aperture: 1))
-        return path
+        return holding(path, half: SIMD3(width, width, h.z), jaw: jaw)
     }
 
     /// TCP speed while moving a held handle, m/s.

@@ -216,7 +216,7 @@ public enum TaskPlanner {
         case .joint(let object, let joint, let measure, let range):
             return try operate(
                 object: object, joint: joint, measure: measure, range: range, world: world, snapshot: snapshot,
-                approach: approach, gripper: gripper)
+                approach: approach, gripper: gripper, jaw: jaw)
         case .upright, .grasped, .not:
             if case .grasped(let name) = p {
                 let o = try body(name)

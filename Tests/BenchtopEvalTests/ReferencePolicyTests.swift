@@ -52,6 +52,18 @@ import YAMEmbodiment
         }
     }
 
+    /// The SO-101's one-jaw gripper on the drawer: seeds 1, 7 and 9 turned its wrist the other way before the yaw
+    /// of one-jaw grippers was folded into [0, pi), and its hand stopped 1.2-1.5 cm above the pull tab (all three
+    /// timed out). The tab is held against the fixed jaw, as a picked cube is.
+    @Test func so101OpensTheDrawerWithItsWristTurnedOneWay() throws {
+        let env = try environment("open_drawer", robot: "so101")
+        let runner = taskRunner(env, policy: ReferencePolicy(access: env))
+        for seed: UInt64 in [1, 7, 9] {
+            let result = runner.run(seed: seed, task: env.task.stages.map(\.name))
+            #expect(result.outcome == .success, "so101 open_drawer seed \(seed): \(result.outcome), progression \(result.progression)")
+        }
+    }
+
     /// A 5-joint arm with a rotary jaw: top-down grasp from the nearest down-pointing orientation, the cube held
     /// against the fixed jaw, in the LeRobot joint-position mode (actions through IK).
     @Test func so101LiftsTheSmallCube() throws {
