@@ -26,7 +26,7 @@ public enum YAMPlugin: EmbodimentPlugin {
                 tcpOffset: Pose(position: SIMD3(0, 0, 0.1347)), home: home,
                 gripper: Gripper(
                     joints: ["\(side)_left_finger_joint", "\(side)_right_finger_joint"], open: [stroke, stroke],
-                    closed: [0, 0], effort: 40))
+                    closed: [0, 0], effort: 5))
         }
         let mode = ControlMode.jointPosition(
             name: "yam_dual", arms: arms, names: ["left", "right"].map { s in (1...6).map { "\(s)_joint\($0)" } },
