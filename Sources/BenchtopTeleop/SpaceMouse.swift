@@ -90,7 +90,9 @@ public final class SpaceMouse: Teleoperator {
     }
 
     private func send(_ words: [Int32]) throws {
-        let written = words.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // send with MSG_NOSIGNAL, not write: a daemon that went away must be an error here, not a SIGPIPE that ends the
+        // program.
+        let written = words.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard written == words.count * 4 else { throw TeleopDeviceError("spacemouse: write to spacenavd failed") }
     }
 
