@@ -59,8 +59,8 @@ extension TaskPlanner {
         // A parallel gripper closes the same way every half turn, so the yaw is folded into [-pi/2, pi/2]. A one-jaw
         // gripper is not symmetric, and that fold's edge lies right at a drawer pulled along x: a degree of the
         // cabinet's randomised yaw turned the SO-101's wrist by half a turn between seeds, and turned one way its
-        // hand stops 1.2-1.5 cm above the pull tab (4/10 seeds opened). Folded into [0, pi) instead, the wrist turns
-        // the same way on every seed (10/10).
+        // hand stops 1.2-1.5 cm above the pull tab (seeds 0-9: 7 opened, the tab held against the fixed jaw). Folded
+        // into [0, pi) instead, the wrist turns the same way on every seed (10 of 10; 50 of seeds 0-49).
         var yaw = wrapHalf(closing - gripper.closingYaw)
         if jaw != nil && yaw < 0 { yaw += .pi }
         // The handle slips a little through the fingers (1-2 cm over a full stroke): move the hand that much further

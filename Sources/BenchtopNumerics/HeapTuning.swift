@@ -4,8 +4,8 @@ internal import COpenBLAS
 ///
 /// glibc serves blocks above its mmap threshold (128 KiB at start, raised as such blocks are freed) with fresh
 /// mappings, and gives the heap's top back to the system once it passes the trim threshold. A forward pass that
-/// allocates and frees megabyte feature maps on every call (the depth VQ-VAE: about 6 MB per encode, 20 MB per
-/// decode) then page-faults all of them in again each time: with the thresholds below, encode took 13.5 instead of
+/// allocates and frees megabyte feature maps on every call (the depth VQ-VAE's, up to 1.6 MB each at 320x320) then
+/// page-faults all of them in again each time: with the thresholds below, encode took 13.5 instead of
 /// 15.2 ms and decode 34 instead of 38 ms of thread CPU time on the 2-core AMD EPYC (docs/perf-depth.md). The cost
 /// is that up to `trimThreshold` bytes of freed memory stay with the process.
 public enum HeapTuning {
