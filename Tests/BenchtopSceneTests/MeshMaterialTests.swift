@@ -162,6 +162,13 @@ import Testing
         #expect(parts[0].mesh.uvs.count == parts[0].mesh.positions.count && !parts[0].mesh.uvs.isEmpty)
     }
 
+    /// `dir/t.obj`: a tetrahedron with texture coordinates and material `a` from `m.mtl` (which each test writes).
+    func writeTetrahedron(in dir: String, edge: String) throws {
+        let obj =
+            "mtllib m.mtl\nv 0 0 0\nv \(edge) 0 0\nv 0 \(edge) 0\nv 0 0 \(edge)\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl a\nf 1/1 3/3 2/2\nf 1/1 2/2 4/3\nf 1/1 4/3 3/3\nf 2/2 3/3 4/1\n"
+        try obj.write(toFile: "\(dir)/t.obj", atomically: true, encoding: .utf8)
+    }
+
     /// A 16x8 JPEG (PIL, quality 95, no chroma subsampling): red left half, blue right half.
     static let redBlueJPEG = Data(
         base64Encoded:
@@ -171,9 +178,7 @@ import Testing
     @Test func jpegTextureMapsAreDecoded() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let obj =
-            "mtllib m.mtl\nv 0 0 0\nv 0.1 0 0\nv 0 0.1 0\nv 0 0 0.1\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl a\nf 1/1 3/3 2/2\nf 1/1 2/2 4/3\nf 1/1 4/3 3/3\nf 2/2 3/3 4/1\n"
-        try obj.write(toFile: "\(dir)/t.obj", atomically: true, encoding: .utf8)
+        try writeTetrahedron(in: dir, edge: "0.1")
         try "newmtl a\nKd 0.5 0.5 0.5\nmap_Kd photo.jpg\n".write(toFile: "\(dir)/m.mtl", atomically: true, encoding: .utf8)
         try Self.redBlueJPEG.write(to: URL(fileURLWithPath: "\(dir)/photo.jpg"))
         let scene = try SceneLoader.parse(
@@ -190,9 +195,7 @@ import Testing
     @Test func badTextureMapsNameTheFileTheKeyAndTheMap() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let obj =
-            "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nvt 0 0\nvt 1 0\nvt 0 1\nusemtl a\nf 1/1 3/3 2/2\nf 1/1 2/2 4/3\nf 1/1 4/3 3/3\nf 2/2 3/3 4/1\n"
-        try obj.write(toFile: "\(dir)/t.obj", atomically: true, encoding: .utf8)
+        try writeTetrahedron(in: dir, edge: "1")
         let yaml = "objects:\n  - {name: t, asset: mesh, file: t.obj, mass: 0.1, position: [0.5, 0]}\n"
         try "newmtl a\nmap_Kd missing.png\n".write(toFile: "\(dir)/m.mtl", atomically: true, encoding: .utf8)
         let missing = error(yaml, in: dir)
@@ -214,7 +217,7 @@ import Testing
         // A map outside the root is not opened.
         let inner = dir + "/inner"
         try FileManager.default.createDirectory(atPath: inner, withIntermediateDirectories: true)
-        try obj.write(toFile: "\(inner)/t.obj", atomically: true, encoding: .utf8)
+        try writeTetrahedron(in: inner, edge: "1")
         try FileManager.default.copyItem(atPath: "\(Self.scenes)/assets/toy_die.png", toPath: "\(dir)/die.png")
         try "newmtl a\nmap_Kd ../die.png\n".write(toFile: "\(inner)/m.mtl", atomically: true, encoding: .utf8)
         #expect(error(yaml, in: inner).contains("texture map '../die.png' lies outside the allowed root"))
