@@ -38,33 +38,33 @@ public struct DepthBench: ParsableCommand {
         let clock = ContinuousClock()
         for _ in 0..<reps {
             var t = clock.now
-            var c = Self.threadCPUms()
+            var c = threadCPUms()
             codes = model.codes(for: input)
-            encode.append(Self.milliseconds(clock.now - t))
-            encodeCPU.append(Self.threadCPUms() - c)
+            encode.append(milliseconds(clock.now - t))
+            encodeCPU.append(threadCPUms() - c)
             t = clock.now
-            c = Self.threadCPUms()
+            c = threadCPUms()
             let out = model.decode(codes: codes)
-            decode.append(Self.milliseconds(clock.now - t))
-            decodeCPU.append(Self.threadCPUms() - c)
+            decode.append(milliseconds(clock.now - t))
+            decodeCPU.append(threadCPUms() - c)
             precondition(out.values.count == 320 * 320)
         }
-        let swiftEncode = Self.median(encode)
-        let swiftDecode = Self.median(decode)
-        let cpu = Self.cpuName()
+        let swiftEncode = median(encode)
+        let swiftDecode = median(decode)
+        let cpu = cpuName()
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         print(
             String(
                 format:
                     "benchtop (Swift + OpenBLAS, 1 thread, %@): encode %.2f ms, decode %.2f ms wall (median of %d); thread CPU time encode %.2f ms, decode %.2f ms; load average %@",
-                cpu, swiftEncode, swiftDecode, reps, Self.median(encodeCPU), Self.median(decodeCPU), load))
+                cpu, swiftEncode, swiftDecode, reps, median(encodeCPU), median(decodeCPU), load))
 
         // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
         let sgemmRate = Self.sgemmGFLOPs()
         print(BLASKernels.report)
         let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
-        let encodeRate = encodeFLOP / Self.median(encodeCPU) / 1e6
-        let decodeRate = decodeFLOP / Self.median(decodeCPU) / 1e6
+        let encodeRate = encodeFLOP / median(encodeCPU) / 1e6
+        let decodeRate = decodeFLOP / median(decodeCPU) / 1e6
         print(
             String(
                 format: "arithmetic: encode %.2f GFLOP (%.0f GFLOP/s), decode %.2f GFLOP (%.0f GFLOP/s); sgemm 512^3 on this machine %.0f GFLOP/s",
@@ -85,7 +85,7 @@ public struct DepthBench: ParsableCommand {
             "(thread CPU time is given because the machine may be shared). \(BLASKernels.report).", "",
             "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|",
             String(format: "| Benchtop (Swift, OpenBLAS sgemm, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
-            String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, Self.median(encodeCPU), Self.median(decodeCPU)),
+            String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, median(encodeCPU), median(decodeCPU)),
         ]
         let tableEnd = lines.count
         lines += [
@@ -122,7 +122,7 @@ public struct DepthBench: ParsableCommand {
                 let line = String(
                     format:
                         "Thread CPU time (robust to load): PyTorch encode %.2f ms, decode %.2f ms; Benchtop / PyTorch encode %.2f, decode %.2f",
-                    peerCPU.encode, peerCPU.decode, Self.median(encodeCPU) / peerCPU.encode, Self.median(decodeCPU) / peerCPU.decode)
+                    peerCPU.encode, peerCPU.decode, median(encodeCPU) / peerCPU.encode, median(decodeCPU) / peerCPU.decode)
                 print(line)
                 lines += ["", line + "."]
             }
@@ -171,10 +171,6 @@ public struct DepthBench: ParsableCommand {
             version: object["torch"] as? String ?? "?", threadCPU: threadCPU)
     }
 
-    public static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
-    }
-
     /// Multiply-adds ×2 of every convolution, the quantiser distances and the decoder for a configuration.
     static func flops(_ c: DepthVQVAEConfiguration) -> (encode: Double, decode: Double) {
         var encode = 0.0
@@ -221,25 +217,6 @@ public struct DepthBench: ParsableCommand {
     }
 
     /// CPU time of the calling thread: robust to other processes sharing the cores, unlike wall time.
-    public static func threadCPUms() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) * 1e-6
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
-    public static func cpuName() -> String {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-            let colon = line.firstIndex(of: ":")
-        else { return "unknown CPU" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-    }
-
     /// Thread CPU ms (median) of each encoder layer shape of the full-size model on its own, random weights.
     static func timeLayers(reps: Int) {
         var rng = SeededRandom(seed: 3)

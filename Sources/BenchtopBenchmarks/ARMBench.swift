@@ -50,10 +50,10 @@ struct ARMBench: ParsableCommand {
             var cpu: [Double] = []
             for _ in 0..<reps {
                 let t = clock.now
-                let c = DepthBench.threadCPUms()
+                let c = threadCPUms()
                 _ = try query()
-                wall.append(DepthBench.milliseconds(clock.now - t))
-                cpu.append(DepthBench.threadCPUms() - c)
+                wall.append(milliseconds(clock.now - t))
+                cpu.append(threadCPUms() - c)
             }
             swiftWall.append(median(wall))
             swiftCPU.append(median(cpu))
@@ -81,7 +81,7 @@ struct ARMBench: ParsableCommand {
         print(
             String(
                 format: "Benchtop ARM, %d x %d images, %@, load average %@: benchtop %.3f ms/query wall (%.3f ms thread CPU), median of %d rounds",
-                imageSize, imageSize, DepthBench.cpuName(), load, median(swiftWall), median(swiftCPU), rounds))
+                imageSize, imageSize, cpuName(), load, median(swiftWall), median(swiftCPU), rounds))
         if !torch.isEmpty {
             print(
                 String(

@@ -40,7 +40,7 @@ struct LoopBench: ParsableCommand {
         }
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
         print(
-            "closed loop: Franka, 15 Hz control, 240 Hz physics, built-in policy; median of \(runs) interleaved runs of \(ticks) ticks; \(DepthBench.cpuName()), load average \(load)\n"
+            "closed loop: Franka, 15 Hz control, 240 Hz physics, built-in policy; median of \(runs) interleaved runs of \(ticks) ticks; \(cpuName()), load average \(load)\n"
         )
         print("| loop | ticks/s | Benchtop (same work) / this |")
         print("|---|---:|---:|")

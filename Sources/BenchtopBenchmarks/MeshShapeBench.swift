@@ -1,3 +1,4 @@
+import BenchtopBenchKit
 import BenchtopCore
 import BenchtopPhysics
 import BenchtopScene

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopBenchKit
 import BenchtopCore
 import BenchtopPhysics
 import BenchtopScene

@@ -88,7 +88,7 @@ struct RecordBench: ParsableCommand {
             "\(episodes) episodes x \(frames) frames, 2 cameras 256x256 H.264 (libx264 veryfast, crf 23, g 2) + parquet, median of \(runs) interleaved runs\n"
         )
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
-        print("\(DepthBench.cpuName()), \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load)\n")
+        print("\(cpuName()), \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(load)\n")
         print("| writer | frames/s | Benchtop / this | frames per CPU second | Benchtop / this |")
         print("|---|---:|---:|---:|---:|")
         print(String(format: "| Benchtop LeRobotDatasetWriter (v3.0) | %.0f | 1.00x | %.0f | 1.00x |", median(ours), median(oursPerCPU)))

@@ -22,12 +22,6 @@ func benchDirectory() throws -> String {
     throw BenchError("cannot find bench/ (the peer programs); run from the repository root or set BENCHTOP_ROOT")
 }
 
-/// Median of a non-empty list.
-func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
 /// A plain error message for the command line (printed as `Error: message`, without usage text).
 struct BenchtopError: Error, CustomStringConvertible {
     let description: String

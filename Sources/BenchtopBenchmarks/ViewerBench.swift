@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchtopBenchKit
 import Foundation
 
 /// `benchtop-bench viewer`: the viewer's frame rate with the ImGui panels and without (`--no-panels`), runs of the
