@@ -19,7 +19,8 @@ public final class SceneRenderer {
     /// How camera images come back from GL (the same bytes either way; `bench render --readback` compares them).
     public var readBack: ReadBack = .pixelBuffers
 
-    private var sceneProgram: GLuint = 0
+    /// The scene program specialised for each texture code in use (see `Shaders.sceneFragment`).
+    private var scenePrograms: [Int: SceneProgram] = [:]
     private var shadowProgram: GLuint = 0
     private var meshes: [MeshBuffers] = []
     /// Image textures of textured meshes (GL names), by mesh index.
@@ -39,7 +40,6 @@ public final class SceneRenderer {
     /// Bodies that cast shadows (every body with parts but the ground), and their poses when the map was drawn.
     private var casterBodies: [Int] = []
     private var shadowCasterPoses: [Pose?]?
-    private var uniforms: [String: GLint] = [:]
     private var scratchVertexArray: GLuint = 0
 
     /// Height of the table top above the floor (z = 0) in metres: the `.table` body gets four visual-only legs down to
@@ -57,21 +57,15 @@ public final class SceneRenderer {
         self.background = background
         self.shadowMapSize = shadowMapSize
         keyLight = shadowMapSize > 0 ? (self.lights.firstIndex { $0.castsShadows } ?? -1) : -1
-        sceneProgram = try GL.program(
-            vertex: Shaders.sceneVertex,
-            fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight),
-            label: "scene")
         shadowProgram = try GL.program(vertex: Shaders.shadowVertex, fragment: Shaders.shadowFragment, label: "shadow")
-        for name in [
-            "uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap",
-            "uShadowBias", "uSky", "uGround", "uDiffuse",
-        ] {
-            uniforms[name] = GL.uniform(sceneProgram, name)
-        }
         // Element buffer bindings are vertex-array state: keep one bound while uploading meshes.
         glGenVertexArrays(1, &scratchVertexArray)
         glBindVertexArray(scratchVertexArray)
         buildInstances()
+        for texture in Set(groups.map(\.texture)).sorted() {
+            scenePrograms[texture] = try SceneProgram(
+                fragment: Shaders.sceneFragment(lightCount: self.lights.count, shadowLight: keyLight, texture: texture))
+        }
         if keyLight >= 0 { try makeShadowMap() }
         setStaticUniforms()
     }
@@ -97,7 +91,7 @@ public final class SceneRenderer {
             glDeleteTextures(1, &shadowTexture)
             glDeleteFramebuffers(1, &shadowFramebuffer)
         }
-        glDeleteProgram(sceneProgram)
+        for p in scenePrograms.values { glDeleteProgram(p.program) }
         glDeleteProgram(shadowProgram)
     }
 
@@ -312,18 +306,25 @@ public final class SceneRenderer {
         glCullFace(GLenum(GL_BACK))
         // Flipping y mirrors the image, which reverses the winding of every triangle.
         glFrontFace(GLenum(flipY ? GL_CW : GL_CCW))
-        glUseProgram(sceneProgram)
-        Matrix4(camera.viewMatrix).set(uniforms["uView"]!)
-        Matrix4(camera.projectionMatrix(flipY: flipY)).set(uniforms["uProjection"]!)
-        lightViewProjection.set(uniforms["uLightViewProjection"]!)
         let eye = camera.pose.position
-        glUniform3f(uniforms["uEye"]!, Float(eye.x), Float(eye.y), Float(eye.z))
-        glUniform1f(uniforms["uShadowBias"]!, shadowBias)
+        for p in scenePrograms.values {
+            glUseProgram(p.program)
+            Matrix4(camera.viewMatrix).set(p.uniform("uView"))
+            Matrix4(camera.projectionMatrix(flipY: flipY)).set(p.uniform("uProjection"))
+            lightViewProjection.set(p.uniform("uLightViewProjection"))
+            glUniform3f(p.uniform("uEye"), Float(eye.x), Float(eye.y), Float(eye.z))
+            glUniform1f(p.uniform("uShadowBias"), shadowBias)
+        }
         if keyLight >= 0 {
             glActiveTexture(GLenum(GL_TEXTURE0))
             glBindTexture(GLenum(GL_TEXTURE_2D), shadowTexture)
         }
+        var current: Int? = nil
         for group in groups where group.count > 0 {  // ground last (see buildInstances)
+            if group.texture != current, let p = scenePrograms[group.texture] {
+                glUseProgram(p.program)
+                current = group.texture
+            }
             if let texture = meshTextures[group.mesh] {
                 glActiveTexture(GLenum(GL_TEXTURE1))
                 glBindTexture(GLenum(GL_TEXTURE_2D), texture)
@@ -339,18 +340,20 @@ public final class SceneRenderer {
     }
 
     private func setStaticUniforms() {
-        glUseProgram(sceneProgram)
-        glUniform1i(uniforms["uShadowMap"]!, 0)
-        glUniform1i(uniforms["uDiffuse"]!, 1)
-        glUniform3f(uniforms["uSky"]!, 0.34, 0.35, 0.37)
-        glUniform3f(uniforms["uGround"]!, 0.16, 0.15, 0.14)
-        for (i, light) in lights.enumerated() {
-            var d = light.direction
-            d /= max(length(d), 1e-12)
-            glUniform3f(GL.uniform(sceneProgram, "uLightDirection[\(i)]"), Float(d.x), Float(d.y), Float(d.z))
-            let c = light.color
-            let k = light.intensity
-            glUniform3f(GL.uniform(sceneProgram, "uLightColor[\(i)]"), Float(c.r * k), Float(c.g * k), Float(c.b * k))
+        for p in scenePrograms.values {
+            glUseProgram(p.program)
+            glUniform1i(p.uniform("uShadowMap"), 0)
+            glUniform1i(p.uniform("uDiffuse"), 1)
+            glUniform3f(p.uniform("uSky"), 0.34, 0.35, 0.37)
+            glUniform3f(p.uniform("uGround"), 0.16, 0.15, 0.14)
+            for (i, light) in lights.enumerated() {
+                var d = light.direction
+                d /= max(length(d), 1e-12)
+                glUniform3f(p.uniform("uLightDirection[\(i)]"), Float(d.x), Float(d.y), Float(d.z))
+                let c = light.color
+                let k = light.intensity
+                glUniform3f(p.uniform("uLightColor[\(i)]"), Float(c.r * k), Float(c.g * k), Float(c.b * k))
+            }
         }
     }
 
@@ -495,10 +498,14 @@ public final class SceneRenderer {
         var start = 0
         while start < list.count {
             var end = start
-            while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround { end += 1 }
+            // A run of one mesh and one texture code: each draw uses the program specialised for its texture.
+            while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround
+                && list[end].texture == list[start].texture
+            { end += 1 }
             groups.append(
                 InstanceGroup(
-                    mesh: list[start].mesh, first: start, count: end - start, isGround: list[start].isGround,
+                    mesh: list[start].mesh, texture: list[start].texture, first: start, count: end - start,
+                    isGround: list[start].isGround,
                     vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
             start = end
         }
@@ -560,6 +567,8 @@ private struct PartInstance {
     var scale: SIMD3<Double>
     var color: SIMD4<Float>
     var isGround: Bool
+    /// The shader's texture code (the colour's fourth component).
+    var texture: Int { Int(color.w.rounded()) }
 }
 
 /// A file mesh and the image it is painted with: the same triangles with another image are another GPU mesh.
@@ -570,10 +579,30 @@ private struct TexturedMesh: Hashable {
 
 private struct InstanceGroup {
     var mesh: Int
+    var texture: Int
     var first: Int
     var count: Int
     var isGround: Bool
     var vertexArray: GLuint
+}
+
+/// A linked scene program and its uniform locations.
+private struct SceneProgram {
+    let program: GLuint
+    private var locations: [String: GLint] = [:]
+
+    init(fragment: String) throws(RenderError) {
+        program = try GL.program(vertex: Shaders.sceneVertex, fragment: fragment, label: "scene")
+        for name in [
+            "uView", "uProjection", "uLightViewProjection", "uEye", "uShadowMap", "uShadowBias", "uSky", "uGround",
+            "uDiffuse",
+        ] {
+            locations[name] = GL.uniform(program, name)
+        }
+    }
+
+    /// The location of a uniform (-1, which GL ignores, when the specialised program does not use it).
+    func uniform(_ name: String) -> GLint { locations[name] ?? GL.uniform(program, name) }
 }
 
 /// A mesh uploaded to static GPU buffers.

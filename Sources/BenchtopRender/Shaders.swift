@@ -44,12 +44,17 @@ enum Shaders {
         }
         """
 
-    /// The scene fragment program specialised for a light set: constant loop bounds let llvmpipe unroll the light
-    /// loop, and the key light's shadow lookup leaves the loop (texture fetches in divergent flow cost more there).
-    static func sceneFragment(lightCount: Int, shadowLight: Int) -> String {
-        sceneFragmentBody.replacingOccurrences(
-            of: "#version 330 core\n",
-            with: "#version 330 core\n#define LIGHT_COUNT \(max(lightCount, 0))\n#define SHADOW_LIGHT \(shadowLight)\n")
+    /// The scene fragment program specialised for a light set and one texture code: constant loop bounds let
+    /// llvmpipe unroll the light loop, and the key light's shadow lookup leaves the loop (texture fetches in
+    /// divergent flow cost more there). The texture code is a constant because llvmpipe shades eight fragments in
+    /// lock-step and runs every branch under a mask: with the code as an input, each fragment paid for every
+    /// pattern (wood, noise, tiles, the image lookup, ...); as a constant, the compiler drops all but one.
+    static func sceneFragment(lightCount: Int, shadowLight: Int, texture: Int) -> String {
+        sceneFragmentBody
+            .replacingOccurrences(
+                of: "#version 330 core\n",
+                with: "#version 330 core\n#define LIGHT_COUNT \(max(lightCount, 0))\n#define SHADOW_LIGHT \(shadowLight)\n")
+            .replacingOccurrences(of: "flat in int vTexture;", with: "const int vTexture = \(texture);")
     }
 
     private static let sceneFragmentBody = """
