@@ -53,7 +53,8 @@ enum Shaders {
         sceneFragmentBody
             .replacingOccurrences(
                 of: "#version 330 core\n",
-                with: "#version 330 core\n#define LIGHT_COUNT \(max(lightCount, 0))\n#define SHADOW_LIGHT \(shadowLight)\n")
+                with: "#version 330 core\n#define LIGHT_COUNT \(max(lightCount, 0))\n#define SHADOW_LIGHT \(shadowLight)\n"
+            )
             .replacingOccurrences(of: "flat in int vTexture;", with: "const int vTexture = \(texture);")
     }
 
