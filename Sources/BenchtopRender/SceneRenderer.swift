@@ -425,7 +425,7 @@ public final class SceneRenderer {
                 list.append(
                     PartInstance(
                         body: id, mesh: mesh, local: local, scale: scale, color: c,
-                        isGround: body.kind == .ground))
+                        isGround: body.kind == .ground, isTable: body.kind == .table))
             }
             if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
                 // Legs 4 cm square, 6 cm in from the corners, from the underside of the top (the body's origin is the
@@ -500,18 +500,21 @@ public final class SceneRenderer {
             var end = start
             // A run of one mesh and one texture code: each draw uses the program specialised for its texture.
             while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround
-                && list[end].texture == list[start].texture
+                && list[end].isTable == list[start].isTable && list[end].texture == list[start].texture
             { end += 1 }
             groups.append(
                 InstanceGroup(
                     mesh: list[start].mesh, texture: list[start].texture, first: start, count: end - start,
-                    isGround: list[start].isGround,
+                    isGround: list[start].isGround, isTable: list[start].isTable,
                     vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
             start = end
         }
-        // The ground last: most of it lies behind the table and objects, and the early depth test then skips its
-        // shading (llvmpipe shades every fragment that passes; drawing it first shaded nearly the whole image twice).
-        groups = groups.filter { !$0.isGround } + groups.filter(\.isGround)
+        // The table, then the ground, last: most of them lies behind the robot and objects, and the early depth test
+        // then skips their shading (llvmpipe shades every fragment that passes; drawing the ground first shaded nearly
+        // the whole image twice, and the table's wood under the hand in the wrist camera was shaded and then covered).
+        groups =
+            groups.filter { !$0.isGround && !$0.isTable } + groups.filter { $0.isTable && !$0.isGround }
+            + groups.filter(\.isGround)
     }
 
     private func makeVertexArray(mesh: MeshBuffers, firstInstance: Int) -> GLuint {
@@ -567,6 +570,7 @@ private struct PartInstance {
     var scale: SIMD3<Double>
     var color: SIMD4<Float>
     var isGround: Bool
+    var isTable: Bool
     /// The shader's texture code (the colour's fourth component).
     var texture: Int { Int(color.w.rounded()) }
 }
@@ -583,6 +587,7 @@ private struct InstanceGroup {
     var first: Int
     var count: Int
     var isGround: Bool
+    var isTable: Bool
     var vertexArray: GLuint
 }
 
