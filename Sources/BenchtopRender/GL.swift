@@ -65,7 +65,7 @@ enum GL {
 }
 
 /// A column-major 4x4 single-precision matrix for GL uniforms.
-struct Matrix4: Sendable {
+struct Matrix4: Sendable, Equatable {
     var m: [Float]
 
     init(_ columnMajor: [Double]) { m = columnMajor.map { Float($0) } }

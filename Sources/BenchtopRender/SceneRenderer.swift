@@ -40,6 +40,9 @@ public final class SceneRenderer {
     /// Bodies that cast shadows (every body with parts but the ground), and their poses when the map was drawn.
     private var casterBodies: [Int] = []
     private var shadowCasterPoses: [Pose?]?
+    /// Each instance's body pose and texel rectangle when the shadow map was last drawn (nil: not drawn into it).
+    private var shadowInstancePoses: [Pose?] = []
+    private var shadowRects: [TexelRect?] = []
     private var scratchVertexArray: GLuint = 0
 
     /// Height of the table top above the floor (z = 0) in metres: the `.table` body gets four visual-only legs down to
@@ -202,6 +205,10 @@ public final class SceneRenderer {
         }
     }
 
+    /// Redraws the shadow map for `snapshot`. When the light's projection is the one of the last map, only the texels
+    /// that a moved caster covered before or covers now are cleared and redrawn (a scissor): every texel is the
+    /// nearest caster's depth whatever the drawing order, so the map is the same bits as a full redraw, and the
+    /// table, which dominates the map, is not redrawn each tick because the arm moved.
     private func drawShadowMap(_ snapshot: WorldSnapshot) {
         // Fit an orthographic light frustum around the casters (every body but the ground).
         let light = lights[keyLight]
@@ -252,11 +259,36 @@ public final class SceneRenderer {
         ortho[10] = -2 / (f - n)
         ortho[14] = -(f + n) / (f - n)
         ortho[15] = 1
-        lightViewProjection = Matrix4(ortho) * Matrix4(PinholeCamera.columnMajor(toLight))
-        shadowBias = Float(0.002 / (f - n))  // 2 mm, in [0, 1] depth units
+        let projection = Matrix4(ortho) * Matrix4(PinholeCamera.columnMajor(toLight))
+        let bias = Float(0.002 / (f - n))  // 2 mm, in [0, 1] depth units
+
+        // The texels each caster instance can cover, and the region that changed since the last map.
+        var poses: [Pose?] = []
+        var rects: [TexelRect?] = []
+        for instance in instances {
+            let pose = instance.body < snapshot.bodies.count && !instance.isGround ? snapshot.bodies[instance.body].pose : nil
+            poses.append(pose)
+            rects.append(pose.map { texelRect(centre: ($0 * instance.local).position, radius: instance.boundingRadius, projection) })
+        }
+        var region: TexelRect? = TexelRect(x: 0, y: 0, width: shadowMapSize, height: shadowMapSize)
+        if projection == lightViewProjection && bias == shadowBias && shadowInstancePoses.count == poses.count {
+            region = nil
+            for k in poses.indices where poses[k] != shadowInstancePoses[k] {
+                for rect in [rects[k], shadowRects[k]] {
+                    if let rect { region = region.map { $0.union(rect) } ?? rect }
+                }
+            }
+        }
+        lightViewProjection = projection
+        shadowBias = bias
+        shadowInstancePoses = poses
+        shadowRects = rects
+        guard let region, region.width > 0, region.height > 0 else { return }
 
         glBindFramebuffer(GLenum(GL_FRAMEBUFFER), shadowFramebuffer)
         glViewport(0, 0, GLsizei(shadowMapSize), GLsizei(shadowMapSize))
+        glEnable(GLenum(GL_SCISSOR_TEST))
+        glScissor(GLint(region.x), GLint(region.y), GLsizei(region.width), GLsizei(region.height))
         glClear(GLbitfield(GL_DEPTH_BUFFER_BIT))
         glEnable(GLenum(GL_DEPTH_TEST))
         glEnable(GLenum(GL_CULL_FACE))
@@ -271,6 +303,24 @@ public final class SceneRenderer {
                 nil, GLsizei(group.count))
         }
         glCullFace(GLenum(GL_BACK))
+        glDisable(GLenum(GL_SCISSOR_TEST))
+    }
+
+    /// The shadow-map texels a sphere can cover under an orthographic light projection, with two texels to spare.
+    private func texelRect(centre: SIMD3<Double>, radius: Double, _ projection: Matrix4) -> TexelRect {
+        let m = projection.m.map(Double.init)
+        let x = m[0] * centre.x + m[4] * centre.y + m[8] * centre.z + m[12]
+        let y = m[1] * centre.x + m[5] * centre.y + m[9] * centre.z + m[13]
+        // The projection is a rotation then an axis scale: a row's length is that axis' scale.
+        let sx = (m[0] * m[0] + m[4] * m[4] + m[8] * m[8]).squareRoot() * radius
+        let sy = (m[1] * m[1] + m[5] * m[5] + m[9] * m[9]).squareRoot() * radius
+        let size = Double(shadowMapSize)
+        func texel(_ ndc: Double) -> Int { Int(max(min((ndc + 1) / 2 * size, size), 0).rounded(.down)) }
+        let x0 = max(texel(x - sx) - 2, 0)
+        let y0 = max(texel(y - sy) - 2, 0)
+        let x1 = min(texel(x + sx) + 3, shadowMapSize)
+        let y1 = min(texel(y + sy) + 3, shadowMapSize)
+        return TexelRect(x: x0, y: y0, width: max(x1 - x0, 0), height: max(y1 - y0, 0))
     }
 
     // MARK: - Drawing
@@ -473,6 +523,16 @@ public final class SceneRenderer {
             }
         }
         casterBodies = Array(Set(list.filter { !$0.isGround }.map(\.body))).sorted()
+        for k in list.indices {
+            // Farthest vertex from the part's origin under its scale: the shadow map's redraw region must cover it.
+            let v = meshData[list[k].mesh].vertices
+            let s = list[k].scale
+            var farthest = 0.0
+            for i in stride(from: 0, to: v.count, by: 6) {
+                farthest = max(farthest, length(SIMD3(Double(v[i]), Double(v[i + 1]), Double(v[i + 2])) * s))
+            }
+            list[k].boundingRadius = farthest
+        }
         // Ground instances get their own group so the shadow pass can skip them.
         list.sort { ($0.isGround ? 0 : 1, $0.mesh) < ($1.isGround ? 0 : 1, $1.mesh) }
         instances = list
@@ -571,6 +631,8 @@ private struct PartInstance {
     var color: SIMD4<Float>
     var isGround: Bool
     var isTable: Bool
+    /// Distance from the part's origin to its farthest vertex, metres.
+    var boundingRadius = 0.0
     /// The shader's texture code (the colour's fourth component).
     var texture: Int { Int(color.w.rounded()) }
 }
@@ -589,6 +651,22 @@ private struct InstanceGroup {
     var isGround: Bool
     var isTable: Bool
     var vertexArray: GLuint
+}
+
+/// A rectangle of shadow-map texels (origin bottom-left, as glScissor takes it).
+private struct TexelRect: Equatable {
+    var x: Int
+    var y: Int
+    var width: Int
+    var height: Int
+
+    func union(_ o: TexelRect) -> TexelRect {
+        if o.width <= 0 || o.height <= 0 { return self }
+        if width <= 0 || height <= 0 { return o }
+        let x0 = min(x, o.x)
+        let y0 = min(y, o.y)
+        return TexelRect(x: x0, y: y0, width: max(x + width, o.x + o.width) - x0, height: max(y + height, o.y + o.height) - y0)
+    }
 }
 
 /// A linked scene program and its uniform locations.

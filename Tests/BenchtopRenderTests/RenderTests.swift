@@ -161,6 +161,38 @@ import Testing
         #expect(mixed[1].segmentation == side.segmentation && mixed[1].rgb == nil && mixed[1].depth == nil)
     }
 
+    /// The shadow map is redrawn only where casters moved; the images must be the bits a full redraw gives.
+    @Test func shadowMapRedrawnWhereCastersMovedMatchesAFullRedraw() throws {
+        let scene = try SceneLoader.load(path: "\(Self.root)/scenes/stack_blocks.yaml")
+        let world = try World(scene: scene, seed: 0)
+        let cameras = try CameraRenderer(scene: scene, bodies: world.bodies)
+        let start = world.snapshot()
+        let cubeID = try #require(world.bodyID(named: "blue_block"))
+        let other = try #require(world.bodyID(named: "yellow_block"))
+        var frames: [WorldSnapshot] = []
+        for k in 0..<6 {
+            var bodies = start.bodies
+            let t = Double(k)
+            // One block slides and lifts (its shadow moves over the table), the other slides the other way; frame 3
+            // puts the first far outside the table, which changes the light's projection, and frame 4 brings it back.
+            bodies[cubeID].pose.position += SIMD3(0.04 * t, -0.05 * t, 0.03 * t)
+            if k == 3 { bodies[cubeID].pose.position = SIMD3(2.5, 1.5, 1.8) }
+            bodies[other].pose.position += SIMD3(-0.03 * t, 0.04 * t, 0)
+            frames.append(WorldSnapshot(time: Double(k), step: k, bodies: bodies))
+        }
+        frames.append(frames[2])  // back to an earlier layout
+        let cameraNames = scene.cameras.map(\.name)
+        for (k, snapshot) in frames.enumerated() {
+            let incremental = try cameras.images(of: snapshot, cameras: cameraNames)
+            let fresh = try SceneRenderer(scene: scene, bodies: world.bodies)
+            let full = try cameraNames.map {
+                try fresh.render(snapshot, camera: try cameras.pinhole(named: $0, snapshot: snapshot), outputs: .rgb).rgb
+            }
+            let same = incremental.map(\.rgb) == full  // a Bool: a failure prints no pixel arrays
+            #expect(same, "frame \(k): the partly redrawn shadow map gave other pixels than a full redraw")
+        }
+    }
+
     @Test func keyLightCastsAShadow() throws {
         let context = try HeadlessContext()
         let block = BodyDescription(
