@@ -11,12 +11,17 @@ struct PartInstance {
     var local: Pose
     var scale: SIMD3<Double>
     var color: SIMD4<Float>
-    var isGround: Bool
-    var isTable: Bool
+    var layer: DrawLayer
     /// Distance from the part's origin to its farthest vertex, metres.
     var boundingRadius = 0.0
     /// The shader's texture code (the colour's fourth component).
     var texture: Int { Int(color.w.rounded()) }
+    var isGround: Bool { layer == .ground }
+}
+
+/// Draw order: what lies in front first, so the early depth test skips shading the table and ground behind it.
+enum DrawLayer: CaseIterable {
+    case foreground, table, ground
 }
 
 /// A file mesh and the image it is painted with: the same triangles with another image are another GPU mesh.
@@ -30,9 +35,10 @@ struct InstanceGroup {
     var texture: Int
     var first: Int
     var count: Int
-    var isGround: Bool
-    var isTable: Bool
+    var layer: DrawLayer
     var vertexArray: GLuint
+
+    var isGround: Bool { layer == .ground }
 }
 
 /// A rectangle of shadow-map texels (origin bottom-left, as glScissor takes it).

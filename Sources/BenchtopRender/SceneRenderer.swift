@@ -37,11 +37,9 @@ public final class SceneRenderer {
     private var lightViewProjection = Matrix4.identity
     private var shadowBias: Float = 0
     private var prepared: WorldSnapshot?
-    /// Bodies that cast shadows (every body with parts but the ground), and their poses when the map was drawn.
-    private var casterBodies: [Int] = []
-    private var shadowCasterPoses: [Pose?]?
-    /// Each instance's body pose and texel rectangle when the shadow map was last drawn (nil: not drawn into it).
-    private var shadowInstancePoses: [Pose?] = []
+    /// Each instance's body pose and texel rectangle when the shadow map was last drawn (nil: not a caster then);
+    /// nil before the first map.
+    private var shadowInstancePoses: [Pose?]?
     private var shadowRects: [TexelRect?] = []
     private var scratchVertexArray: GLuint = 0
 
@@ -169,14 +167,7 @@ public final class SceneRenderer {
             glBindBuffer(GLenum(GL_ARRAY_BUFFER), instanceBuffer)
             glBufferSubData(GLenum(GL_ARRAY_BUFFER), 0, raw.count, raw.baseAddress)
         }
-        if keyLight >= 0 {
-            // The shadow map depends only on the casters' poses: redraw it only when one of them moved.
-            let casters = casterBodies.map { $0 < snapshot.bodies.count ? snapshot.bodies[$0].pose : nil }
-            if casters != shadowCasterPoses {
-                drawShadowMap(snapshot)
-                shadowCasterPoses = casters
-            }
-        }
+        if keyLight >= 0 { drawShadowMap(snapshot) }
         prepared = snapshot
     }
 
@@ -205,20 +196,26 @@ public final class SceneRenderer {
         }
     }
 
-    /// Redraws the shadow map for `snapshot`. When the light's projection is the one of the last map, only the texels
+    /// Redraws the shadow map for `snapshot` when a caster moved. When the light's projection is the one of the last map, only the texels
     /// that a moved caster covered before or covers now are cleared and redrawn (a scissor): every texel is the
     /// nearest caster's depth whatever the drawing order, so the map is the same bits as a full redraw, and the
     /// table, which dominates the map, is not redrawn each tick because the arm moved.
     private func drawShadowMap(_ snapshot: WorldSnapshot) {
-        // Fit an orthographic light frustum around the casters (every body but the ground).
+        // The map depends only on the casters' (every body but the ground) poses.
+        let poses = instances.map {
+            $0.body < snapshot.bodies.count && !$0.isGround ? snapshot.bodies[$0.body].pose : nil
+        }
+        if let previous = shadowInstancePoses, previous == poses { return }
+        // Fit an orthographic light frustum around the casters.
         let light = lights[keyLight]
         var direction = light.direction
         direction /= max(length(direction), 1e-12)
         var lo = SIMD3<Double>(repeating: .infinity)
         var hi = SIMD3<Double>(repeating: -.infinity)
         var spheres: [(SIMD3<Double>, Double)] = []
-        for instance in instances where instance.body < snapshot.bodies.count && !instance.isGround {
-            let p = (snapshot.bodies[instance.body].pose * instance.local).position
+        for (instance, pose) in zip(instances, poses) {
+            guard let pose else { continue }
+            let p = (pose * instance.local).position
             let r = length(instance.scale)
             spheres.append((p, r))
             lo = pointwiseMin(lo, p - r)
@@ -226,6 +223,8 @@ public final class SceneRenderer {
         }
         guard !spheres.isEmpty else {
             lightViewProjection = Matrix4.identity
+            shadowInstancePoses = poses
+            shadowRects = poses.map { _ in nil }
             return
         }
         let centre = (lo + hi) / 2
@@ -263,17 +262,16 @@ public final class SceneRenderer {
         let bias = Float(0.002 / (f - n))  // 2 mm, in [0, 1] depth units
 
         // The texels each caster instance can cover, and the region that changed since the last map.
-        var poses: [Pose?] = []
-        var rects: [TexelRect?] = []
-        for instance in instances {
-            let pose = instance.body < snapshot.bodies.count && !instance.isGround ? snapshot.bodies[instance.body].pose : nil
-            poses.append(pose)
-            rects.append(pose.map { texelRect(centre: ($0 * instance.local).position, radius: instance.boundingRadius, projection) })
+        let m = projection.m.map(Double.init)
+        let rects = zip(instances, poses).map { instance, pose in
+            pose.map { texelRect(centre: ($0 * instance.local).position, radius: instance.boundingRadius, m) }
         }
         var region: TexelRect? = TexelRect(x: 0, y: 0, width: shadowMapSize, height: shadowMapSize)
-        if projection == lightViewProjection && bias == shadowBias && shadowInstancePoses.count == poses.count {
+        if let previous = shadowInstancePoses, projection == lightViewProjection, bias == shadowBias,
+            previous.count == poses.count
+        {
             region = nil
-            for k in poses.indices where poses[k] != shadowInstancePoses[k] {
+            for k in poses.indices where poses[k] != previous[k] {
                 for rect in [rects[k], shadowRects[k]] {
                     if let rect { region = region.map { $0.union(rect) } ?? rect }
                 }
@@ -306,9 +304,9 @@ public final class SceneRenderer {
         glDisable(GLenum(GL_SCISSOR_TEST))
     }
 
-    /// The shadow-map texels a sphere can cover under an orthographic light projection, with two texels to spare.
-    private func texelRect(centre: SIMD3<Double>, radius: Double, _ projection: Matrix4) -> TexelRect {
-        let m = projection.m.map(Double.init)
+    /// The shadow-map texels a sphere can cover under an orthographic light projection (column-major `m`), with two
+    /// texels to spare.
+    private func texelRect(centre: SIMD3<Double>, radius: Double, _ m: [Double]) -> TexelRect {
         let x = m[0] * centre.x + m[4] * centre.y + m[8] * centre.z + m[12]
         let y = m[1] * centre.x + m[5] * centre.y + m[9] * centre.z + m[13]
         // The projection is a rotation then an axis scale: a row's length is that axis' scale.
@@ -475,7 +473,7 @@ public final class SceneRenderer {
                 list.append(
                     PartInstance(
                         body: id, mesh: mesh, local: local, scale: scale, color: c,
-                        isGround: body.kind == .ground, isTable: body.kind == .table))
+                        layer: body.kind == .ground ? .ground : body.kind == .table ? .table : .foreground))
             }
             if body.kind == .table, let height = tableHeight, case .box(let top)? = body.parts.first?.shape {
                 // Legs 4 cm square, 6 cm in from the corners, from the underside of the top (the body's origin is the
@@ -522,7 +520,6 @@ public final class SceneRenderer {
                 }
             }
         }
-        casterBodies = Array(Set(list.filter { !$0.isGround }.map(\.body))).sorted()
         for k in list.indices {
             // Farthest vertex from the part's origin under its scale: the shadow map's redraw region must cover it.
             let v = meshData[list[k].mesh].vertices
@@ -559,22 +556,20 @@ public final class SceneRenderer {
         while start < list.count {
             var end = start
             // A run of one mesh and one texture code: each draw uses the program specialised for its texture.
-            while end < list.count && list[end].mesh == list[start].mesh && list[end].isGround == list[start].isGround
-                && list[end].isTable == list[start].isTable && list[end].texture == list[start].texture
+            while end < list.count && list[end].mesh == list[start].mesh && list[end].layer == list[start].layer
+                && list[end].texture == list[start].texture
             { end += 1 }
             groups.append(
                 InstanceGroup(
                     mesh: list[start].mesh, texture: list[start].texture, first: start, count: end - start,
-                    isGround: list[start].isGround, isTable: list[start].isTable,
+                    layer: list[start].layer,
                     vertexArray: makeVertexArray(mesh: meshes[list[start].mesh], firstInstance: start)))
             start = end
         }
         // The table, then the ground, last: most of them lies behind the robot and objects, and the early depth test
         // then skips their shading (llvmpipe shades every fragment that passes; drawing the ground first shaded nearly
         // the whole image twice, and the table's wood under the hand in the wrist camera was shaded and then covered).
-        groups =
-            groups.filter { !$0.isGround && !$0.isTable } + groups.filter { $0.isTable && !$0.isGround }
-            + groups.filter(\.isGround)
+        groups = DrawLayer.allCases.flatMap { layer in groups.filter { $0.layer == layer } }
     }
 
     private func makeVertexArray(mesh: MeshBuffers, firstInstance: Int) -> GLuint {
