@@ -55,6 +55,9 @@ let package = Package(
         // Mesh files (OBJ + MTL, STL, glTF/GLB, ...) through Debian's Assimp, read by BenchtopMesh alone.
         .systemLibrary(name: "CAssimp", path: "Sources/CAssimp", pkgConfig: "assimp", providers: [.apt(["libassimp-dev"])]),
 
+        // Benchtop's own vector kernels (Winograd 3×3 convolution), compiled for AVX-512 and AVX2 in one binary.
+        .target(name: "CNumericsKernels", path: "Sources/CNumericsKernels", cSettings: [.unsafeFlags(["-O2"])]),
+
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
@@ -82,7 +85,7 @@ let package = Package(
         // MARK: - Swift modules
         .target(name: "BenchtopCore"),
         .target(
-            name: "BenchtopNumerics", dependencies: ["COpenBLAS"],
+            name: "BenchtopNumerics", dependencies: ["COpenBLAS", "CNumericsKernels"],
             linkerSettings: [.unsafeFlags(["-L/usr/lib/x86_64-linux-gnu/openblas-pthread"])]),
         .target(name: "BenchtopImage", dependencies: ["BenchtopCore", "CZlib", "CTurboJPEG"]),
         .target(name: "BenchtopMesh", dependencies: ["BenchtopCore", "BenchtopImage", "CAssimp"]),

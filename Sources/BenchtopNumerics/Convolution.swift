@@ -40,8 +40,19 @@ public struct FeatureMap: Sendable, Equatable {
     }
 }
 
-/// A 2-D convolution with bias (PyTorch `Conv2d`, groups 1, dilation 1), computed as im2col + sgemm.
+/// A 2-D convolution with bias (PyTorch `Conv2d`, groups 1, dilation 1), computed as im2col + sgemm, or for 3×3
+/// filters by Winograd on Benchtop's vector kernels when asked for (`Algorithm.winograd`).
 public struct Convolution2D: Sendable {
+    /// How the convolution is computed.
+    public enum Algorithm: Sendable, Equatable {
+        /// Columns (im2col or parity planes) and one OpenBLAS sgemm: every shape, every CPU.
+        case columns
+        /// Winograd F(2×2, 3×3) (2.25× fewer multiply-adds, filters transformed once) for 3×3 filters at stride 1,
+        /// padding 1, on CPUs with AVX2 + FMA or AVX-512; other shapes and CPUs use `columns`. The results differ
+        /// from `columns` by float rounding only (relative 1e-6).
+        case winograd
+    }
+
     public let inChannels: Int
     public let outChannels: Int
     public let kernel: Int
@@ -51,10 +62,13 @@ public struct Convolution2D: Sendable {
     public let weight: [Float]
     /// [outChannels].
     public let bias: [Float]
+    /// The packed filters when Winograd runs (nil: columns).
+    let winograd: WinogradFilters?
 
+    /// `vectorWidth` is the kernels' width for `.winograd` (default: this CPU's widest; tests compare widths).
     public init(
         inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
-        weight: [Float], bias: [Float]
+        weight: [Float], bias: [Float], algorithm: Algorithm = .columns, vectorWidth: Int = VectorKernels.width
     ) {
         precondition(
             weight.count == outChannels * inChannels * kernel * kernel && bias.count == outChannels,
@@ -66,7 +80,22 @@ public struct Convolution2D: Sendable {
         self.padding = padding
         self.weight = weight
         self.bias = bias
+        winograd =
+            algorithm == .winograd
+            ? WinogradFilters(
+                kernel: kernel, stride: stride, padding: padding, weight: weight, outChannels: outChannels, inChannels: inChannels, width: vectorWidth
+            ) : nil
     }
+
+    /// This convolution computed by `algorithm` (same filters).
+    public func using(_ algorithm: Algorithm, vectorWidth: Int = VectorKernels.width) -> Convolution2D {
+        Convolution2D(
+            inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+            weight: weight, bias: bias, algorithm: algorithm, vectorWidth: vectorWidth)
+    }
+
+    /// Whether calls run Winograd on the vector kernels (false: columns and sgemm).
+    public var runsWinograd: Bool { winograd != nil }
 
     /// Output height/width for an input height/width.
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
@@ -74,6 +103,7 @@ public struct Convolution2D: Sendable {
     /// Convolves `input`; with `relu`, negative outputs are clamped to zero in the same pass.
     public func callAsFunction(_ input: FeatureMap, relu: Bool = false) -> FeatureMap {
         precondition(input.channels == inChannels, "Convolution2D expects \(inChannels) input channels")
+        if let winograd { return winograd.convolve(input, self, relu: relu) }
         if kernel == 4 && stride == 2 && padding == 1 && input.height % 2 == 0 && input.width % 2 == 0 {
             return stridedTiles(input, relu: relu)
         }

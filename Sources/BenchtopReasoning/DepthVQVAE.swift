@@ -52,6 +52,14 @@ public struct DepthVQVAEConfiguration: Sendable, Equatable, Codable {
 struct ResidualBlock: Sendable {
     let conv1: Convolution2D, conv2: Convolution2D, conv3: Convolution2D
 
+    /// The 3×3 convolutions run Winograd where the CPU has the vector kernels: at the 10×10 grid they are half
+    /// the encoder's work, and OpenBLAS reaches only part of its rate on their thin products.
+    init(conv1: Convolution2D, conv2: Convolution2D, conv3: Convolution2D) {
+        self.conv1 = conv1.using(.winograd)
+        self.conv2 = conv2.using(.winograd)
+        self.conv3 = conv3
+    }
+
     func callAsFunction(_ x: FeatureMap) -> FeatureMap {
         var y = conv3(conv2(conv1(x, relu: true), relu: true))
         y.add(x)

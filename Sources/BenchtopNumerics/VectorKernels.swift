@@ -1,0 +1,71 @@
+internal import CNumericsKernels
+
+/// Benchtop's own vector kernels (CNumericsKernels) for the shapes where OpenBLAS loses: which width this CPU runs.
+public enum VectorKernels {
+    /// Floats per vector register the kernels run at on this CPU: 16 with AVX-512, 8 with AVX2 + FMA, 0 without
+    /// either (callers then keep their OpenBLAS path).
+    public static let width: Int = {
+        let cpu = CPUFeatures.current
+        if cpu.avx512 && supports(width: 16) { return 16 }
+        if cpu.avx2 && cpu.fma && supports(width: 8) { return 8 }
+        return 0
+    }()
+
+    /// Whether this build carries kernels of `width` floats (16 and 8 on x86-64; the CPU is not checked).
+    public static func supports(width: Int) -> Bool { bk_supports_vector_width(Int32(width)) != 0 }
+
+    /// The widths this CPU can run, widest first (for tests that compare them).
+    public static var runnableWidths: [Int] { [16, 8].filter { $0 <= width && supports(width: $0) } }
+
+    /// Short description for reports, e.g. "AVX-512 (16 floats)".
+    public static var report: String {
+        switch width {
+        case 16: "AVX-512 (16 floats)"
+        case 8: "AVX2 + FMA (8 floats)"
+        default: "none (no AVX2 + FMA: OpenBLAS only)"
+        }
+    }
+}
+
+/// Winograd F(2×2, 3×3) filters of a `Convolution2D`, transformed and packed once for the vector kernels.
+struct WinogradFilters: Sendable {
+    let width: Int
+    let packed: [Float]
+
+    /// nil unless the shape is 3×3, stride 1, padding 1 and `width` runs here.
+    init?(kernel: Int, stride: Int, padding: Int, weight: [Float], outChannels: Int, inChannels: Int, width: Int) {
+        guard kernel == 3, stride == 1, padding == 1, width > 0, VectorKernels.supports(width: width) else { return nil }
+        self.width = width
+        let count = bk_winograd_packed_count(Int32(outChannels), Int32(inChannels), Int32(width))
+        packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            weight.withUnsafeBufferPointer { w in
+                bk_winograd_pack(w.baseAddress!, Int32(outChannels), Int32(inChannels), Int32(width), buffer.baseAddress!)
+            }
+            initialized = count
+        }
+    }
+
+    /// The convolution of `input` through the packed filters, bias added, clamped at zero with `relu`.
+    func convolve(_ input: FeatureMap, _ conv: Convolution2D, relu: Bool) -> FeatureMap {
+        let (h, w) = (input.height, input.width)
+        let count = conv.outChannels * h * w
+        let scratchCount = bk_winograd_scratch_count(Int32(conv.outChannels), Int32(conv.inChannels), Int32(h), Int32(w), Int32(width))
+        // Aligned to a cache line: the products store whole vectors into it.
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * MemoryLayout<Float>.stride, alignment: 64)
+        defer { scratch.deallocate() }
+        let out = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            packed.withUnsafeBufferPointer { filters in
+                conv.bias.withUnsafeBufferPointer { bias in
+                    input.values.withUnsafeBufferPointer { x in
+                        bk_winograd_conv3x3(
+                            Int32(width), filters.baseAddress!, bias.baseAddress!, x.baseAddress!, Int32(conv.inChannels),
+                            Int32(conv.outChannels), Int32(h), Int32(w), relu ? 1 : 0, scratch.assumingMemoryBound(to: Float.self),
+                            buffer.baseAddress!)
+                    }
+                }
+            }
+            initialized = count
+        }
+        return FeatureMap(channels: conv.outChannels, height: h, width: w, values: out)
+    }
+}

@@ -1,0 +1,44 @@
+// Benchtop's own vector kernels for the shapes where a general BLAS loses: pure C, plain float arrays in PyTorch's
+// C×H×W layout, no allocation. Each entry point takes the vector width to run at (16: AVX-512F, 8: AVX2 + FMA),
+// which the caller picks from the CPU's features; the code for both is compiled into one binary (function target
+// attributes), so the package still builds for baseline x86-64. Results do not depend on the width: every output
+// is accumulated over the input channels in the same order with fused multiply-adds.
+#ifndef BENCHTOP_KERNELS_H
+#define BENCHTOP_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this build carries kernels of `vector_width` floats (16 or 8) for x86-64; the caller checks the CPU.
+int bk_supports_vector_width(int vector_width);
+
+// MARK: - 3×3 convolution, stride 1, padding 1, by Winograd F(2×2, 3×3)
+//
+// Each 4×4 input tile d (stride 2, zero outside the image) becomes V = Bᵀ d B, each 3×3 filter g becomes
+// U = G g Gᵀ, and each 2×2 output tile is Aᵀ (Σ_ci U ⊙ V) A: 16 products of [out × in] by [in × tiles] instead of
+// one of [out × 9·in] by [9·in × pixels], 2.25× fewer multiply-adds. The transform coefficients (0, ±1, ±½) are
+// exact in binary floating point.
+
+/// Floats of the transformed, packed filters for `out_channels` × `in_channels` 3×3 filters.
+size_t bk_winograd_packed_count(int out_channels, int in_channels, int vector_width);
+
+/// Transforms `weight` ([out][in][3][3]) to U and packs it in panels of `vector_width` output channels.
+void bk_winograd_pack(const float *weight, int out_channels, int in_channels, int vector_width, float *packed);
+
+/// Floats of scratch memory `bk_winograd_conv3x3` needs for this shape.
+size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, int width, int vector_width);
+
+/// output[out][height][width] = bias + conv3×3(input[in][height][width]), clamped at zero when `relu` is non-zero.
+/// `packed` comes from `bk_winograd_pack` with the same vector width.
+void bk_winograd_conv3x3(
+    int vector_width, const float *packed, const float *bias, const float *input, int in_channels, int out_channels,
+    int height, int width, int relu, float *scratch, float *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

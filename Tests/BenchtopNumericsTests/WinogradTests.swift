@@ -1,0 +1,69 @@
+import BenchtopNumerics
+import Testing
+
+/// Checks the Winograd 3×3 convolution on Benchtop's vector kernels against direct loops and against the columns
+/// path, at every vector width this CPU runs.
+@Suite struct WinogradTests {
+    func values(_ n: Int, _ seed: Int) -> [Float] { (0..<n).map { Float(($0 * 7919 + seed * 104729) % 201 - 100) / 50 } }
+
+    func convolution(cin: Int, cout: Int, kernel: Int = 3, stride: Int = 1, width: Int = VectorKernels.width) -> Convolution2D {
+        Convolution2D(
+            inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, padding: 1,
+            weight: values(cout * cin * kernel * kernel, 1), bias: values(cout, 2), algorithm: .winograd, vectorWidth: width)
+    }
+
+    /// (inChannels, outChannels, height, width): odd sizes (a half tile at the edge), channel counts that fill no
+    /// panel or several with a remainder, one row, and a tile count (36) past two register blocks.
+    @Test(arguments: [(3, 5, 9, 7), (20, 17, 10, 10), (64, 33, 1, 2), (40, 24, 11, 6), (8, 16, 12, 12)])
+    func winogradMatchesDirectLoops(cin: Int, cout: Int, h: Int, w: Int) {
+        let conv = convolution(cin: cin, cout: cout)
+        #expect(conv.runsWinograd == (VectorKernels.width > 0))
+        let x = FeatureMap(channels: cin, height: h, width: w, values: values(cin * h * w, 3))
+        let y = conv(x, relu: false)
+        #expect(y.channels == cout && y.height == h && y.width == w)
+        var worst: Double = 0
+        for co in 0..<cout {
+            for oy in 0..<h {
+                for ox in 0..<w {
+                    var sum = Double(conv.bias[co])
+                    var magnitude = abs(sum)
+                    for ci in 0..<cin {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 where (0..<h).contains(oy - 1 + ky) && (0..<w).contains(ox - 1 + kx) {
+                                let term =
+                                    Double(conv.weight[((co * cin + ci) * 3 + ky) * 3 + kx])
+                                    * Double(x.values[(ci * h + oy - 1 + ky) * w + ox - 1 + kx])
+                                sum += term
+                                magnitude += abs(term)
+                            }
+                        }
+                    }
+                    // Float rounding of a sum of `magnitude`: well under 1e-5 of it (float's epsilon is 1.2e-7).
+                    worst = max(worst, abs(Double(y.values[(co * h + oy) * w + ox]) - sum) / max(magnitude, 1e-3))
+                }
+            }
+        }
+        #expect(worst < 1e-5, "worst relative error \(worst)")
+        #expect(conv(x, relu: true).values == y.values.map { max($0, 0) })
+    }
+
+    /// Every output sums its input channels in the same order with fused multiply-adds at any width: same bits.
+    @Test func vectorWidthsGiveTheSameBits() throws {
+        let widths = VectorKernels.runnableWidths
+        try #require(!widths.isEmpty, "this CPU has neither AVX2 + FMA nor AVX-512; Winograd does not run here")
+        let x = FeatureMap(channels: 48, height: 10, width: 10, values: values(48 * 100, 4))
+        let outputs = widths.map { convolution(cin: 48, cout: 40, width: $0)(x, relu: true).values }
+        for (width, output) in zip(widths, outputs) { #expect(output == outputs[0], "width \(width) differs from \(widths[0])") }
+    }
+
+    /// Shapes Winograd does not cover (stride 2, 1×1) keep the columns path and its exact results.
+    @Test(arguments: [(3, 2), (1, 1)])
+    func otherShapesKeepTheColumnsPath(kernel: Int, stride: Int) {
+        let conv = Convolution2D(
+            inChannels: 6, outChannels: 7, kernel: kernel, stride: stride, padding: kernel == 3 ? 1 : 0,
+            weight: values(7 * 6 * kernel * kernel, 5), bias: values(7, 6), algorithm: .winograd)
+        #expect(!conv.runsWinograd)
+        let x = FeatureMap(channels: 6, height: 9, width: 8, values: values(6 * 72, 7))
+        #expect(conv(x, relu: true) == conv.using(.columns)(x, relu: true))
+    }
+}
