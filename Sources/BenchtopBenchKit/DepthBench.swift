@@ -62,6 +62,7 @@ public struct DepthBench: ParsableCommand {
         // This machine's sgemm rate (512³, one thread) puts the figures in context across CPUs.
         let sgemmRate = Self.sgemmGFLOPs()
         print(BLASKernels.report)
+        print("encoder convolutions (3x3 Winograd, 4x4 stride 2): Benchtop vector kernels, \(VectorKernels.report)")
         let (encodeFLOP, decodeFLOP) = Self.flops(.molmoAct)
         let encodeRate = encodeFLOP / median(encodeCPU) / 1e6
         let decodeRate = decodeFLOP / median(decodeCPU) / 1e6
@@ -82,9 +83,11 @@ public struct DepthBench: ParsableCommand {
             "`benchtop bench depth --reps \(reps)`: MolmoAct's depth VQ-VAE at full size (random weights of the real shapes,",
             "7,689,201 parameters), one 320×320 frame, single thread. Encode = encoder + quantiser (codes);",
             "decode = codebook lookup + decoder. Medians of \(reps) runs after 3 warm-ups. Load average during the run: \(load)",
-            "(thread CPU time is given because the machine may be shared). \(BLASKernels.report).", "",
+            "(thread CPU time is given because the machine may be shared). \(BLASKernels.report); encoder convolutions on Benchtop's vector kernels: \(VectorKernels.report).",
+            "",
             "| Implementation | CPU | Encode ms | Decode ms |", "|---|---|---|---|",
-            String(format: "| Benchtop (Swift, OpenBLAS sgemm, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
+            String(
+                format: "| Benchtop (Swift, OpenBLAS sgemm + own vector kernels, 1 thread), wall | %@ | %.2f | %.2f |", cpu, swiftEncode, swiftDecode),
             String(format: "| Benchtop, thread CPU time | %@ | %.2f | %.2f |", cpu, median(encodeCPU), median(decodeCPU)),
         ]
         let tableEnd = lines.count

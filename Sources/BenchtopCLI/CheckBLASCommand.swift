@@ -24,6 +24,7 @@ struct BLASCheck: ParsableCommand {
 
     func run() throws {
         print(BLASKernels.report)
+        print("Benchtop's vector kernels (encoder convolutions): \(VectorKernels.report)")
         guard let dump else { return }
         BLAS.setThreadCount(1)
         var rng = SeededRandom(seed: 11)

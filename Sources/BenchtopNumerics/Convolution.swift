@@ -40,17 +40,18 @@ public struct FeatureMap: Sendable, Equatable {
     }
 }
 
-/// A 2-D convolution with bias (PyTorch `Conv2d`, groups 1, dilation 1), computed as im2col + sgemm, or for 3×3
-/// filters by Winograd on Benchtop's vector kernels when asked for (`Algorithm.winograd`).
+/// A 2-D convolution with bias (PyTorch `Conv2d`, groups 1, dilation 1), computed as im2col + sgemm, or on
+/// Benchtop's vector kernels when asked for (`Algorithm.vectorKernels`).
 public struct Convolution2D: Sendable {
     /// How the convolution is computed.
     public enum Algorithm: Sendable, Equatable {
         /// Columns (im2col or parity planes) and one OpenBLAS sgemm: every shape, every CPU.
         case columns
-        /// Winograd F(2×2, 3×3) (2.25× fewer multiply-adds, filters transformed once) for 3×3 filters at stride 1,
-        /// padding 1, on CPUs with AVX2 + FMA or AVX-512; other shapes and CPUs use `columns`. The results differ
-        /// from `columns` by float rounding only (relative 1e-6).
-        case winograd
+        /// Benchtop's own vector kernels where it has them, on CPUs with AVX2 + FMA or AVX-512: Winograd F(2×2, 3×3)
+        /// (2.25× fewer multiply-adds, filters transformed once) for 3×3 filters at stride 1, padding 1, and
+        /// parity-plane columns times the filters packed once for 4×4 filters at stride 2, padding 1; OpenBLAS for
+        /// other shapes. The results differ from `columns` by float rounding only (relative 1e-6).
+        case vectorKernels
     }
 
     public let inChannels: Int
@@ -62,10 +63,12 @@ public struct Convolution2D: Sendable {
     public let weight: [Float]
     /// [outChannels].
     public let bias: [Float]
-    /// The packed filters when Winograd runs (nil: columns).
+    /// The transformed filters when Winograd runs.
     let winograd: WinogradFilters?
+    /// The filters packed for the vector kernels' products (4×4, stride 2, padding 1).
+    let panels: PackedPanels?
 
-    /// `vectorWidth` is the kernels' width for `.winograd` (default: this CPU's widest; tests compare widths).
+    /// `vectorWidth` is the kernels' width for `.vectorKernels` (default: this CPU's widest; tests compare widths).
     public init(
         inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
         weight: [Float], bias: [Float], algorithm: Algorithm = .columns, vectorWidth: Int = VectorKernels.width
@@ -80,11 +83,14 @@ public struct Convolution2D: Sendable {
         self.padding = padding
         self.weight = weight
         self.bias = bias
+        let own = algorithm == .vectorKernels
         winograd =
-            algorithm == .winograd
+            own
             ? WinogradFilters(
-                kernel: kernel, stride: stride, padding: padding, weight: weight, outChannels: outChannels, inChannels: inChannels, width: vectorWidth
-            ) : nil
+                kernel: kernel, stride: stride, padding: padding, weight: weight, outChannels: outChannels, inChannels: inChannels,
+                width: vectorWidth) : nil
+        let strided = kernel == 4 && stride == 2 && padding == 1
+        panels = own && strided ? PackedPanels(weight, rows: outChannels, depth: inChannels * 16, width: vectorWidth) : nil
     }
 
     /// This convolution computed by `algorithm` (same filters).
@@ -94,8 +100,8 @@ public struct Convolution2D: Sendable {
             weight: weight, bias: bias, algorithm: algorithm, vectorWidth: vectorWidth)
     }
 
-    /// Whether calls run Winograd on the vector kernels (false: columns and sgemm).
-    public var runsWinograd: Bool { winograd != nil }
+    /// Whether calls run Benchtop's vector kernels (false: OpenBLAS).
+    public var runsVectorKernels: Bool { winograd != nil || panels != nil }
 
     /// Output height/width for an input height/width.
     public func outputSize(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }

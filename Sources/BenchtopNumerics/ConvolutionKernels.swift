@@ -45,7 +45,9 @@ extension Convolution2D {
         let tile = min(n, max(128, Self.tileBytes / (4 * k)))
         let columns = UnsafeMutablePointer<Float>.allocate(capacity: k * tile)
         defer { columns.deallocate() }
-        let product = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * tile)
+        // With packed filters, each panel's product is column-major ([column][lane]); otherwise sgemm's row-major.
+        let productCount = panels.map { $0.panelCount * $0.width * tile } ?? outChannels * tile
+        let product = UnsafeMutablePointer<Float>.allocate(capacity: productCount)
         defer { product.deallocate() }
         var out = [Float](unsafeUninitializedCapacity: outChannels * oh * ow) { _, count in count = outChannels * oh * ow }
         weight.withUnsafeBufferPointer { wt in
@@ -63,9 +65,23 @@ extension Convolution2D {
                                 }
                             }
                         }
-                        BLAS.sgemm(
-                            m: outChannels, n: count, k: k, a: wt.baseAddress!, lda: k, b: columns, ldb: count,
-                            c: product, ldc: count)
+                        if let panels {
+                            for p in 0..<panels.panelCount {
+                                panels.product(
+                                    panel: p, right: columns, columnStride: count, columns: count, out: product + p * panels.width * count)
+                            }
+                        } else {
+                            BLAS.sgemm(
+                                m: outChannels, n: count, k: k, a: wt.baseAddress!, lda: k, b: columns, ldb: count,
+                                c: product, ldc: count)
+                        }
+                        // Channel co's product for the tile's columns: a row of sgemm's result, or a lane of a panel's
+                        // column-major result.
+                        let columnStride = panels?.width ?? 1
+                        func productRow(_ co: Int) -> UnsafeMutablePointer<Float> {
+                            guard let w = panels?.width else { return product + co * count }
+                            return product + (co / w) * w * count + co % w
+                        }
                         // Scatter the tile's valid columns (ox < ow) row segment by row segment.
                         var j = j0
                         while j < j0 + count {
@@ -76,8 +92,8 @@ extension Convolution2D {
                             if ox1 > ox0 {
                                 for co in 0..<outChannels {
                                     biasReLU(
-                                        from: product + co * count + (j - j0), to: o.baseAddress! + (co * oh + oy) * ow + ox0,
-                                        count: ox1 - ox0, bias: b[co], relu: relu)
+                                        from: productRow(co) + (j - j0) * columnStride, stride: columnStride,
+                                        to: o.baseAddress! + (co * oh + oy) * ow + ox0, count: ox1 - ox0, bias: b[co], relu: relu)
                                 }
                             }
                             j = segmentEnd
@@ -140,5 +156,16 @@ func biasReLU(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float
         for i in 0..<count { dst[i] = max(src[i] + bias, 0) }
     } else {
         for i in 0..<count { dst[i] = src[i] + bias }
+    }
+}
+
+/// dst[i] = src[i · stride] + bias, clamped at zero with `relu`.
+@inline(__always)
+func biasReLU(from src: UnsafePointer<Float>, stride: Int, to dst: UnsafeMutablePointer<Float>, count: Int, bias: Float, relu: Bool) {
+    if stride == 1 { return biasReLU(from: src, to: dst, count: count, bias: bias, relu: relu) }
+    if relu {
+        for i in 0..<count { dst[i] = max(src[i * stride] + bias, 0) }
+    } else {
+        for i in 0..<count { dst[i] = src[i * stride] + bias }
     }
 }

@@ -27,6 +27,37 @@ public enum VectorKernels {
     }
 }
 
+/// A weight matrix [rows][depth] packed once in panels of `width` rows for `bk_panel_product`.
+struct PackedPanels: Sendable {
+    let width: Int
+    let rows: Int
+    let depth: Int
+    let values: [Float]
+
+    /// nil unless `width` runs here.
+    init?(_ matrix: [Float], rows: Int, depth: Int, width: Int) {
+        guard width > 0, VectorKernels.supports(width: width) else { return nil }
+        self.width = width
+        self.rows = rows
+        self.depth = depth
+        let count = bk_panels_count(Int32(rows), Int32(depth), Int32(width))
+        values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            matrix.withUnsafeBufferPointer { bk_pack_panels($0.baseAddress!, Int32(rows), Int32(depth), Int32(width), buffer.baseAddress!) }
+            initialized = count
+        }
+    }
+
+    var panelCount: Int { (rows + width - 1) / width }
+
+    /// out[c][lane] = Σ_d matrix[panel · width + lane][d] · right[d · columnStride + c] for c < columns.
+    func product(panel: Int, right: UnsafePointer<Float>, columnStride: Int, columns: Int, out: UnsafeMutablePointer<Float>) {
+        values.withUnsafeBufferPointer { v in
+            bk_panel_product(
+                Int32(width), v.baseAddress! + panel * depth * width, Int32(depth), right, Int32(columnStride), Int32(columns), out)
+        }
+    }
+}
+
 /// Winograd F(2×2, 3×3) filters of a `Convolution2D`, transformed and packed once for the vector kernels.
 struct WinogradFilters: Sendable {
     let width: Int

@@ -55,8 +55,8 @@ struct ResidualBlock: Sendable {
     /// The 3×3 convolutions run Winograd where the CPU has the vector kernels: at the 10×10 grid they are half
     /// the encoder's work, and OpenBLAS reaches only part of its rate on their thin products.
     init(conv1: Convolution2D, conv2: Convolution2D, conv3: Convolution2D) {
-        self.conv1 = conv1.using(.winograd)
-        self.conv2 = conv2.using(.winograd)
+        self.conv1 = conv1.using(.vectorKernels)
+        self.conv2 = conv2.using(.vectorKernels)
         self.conv3 = conv3
     }
 
@@ -166,7 +166,8 @@ public struct DepthVQVAE: DepthTokenizer {
             blocks.append(try block("encoder.\(index)", channels))
             index += 1
         }
-        encoderConvs = convs
+        // The strided convolutions run on the vector kernels' products where the CPU has them (filters packed once).
+        encoderConvs = convs.map { $0.using(.vectorKernels) }
         encoderBlocks = blocks
         encoderProjection = try conv("encoder.\(index)", channels, c.codebookDim, 1, 1, 0)
         let codebook = try loadCodebook()

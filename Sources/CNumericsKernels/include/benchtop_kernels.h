@@ -15,6 +15,23 @@ extern "C" {
 /// 1 when this build carries kernels of `vector_width` floats (16 or 8) for x86-64; the caller checks the CPU.
 int bk_supports_vector_width(int vector_width);
 
+// MARK: - Products with a packed left matrix
+//
+// A weight matrix [rows][depth] is packed once into panels of `vector_width` rows ([panel][depth][lane]); each
+// product then multiplies one panel by a right matrix [depth][columns] (row stride `column_stride`) and writes the
+// result column-major within the panel: out[column][lane].
+
+/// Floats of `rows` × `depth` packed in panels of `vector_width` rows (the last panel zero-padded).
+size_t bk_panels_count(int rows, int depth, int vector_width);
+
+/// Packs `matrix` ([rows][depth], row-major) into panels.
+void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, float *packed);
+
+/// out[c][lane] = Σ_d panel[d][lane] · right[d · column_stride + c] for c < columns; `panel` points at one panel
+/// of a `bk_pack_panels` result (panel p starts at p · depth · vector_width).
+void bk_panel_product(
+    int vector_width, const float *panel, int depth, const float *right, int column_stride, int columns, float *out);
+
 // MARK: - 3×3 convolution, stride 1, padding 1, by Winograd F(2×2, 3×3)
 //
 // Each 4×4 input tile d (stride 2, zero outside the image) becomes V = Bᵀ d B, each 3×3 filter g becomes

@@ -1,5 +1,6 @@
-// Winograd F(2×2, 3×3) convolution (see benchtop_kernels.h). The transforms are scalar and shared; the products,
-// which are nearly all the work, are compiled once per vector width from winograd_product_template.h.
+// Packed-panel products and the Winograd F(2×2, 3×3) convolution built on them (see benchtop_kernels.h). The
+// transforms are scalar and shared; the products, which are nearly all the work, are compiled once per vector width
+// from panel_product_template.h.
 #include "benchtop_kernels.h"
 
 #include <string.h>
@@ -113,7 +114,7 @@ static void transform_output(
     }
 }
 
-typedef void (*product_function)(const float *packed, const float *v, int in_channels, int tiles, float *m);
+typedef void (*product_function)(const float *panel, const float *right, int depth, int column_stride, int columns, float *out);
 
 #define BK_CONCAT2(a, b) a##b
 #define BK_CONCAT(a, b) BK_CONCAT2(a, b)
@@ -123,7 +124,7 @@ typedef void (*product_function)(const float *packed, const float *v, int in_cha
 #define BK_TARGET "avx512f"
 #define BK_WIDTH 16
 #define BK_BLOCK 13 // 13 accumulators + the filter row + a spare of 32 registers
-#include "winograd_product_template.h"
+#include "panel_product_template.h"
 #undef BK_SUFFIX
 #undef BK_TARGET
 #undef BK_WIDTH
@@ -133,7 +134,7 @@ typedef void (*product_function)(const float *packed, const float *v, int in_cha
 #define BK_TARGET "avx2,fma"
 #define BK_WIDTH 8
 #define BK_BLOCK 12 // 12 accumulators + the filter row + a broadcast of 16 registers
-#include "winograd_product_template.h"
+#include "panel_product_template.h"
 #undef BK_SUFFIX
 #undef BK_TARGET
 #undef BK_WIDTH
@@ -151,6 +152,24 @@ static product_function product_for(int vector_width) {
 
 int bk_supports_vector_width(int vector_width) { return product_for(vector_width) != 0; }
 
+size_t bk_panels_count(int rows, int depth, int vector_width) {
+    return (size_t)panel_count(rows, vector_width) * depth * vector_width;
+}
+
+void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, float *packed) {
+    memset(packed, 0, bk_panels_count(rows, depth, vector_width) * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+        float *panel = packed + (size_t)(r / vector_width) * depth * vector_width + r % vector_width;
+        for (int d = 0; d < depth; d++) panel[(size_t)d * vector_width] = matrix[(size_t)r * depth + d];
+    }
+}
+
+void bk_panel_product(
+    int vector_width, const float *panel, int depth, const float *right, int column_stride, int columns, float *out) {
+    product_function product = product_for(vector_width);
+    if (product) product(panel, right, depth, column_stride, columns, out);
+}
+
 void bk_winograd_conv3x3(
     int vector_width, const float *packed, const float *bias, const float *input, int in_channels, int out_channels,
     int height, int width, int relu, float *scratch, float *output) {
@@ -166,7 +185,7 @@ void bk_winograd_conv3x3(
     for (int p = 0; p < panels; p++) {
         for (int k = 0; k < 16; k++) {
             product(packed + ((size_t)k * panels + p) * panel_floats, v + (size_t)k * in_channels * tiles, in_channels,
-                (int)tiles, m + (size_t)k * tiles * vector_width);
+                (int)tiles, (int)tiles, m + (size_t)k * tiles * vector_width);
         }
         int first = p * vector_width;
         int lanes = out_channels - first < vector_width ? out_channels - first : vector_width;

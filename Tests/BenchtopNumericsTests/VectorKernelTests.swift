@@ -1,15 +1,16 @@
 import BenchtopNumerics
 import Testing
 
-/// Checks the Winograd 3×3 convolution on Benchtop's vector kernels against direct loops and against the columns
-/// path, at every vector width this CPU runs.
-@Suite struct WinogradTests {
+/// Checks the convolutions on Benchtop's vector kernels (Winograd 3×3; 4×4 stride 2 on packed filters) against direct
+/// loops and against the columns path, at every vector width this CPU runs.
+@Suite struct VectorKernelTests {
     func values(_ n: Int, _ seed: Int) -> [Float] { (0..<n).map { Float(($0 * 7919 + seed * 104729) % 201 - 100) / 50 } }
 
     func convolution(cin: Int, cout: Int, kernel: Int = 3, stride: Int = 1, width: Int = VectorKernels.width) -> Convolution2D {
+        // 3×3 at stride 1 runs Winograd; 4×4 at stride 2 the packed filters.
         Convolution2D(
             inChannels: cin, outChannels: cout, kernel: kernel, stride: stride, padding: 1,
-            weight: values(cout * cin * kernel * kernel, 1), bias: values(cout, 2), algorithm: .winograd, vectorWidth: width)
+            weight: values(cout * cin * kernel * kernel, 1), bias: values(cout, 2), algorithm: .vectorKernels, vectorWidth: width)
     }
 
     /// (inChannels, outChannels, height, width): odd sizes (a half tile at the edge), channel counts that fill no
@@ -17,7 +18,7 @@ import Testing
     @Test(arguments: [(3, 5, 9, 7), (20, 17, 10, 10), (64, 33, 1, 2), (40, 24, 11, 6), (8, 16, 12, 12)])
     func winogradMatchesDirectLoops(cin: Int, cout: Int, h: Int, w: Int) {
         let conv = convolution(cin: cin, cout: cout)
-        #expect(conv.runsWinograd == (VectorKernels.width > 0))
+        #expect(conv.runsVectorKernels == (VectorKernels.width > 0))
         let x = FeatureMap(channels: cin, height: h, width: w, values: values(cin * h * w, 3))
         let y = conv(x, relu: false)
         #expect(y.channels == cout && y.height == h && y.width == w)
@@ -48,21 +49,42 @@ import Testing
     }
 
     /// Every output sums its input channels in the same order with fused multiply-adds at any width: same bits.
-    @Test func vectorWidthsGiveTheSameBits() throws {
+    @Test(arguments: [3, 4]) func vectorWidthsGiveTheSameBits(kernel: Int) throws {
         let widths = VectorKernels.runnableWidths
-        try #require(!widths.isEmpty, "this CPU has neither AVX2 + FMA nor AVX-512; Winograd does not run here")
+        try #require(!widths.isEmpty, "this CPU has neither AVX2 + FMA nor AVX-512; the vector kernels do not run here")
         let x = FeatureMap(channels: 48, height: 10, width: 10, values: values(48 * 100, 4))
-        let outputs = widths.map { convolution(cin: 48, cout: 40, width: $0)(x, relu: true).values }
+        let outputs = widths.map {
+            convolution(cin: 48, cout: 40, kernel: kernel, stride: kernel == 4 ? 2 : 1, width: $0)(x, relu: true).values
+        }
         for (width, output) in zip(widths, outputs) { #expect(output == outputs[0], "width \(width) differs from \(widths[0])") }
     }
 
-    /// Shapes Winograd does not cover (stride 2, 1×1) keep the columns path and its exact results.
+    /// (inChannels, outChannels, height, width) for 4×4, stride 2, padding 1 on packed filters: one partial panel,
+    /// several panels with a remainder, and inputs whose columns span several tiles (the first ending mid-row).
+    @Test(arguments: [(1, 16, 32, 30), (3, 20, 10, 8), (64, 33, 24, 22), (16, 8, 64, 64)])
+    func stridedConvolutionOnPackedFiltersMatchesColumns(cin: Int, cout: Int, h: Int, w: Int) {
+        let conv = convolution(cin: cin, cout: cout, kernel: 4, stride: 2)
+        #expect(conv.runsVectorKernels == (VectorKernels.width > 0))
+        let reference = conv.using(.columns)
+        #expect(!reference.runsVectorKernels)
+        let x = FeatureMap(channels: cin, height: h, width: w, values: values(cin * h * w, 8))
+        let y = conv(x, relu: false)
+        let expected = reference(x, relu: false)
+        #expect(y.channels == expected.channels && y.height == expected.height && y.width == expected.width)
+        // Both sum cin·16 products of values up to 2 × 2 in float: 1e-6 of that sum's magnitude bounds the difference.
+        let bound = Float(cin * 16 * 4) * 1e-6
+        let worst = zip(y.values, expected.values).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= bound, "worst difference \(worst), bound \(bound)")
+        #expect(conv(x, relu: true).values == y.values.map { max($0, 0) })
+    }
+
+    /// Shapes the vector kernels do not cover (3×3 at stride 2, 1×1) keep the columns path and its exact results.
     @Test(arguments: [(3, 2), (1, 1)])
     func otherShapesKeepTheColumnsPath(kernel: Int, stride: Int) {
         let conv = Convolution2D(
             inChannels: 6, outChannels: 7, kernel: kernel, stride: stride, padding: kernel == 3 ? 1 : 0,
-            weight: values(7 * 6 * kernel * kernel, 5), bias: values(7, 6), algorithm: .winograd)
-        #expect(!conv.runsWinograd)
+            weight: values(7 * 6 * kernel * kernel, 5), bias: values(7, 6), algorithm: .vectorKernels)
+        #expect(!conv.runsVectorKernels)
         let x = FeatureMap(channels: 6, height: 9, width: 8, values: values(6 * 72, 7))
         #expect(conv(x, relu: true) == conv.using(.columns)(x, relu: true))
     }
