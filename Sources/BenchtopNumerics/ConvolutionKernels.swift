@@ -66,10 +66,7 @@ extension Convolution2D {
                             }
                         }
                         if let panels {
-                            for p in 0..<panels.panelCount {
-                                panels.product(
-                                    panel: p, right: columns, columnStride: count, columns: count, out: product + p * panels.width * count)
-                            }
+                            panels.product(right: columns, columnStride: count, columns: count, out: product)
                         } else {
                             BLAS.sgemm(
                                 m: outChannels, n: count, k: k, a: wt.baseAddress!, lda: k, b: columns, ldb: count,

@@ -49,11 +49,12 @@ struct PackedPanels: Sendable {
 
     var panelCount: Int { (rows + width - 1) / width }
 
-    /// out[c][lane] = Σ_d matrix[panel · width + lane][d] · right[d · columnStride + c] for c < columns.
-    func product(panel: Int, right: UnsafePointer<Float>, columnStride: Int, columns: Int, out: UnsafeMutablePointer<Float>) {
+    /// For every panel p: out[p][c][lane] = Σ_d matrix[p · width + lane][d] · right[d · columnStride + c] for
+    /// c < columns, panel p's result at out + p · columns · width.
+    func product(right: UnsafePointer<Float>, columnStride: Int, columns: Int, out: UnsafeMutablePointer<Float>) {
         values.withUnsafeBufferPointer { v in
-            bk_panel_product(
-                Int32(width), v.baseAddress! + panel * depth * width, Int32(depth), right, Int32(columnStride), Int32(columns), out)
+            bk_panels_product(
+                Int32(width), v.baseAddress!, Int32(depth), Int32(panelCount), right, Int32(columnStride), Int32(columns), out)
         }
     }
 }

@@ -41,7 +41,7 @@ void bk_winograd_pack(const float *weight, int out_channels, int in_channels, in
 size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, int width, int vector_width) {
     (void)out_channels;
     size_t tiles = (size_t)ceil_half(height) * ceil_half(width);
-    return 16 * tiles * ((size_t)in_channels + vector_width);
+    return 16 * tiles * ((size_t)in_channels + 2 * (size_t)vector_width);
 }
 
 // V[position][in channel][tile] = Bᵀ d B for every 4×4 input tile d (rows 2ty−1 … 2ty+2, zero outside),
@@ -114,7 +114,9 @@ static void transform_output(
     }
 }
 
-typedef void (*product_function)(const float *panel, const float *right, int depth, int column_stride, int columns, float *out);
+typedef void (*product_function)(
+    const float *panel0, const float *panel1, const float *right, int depth, int column_stride, int columns, float *out0,
+    float *out1);
 
 #define BK_CONCAT2(a, b) a##b
 #define BK_CONCAT(a, b) BK_CONCAT2(a, b)
@@ -123,22 +125,26 @@ typedef void (*product_function)(const float *panel, const float *right, int dep
 #define BK_SUFFIX _avx512
 #define BK_TARGET "avx512f"
 #define BK_WIDTH 16
-#define BK_BLOCK 13 // 13 accumulators + the filter row + a spare of 32 registers
+#define BK_SINGLE 13 // accumulators for one panel: 13 + the filter row of 32 registers
+#define BK_PAIR 13   // for two panels: 26 + two filter rows
 #include "panel_product_template.h"
 #undef BK_SUFFIX
 #undef BK_TARGET
 #undef BK_WIDTH
-#undef BK_BLOCK
+#undef BK_SINGLE
+#undef BK_PAIR
 
 #define BK_SUFFIX _avx2
 #define BK_TARGET "avx2,fma"
 #define BK_WIDTH 8
-#define BK_BLOCK 12 // 12 accumulators + the filter row + a broadcast of 16 registers
+#define BK_SINGLE 12 // 12 accumulators + the filter row + a broadcast of 16 registers
+#define BK_PAIR 6    // 12 + two filter rows + a broadcast
 #include "panel_product_template.h"
 #undef BK_SUFFIX
 #undef BK_TARGET
 #undef BK_WIDTH
-#undef BK_BLOCK
+#undef BK_SINGLE
+#undef BK_PAIR
 #endif
 
 static product_function product_for(int vector_width) {
@@ -164,10 +170,19 @@ void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, 
     }
 }
 
-void bk_panel_product(
-    int vector_width, const float *panel, int depth, const float *right, int column_stride, int columns, float *out) {
+void bk_panels_product(
+    int vector_width, const float *packed, int depth, int panels, const float *right, int column_stride, int columns,
+    float *out) {
     product_function product = product_for(vector_width);
-    if (product) product(panel, right, depth, column_stride, columns, out);
+    if (!product) return;
+    size_t panel_floats = (size_t)depth * vector_width;
+    size_t out_floats = (size_t)columns * vector_width;
+    int p = 0;
+    for (; p + 1 < panels; p += 2) {
+        product(packed + p * panel_floats, packed + (p + 1) * panel_floats, right, depth, column_stride, columns,
+            out + p * out_floats, out + (p + 1) * out_floats);
+    }
+    if (p < panels) product(packed + p * panel_floats, 0, right, depth, column_stride, columns, out + p * out_floats, 0);
 }
 
 void bk_winograd_conv3x3(
@@ -181,14 +196,19 @@ void bk_winograd_conv3x3(
     transform_input(input, in_channels, height, width, v);
     int panels = panel_count(out_channels, vector_width);
     size_t panel_floats = (size_t)in_channels * vector_width;
-    // Per panel of output channels: the 16 products into m (a few KiB, stays in L1), then its output tiles.
-    for (int p = 0; p < panels; p++) {
+    size_t m_floats = 16 * tiles * vector_width; // one panel's products: a few KiB, they stay in L1
+    // Per pair of panels of output channels (two share each load of v): the 16 products into m, then the tiles.
+    for (int p = 0; p < panels; p += 2) {
+        int pair = p + 1 < panels;
         for (int k = 0; k < 16; k++) {
-            product(packed + ((size_t)k * panels + p) * panel_floats, v + (size_t)k * in_channels * tiles, in_channels,
-                (int)tiles, (int)tiles, m + (size_t)k * tiles * vector_width);
+            const float *panel0 = packed + ((size_t)k * panels + p) * panel_floats;
+            product(panel0, pair ? panel0 + panel_floats : 0, v + (size_t)k * in_channels * tiles, in_channels, (int)tiles,
+                (int)tiles, m + (size_t)k * tiles * vector_width, pair ? m + m_floats + (size_t)k * tiles * vector_width : 0);
         }
-        int first = p * vector_width;
-        int lanes = out_channels - first < vector_width ? out_channels - first : vector_width;
-        transform_output(m, vector_width, first, lanes, bias, height, width, relu, output);
+        for (int q = p; q <= p + pair; q++) {
+            int first = q * vector_width;
+            int lanes = out_channels - first < vector_width ? out_channels - first : vector_width;
+            transform_output(m + (q - p) * m_floats, vector_width, first, lanes, bias, height, width, relu, output);
+        }
     }
 }

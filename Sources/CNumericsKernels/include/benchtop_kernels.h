@@ -27,10 +27,12 @@ size_t bk_panels_count(int rows, int depth, int vector_width);
 /// Packs `matrix` ([rows][depth], row-major) into panels.
 void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, float *packed);
 
-/// out[c][lane] = Σ_d panel[d][lane] · right[d · column_stride + c] for c < columns; `panel` points at one panel
-/// of a `bk_pack_panels` result (panel p starts at p · depth · vector_width).
-void bk_panel_product(
-    int vector_width, const float *panel, int depth, const float *right, int column_stride, int columns, float *out);
+/// For each of the first `panels` panels p of `packed` (a `bk_pack_panels` result of `depth` columns):
+/// out[p][c][lane] = Σ_d packed[p][d][lane] · right[d · column_stride + c] for c < columns, panel p's result at
+/// out + p · columns · vector_width. Panels run in pairs that share each load of `right`.
+void bk_panels_product(
+    int vector_width, const float *packed, int depth, int panels, const float *right, int column_stride, int columns,
+    float *out);
 
 // MARK: - 3×3 convolution, stride 1, padding 1, by Winograd F(2×2, 3×3)
 //
