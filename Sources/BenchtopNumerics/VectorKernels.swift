@@ -14,8 +14,11 @@ public enum VectorKernels {
     /// Whether this build carries kernels of `width` floats (16 and 8 on x86-64; the CPU is not checked).
     public static func supports(width: Int) -> Bool { bk_supports_vector_width(Int32(width)) != 0 }
 
+    /// Whether this CPU runs kernels of `width` floats (AVX-512 CPUs run the AVX2 ones too).
+    public static func runs(width: Int) -> Bool { width > 0 && width <= self.width && supports(width: width) }
+
     /// The widths this CPU can run, widest first (for tests that compare them).
-    public static var runnableWidths: [Int] { [16, 8].filter { $0 <= width && supports(width: $0) } }
+    public static var runnableWidths: [Int] { [16, 8].filter(runs(width:)) }
 
     /// Short description for reports, e.g. "AVX-512 (16 floats)".
     public static var report: String {
@@ -27,16 +30,16 @@ public enum VectorKernels {
     }
 }
 
-/// A weight matrix [rows][depth] packed once in panels of `width` rows for `bk_panel_product`.
+/// A weight matrix [rows][depth] packed once in panels of `width` rows for `bk_panels_product`.
 struct PackedPanels: Sendable {
     let width: Int
     let rows: Int
     let depth: Int
     let values: [Float]
 
-    /// nil unless `width` runs here.
+    /// nil unless this CPU runs `width`.
     init?(_ matrix: [Float], rows: Int, depth: Int, width: Int) {
-        guard width > 0, VectorKernels.supports(width: width) else { return nil }
+        guard VectorKernels.runs(width: width) else { return nil }
         self.width = width
         self.rows = rows
         self.depth = depth
@@ -64,9 +67,9 @@ struct WinogradFilters: Sendable {
     let width: Int
     let packed: [Float]
 
-    /// nil unless the shape is 3×3, stride 1, padding 1 and `width` runs here.
+    /// nil unless the shape is 3×3, stride 1, padding 1 and this CPU runs `width`.
     init?(kernel: Int, stride: Int, padding: Int, weight: [Float], outChannels: Int, inChannels: Int, width: Int) {
-        guard kernel == 3, stride == 1, padding == 1, width > 0, VectorKernels.supports(width: width) else { return nil }
+        guard kernel == 3, stride == 1, padding == 1, VectorKernels.runs(width: width) else { return nil }
         self.width = width
         let count = bk_winograd_packed_count(Int32(outChannels), Int32(inChannels), Int32(width))
         packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

@@ -5,20 +5,24 @@
 
 #include <string.h>
 
-static int ceil_half(int n) { return (n + 1) / 2; }
-static int panel_count(int out_channels, int vector_width) { return (out_channels + vector_width - 1) / vector_width; }
+static int ceil_half(int n) {
+    return (n + 1) / 2;
+}
+static int panel_count(int out_channels, int vector_width) {
+    return (out_channels + vector_width - 1) / vector_width;
+}
 
 size_t bk_winograd_packed_count(int out_channels, int in_channels, int vector_width) {
     return (size_t)16 * panel_count(out_channels, vector_width) * in_channels * vector_width;
 }
 
 // Packed layout: [16 transform positions][panel][in channel][vector_width lanes]; lanes past out_channels are zero.
-void bk_winograd_pack(const float *weight, int out_channels, int in_channels, int vector_width, float *packed) {
+void bk_winograd_pack(const float* weight, int out_channels, int in_channels, int vector_width, float* packed) {
     int panels = panel_count(out_channels, vector_width);
     memset(packed, 0, bk_winograd_packed_count(out_channels, in_channels, vector_width) * sizeof(float));
     for (int co = 0; co < out_channels; co++) {
         for (int ci = 0; ci < in_channels; ci++) {
-            const float *g = weight + ((size_t)co * in_channels + ci) * 9;
+            const float* g = weight + ((size_t)co * in_channels + ci) * 9;
             // t = G g (4×3), then u = t Gᵀ (4×4), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
             float t[4][3];
             for (int j = 0; j < 3; j++) {
@@ -28,7 +32,8 @@ void bk_winograd_pack(const float *weight, int out_channels, int in_channels, in
                 t[3][j] = g[6 + j];
             }
             for (int i = 0; i < 4; i++) {
-                float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+                float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]),
+                              t[i][2]};
                 for (int j = 0; j < 4; j++) {
                     size_t at = (((size_t)(i * 4 + j) * panels + co / vector_width) * in_channels + ci) * vector_width;
                     packed[at + co % vector_width] = u[j];
@@ -46,11 +51,11 @@ size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, 
 
 // V[position][in channel][tile] = Bᵀ d B for every 4×4 input tile d (rows 2ty−1 … 2ty+2, zero outside),
 // Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
-static void transform_input(const float *input, int in_channels, int height, int width, float *v) {
+static void transform_input(const float* input, int in_channels, int height, int width, float* v) {
     int th = ceil_half(height), tw = ceil_half(width);
     size_t tiles = (size_t)th * tw;
     for (int ci = 0; ci < in_channels; ci++) {
-        const float *plane = input + (size_t)ci * height * width;
+        const float* plane = input + (size_t)ci * height * width;
         for (int ty = 0; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 float d[4][4];
@@ -71,7 +76,8 @@ static void transform_input(const float *input, int in_channels, int height, int
                 size_t tile = (size_t)ty * tw + tx;
                 for (int i = 0; i < 4; i++) {
                     float row[4] = {t[i][0] - t[i][2], t[i][1] + t[i][2], t[i][2] - t[i][1], t[i][1] - t[i][3]};
-                    for (int j = 0; j < 4; j++) v[((size_t)(i * 4 + j) * in_channels + ci) * tiles + tile] = row[j];
+                    for (int j = 0; j < 4; j++)
+                        v[((size_t)(i * 4 + j) * in_channels + ci) * tiles + tile] = row[j];
                 }
             }
         }
@@ -80,19 +86,19 @@ static void transform_input(const float *input, int in_channels, int height, int
 
 // output = bias + Aᵀ m A for each tile of the lanes' output channels, Aᵀ = [1 1 1 0; 0 1 −1 −1]; m is
 // [position][tile][vector_width], as the products store it.
-static void transform_output(
-    const float *m, int vector_width, int first_channel, int lanes, const float *bias, int height, int width, int relu,
-    float *output) {
+static void transform_output(const float* m, int vector_width, int first_channel, int lanes, const float* bias,
+                             int height, int width, int relu, float* output) {
     int th = ceil_half(height), tw = ceil_half(width);
     size_t tiles = (size_t)th * tw;
     for (int lane = 0; lane < lanes; lane++) {
         int co = first_channel + lane;
-        float *plane = output + (size_t)co * height * width;
+        float* plane = output + (size_t)co * height * width;
         for (int ty = 0; ty < th; ty++) {
             for (int tx = 0; tx < tw; tx++) {
                 size_t tile = (size_t)ty * tw + tx;
                 float q[4][4];
-                for (int k = 0; k < 16; k++) q[k / 4][k % 4] = m[((size_t)k * tiles + tile) * vector_width + lane];
+                for (int k = 0; k < 16; k++)
+                    q[k / 4][k % 4] = m[((size_t)k * tiles + tile) * vector_width + lane];
                 float s[2][4];
                 for (int j = 0; j < 4; j++) {
                     s[0][j] = q[0][j] + q[1][j] + q[2][j];
@@ -101,7 +107,8 @@ static void transform_output(
                 for (int i = 0; i < 2; i++) {
                     int y = 2 * ty + i;
                     if (y >= height) break;
-                    float pair[2] = {bias[co] + (s[i][0] + s[i][1] + s[i][2]), bias[co] + (s[i][1] - s[i][2] - s[i][3])};
+                    float pair[2] = {bias[co] + (s[i][0] + s[i][1] + s[i][2]),
+                                     bias[co] + (s[i][1] - s[i][2] - s[i][3])};
                     for (int j = 0; j < 2; j++) {
                         int x = 2 * tx + j;
                         if (x >= width) break;
@@ -114,9 +121,8 @@ static void transform_output(
     }
 }
 
-typedef void (*product_function)(
-    const float *panel0, const float *panel1, const float *right, int depth, int column_stride, int columns, float *out0,
-    float *out1);
+typedef void (*product_function)(const float* panel0, const float* panel1, const float* right, int depth,
+                                 int column_stride, int columns, float* out0, float* out1);
 
 #define BK_CONCAT2(a, b) a##b
 #define BK_CONCAT(a, b) BK_CONCAT2(a, b)
@@ -156,23 +162,25 @@ static product_function product_for(int vector_width) {
     return 0;
 }
 
-int bk_supports_vector_width(int vector_width) { return product_for(vector_width) != 0; }
+int bk_supports_vector_width(int vector_width) {
+    return product_for(vector_width) != 0;
+}
 
 size_t bk_panels_count(int rows, int depth, int vector_width) {
     return (size_t)panel_count(rows, vector_width) * depth * vector_width;
 }
 
-void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, float *packed) {
+void bk_pack_panels(const float* matrix, int rows, int depth, int vector_width, float* packed) {
     memset(packed, 0, bk_panels_count(rows, depth, vector_width) * sizeof(float));
     for (int r = 0; r < rows; r++) {
-        float *panel = packed + (size_t)(r / vector_width) * depth * vector_width + r % vector_width;
-        for (int d = 0; d < depth; d++) panel[(size_t)d * vector_width] = matrix[(size_t)r * depth + d];
+        float* panel = packed + (size_t)(r / vector_width) * depth * vector_width + r % vector_width;
+        for (int d = 0; d < depth; d++)
+            panel[(size_t)d * vector_width] = matrix[(size_t)r * depth + d];
     }
 }
 
-void bk_panels_product(
-    int vector_width, const float *packed, int depth, int panels, const float *right, int column_stride, int columns,
-    float *out) {
+void bk_panels_product(int vector_width, const float* packed, int depth, int panels, const float* right,
+                       int column_stride, int columns, float* out) {
     product_function product = product_for(vector_width);
     if (!product) return;
     size_t panel_floats = (size_t)depth * vector_width;
@@ -180,19 +188,19 @@ void bk_panels_product(
     int p = 0;
     for (; p + 1 < panels; p += 2) {
         product(packed + p * panel_floats, packed + (p + 1) * panel_floats, right, depth, column_stride, columns,
-            out + p * out_floats, out + (p + 1) * out_floats);
+                out + p * out_floats, out + (p + 1) * out_floats);
     }
-    if (p < panels) product(packed + p * panel_floats, 0, right, depth, column_stride, columns, out + p * out_floats, 0);
+    if (p < panels)
+        product(packed + p * panel_floats, 0, right, depth, column_stride, columns, out + p * out_floats, 0);
 }
 
-void bk_winograd_conv3x3(
-    int vector_width, const float *packed, const float *bias, const float *input, int in_channels, int out_channels,
-    int height, int width, int relu, float *scratch, float *output) {
+void bk_winograd_conv3x3(int vector_width, const float* packed, const float* bias, const float* input, int in_channels,
+                         int out_channels, int height, int width, int relu, float* scratch, float* output) {
     product_function product = product_for(vector_width);
     if (!product) return;
     size_t tiles = (size_t)ceil_half(height) * ceil_half(width);
-    float *v = scratch;
-    float *m = scratch + 16 * tiles * in_channels;
+    float* v = scratch;
+    float* m = scratch + 16 * tiles * in_channels;
     transform_input(input, in_channels, height, width, v);
     int panels = panel_count(out_channels, vector_width);
     size_t panel_floats = (size_t)in_channels * vector_width;
@@ -201,9 +209,10 @@ void bk_winograd_conv3x3(
     for (int p = 0; p < panels; p += 2) {
         int pair = p + 1 < panels;
         for (int k = 0; k < 16; k++) {
-            const float *panel0 = packed + ((size_t)k * panels + p) * panel_floats;
-            product(panel0, pair ? panel0 + panel_floats : 0, v + (size_t)k * in_channels * tiles, in_channels, (int)tiles,
-                (int)tiles, m + (size_t)k * tiles * vector_width, pair ? m + m_floats + (size_t)k * tiles * vector_width : 0);
+            const float* panel0 = packed + ((size_t)k * panels + p) * panel_floats;
+            product(panel0, pair ? panel0 + panel_floats : 0, v + (size_t)k * in_channels * tiles, in_channels,
+                    (int)tiles, (int)tiles, m + (size_t)k * tiles * vector_width,
+                    pair ? m + m_floats + (size_t)k * tiles * vector_width : 0);
         }
         for (int q = p; q <= p + pair; q++) {
             int first = q * vector_width;

@@ -25,14 +25,13 @@ int bk_supports_vector_width(int vector_width);
 size_t bk_panels_count(int rows, int depth, int vector_width);
 
 /// Packs `matrix` ([rows][depth], row-major) into panels.
-void bk_pack_panels(const float *matrix, int rows, int depth, int vector_width, float *packed);
+void bk_pack_panels(const float* matrix, int rows, int depth, int vector_width, float* packed);
 
 /// For each of the first `panels` panels p of `packed` (a `bk_pack_panels` result of `depth` columns):
 /// out[p][c][lane] = Σ_d packed[p][d][lane] · right[d · column_stride + c] for c < columns, panel p's result at
 /// out + p · columns · vector_width. Panels run in pairs that share each load of `right`.
-void bk_panels_product(
-    int vector_width, const float *packed, int depth, int panels, const float *right, int column_stride, int columns,
-    float *out);
+void bk_panels_product(int vector_width, const float* packed, int depth, int panels, const float* right,
+                       int column_stride, int columns, float* out);
 
 // MARK: - 3×3 convolution, stride 1, padding 1, by Winograd F(2×2, 3×3)
 //
@@ -45,16 +44,15 @@ void bk_panels_product(
 size_t bk_winograd_packed_count(int out_channels, int in_channels, int vector_width);
 
 /// Transforms `weight` ([out][in][3][3]) to U and packs it in panels of `vector_width` output channels.
-void bk_winograd_pack(const float *weight, int out_channels, int in_channels, int vector_width, float *packed);
+void bk_winograd_pack(const float* weight, int out_channels, int in_channels, int vector_width, float* packed);
 
 /// Floats of scratch memory `bk_winograd_conv3x3` needs for this shape.
 size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, int width, int vector_width);
 
 /// output[out][height][width] = bias + conv3×3(input[in][height][width]), clamped at zero when `relu` is non-zero.
 /// `packed` comes from `bk_winograd_pack` with the same vector width.
-void bk_winograd_conv3x3(
-    int vector_width, const float *packed, const float *bias, const float *input, int in_channels, int out_channels,
-    int height, int width, int relu, float *scratch, float *output);
+void bk_winograd_conv3x3(int vector_width, const float* packed, const float* bias, const float* input, int in_channels,
+                         int out_channels, int height, int width, int relu, float* scratch, float* output);
 
 #ifdef __cplusplus
 }
