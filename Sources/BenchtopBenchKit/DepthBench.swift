@@ -17,7 +17,8 @@ public struct DepthBench: ParsableCommand {
     @Option(help: "A PyTorch result recorded elsewhere (tools/vqvae_golden.py --bench), used when torch is not importable here.")
     var torchJSON: String?
     @Option(help: "Write the figures as markdown to this file (e.g. docs/perf-depth.md).") var write: String?
-    @Flag(help: "Also time each encoder layer shape on its own (where the time goes).") var layers = false
+    @Flag(help: "Also time each encoder layer: inside the real encode, and each shape on its own with OpenBLAS (where the time goes).")
+    var layers = false
 
     public init() {}
 
@@ -31,6 +32,7 @@ public struct DepthBench: ParsableCommand {
             codes = model.codes(for: input)
             _ = model.decode(codes: codes)
         }
+        if layers { Self.timeLayersInPipeline(model, input: input, reps: reps) }
         var encode: [Double] = []
         var decode: [Double] = []
         var encodeCPU: [Double] = []
@@ -219,7 +221,38 @@ public struct DepthBench: ParsableCommand {
         return 2 * Double(n * n * n) / median(times) / 1e6
     }
 
-    /// CPU time of the calling thread: robust to other processes sharing the cores, unlike wall time.
+    /// Thread CPU ms (median) of each encoder layer inside the real encode (Benchtop's vector kernels where they
+    /// run), each pass followed by a decode as in the timed loop, so the filters come from memory as they do there.
+    static func timeLayersInPipeline(_ model: DepthVQVAE, input: FeatureMap, reps: Int) {
+        var names: [String] = []
+        var times: [[Double]] = []
+        for _ in 0..<reps {
+            var k = 0
+            var t = threadCPUms()
+            let features = model.features(input) { name in
+                let now = threadCPUms()
+                if times.count <= k {
+                    names.append(name)
+                    times.append([])
+                }
+                times[k].append(now - t)
+                k += 1
+                t = threadCPUms()
+            }
+            let quantiseStart = threadCPUms()
+            _ = model.quantize(features)
+            if times.count <= k {
+                names.append("quantiser")
+                times.append([])
+            }
+            times[k].append(threadCPUms() - quantiseStart)
+            _ = model.decode(codes: model.codes(for: input))
+        }
+        print("encoder layers inside the encode (thread CPU ms, median of \(reps); vector kernels: \(VectorKernels.report)):")
+        for (name, values) in zip(names, times) { print(String(format: "  %@: %.3f ms", name, median(values))) }
+        print(String(format: "  sum: %.3f ms", times.map(median).reduce(0, +)))
+    }
+
     /// Thread CPU ms (median) of each encoder layer shape of the full-size model on its own, random weights.
     static func timeLayers(reps: Int) {
         var rng = SeededRandom(seed: 3)

@@ -60,9 +60,15 @@ struct ResidualBlock: Sendable {
         self.conv3 = conv3
     }
 
-    func callAsFunction(_ x: FeatureMap) -> FeatureMap {
-        var y = conv3(conv2(conv1(x, relu: true), relu: true))
+    /// `afterEach` is called with 1, 2 and 3 as each convolution is done (the third with the residual added).
+    func callAsFunction(_ x: FeatureMap, afterEach: (Int) -> Void = { _ in }) -> FeatureMap {
+        let a = conv1(x, relu: true)
+        afterEach(1)
+        let b = conv2(a, relu: true)
+        afterEach(2)
+        var y = conv3(b)
         y.add(x)
+        afterEach(3)
         return y
     }
 }
@@ -202,13 +208,27 @@ public struct DepthVQVAE: DepthTokenizer {
 
     /// Encoder features before quantisation: codebookDim × grid × grid.
     public func features(_ input: FeatureMap) -> FeatureMap {
+        features(input, afterEachLayer: { _ in })
+    }
+
+    /// `features`, calling `afterEachLayer` with a layer's name when it is done (for timing where the time goes).
+    public func features(_ input: FeatureMap, afterEachLayer: (String) -> Void) -> FeatureMap {
         precondition(
             input.channels == 1 && input.height == inputSize && input.width == inputSize,
             "DepthVQVAE expects a 1×\(inputSize)×\(inputSize) input")
         var x = input
-        for conv in encoderConvs { x = conv(x, relu: true) }
-        for block in encoderBlocks { x = block(x) }
-        return encoderProjection(x)
+        for conv in encoderConvs {
+            x = conv(x, relu: true)
+            afterEachLayer("conv \(conv.inChannels)->\(conv.outChannels) \(conv.kernel)x\(conv.kernel)/\(conv.stride)")
+        }
+        for (k, block) in encoderBlocks.enumerated() {
+            x = block(x) { step in
+                afterEachLayer("block \(k + 1) " + ["conv 3x3 (1)", "conv 3x3 (2)", "conv 1x1 + residual"][step - 1])
+            }
+        }
+        let projected = encoderProjection(x)
+        afterEachLayer("projection 1x1")
+        return projected
     }
 
     /// The nearest codebook row (squared L2, first index on ties) for each feature position, row-major.
