@@ -49,8 +49,8 @@ public struct Convolution2D: Sendable {
         case columns
         /// Benchtop's own vector kernels where it has them, on CPUs with AVX2 + FMA or AVX-512: Winograd F(2×2, 3×3)
         /// (2.25× fewer multiply-adds, filters transformed once) for 3×3 filters at stride 1, padding 1, and
-        /// parity-plane columns times the filters packed once for 4×4 filters at stride 2, padding 1; OpenBLAS for
-        /// other shapes. The results differ from `columns` by float rounding only (relative 1e-6).
+        /// parity-plane columns times the filters packed once for 4×4 filters at stride 2, padding 1 (from 4 input
+        /// channels); OpenBLAS for other shapes. The results differ from `columns` by float rounding only (relative 1e-6).
         case vectorKernels
     }
 
@@ -89,7 +89,9 @@ public struct Convolution2D: Sendable {
             ? WinogradFilters(
                 kernel: kernel, stride: stride, padding: padding, weight: weight, outChannels: outChannels, inChannels: inChannels,
                 width: vectorWidth) : nil
-        let strided = kernel == 4 && stride == 2 && padding == 1
+        // With fewer than 4 input channels (depth under 64) each sum is written out after a few multiply-adds: the
+        // product is store-bound, and OpenBLAS's small-matrix kernel does it as fast or faster.
+        let strided = kernel == 4 && stride == 2 && padding == 1 && inChannels >= 4
         panels = own && strided ? PackedPanels(weight, rows: outChannels, depth: inChannels * 16, width: vectorWidth) : nil
     }
 
