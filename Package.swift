@@ -55,7 +55,8 @@ let package = Package(
         // Mesh files (OBJ + MTL, STL, glTF/GLB, ...) through Debian's Assimp, read by BenchtopMesh alone.
         .systemLibrary(name: "CAssimp", path: "Sources/CAssimp", pkgConfig: "assimp", providers: [.apt(["libassimp-dev"])]),
 
-        // Benchtop's own vector kernels (Winograd 3×3 convolution), compiled for AVX-512 and AVX2 in one binary.
+        // Benchtop's own vector kernels (packed-filter products, Winograd 3×3), compiled for AVX-512 and AVX2 in one
+        // binary; imported by BenchtopNumerics alone.
         .target(name: "CNumericsKernels", path: "Sources/CNumericsKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         .systemLibrary(

@@ -224,29 +224,18 @@ public struct DepthBench: ParsableCommand {
     /// Thread CPU ms (median) of each encoder layer inside the real encode (Benchtop's vector kernels where they
     /// run), each pass followed by a decode as in the timed loop, so the filters come from memory as they do there.
     static func timeLayersInPipeline(_ model: DepthVQVAE, input: FeatureMap, reps: Int) {
-        var names: [String] = []
-        var times: [[Double]] = []
+        let names = model.encoderLayerNames + ["quantiser"]
+        var times = [[Double]](repeating: [], count: names.count)
         for _ in 0..<reps {
-            var k = 0
             var t = threadCPUms()
-            let features = model.features(input) { name in
+            let features = model.features(input) { layer in
                 let now = threadCPUms()
-                if times.count <= k {
-                    names.append(name)
-                    times.append([])
-                }
-                times[k].append(now - t)
-                k += 1
+                times[layer].append(now - t)
                 t = threadCPUms()
             }
-            let quantiseStart = threadCPUms()
-            _ = model.quantize(features)
-            if times.count <= k {
-                names.append("quantiser")
-                times.append([])
-            }
-            times[k].append(threadCPUms() - quantiseStart)
-            _ = model.decode(codes: model.codes(for: input))
+            let codes = model.quantize(features)
+            times[names.count - 1].append(threadCPUms() - t)
+            _ = model.decode(codes: codes)
         }
         print("encoder layers inside the encode (thread CPU ms, median of \(reps); vector kernels: \(VectorKernels.report)):")
         for (name, values) in zip(names, times) { print(String(format: "  %@: %.3f ms", name, median(values))) }

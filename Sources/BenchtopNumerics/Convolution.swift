@@ -84,15 +84,14 @@ public struct Convolution2D: Sendable {
         self.weight = weight
         self.bias = bias
         let own = algorithm == .vectorKernels
+        let winogradShape = kernel == 3 && stride == 1 && padding == 1
         winograd =
-            own
-            ? WinogradFilters(
-                kernel: kernel, stride: stride, padding: padding, weight: weight, outChannels: outChannels, inChannels: inChannels,
-                width: vectorWidth) : nil
+            own && winogradShape
+            ? WinogradFilters(weight, outChannels: outChannels, inChannels: inChannels, width: vectorWidth) : nil
         // With fewer than 4 input channels (depth under 64) each sum is written out after a few multiply-adds: the
         // product is store-bound, and OpenBLAS's small-matrix kernel does it as fast or faster.
-        let strided = kernel == 4 && stride == 2 && padding == 1 && inChannels >= 4
-        panels = own && strided ? PackedPanels(weight, rows: outChannels, depth: inChannels * 16, width: vectorWidth) : nil
+        let stridedShape = kernel == 4 && stride == 2 && padding == 1 && inChannels >= 4
+        panels = own && stridedShape ? PackedPanels(weight, rows: outChannels, depth: inChannels * 16, width: vectorWidth) : nil
     }
 
     /// This convolution computed by `algorithm` (same filters).

@@ -67,9 +67,9 @@ struct WinogradFilters: Sendable {
     let width: Int
     let packed: [Float]
 
-    /// nil unless the shape is 3×3, stride 1, padding 1 and this CPU runs `width`.
-    init?(kernel: Int, stride: Int, padding: Int, weight: [Float], outChannels: Int, inChannels: Int, width: Int) {
-        guard kernel == 3, stride == 1, padding == 1, VectorKernels.runs(width: width) else { return nil }
+    /// 3×3 filters [outChannels][inChannels][3][3]; nil unless this CPU runs `width`.
+    init?(_ weight: [Float], outChannels: Int, inChannels: Int, width: Int) {
+        guard VectorKernels.runs(width: width) else { return nil }
         self.width = width
         let count = bk_winograd_packed_count(Int32(outChannels), Int32(inChannels), Int32(width))
         packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -84,7 +84,7 @@ struct WinogradFilters: Sendable {
     func convolve(_ input: FeatureMap, _ conv: Convolution2D, relu: Bool) -> FeatureMap {
         let (h, w) = (input.height, input.width)
         let count = conv.outChannels * h * w
-        let scratchCount = bk_winograd_scratch_count(Int32(conv.outChannels), Int32(conv.inChannels), Int32(h), Int32(w), Int32(width))
+        let scratchCount = bk_winograd_scratch_count(Int32(conv.inChannels), Int32(h), Int32(w), Int32(width))
         // Aligned to a cache line: the products store whole vectors into it.
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * MemoryLayout<Float>.stride, alignment: 64)
         defer { scratch.deallocate() }

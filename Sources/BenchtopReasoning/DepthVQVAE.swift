@@ -53,22 +53,23 @@ struct ResidualBlock: Sendable {
     let conv1: Convolution2D, conv2: Convolution2D, conv3: Convolution2D
 
     /// The 3×3 convolutions run Winograd where the CPU has the vector kernels: at the 10×10 grid they are half
-    /// the encoder's work, and OpenBLAS reaches only part of its rate on their thin products.
+    /// the encoder's work (and most of the decoder's blocks), and OpenBLAS reaches only part of its rate on their
+    /// thin products.
     init(conv1: Convolution2D, conv2: Convolution2D, conv3: Convolution2D) {
         self.conv1 = conv1.using(.vectorKernels)
         self.conv2 = conv2.using(.vectorKernels)
         self.conv3 = conv3
     }
 
-    /// `afterEach` is called with 1, 2 and 3 as each convolution is done (the third with the residual added).
-    func callAsFunction(_ x: FeatureMap, afterEach: (Int) -> Void = { _ in }) -> FeatureMap {
+    /// `afterEach` is called as each of the three convolutions is done (the third with the residual added).
+    func callAsFunction(_ x: FeatureMap, afterEach: () -> Void = {}) -> FeatureMap {
         let a = conv1(x, relu: true)
-        afterEach(1)
+        afterEach()
         let b = conv2(a, relu: true)
-        afterEach(2)
+        afterEach()
         var y = conv3(b)
         y.add(x)
-        afterEach(3)
+        afterEach()
         return y
     }
 }
@@ -211,23 +212,35 @@ public struct DepthVQVAE: DepthTokenizer {
         features(input, afterEachLayer: { _ in })
     }
 
-    /// `features`, calling `afterEachLayer` with a layer's name when it is done (for timing where the time goes).
-    public func features(_ input: FeatureMap, afterEachLayer: (String) -> Void) -> FeatureMap {
+    /// The encoder's layers in the order `features(_:afterEachLayer:)` reports them, e.g. "conv 16->32 4x4/2".
+    public var encoderLayerNames: [String] {
+        encoderConvs.map { "conv \($0.inChannels)->\($0.outChannels) \($0.kernel)x\($0.kernel)/\($0.stride)" }
+            + encoderBlocks.indices.flatMap { k in
+                ["conv 3x3 (1)", "conv 3x3 (2)", "conv 1x1 + residual"].map { "block \(k + 1) \($0)" }
+            } + ["projection 1x1"]
+    }
+
+    /// `features`, calling `afterEachLayer` with the index (into `encoderLayerNames`) of each layer when it is done,
+    /// for timing where the time goes.
+    public func features(_ input: FeatureMap, afterEachLayer: (Int) -> Void) -> FeatureMap {
         precondition(
             input.channels == 1 && input.height == inputSize && input.width == inputSize,
             "DepthVQVAE expects a 1×\(inputSize)×\(inputSize) input")
         var x = input
+        var layer = 0
         for conv in encoderConvs {
             x = conv(x, relu: true)
-            afterEachLayer("conv \(conv.inChannels)->\(conv.outChannels) \(conv.kernel)x\(conv.kernel)/\(conv.stride)")
+            afterEachLayer(layer)
+            layer += 1
         }
-        for (k, block) in encoderBlocks.enumerated() {
-            x = block(x) { step in
-                afterEachLayer("block \(k + 1) " + ["conv 3x3 (1)", "conv 3x3 (2)", "conv 1x1 + residual"][step - 1])
+        for block in encoderBlocks {
+            x = block(x) {
+                afterEachLayer(layer)
+                layer += 1
             }
         }
         let projected = encoderProjection(x)
-        afterEachLayer("projection 1x1")
+        afterEachLayer(layer)
         return projected
     }
 

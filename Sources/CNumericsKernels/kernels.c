@@ -43,8 +43,7 @@ void bk_winograd_pack(const float* weight, int out_channels, int in_channels, in
     }
 }
 
-size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, int width, int vector_width) {
-    (void)out_channels;
+size_t bk_winograd_scratch_count(int in_channels, int height, int width, int vector_width) {
     size_t tiles = (size_t)ceil_half(height) * ceil_half(width);
     return 16 * tiles * ((size_t)in_channels + 2 * (size_t)vector_width);
 }

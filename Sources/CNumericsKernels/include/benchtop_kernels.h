@@ -47,7 +47,7 @@ size_t bk_winograd_packed_count(int out_channels, int in_channels, int vector_wi
 void bk_winograd_pack(const float* weight, int out_channels, int in_channels, int vector_width, float* packed);
 
 /// Floats of scratch memory `bk_winograd_conv3x3` needs for this shape.
-size_t bk_winograd_scratch_count(int out_channels, int in_channels, int height, int width, int vector_width);
+size_t bk_winograd_scratch_count(int in_channels, int height, int width, int vector_width);
 
 /// output[out][height][width] = bias + conv3×3(input[in][height][width]), clamped at zero when `relu` is non-zero.
 /// `packed` comes from `bk_winograd_pack` with the same vector width.
